@@ -1,0 +1,3 @@
+from realitygap.cli import main
+
+main()

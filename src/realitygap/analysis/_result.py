@@ -1,0 +1,86 @@
+"""What every analysis returns: estimates that carry their uncertainty, and frozen results.
+
+An :class:`Estimate` holds the number, its interval, n and the method. Below the minimum n it
+holds no number at all and renders as "insufficient data", so nothing downstream can show a
+figure the data cannot support.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, is_dataclass
+from datetime import date, datetime
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+MIN_N = 30  # default guardrail: fewer answers than this give "insufficient data"
+INSUFFICIENT = "insufficient data"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with its interval.
+
+    ``value``, ``low`` and ``high`` are None when n is below the guardrail.
+    ``n_effective`` is Kish's effective sample size when weights were used.
+    """
+
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    method: str
+    confidence: float = 0.95
+    n_effective: float | None = None
+
+    @property
+    def insufficient(self) -> bool:
+        return self.value is None
+
+    @classmethod
+    def insufficient_data(cls, n: int, method: str) -> Estimate:
+        return cls(None, None, None, n, method)
+
+    def format(self, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
+        """``"42.0 [38.1, 45.9] n=512"``, or ``"insufficient data (n=12)"``."""
+        if self.value is None or self.low is None or self.high is None:
+            return f"{INSUFFICIENT} (n={self.n})"
+        v, lo, hi = (x * scale for x in (self.value, self.low, self.high))
+        return f"{v:.{digits}f}{unit} [{lo:.{digits}f}, {hi:.{digits}f}] n={self.n}"
+
+    def to_dict(self, prefix: str = "") -> dict[str, Any]:
+        out = {f"{prefix}{k}": v for k, v in asdict(self).items()}
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}
+
+
+@runtime_checkable
+class Result(Protocol):
+    """The interface the CLI, the report and (later) the web layer render."""
+
+    def to_frame(self) -> pd.DataFrame: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def __str__(self) -> str: ...
+
+
+def plain(obj: Any) -> Any:
+    """Convert a result (dataclasses, frames, numpy scalars, timestamps) to JSON-ready values."""
+    if isinstance(obj, pd.DataFrame):
+        return [plain(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if callable(getattr(obj, "to_dict", None)):
+        return plain(obj.to_dict())
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, list | tuple):
+        return [plain(v) for v in obj]
+    if isinstance(obj, pd.Timestamp | datetime | date):
+        return obj.isoformat()
+    if callable(getattr(obj, "item", None)):  # numpy scalar
+        return plain(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj

@@ -1,0 +1,23 @@
+"""The ``realitygap`` command line. One module per command family registers its commands."""
+
+from __future__ import annotations
+
+import typer
+
+from realitygap.cli import workspace_cmds
+
+app = typer.Typer(
+    name="realitygap",
+    help="Measure the gap between what a company believes about its customer experience "
+    "and what its customers say and do.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+app.command("init")(workspace_cmds.init)
+app.command("info")(workspace_cmds.info)
+
+
+def main() -> None:
+    app()

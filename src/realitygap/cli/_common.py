@@ -1,0 +1,71 @@
+"""What every command shares: the workspace argument, error handling, printing results."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from realitygap.analysis._result import plain
+from realitygap.domain.errors import RealityGapError, SurveyDataError
+
+console = Console()
+err_console = Console(stderr=True)
+
+WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace directory.", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+BAD_INPUT_EXIT = 2
+
+
+def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn realitygap's own errors into a clear message on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except SurveyDataError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            raise typer.Exit(BAD_INPUT_EXIT) from None
+        except RealityGapError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            err_console.print(f"[bold red]error:[/] {first}", markup=True, highlight=False)
+            raise typer.Exit(BAD_INPUT_EXIT) from None
+
+    return wrapper
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(plain(obj), indent=2, default=str) + "\n")
+
+
+def frame_table(frame: pd.DataFrame, title: str | None = None, max_rows: int = 40) -> Table:
+    """A Rich table of a small frame (floats to 3 significant decimals)."""
+    table = Table(title=title, show_lines=False, title_justify="left")
+    for col in frame.columns:
+        table.add_column(str(col), overflow="fold")
+    for _, row in frame.head(max_rows).iterrows():
+        table.add_row(*[_cell(v) for v in row])
+    if len(frame) > max_rows:
+        table.caption = f"{len(frame) - max_rows} more rows (use --json for all)"
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)

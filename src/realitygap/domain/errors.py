@@ -1,0 +1,60 @@
+"""The one small error hierarchy of realitygap.
+
+Every error the package raises on purpose derives from :class:`RealityGapError`. Errors about
+data also inherit the builtin they refine, so ``except ValueError`` keeps working for callers who
+do not know realitygap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class RealityGapError(Exception):
+    """Base class of every error realitygap raises on purpose."""
+
+
+class WorkspaceError(RealityGapError):
+    """The workspace is missing, locked, or from a newer version of realitygap."""
+
+
+class TaxonomyError(ValueError, RealityGapError):
+    """The taxonomy file is invalid (unknown layer, sense, duplicate touchpoint ...)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file: where it is, what was found, what was expected."""
+
+    file: str
+    row: int | None  # 1-based data row as a user sees it in a spreadsheet; None = whole file
+    column: str | None
+    value: object
+    expected: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column!r}"
+        if self.value is None:
+            return f"{where}: expected {self.expected}"
+        return f"{where}: found {self.value!r}, expected {self.expected}"
+
+
+class SurveyDataError(ValueError, RealityGapError):
+    """Input data that cannot be accepted. Holds every problem found (up to a limit)."""
+
+    def __init__(self, problems: list[Problem], *, truncated: int = 0) -> None:
+        self.problems = list(problems)
+        self.truncated = truncated
+        lines = [str(p) for p in self.problems]
+        if truncated:
+            lines.append(f"... and {truncated} more problems")
+        head = f"{len(self.problems) + truncated} problem(s) in input"
+        super().__init__(head + ":\n  " + "\n  ".join(lines))
+
+
+class CaseError(ValueError, RealityGapError):
+    """A closed-loop case operation that is not allowed (unknown case, invalid transition)."""

@@ -1,0 +1,66 @@
+"""The workspace schema as numbered migrations.
+
+Each migration is a list of SQL statements in DuckDB's dialect (the SQL is kept to the portable
+core: VARCHAR, DOUBLE, TIMESTAMP, no engine-specific features) and is applied once, in order,
+inside one transaction. ``schema_version`` records what was applied. Never edit a migration that
+has shipped: add a new one.
+
+Tables have no primary-key constraints on purpose: bulk loads of millions of rows stay fast,
+and the importers enforce uniqueness (``KEYS``) by validating the file and inserting with an
+anti-join, which makes re-imports idempotent on any engine.
+"""
+
+from __future__ import annotations
+
+# The natural key of every table: a row whose key is already present is not inserted again.
+KEYS: dict[str, tuple[str, ...]] = {
+    "questions": ("question_id",),
+    "respondents": ("respondent_id",),
+    "responses": ("respondent_id", "question_id", "wave"),
+    "invitations": ("respondent_id", "wave"),
+    "documents": ("document_id",),
+    "events": ("event_id",),
+    "cases": ("case_id",),
+    "contacts": ("contact_id",),
+}
+
+_V1 = [
+    """CREATE TABLE questions (
+        question_id VARCHAR NOT NULL, text VARCHAR NOT NULL, scale VARCHAR NOT NULL,
+        touchpoint VARCHAR, layer VARCHAR, audience VARCHAR NOT NULL, mirrors VARCHAR,
+        feature VARCHAR, block VARCHAR)""",
+    # Further respondent columns (segment attributes) are added by the importer as VARCHAR.
+    """CREATE TABLE respondents (
+        respondent_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, role VARCHAR,
+        department VARCHAR, segment VARCHAR)""",
+    """CREATE TABLE responses (
+        respondent_id VARCHAR NOT NULL, question_id VARCHAR NOT NULL, wave VARCHAR NOT NULL,
+        value DOUBLE NOT NULL, submitted_at TIMESTAMP, channel VARCHAR)""",
+    """CREATE TABLE invitations (
+        respondent_id VARCHAR NOT NULL, wave VARCHAR NOT NULL, invited_at TIMESTAMP,
+        channel VARCHAR)""",
+    """CREATE TABLE documents (
+        document_id VARCHAR NOT NULL, source VARCHAR NOT NULL, text VARCHAR NOT NULL,
+        customer_id VARCHAR, rating DOUBLE, created_at TIMESTAMP, question_id VARCHAR,
+        wave VARCHAR)""",
+    """CREATE TABLE events (
+        event_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, type VARCHAR NOT NULL,
+        occurred_at TIMESTAMP NOT NULL, amount DOUBLE)""",
+    """CREATE TABLE cases (
+        case_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, trigger VARCHAR NOT NULL,
+        touchpoint VARCHAR, owner VARCHAR, status VARCHAR NOT NULL, opened_at TIMESTAMP NOT NULL,
+        due_at TIMESTAMP NOT NULL, first_contact_at TIMESTAMP, resolved_at TIMESTAMP,
+        resolution VARCHAR, recovery_rating DOUBLE)""",
+    """CREATE TABLE contacts (
+        contact_id VARCHAR NOT NULL, staff_id VARCHAR NOT NULL, customer_id VARCHAR,
+        channel VARCHAR NOT NULL, occurred_at TIMESTAMP NOT NULL, minutes DOUBLE)""",
+    """CREATE TABLE imports (
+        import_id VARCHAR NOT NULL, file VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL, rows_read BIGINT NOT NULL, rows_added BIGINT NOT NULL,
+        imported_at TIMESTAMP NOT NULL)""",
+]
+
+# MIGRATIONS[i] brings the schema from version i to version i + 1.
+MIGRATIONS: list[list[str]] = [_V1]
+
+SCHEMA_VERSION = len(MIGRATIONS)

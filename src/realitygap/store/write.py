@@ -1,0 +1,46 @@
+"""Bulk writes into workspace tables, idempotent on each table's natural key."""
+
+from __future__ import annotations
+
+import uuid
+
+import pandas as pd
+import pyarrow as pa
+
+from realitygap.store.schema import KEYS
+from realitygap.store.workspace import Workspace
+
+
+def ensure_columns(ws: Workspace, table: str, columns: list[str]) -> list[str]:
+    """Add missing columns to ``table`` as VARCHAR (segment attributes). Returns those added."""
+    existing = set(ws.columns(table))
+    added = [c for c in columns if c not in existing]
+    for col in added:
+        ws.con.execute(f'ALTER TABLE {table} ADD COLUMN "{col}" VARCHAR')
+    return added
+
+
+def insert_new(ws: Workspace, table: str, rows: pd.DataFrame | pa.Table) -> int:
+    """Insert the rows of ``rows`` whose key is not yet in ``table``; return how many landed.
+
+    Columns of ``table`` absent from ``rows`` are NULL. Call inside ``ws.transaction()`` when
+    several writes must land together. Rows must already be validated (types, key unique).
+    """
+    columns = list(rows.column_names if isinstance(rows, pa.Table) else rows.columns)
+    unknown = set(columns) - set(ws.columns(table))
+    if unknown:
+        raise ValueError(f"{table}: unknown columns {sorted(unknown)}")
+    view = f"_incoming_{uuid.uuid4().hex}"
+    ws.con.register(view, rows)
+    try:
+        before = ws.count(table)
+        key = KEYS[table]
+        match = " AND ".join(f't."{k}" = s."{k}"' for k in key)
+        cols = ", ".join(f'"{c}"' for c in columns)
+        ws.con.execute(
+            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
+        )
+        return ws.count(table) - before
+    finally:
+        ws.con.unregister(view)

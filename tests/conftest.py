@@ -1,0 +1,30 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from realitygap.store import Workspace
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Iterator[Workspace]:
+    """An empty workspace with the default taxonomy."""
+    with Workspace.create(tmp_path / "ws") as ws:
+        yield ws
+
+
+def shared_data(*parts: str) -> Path:
+    """A file of ../shared/data. Under CI a missing file fails the test; elsewhere it skips."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"real data missing under CI: {path}")
+        pytest.skip(f"real data not present: {path}")
+    return path
