@@ -46,6 +46,16 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"
 
 
+# The closed loop: a case is contacted before it is resolved; a resolved case may be reopened
+# (back to contacted) if the customer is not satisfied; closed is final.
+CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.OPEN: frozenset({CaseStatus.CONTACTED, CaseStatus.CLOSED}),
+    CaseStatus.CONTACTED: frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED}),
+    CaseStatus.RESOLVED: frozenset({CaseStatus.CLOSED, CaseStatus.CONTACTED}),
+    CaseStatus.CLOSED: frozenset(),
+}
+
+
 class ContactChannel(StrEnum):
     CALL = "call"
     VISIT = "visit"

@@ -1,0 +1,136 @@
+"""Closed-loop cases: open, list, assign and update, each change atomic and validated.
+
+The allowed status changes are ``domain.models.CASE_TRANSITIONS``. Moving to ``contacted``
+stamps ``first_contact_at`` (once), moving to ``resolved`` stamps ``resolved_at``; a recovery
+rating (0-10, the customer's follow-up answer) can be recorded once a case is resolved.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from realitygap.domain.errors import CaseError
+from realitygap.domain.models import CASE_TRANSITIONS, CaseStatus
+from realitygap.store.workspace import Workspace
+
+CASE_COLUMNS = (
+    "case_id",
+    "customer_id",
+    "trigger",
+    "touchpoint",
+    "owner",
+    "status",
+    "opened_at",
+    "due_at",
+    "first_contact_at",
+    "resolved_at",
+    "resolution",
+    "recovery_rating",
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def get_case(ws: Workspace, case_id: str) -> dict[str, Any]:
+    """One case as a dict; CaseError if there is no such case."""
+    t = ws.table("cases")
+    rows = t.filter(t.case_id == case_id).execute()
+    if rows.empty:
+        raise CaseError(f"case {case_id!r}: no such case in {ws.path}")
+    record: dict[str, Any] = rows.iloc[0].to_dict()
+    return record
+
+
+def list_cases(
+    ws: Workspace, *, status: str | None = None, owner: str | None = None
+) -> pd.DataFrame:
+    """Cases, most overdue first. Columns: those of the ``cases`` table plus ``overdue``."""
+    t = ws.table("cases")
+    if status is not None:
+        _status(status, "status filter")
+        t = t.filter(t.status == status)
+    if owner is not None:
+        t = t.filter(t.owner == owner)
+    frame: pd.DataFrame = t.order_by([t.due_at, t.case_id]).execute()
+    open_now = frame["status"].isin([CaseStatus.OPEN, CaseStatus.CONTACTED])
+    frame["overdue"] = open_now & (pd.to_datetime(frame["due_at"]) < pd.Timestamp(_now()))
+    return frame
+
+
+def _status(value: str, what: str) -> CaseStatus:
+    try:
+        return CaseStatus(value)
+    except ValueError:
+        raise CaseError(
+            f"{what}: found {value!r}, expected one of {[s.value for s in CaseStatus]}"
+        ) from None
+
+
+def assign(ws: Workspace, case_id: str, owner: str) -> dict[str, Any]:
+    """Give a case to an owner (a department or a person)."""
+    case = get_case(ws, case_id)
+    if case["status"] == CaseStatus.CLOSED:
+        raise CaseError(f"case {case_id!r}: closed cases cannot be reassigned")
+    with ws.transaction() as con:
+        con.execute("UPDATE cases SET owner = ? WHERE case_id = ?", [owner, case_id])
+    return get_case(ws, case_id)
+
+
+def update(
+    ws: Workspace,
+    case_id: str,
+    *,
+    status: str | None = None,
+    resolution: str | None = None,
+    recovery_rating: float | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """Move a case along the loop and/or record its resolution and recovery rating.
+
+    Raises CaseError (and changes nothing) for an unknown case, an unknown status, a
+    transition that CASE_TRANSITIONS does not allow, a rating outside 0-10, or a rating on a
+    case that is not resolved.
+    """
+    case = get_case(ws, case_id)
+    current = CaseStatus(case["status"])
+    new = current if status is None else _status(status, f"case {case_id!r}: status")
+    when = at or _now()
+    changes: dict[str, Any] = {}
+    if new != current:
+        if new not in CASE_TRANSITIONS[current]:
+            allowed = sorted(s.value for s in CASE_TRANSITIONS[current]) or ["none: it is final"]
+            raise CaseError(
+                f"case {case_id!r}: cannot go from {current.value!r} to {new.value!r}; "
+                f"allowed: {', '.join(allowed)}"
+            )
+        changes["status"] = new.value
+        if new == CaseStatus.CONTACTED and pd.isna(case["first_contact_at"]):
+            changes["first_contact_at"] = when
+        if new == CaseStatus.RESOLVED:
+            changes["resolved_at"] = when
+    if resolution is not None:
+        changes["resolution"] = resolution
+    if recovery_rating is not None:
+        if not 0 <= recovery_rating <= 10:
+            raise CaseError(
+                f"case {case_id!r}: recovery rating {recovery_rating!r}, expected 0 to 10"
+            )
+        if new not in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+            raise CaseError(
+                f"case {case_id!r}: a recovery rating needs a resolved case (status is "
+                f"{new.value!r})"
+            )
+        changes["recovery_rating"] = float(recovery_rating)
+    if not changes:
+        raise CaseError(f"case {case_id!r}: nothing to update")
+    assignments = ", ".join(f"{col} = ?" for col in changes)
+    with ws.transaction() as con:
+        con.execute(
+            f"UPDATE cases SET {assignments} WHERE case_id = ?", [*changes.values(), case_id]
+        )
+    return get_case(ws, case_id)
