@@ -1,0 +1,56 @@
+"""The Reality Check report: HTML (self-contained), PDF and XLSX from the same sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from realitygap.report.model import Omitted, Report, Section
+from realitygap.report.render import render_html, write_pdf, write_xlsx
+from realitygap.report.sections import BUILDERS, Context, methods_section
+from realitygap.store.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    html: Path
+    pdf: Path | None
+    xlsx: Path | None
+    sections: tuple[str, ...]
+    omitted: tuple[str, ...]
+
+
+def build(ws: Workspace) -> Report:
+    """Run every analysis and assemble the report (sections without data become one line)."""
+    ctx = Context(ws, methods=[])
+    parts: list[Section | Omitted] = [builder(ctx) for builder in BUILDERS]
+    parts.append(methods_section(ctx))
+    return Report(
+        title="Reality Check",
+        subtitle=f"What your customers say and do, against what you believe — {ws.path.name}",
+        parts=tuple(parts),
+    )
+
+
+def write_report(
+    ws: Workspace, html: Path, *, pdf: Path | None = None, xlsx: Path | None = None
+) -> ReportFiles:
+    """Write the report files; returns their paths and which sections are in or out."""
+    report = build(ws)
+    text = render_html(report)
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(text, encoding="utf-8")
+    if pdf is not None:
+        write_pdf(text, pdf)
+    if xlsx is not None:
+        write_xlsx(report, xlsx)
+    return ReportFiles(
+        html,
+        pdf,
+        xlsx,
+        tuple(s.id for s in report.sections),
+        tuple(o.id for o in report.omitted),
+    )
+
+
+__all__ = ["ReportFiles", "build", "write_report"]

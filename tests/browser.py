@@ -1,0 +1,47 @@
+"""Headless Debian chromium driven by Playwright (the test tool's own browser is not used)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def open_page(path: Path) -> Iterator[tuple[Any, list[str]]]:
+    """Open a local file; yields the page and the console errors and page errors seen."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("chromium missing: run make sysdeps (apt-get install chromium)")
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.as_uri())
+        try:
+            yield page, errors
+        finally:
+            browser.close()
+        external = [u for u in requests if not u.startswith(("file:", "data:", "about:"))]
+        assert external == [], f"the report made external requests: {external}"
