@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,3 +29,14 @@ def shared_data(*parts: str) -> Path:
             pytest.fail(f"real data missing under CI: {path}")
         pytest.skip(f"real data not present: {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, dict[str, Any]]]:
+    """One simulated company (20,000 customers, seed 3) shared by the planted-truth tests."""
+    from realitygap.simulate import simulate
+
+    path = tmp_path_factory.mktemp("company") / "ws"
+    truth = simulate(path, customers=20_000, seed=3)
+    with Workspace.open(path, read_only=True) as ws:
+        yield ws, truth

@@ -14,8 +14,10 @@ feature and wave (25 cells); everything else is computed from those counts:
 - Fong's (1996) test: the top two categories differ when
   |a - b| >= 1.65 * sqrt((a + b)(2n - a - b) / (2n));
 - drift: per feature, the chi-square test of homogeneity of categories across waves, the change
-  of the attractive share from the first to the last wave (two-proportion z-test,
-  Holm-adjusted across features), and an alarm when a delighter is becoming a must-be.
+  of the attractive share from the wave where the feature delighted most (else the first wave)
+  to the last wave (two-proportion z-test, Holm-adjusted across features), and an alarm when a
+  delighter is becoming a must-be: it was attractive in an earlier wave and is one-dimensional
+  or must-be now, or its attractive share fell significantly while the O + M share rose.
 
 >>> KANO_TABLE[0][4], KANO_TABLE[1][4], KANO_TABLE[0][2]   # like/dislike, expect/dislike ...
 ('O', 'M', 'A')
@@ -107,8 +109,9 @@ class KanoDrift:
     """How one feature's category moved across waves.
 
     ``p_homogeneity``: chi-square test that the category distribution is the same in every
-    wave. ``attractive_first``/``attractive_last``: A shares in the first and last wave with
-    enough data; ``p_attractive_change`` the two-proportion z-test of that change and
+    wave. ``attractive_first``/``attractive_last``: A shares in the reference wave (the earlier
+    wave where the feature delighted most, else the first) and the last wave with enough
+    data; ``p_attractive_change`` the two-proportion z-test of that change and
     ``p_attractive_change_holm`` Holm-adjusted across features. ``alarm`` says a delighter is
     becoming a must-be (or one-dimensional) feature.
     """
@@ -400,7 +403,13 @@ def _drift(per_wave: list[KanoFeature], waves: list[str]) -> tuple[KanoDrift, ..
             table = table[:, table.sum(axis=0) > 0]
             if table.shape[1] >= 2:
                 p_hom = float(stats.chi2_contingency(table).pvalue)
-        first, last = (usable[0], usable[-1]) if len(usable) >= 2 else (None, None)
+        # Compare the latest wave with the earlier wave where the feature delighted most
+        # (the first wave when it never was attractive).
+        first, last = None, None
+        if len(usable) >= 2:
+            last = usable[-1]
+            earlier = [f for f in usable[:-1] if f.category == "A"] or usable[:1]
+            first = max(earlier, key=lambda f: f.share("A"))
         p_change: float | None = None
         if first is not None and last is not None:
             p_change = _two_proportion_p(first.counts["A"], first.n, last.counts["A"], last.n)

@@ -1,0 +1,170 @@
+"""An example company with planted ground truth.
+
+:func:`simulate` fills a new workspace with a question bank, customers with segments, 24
+months of behaviour, four customer survey waves with satisfaction-dependent non-response, a
+staff mirror survey, comments, reviews and tickets, cases and staff contacts, and writes what
+was planted to ``truth.json`` so analyses can be checked against it (see docs/simulator.md).
+
+>>> import tempfile, pathlib
+>>> truth = simulate(pathlib.Path(tempfile.mkdtemp()) / "ws", customers=2000, seed=1)
+>>> truth["waves"], truth["bare_fundamentals"]
+(['2024-Q3', '2024-Q4', '2025-Q1', '2025-Q2'], ['q02', 'q05', 'q12'])
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from realitygap.domain.errors import WorkspaceError
+from realitygap.simulate import text as text_mod
+from realitygap.simulate._common import HORIZON_DAYS, logistic, rng_for
+from realitygap.simulate.behaviour import (
+    DECLINE_HAZARD_RATIO,
+    make_events,
+    plant_attrition,
+    rescale_after,
+    silent_churners,
+)
+from realitygap.simulate.cases import open_cases, recovery_hazard_ratio
+from realitygap.simulate.company import ITEMS
+from realitygap.simulate.customers import make_customers
+from realitygap.simulate.staff import make_contacts, make_staff, run_mirror_survey
+from realitygap.simulate.survey import run_customer_survey
+from realitygap.simulate.tables import write_all
+from realitygap.simulate.truth import build_truth, population_anchors
+from realitygap.simulate.write import customer_ids
+from realitygap.store.schema import KEYS
+from realitygap.store.workspace import Workspace
+
+__all__ = ["STEPS", "TRUTH_FILE", "simulate"]
+
+TRUTH_FILE = "truth.json"
+STEPS = (
+    "customers",
+    "survey waves",
+    "comments",
+    "behaviour and cases",
+    "staff and contacts",
+    "reviews and tickets",
+    "writing tables",
+    "truth",
+)
+MIN_CUSTOMERS = 200
+REVIEW_SHARE = 0.06
+
+
+def simulate(
+    directory: Path,
+    *,
+    customers: int,
+    seed: int,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Create the example company in a new workspace at ``directory``; return the truth.
+
+    ``progress`` is called with each name of ``STEPS`` as that step starts. Raises
+    WorkspaceError if ``directory`` already holds data or a taxonomy without the default
+    touchpoints, ValueError when ``customers`` is below MIN_CUSTOMERS.
+    """
+    if customers < MIN_CUSTOMERS:
+        raise ValueError(f"customers: found {customers}, expected at least {MIN_CUSTOMERS}")
+    step = progress or (lambda _name: None)
+    with Workspace.create(directory) as ws:
+        _check_empty(ws)
+        taxonomy = ws.taxonomy
+
+        step(STEPS[0])
+        people = make_customers(customers, seed)
+        step(STEPS[1])
+        survey = run_customer_survey(people, seed)
+
+        step(STEPS[2])
+        rng = rng_for(seed, "documents")
+        pool = text_mod.phrase_pool()
+        loyalty_resp = people.loyalty[survey.resp_customer]
+        writes = rng.random(loyalty_resp.size) < logistic(-0.5 + 0.6 * np.abs(loyalty_resp))
+        comment_rows = np.flatnonzero(writes)
+        comments = text_mod.write_texts(rng, loyalty_resp[comment_rows], "survey", pool)
+
+        step(STEPS[3])
+        attrition = plant_attrition(people, survey, seed)
+        churn = rescale_after(people.churn_day, attrition.onset_day, DECLINE_HAZARD_RATIO)
+        cases = open_cases(people, survey, comments, comment_rows, attrition, taxonomy, seed)
+        recovered_from = np.full(people.n, np.inf)
+        recovered_from[cases.customer] = np.nan_to_num(cases.resolved_day, nan=np.inf)
+        ratio = np.ones(people.n)
+        ratio[cases.customer] = recovery_hazard_ratio(cases)
+        churn = rescale_after(churn, recovered_from, ratio)
+        events = make_events(people, attrition, churn, seed)
+        silent = silent_churners(survey, attrition, churn)
+
+        step(STEPS[4])
+        anchors = population_anchors(people)
+        staff = make_staff(
+            customers, taxonomy.departments, anchors[: len(ITEMS)], anchors[-1], seed
+        )
+        mirror = run_mirror_survey(staff, seed)
+        contacts = make_contacts(staff, customers, seed)
+
+        step(STEPS[5])
+        active_end = np.minimum(churn, HORIZON_DAYS)
+        reviewers = np.flatnonzero(rng.random(people.n) < REVIEW_SHARE)
+        review_day = rng.random(reviewers.size) * active_end[reviewers]
+        review_loyalty = people.loyalty[reviewers].astype(np.float64)
+        review_rating = np.clip(
+            np.rint(3.3 + 1.1 * review_loyalty + rng.normal(0.0, 0.7, reviewers.size)), 1, 5
+        )
+        reviews = text_mod.write_texts(rng, review_loyalty, "review", pool)
+        complaint = np.flatnonzero(events.type == 3)
+        tickets = text_mod.write_texts(
+            rng, people.loyalty[events.customer[complaint]], "ticket", pool
+        )
+
+        step(STEPS[6])
+        rows = write_all(
+            ws,
+            people=people,
+            survey=survey,
+            comments=(comment_rows, comments),
+            staff=staff,
+            mirror=mirror,
+            contacts=contacts,
+            events=events,
+            cases=cases,
+            reviews=(reviewers, review_day, review_rating, reviews),
+            tickets=(complaint, tickets),
+        )
+
+        step(STEPS[7])
+        truth = build_truth(
+            seed=seed,
+            customers=people,
+            survey=survey,
+            staff=staff,
+            contacts=contacts,
+            silent_ids=customer_ids(silent, people.n),
+            documents={"survey": comments, "review": reviews, "ticket": tickets},
+            rows=rows,
+        )
+    (Path(directory) / TRUTH_FILE).write_text(json.dumps(truth, indent=2), encoding="utf-8")
+    return truth
+
+
+def _check_empty(ws: Workspace) -> None:
+    filled = {name: n for name in KEYS if (n := ws.count(name))}
+    if filled:
+        raise WorkspaceError(
+            f"{ws.path}: already holds data {filled}; simulate into a new directory"
+        )
+    known = set(ws.taxonomy.touchpoint_ids)
+    missing = sorted({it.touchpoint for it in ITEMS} - known)
+    if missing:
+        raise WorkspaceError(
+            f"{ws.path}: taxonomy lacks the touchpoints {missing} the example company uses; "
+            "simulate into a new directory (default taxonomy)"
+        )

@@ -1,0 +1,137 @@
+"""`realitygap simulate` and `realitygap demo`: an example company with planted truth."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from realitygap.cli._common import JsonOpt, console, err_console, handles_errors, print_json
+from realitygap.domain.errors import WorkspaceError
+from realitygap.simulate import STEPS, TRUTH_FILE
+from realitygap.simulate import simulate as run_simulation
+from realitygap.store import DB_FILE, TAXONOMY_FILE
+
+CustomersOpt = Annotated[
+    int, typer.Option("--customers", min=200, help="Number of customers to simulate.")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same company).")]
+
+
+def _run(directory: Path, customers: int, seed: int, quiet: bool) -> dict[str, Any]:
+    """Simulate with a Rich progress bar over the steps (on stderr, hidden for --json)."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("simulating", total=len(STEPS))
+        started = [False]
+
+        def step(name: str) -> None:
+            if started[0]:
+                bar.advance(task)
+            started[0] = True
+            bar.update(task, description=f"simulating: {name}")
+
+        truth = run_simulation(directory, customers=customers, seed=seed, progress=step)
+        bar.advance(task)
+    return truth
+
+
+def _summary(directory: Path, truth: dict[str, Any]) -> dict[str, Any]:
+    """What the workspace holds and the headline facts of the planted truth."""
+    over = truth["overestimation"]["by_item"]
+    return {
+        "workspace": str(directory),
+        "truth_file": str(directory / TRUTH_FILE),
+        "customers": truth["customers"],
+        "staff": truth["staff"],
+        "waves": truth["waves"],
+        "rows": truth["rows"],
+        "headline": truth["headline"],
+        "top_drivers": truth["drivers"]["ranking"][:3],
+        "bare_fundamentals": truth["bare_fundamentals"],
+        "most_overestimated": sorted(over, key=lambda q: -over[q])[:3],
+        "silent_churners": len(truth["silent_churners"]["customer_ids"]),
+        "kano_migrations": {
+            f: " -> ".join(waves.values())
+            for f, waves in truth["kano"].items()
+            if len(set(waves.values())) > 1
+        },
+    }
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    head = summary["headline"]
+    console.print(
+        f"[bold]{summary['workspace']}[/]: {summary['customers']:,} customers, "
+        f"{summary['staff']:,} staff, waves {', '.join(summary['waves'])}"
+    )
+    for name, n in summary["rows"].items():
+        console.print(f"  {name:<12} {n:>12,}")
+    console.print(
+        f"Planted truth ({summary['truth_file']}): "
+        f"{head['executive_superior_share']:.0%} of executives expect customers to answer 9-10, "
+        f"{head['customer_promoter_share']:.0%} of responding customers do."
+    )
+    console.print(f"  top drivers of NPS: {', '.join(summary['top_drivers'])}")
+    console.print(f"  bare fundamentals: {', '.join(summary['bare_fundamentals'])}")
+    console.print(f"  most over-estimated by staff: {', '.join(summary['most_overestimated'])}")
+    console.print(f"  silent churners: {summary['silent_churners']:,}")
+    for feature, path in summary["kano_migrations"].items():
+        console.print(f"  Kano {feature}: {path}")
+
+
+@handles_errors
+def simulate(
+    directory: Annotated[
+        Path, typer.Argument(help="New workspace directory to create.", show_default=False)
+    ],
+    customers: CustomersOpt = 5000,
+    seed: SeedOpt = 42,
+    json: JsonOpt = False,
+) -> None:
+    """Simulate an example company with planted ground truth into a new workspace."""
+    truth = _run(directory, customers, seed, quiet=json)
+    summary = _summary(directory, truth)
+    if json:
+        print_json(summary)
+        return
+    _print_summary(summary)
+
+
+@handles_errors
+def demo(
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where to put the demo workspace.")
+    ] = Path("demo-workspace"),
+    customers: CustomersOpt = 5000,
+    seed: SeedOpt = 42,
+    json: JsonOpt = False,
+) -> None:
+    """Simulate a demo workspace (replacing an earlier demo) and show what it holds."""
+    if directory.exists():
+        is_workspace = (directory / TAXONOMY_FILE).exists() and (directory / TRUTH_FILE).exists()
+        if not is_workspace and any(directory.iterdir()):
+            raise WorkspaceError(
+                f"{directory}: exists and is not a simulated workspace; choose another --dir"
+            )
+        for name in (DB_FILE, f"{DB_FILE}.wal", TAXONOMY_FILE, TRUTH_FILE):
+            (directory / name).unlink(missing_ok=True)
+        if not any(directory.iterdir()):
+            shutil.rmtree(directory)
+    truth = _run(directory, customers, seed, quiet=json)
+    summary = _summary(directory, truth)
+    if json:
+        print_json(summary)
+        return
+    _print_summary(summary)
+    console.print(f"Try: realitygap info {directory}")
