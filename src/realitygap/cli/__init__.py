@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from realitygap.cli import simulate_cmds, workspace_cmds
+from realitygap.cli import ingest_cmds, simulate_cmds, workspace_cmds
 
 app = typer.Typer(
     name="realitygap",
@@ -17,6 +17,7 @@ app = typer.Typer(
 
 app.command("init")(workspace_cmds.init)
 app.command("info")(workspace_cmds.info)
+app.command("import")(ingest_cmds.import_cmd)
 app.command("simulate")(simulate_cmds.simulate)
 app.command("demo")(simulate_cmds.demo)
 

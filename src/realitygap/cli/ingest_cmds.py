@@ -1,0 +1,45 @@
+"""`realitygap import`: bring questions, respondents, answers, documents, events, cases,
+contacts or a taxonomy into a workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from realitygap.cli._common import JsonOpt, WorkspaceArg, handles_errors, print_json
+from realitygap.ingest import KINDS, TOOL_FORMATS, import_file
+from realitygap.store import Workspace
+
+
+@handles_errors
+def import_cmd(
+    workspace: WorkspaceArg,
+    file: Annotated[
+        Path, typer.Argument(help="CSV, XLSX, JSON Lines or Parquet file.", show_default=False)
+    ],
+    kind: Annotated[str, typer.Option("--kind", help=f"What the file holds: {', '.join(KINDS)}.")],
+    format: Annotated[
+        str | None,
+        typer.Option("--format", help=f"Survey-tool export: {', '.join(TOOL_FORMATS)}."),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="TOML file mapping the file's columns (docs/formats.md)."),
+    ] = None,
+    wave: Annotated[
+        str | None, typer.Option("--wave", help="Wave of answers whose file has no wave column.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Import FILE into the workspace: validated whole, all or nothing, idempotent on ids.
+
+    Bad input: every problem is listed (file, row, column, value, what was expected), exit 2.
+    """
+    with Workspace.open(workspace) as ws:
+        report = import_file(ws, file, kind, fmt=format, mapping=mapping, wave=wave)
+    if json:
+        print_json(report.to_dict())
+        return
+    typer.echo(str(report))
