@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportion_confint
 
 from realitygap.analysis._result import MIN_N, Estimate, plain
+from realitygap.analysis._stats import t_interval, wilson
 from realitygap.domain.errors import Problem, SurveyDataError
 from realitygap.domain.scales import ScaleKind
 from realitygap.store.workspace import Workspace
@@ -277,8 +277,8 @@ def _importance(ws: Workspace, features: list[str]) -> pd.DataFrame:
 def _proportion(k: int, n: int, min_n: int, method: str) -> Estimate:
     if n < min_n or n == 0:
         return Estimate.insufficient_data(n, method)
-    low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
-    return Estimate(k / n, float(low), float(high), n, method)
+    low, high = wilson(k / n, n)
+    return Estimate(k / n, low, high, n, method)
 
 
 def _mean_from_cells(scores: np.ndarray, weights: np.ndarray, min_n: int, method: str) -> Estimate:
@@ -287,8 +287,7 @@ def _mean_from_cells(scores: np.ndarray, weights: np.ndarray, min_n: int, method
         return Estimate.insufficient_data(n, method)
     mean = float((scores * weights).sum() / n)
     var = float((weights * (scores - mean) ** 2).sum() / (n - 1))
-    half = stats.t.ppf(0.975, n - 1) * np.sqrt(var / n)
-    return Estimate(mean, mean - half, mean + half, n, method)
+    return Estimate(mean, *t_interval(mean, var, n), n, method)
 
 
 def _mean_from_sums(n: int, s: float, ss: float, min_n: int, method: str) -> Estimate:
@@ -296,8 +295,7 @@ def _mean_from_sums(n: int, s: float, ss: float, min_n: int, method: str) -> Est
         return Estimate.insufficient_data(n, method)
     mean = s / n
     var = max((ss - n * mean * mean) / (n - 1), 0.0)
-    half = float(stats.t.ppf(0.975, n - 1) * np.sqrt(var / n))
-    return Estimate(mean, mean - half, mean + half, n, method)
+    return Estimate(mean, *t_interval(mean, var, n), n, method)
 
 
 def evaluate_cells(

@@ -21,9 +21,9 @@ import ibis
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
 
 from realitygap.analysis._result import MIN_N, Estimate, plain
+from realitygap.analysis._stats import t_interval, wilson
 from realitygap.store.workspace import Workspace
 
 FREQUENCY_BANDS = (("none", 0, 0), ("1-2", 1, 2), ("3+", 3, None))
@@ -121,8 +121,8 @@ class ListeningResult:
 def _share(k: int, n: int, min_n: int, method: str) -> Estimate:
     if n < min_n or n == 0:
         return Estimate.insufficient_data(n, method)
-    low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
-    return Estimate(k / n, float(low), float(high), n, method)
+    low, high = wilson(k / n, n)
+    return Estimate(k / n, low, high, n, method)
 
 
 def _mean(values: np.ndarray, min_n: int, method: str) -> Estimate:
@@ -130,9 +130,7 @@ def _mean(values: np.ndarray, min_n: int, method: str) -> Estimate:
     if n < max(min_n, 2):
         return Estimate.insufficient_data(n, method)
     mean = float(values.mean())
-    sem = float(values.std(ddof=1) / np.sqrt(n))
-    half = float(stats.t.ppf(0.975, n - 1)) * sem
-    return Estimate(mean, mean - half, mean + half, n, method)
+    return Estimate(mean, *t_interval(mean, float(values.var(ddof=1)), n), n, method)
 
 
 def spearman_estimate(x: np.ndarray, y: np.ndarray, min_n: int, method: str) -> Estimate:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from realitygap.cli import ingest_cmds, simulate_cmds, workspace_cmds
+from realitygap.cli import (
+    ingest_cmds,
+    loop_cmds,
+    metrics_cmds,
+    simulate_cmds,
+    workspace_cmds,
+)
 
 app = typer.Typer(
     name="realitygap",
@@ -18,6 +24,11 @@ app = typer.Typer(
 app.command("init")(workspace_cmds.init)
 app.command("info")(workspace_cmds.info)
 app.command("import")(ingest_cmds.import_cmd)
+app.command("metrics")(metrics_cmds.metrics)
+app.command("gap")(metrics_cmds.gap)
+app.command("kano")(loop_cmds.kano)
+app.command("listening")(loop_cmds.listening)
+app.add_typer(loop_cmds.cases_app, name="cases")
 app.command("simulate")(simulate_cmds.simulate)
 app.command("demo")(simulate_cmds.demo)
 

@@ -1,0 +1,239 @@
+"""Interval and test arithmetic on counts and sums (no rows ever reach this module).
+
+Every function takes small aggregates (counts, sums of weights, means, variances, n) and returns
+plain floats. ``n`` may be Kish's effective sample size (a float) when the data are weighted,
+so every interval honours the design effect. Shared by the analysis families: Wilson and
+Newcombe intervals for shares, t and Welch intervals for means, the NPS intervals, Hedges' g,
+Wasserstein-1 between ordinal distributions, Holm's adjustment and Kish's n_eff.
+
+References: Wilson (1927); Newcombe (1998) method 10; Rocks (2016) "Interval estimation for the
+'Net Promoter Score'", The American Statistician 70(4) (adjusted Wald: add 3/4 detractor,
+3/2 passive, 3/4 promoter); Welch (1947); Hedges & Olkin (1985); Holm (1979); Kish (1965).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+
+@functools.lru_cache(maxsize=64)
+def z_value(confidence: float) -> float:
+    """The two-sided normal quantile, 1.959964 for 95%."""
+    return float(special.ndtri(0.5 + confidence / 2))
+
+
+def _two_sided_normal_p(z: float) -> float:
+    return float(2 * special.ndtr(-abs(z)))
+
+
+def _t_quantile(confidence: float, df: float) -> float:
+    """The two-sided Student t quantile (scipy.special, a ufunc: no distribution overhead)."""
+    return float(special.stdtrit(df, 0.5 + confidence / 2))
+
+
+def kish_n_eff(sum_w: float, sum_w2: float) -> float:
+    """Kish's effective sample size (sum w)^2 / sum w^2 (= n when all weights are equal)."""
+    return float(sum_w * sum_w / sum_w2) if sum_w2 > 0 else 0.0
+
+
+# ---- shares ---------------------------------------------------------------------------------
+def wilson(p: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a share ``p`` observed on ``n`` (possibly effective) answers."""
+    if n <= 0:
+        return (float("nan"), float("nan"))
+    z = z_value(confidence)
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (float(max(centre - half, 0.0)), float(min(centre + half, 1.0)))
+
+
+def wald(p: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wald interval p +- z sqrt(p(1-p)/n), clipped to [0, 1]."""
+    half = z_value(confidence) * np.sqrt(p * (1 - p) / n) if n > 0 else float("nan")
+    return (float(max(p - half, 0.0)), float(min(p + half, 1.0)))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A difference of two estimates (first minus second) with its interval and test."""
+
+    value: float
+    low: float
+    high: float
+    statistic: float
+    p_value: float
+
+
+def newcombe_difference(
+    p1: float, n1: float, p2: float, n2: float, confidence: float = 0.95
+) -> Difference:
+    """p1 - p2 with Newcombe's hybrid score interval (method 10, from two Wilson intervals)
+    and the pooled two-proportion z-test (statsmodels ``proportions_ztest``)."""
+    l1, u1 = wilson(p1, n1, confidence)
+    l2, u2 = wilson(p2, n2, confidence)
+    d = p1 - p2
+    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    z = d / se if se > 0 else 0.0
+    return Difference(float(d), float(low), float(high), float(z), _two_sided_normal_p(z))
+
+
+# ---- NPS --------------------------------------------------------------------------------------
+NPS_METHODS = ("adjusted-wald", "wald", "bootstrap")
+
+
+def nps_variance(p_pro: float, p_det: float) -> float:
+    """Variance of one answer's NPS score (+1/0/-1): p_pro + p_det - (p_pro - p_det)^2."""
+    return p_pro + p_det - (p_pro - p_det) ** 2
+
+
+def nps_interval(
+    p_pro: float,
+    p_det: float,
+    n: float,
+    method: str = "adjusted-wald",
+    confidence: float = 0.95,
+    *,
+    bootstrap_draws: int = 4000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Interval of the NPS as a share difference in [-1, 1], from shares and (effective) n.
+
+    ``adjusted-wald`` (Rocks 2016): add 0.75 detractors, 1.5 passives and 0.75 promoters, then
+    the Wald interval of the adjusted NPS with variance p_pro + p_det - (p_pro - p_det)^2 over
+    n + 3. ``wald``: the same without the pseudo-answers. ``bootstrap``: percentile interval of
+    multinomial draws from the observed shares (counts, not rows).
+    """
+    z = z_value(confidence)
+    if method == "adjusted-wald":
+        n_adj = n + 3.0
+        pp = (p_pro * n + 0.75) / n_adj
+        pd_ = (p_det * n + 0.75) / n_adj
+        centre, half = pp - pd_, z * np.sqrt(nps_variance(pp, pd_) / n_adj)
+    elif method == "wald":
+        centre, half = p_pro - p_det, z * np.sqrt(nps_variance(p_pro, p_det) / n)
+    elif method == "bootstrap":
+        size = max(round(n), 1)
+        rng = np.random.default_rng(seed)
+        p_pas = max(1.0 - p_pro - p_det, 0.0)
+        draws = rng.multinomial(size, [p_pro, p_pas, p_det], size=bootstrap_draws) / size
+        scores = draws[:, 0] - draws[:, 2]
+        alpha = 1 - confidence
+        low, high = np.quantile(scores, [alpha / 2, 1 - alpha / 2])
+        return (float(low), float(high))
+    else:
+        raise ValueError(f"NPS interval method {method!r}: expected one of {list(NPS_METHODS)}")
+    return (float(max(centre - half, -1.0)), float(min(centre + half, 1.0)))
+
+
+def nps_difference(
+    p_pro1: float,
+    p_det1: float,
+    n1: float,
+    p_pro2: float,
+    p_det2: float,
+    n2: float,
+    confidence: float = 0.95,
+) -> Difference:
+    """NPS1 - NPS2 (as share differences) with the two-sample z-test and Wald interval:
+    se = sqrt(V1/n1 + V2/n2), V = p_pro + p_det - (p_pro - p_det)^2."""
+    d = (p_pro1 - p_det1) - (p_pro2 - p_det2)
+    se = float(np.sqrt(nps_variance(p_pro1, p_det1) / n1 + nps_variance(p_pro2, p_det2) / n2))
+    z = d / se if se > 0 else 0.0
+    half = z_value(confidence) * se
+    return Difference(d, d - half, d + half, z, _two_sided_normal_p(z))
+
+
+# ---- means ----------------------------------------------------------------------------------
+def t_interval(mean: float, var: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Student t interval mean +- t(n-1) sqrt(var/n); ``var`` is the sample variance."""
+    if n < 2:
+        return (float("nan"), float("nan"))
+    half = float(_t_quantile(confidence, n - 1) * np.sqrt(var / n))
+    return (mean - half, mean + half)
+
+
+def weighted_moments(
+    sum_w: float, sum_wx: float, sum_wx2: float, n_eff: float
+) -> tuple[float, float]:
+    """Mean and sample variance from weighted sums; with unit weights the usual (n-1) form."""
+    mean = sum_wx / sum_w
+    pop_var = max(sum_wx2 / sum_w - mean * mean, 0.0)
+    var = pop_var * n_eff / (n_eff - 1) if n_eff > 1 else float("nan")
+    return mean, var
+
+
+def welch(
+    mean1: float,
+    var1: float,
+    n1: float,
+    mean2: float,
+    var2: float,
+    n2: float,
+    confidence: float = 0.95,
+) -> Difference:
+    """mean1 - mean2 with Welch's t test and interval (Welch-Satterthwaite df), from moments."""
+    a, b = var1 / n1, var2 / n2
+    se = float(np.sqrt(a + b))
+    d = mean1 - mean2
+    if se == 0:
+        return Difference(d, d, d, 0.0, 1.0)
+    df = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
+    t = d / se
+    half = float(_t_quantile(confidence, df) * se)
+    return Difference(d, d - half, d + half, t, float(2 * special.stdtr(df, -abs(t))))
+
+
+def hedges_g(
+    mean1: float,
+    var1: float,
+    n1: float,
+    mean2: float,
+    var2: float,
+    n2: float,
+    confidence: float = 0.95,
+) -> tuple[float, float, float]:
+    """Hedges' g (pooled-SD standardised difference with the small-sample correction
+    J = 1 - 3 / (4(n1 + n2) - 9)) and its normal-approximation interval with
+    se = sqrt((n1 + n2) / (n1 n2) + g^2 / (2 (n1 + n2))) (Hedges & Olkin 1985)."""
+    pooled = ((n1 - 1) * var1 + (n2 - 1) * var2) / (n1 + n2 - 2)
+    if pooled <= 0:
+        return (float("nan"), float("nan"), float("nan"))
+    g = (mean1 - mean2) / np.sqrt(pooled) * (1 - 3 / (4 * (n1 + n2) - 9))
+    se = np.sqrt((n1 + n2) / (n1 * n2) + g * g / (2 * (n1 + n2)))
+    half = z_value(confidence) * se
+    return (float(g), float(g - half), float(g + half))
+
+
+# ---- distributions --------------------------------------------------------------------------
+def wasserstein_ordinal(values: np.ndarray, counts1: np.ndarray, counts2: np.ndarray) -> float:
+    """Wasserstein-1 (earth mover's) distance between two answer distributions on the same
+    sorted ``values``: sum over gaps of |F1 - F2| times the gap width, in scale points."""
+    f1 = np.cumsum(counts1) / counts1.sum()
+    f2 = np.cumsum(counts2) / counts2.sum()
+    return float(np.sum(np.abs(f1 - f2)[:-1] * np.diff(values)))
+
+
+# ---- multiplicity ---------------------------------------------------------------------------
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (NaN stays NaN and does not count as a test)."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = ~np.isnan(p)
+    m = int(ok.sum())
+    if m == 0:
+        return out
+    sub = p[ok]
+    order = np.argsort(sub)
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * sub[order])
+    result = np.empty(m)
+    result[order] = np.minimum(adjusted, 1.0)
+    out[ok] = result
+    return out

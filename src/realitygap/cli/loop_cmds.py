@@ -1,0 +1,143 @@
+"""`realitygap kano`, `realitygap listening` and the `realitygap cases` commands."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import typer
+
+from realitygap.analysis.kano import kano as kano_analysis
+from realitygap.analysis.listening import listening as listening_analysis
+from realitygap.analysis.recovery import case_candidates, open_cases, recovery
+from realitygap.cli._common import (
+    JsonOpt,
+    WorkspaceArg,
+    console,
+    frame_table,
+    handles_errors,
+    print_json,
+)
+from realitygap.store import Workspace
+from realitygap.store import cases as case_store
+
+cases_app = typer.Typer(
+    help="Closed-loop follow-up cases: list, assign, update.", no_args_is_help=True
+)
+
+
+@handles_errors
+def kano(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
+    """Kano categories per feature and wave, and alarms when a delighter becomes a must-be."""
+    with Workspace.open(workspace, read_only=True) as ws:
+        result = kano_analysis(ws)
+    if json:
+        print_json(result)
+        return
+    console.print(str(result), highlight=False)
+    drift = result.drift_frame()
+    if not drift.empty:
+        console.print(frame_table(drift[["feature", "path", "p_homogeneity", "alarm"]], "Drift"))
+
+
+@handles_errors
+def listening(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
+    """Who hears customers directly, and do those who do predict them better?"""
+    with Workspace.open(workspace, read_only=True) as ws:
+        result = listening_analysis(ws)
+    if json:
+        print_json(result)
+        return
+    console.print(str(result), highlight=False)
+
+
+@cases_app.command("open")
+@handles_errors
+def open_(
+    workspace: WorkspaceArg,
+    sla_hours: Annotated[float, typer.Option(help="Hours to first contact.")] = 48.0,
+    json: JsonOpt = False,
+) -> None:
+    """Open a case for every detractor answer that has none yet (idempotent)."""
+    with Workspace.open(workspace) as ws:
+        candidates = case_candidates(ws, sla=timedelta(hours=sla_hours))
+        added = open_cases(ws, candidates)
+    if json:
+        print_json({"opened": added})
+    else:
+        console.print(f"{added} new cases opened")
+
+
+@cases_app.command("recovery")
+@handles_errors
+def recovery_cmd(
+    workspace: WorkspaceArg,
+    horizon_days: Annotated[int, typer.Option(help="Retention horizon after the case.")] = 180,
+    json: JsonOpt = False,
+) -> None:
+    """Are recovered customers more loyal than those who never had a problem?"""
+    with Workspace.open(workspace, read_only=True) as ws:
+        result = recovery(ws, horizon_days=horizon_days)
+    if json:
+        print_json(result)
+    else:
+        console.print(str(result), highlight=False)
+
+
+@cases_app.command("list")
+@handles_errors
+def list_cases(
+    workspace: WorkspaceArg,
+    status: Annotated[str | None, typer.Option(help="open, contacted, resolved or closed")] = None,
+    owner: Annotated[str | None, typer.Option(help="Only this owner's cases.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """List cases, the soonest due first, with an overdue flag."""
+    with Workspace.open(workspace, read_only=True) as ws:
+        frame = case_store.list_cases(ws, status=status, owner=owner)
+    if json:
+        print_json(frame)
+        return
+    cols = ["case_id", "customer_id", "trigger", "touchpoint", "owner", "status", "due_at"]
+    console.print(frame_table(frame[[*cols, "overdue"]], f"{len(frame)} cases"))
+
+
+@cases_app.command("assign")
+@handles_errors
+def assign(
+    workspace: WorkspaceArg,
+    case_id: Annotated[str, typer.Argument(help="The case.")],
+    owner: Annotated[str, typer.Argument(help="A department or a person.")],
+    json: JsonOpt = False,
+) -> None:
+    """Give a case to an owner."""
+    with Workspace.open(workspace) as ws:
+        case = case_store.assign(ws, case_id, owner)
+    if json:
+        print_json(case)
+    else:
+        console.print(f"case {case_id} now owned by {owner}")
+
+
+@cases_app.command("update")
+@handles_errors
+def update(
+    workspace: WorkspaceArg,
+    case_id: Annotated[str, typer.Argument(help="The case.")],
+    status: Annotated[str | None, typer.Option(help="contacted, resolved or closed")] = None,
+    note: Annotated[str | None, typer.Option(help="Resolution note.")] = None,
+    rating: Annotated[
+        float | None, typer.Option(help="The customer's follow-up recovery rating, 0-10.")
+    ] = None,
+    at: Annotated[datetime | None, typer.Option(help="When it happened (default: now).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Move a case along the loop (open -> contacted -> resolved -> closed)."""
+    with Workspace.open(workspace) as ws:
+        case = case_store.update(
+            ws, case_id, status=status, resolution=note, recovery_rating=rating, at=at
+        )
+    if json:
+        print_json(case)
+    else:
+        console.print(f"case {case_id}: {case['status']}")

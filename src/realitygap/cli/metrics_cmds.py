@@ -1,0 +1,122 @@
+"""`realitygap metrics` and `realitygap gap`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from realitygap.analysis._result import MIN_N, Estimate
+from realitygap.analysis.gap import gap as gap_analysis
+from realitygap.analysis.metrics import POINT_METRICS, MetricsResult
+from realitygap.analysis.metrics import metrics as metrics_analysis
+from realitygap.analysis.weighting import rake, read_margins
+from realitygap.cli._common import (
+    JsonOpt,
+    WorkspaceArg,
+    console,
+    frame_table,
+    handles_errors,
+    print_json,
+)
+from realitygap.store import Workspace
+
+MEANS = {"mean", "ces"}  # shown with 2 decimals
+
+ByOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--by",
+        help="Break down by wave, month, touchpoint, layer or a respondent column "
+        "(role, department, segment, any imported attribute). Repeat for several.",
+    ),
+]
+WeightsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--weights",
+        help="Population margins CSV (variable,category,share): rake customers to them.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+MinNOpt = Annotated[int, typer.Option("--min-n", help="Fewer answers give 'insufficient data'.")]
+
+
+def _estimates(result: MetricsResult) -> pd.DataFrame:
+    rows = []
+    for m in result.items + result.index:
+        scale, unit = (1.0, "") if m.metric in POINT_METRICS else (100, "%")
+        est: Estimate = m.estimate
+        rows.append(
+            {
+                **dict(m.group),
+                "question": m.question_id or "(CX items)",
+                "metric": m.metric,
+                "estimate [95% CI] n": est.format(2 if m.metric in MEANS else 1, scale, unit),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@handles_errors
+def metrics(
+    workspace: WorkspaceArg,
+    by: ByOpt = None,
+    weights: WeightsOpt = None,
+    nps_interval: Annotated[
+        str, typer.Option("--nps-interval", help="adjusted-wald, wald or bootstrap")
+    ] = "adjusted-wald",
+    min_n: MinNOpt = MIN_N,
+    json: JsonOpt = False,
+) -> None:
+    """NPS, CSAT top-2-box, CES, means, box shares and the CX index with intervals, by any
+    breakdown, with the significance of each change between waves or months."""
+    with Workspace.open(workspace, read_only=True) as ws:
+        raking = rake(ws, read_margins(weights)) if weights is not None else None
+        result = metrics_analysis(
+            ws, by=by or (), weights=raking, nps_method=nps_interval, min_n=min_n
+        )
+    if json:
+        print_json(result)
+        return
+    if raking is not None:
+        console.print(str(raking), highlight=False)
+    console.print(frame_table(_estimates(result), "Metrics", max_rows=200))
+    trends = result.trend_frame()
+    if not trends.empty:
+        keep = [c for c in trends.columns if c not in {"change_method", "change_confidence"}]
+        cols = [c for c in keep if c != "change_n_effective"]
+        console.print(frame_table(trends[cols], "Changes between periods (Holm across segments)"))
+
+
+@handles_errors
+def gap(
+    workspace: WorkspaceArg,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="role, department, touchpoint or layer. Repeat for several."),
+    ] = None,
+    weights: WeightsOpt = None,
+    min_n: MinNOpt = MIN_N,
+    json: JsonOpt = False,
+) -> None:
+    """Staff predictions vs customer answers: the headline, the gap per item with intervals,
+    and the blind spots."""
+    with Workspace.open(workspace, read_only=True) as ws:
+        raking = rake(ws, read_margins(weights)) if weights is not None else None
+        dims = by if by else ["role", "department"]
+        result = gap_analysis(ws, by=dims, weights=raking, min_n=min_n)
+    if json:
+        print_json(result)
+        return
+    console.print(str(result), highlight=False)
+    frame = result.to_frame()
+    if not frame.empty:
+        cols = [
+            "dimension", "group", "question_id", "staff_mean", "customer_mean", "gap",
+            "gap_low", "gap_high", "p_value", "hedges_g", "wasserstein",
+        ]  # fmt: skip
+        console.print(frame_table(frame[cols], "Perception gap (staff - customer)", max_rows=60))
