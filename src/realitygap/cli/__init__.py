@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from realitygap.cli import (
+    analysis_cmds,
     ingest_cmds,
     loop_cmds,
     metrics_cmds,
@@ -26,6 +27,9 @@ app.command("info")(workspace_cmds.info)
 app.command("import")(ingest_cmds.import_cmd)
 app.command("metrics")(metrics_cmds.metrics)
 app.command("gap")(metrics_cmds.gap)
+app.command("audit")(analysis_cmds.audit)
+app.command("drivers")(analysis_cmds.drivers)
+app.command("behaviour")(analysis_cmds.behaviour)
 app.command("kano")(loop_cmds.kano)
 app.command("listening")(loop_cmds.listening)
 app.add_typer(loop_cmds.cases_app, name="cases")

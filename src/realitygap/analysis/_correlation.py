@@ -1,0 +1,250 @@
+"""Correlation matrices from sufficient statistics computed by the workspace engine.
+
+The long ``responses`` table is pivoted to one row per respondent and wave (one column per
+question) and reduced, in the engine, to sums and sums of cross-products; only those p x p
+arrays come back to Python. Respondents are spread over ``buckets`` hash buckets of their id,
+and the statistics come back per bucket (K x p x p), which allows a bootstrap without reading
+a single row: a replicate draws K buckets with replacement (multinomial weights) and adds their
+statistics. This is a grouped (cluster) bootstrap with random clusters; with clusters that are
+a random partition of independent respondents it estimates the same sampling variance as the
+plain row bootstrap (``tests/test_drivers.py`` checks the standard errors against one).
+
+Missing answers:
+
+- ``listwise``: only respondents who answered every question enter (complete cases).
+- ``pairwise``: each correlation uses the respondents who answered both questions; its means
+  and variances are taken over those same respondents. Such a matrix need not be positive
+  semi-definite; downstream code treats a non-positive pivot as "adds nothing".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from realitygap.domain.errors import Problem, SurveyDataError
+from realitygap.store.workspace import Workspace
+
+FloatArray = npt.NDArray[np.float64]
+Missing = Literal["listwise", "pairwise"]
+MISSING_CHOICES: tuple[Missing, ...] = ("listwise", "pairwise")
+
+
+@dataclass(frozen=True)
+class CrossProducts:
+    """Per-bucket sufficient statistics of p variables (arrays K x p x p).
+
+    For variables i and j, over the rows where both are present (listwise: complete rows):
+    ``n[k, i, j]`` rows, ``sums[k, i, j]`` the sum of variable i, ``squares[k, i, j]`` the sum
+    of its squares, ``products[k, i, j]`` the sum of x_i * x_j. ``missing`` says which rows.
+    """
+
+    names: tuple[str, ...]
+    n: FloatArray
+    sums: FloatArray
+    squares: FloatArray
+    products: FloatArray
+    missing: Missing
+
+    @property
+    def buckets(self) -> int:
+        return int(self.n.shape[0])
+
+    def pooled(self, weights: FloatArray | None = None) -> CrossProducts:
+        """Statistics added over buckets with ``weights`` (K,) or (B, K); result has K = 1 or B."""
+        w = np.ones((1, self.buckets)) if weights is None else np.atleast_2d(weights)
+
+        def mix(a: FloatArray) -> FloatArray:
+            return np.asarray(np.einsum("bk,kij->bij", w, a), dtype=np.float64)
+
+        return CrossProducts(
+            self.names,
+            mix(self.n),
+            mix(self.sums),
+            mix(self.squares),
+            mix(self.products),
+            self.missing,
+        )
+
+    def correlation(self) -> FloatArray:
+        """Correlation matrices (K x p x p) from the statistics; NaN where undefined."""
+        n = self.n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_i = self.sums / n
+            mean_j = np.swapaxes(self.sums, -1, -2) / n
+            var_i = self.squares / n - mean_i**2
+            var_j = np.swapaxes(self.squares, -1, -2) / n - mean_j**2
+            cov = self.products / n - mean_i * mean_j
+            corr = cov / np.sqrt(np.clip(var_i, 0.0, None) * np.clip(var_j, 0.0, None))
+        p = corr.shape[-1]
+        idx = np.arange(p)
+        diag_ok = np.diagonal(n, axis1=-2, axis2=-1) > 1
+        corr[..., idx, idx] = np.where(diag_ok, 1.0, np.nan)
+        return np.asarray(np.clip(corr, -1.0, 1.0), dtype=np.float64)
+
+    def covariance(self) -> FloatArray:
+        """Sample covariance matrices (divisor n - 1), K x p x p."""
+        n = self.n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_i = self.sums / n
+            mean_j = np.swapaxes(self.sums, -1, -2) / n
+            return np.asarray((self.products - n * mean_i * mean_j) / (n - 1.0), dtype=np.float64)
+
+    def means(self) -> FloatArray:
+        """Per variable mean over the rows where it is present with itself (K x p)."""
+        diag = np.arange(len(self.names))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(self.sums[:, diag, diag] / self.n[:, diag, diag], dtype=np.float64)
+
+
+def respondent_rows(ws: Workspace, question_ids: list[str], *, wave: str | None = None) -> ir.Table:
+    """One row per (respondent_id, wave) with a column ``v0``, ``v1`` ... per question.
+
+    A column is NULL where the respondent did not answer that question in that wave.
+    """
+    r = ws.table("responses")
+    r = r.filter(r.question_id.isin(question_ids))
+    if wave is not None:
+        r = r.filter(r.wave == wave)
+    return r.group_by(["respondent_id", "wave"]).aggregate(
+        # nullable float: a question the respondent skipped is NULL (matters for .cache())
+        **{
+            f"v{i}": r.value.max(where=r.question_id == q).cast("float64")
+            for i, q in enumerate(question_ids)
+        }
+    )
+
+
+def columns_of(wide: ir.Table, indexes: list[int]) -> ir.Table:
+    """``respondent_id`` and the columns ``v{i}`` for ``indexes``, renamed v0, v1 ...: a subset
+    of a pivoted (and perhaps cached) table in the shape :func:`cross_products` reads."""
+    return wide.select("respondent_id", **{f"v{k}": wide[f"v{i}"] for k, i in enumerate(indexes)})
+
+
+def bucket_of(respondent_id: ir.StringValue, buckets: int) -> ir.IntegerValue:
+    """A stable hash bucket 0..buckets-1 of a respondent id (same id, same bucket)."""
+    h = respondent_id.hash()
+    return ((h % buckets) + buckets) % buckets
+
+
+def cross_products(
+    ws: Workspace,
+    question_ids: list[str],
+    *,
+    missing: Missing = "listwise",
+    wave: str | None = None,
+    buckets: int = 1,
+    rows: ir.Table | None = None,
+) -> CrossProducts:
+    """Sufficient statistics of ``question_ids`` per hash bucket, in one engine aggregation.
+
+    ``rows`` may replace the pivoted responses with any table holding ``respondent_id`` and
+    columns ``v0..v{p-1}`` (e.g. answers joined with behaviour); ``question_ids`` then only
+    names those columns. Raises SurveyDataError when a
+    question id is unknown.
+    """
+    if missing not in MISSING_CHOICES:
+        raise SurveyDataError(
+            [Problem("options", None, "missing", missing, "one of listwise, pairwise")]
+        )
+    if rows is None:
+        _check_questions(ws, question_ids)
+    p = len(question_ids)
+    wide = rows if rows is not None else respondent_rows(ws, question_ids, wave=wave)
+    wide = wide.mutate(_bucket=bucket_of(wide.respondent_id, buckets))
+    sums: list[str] = []
+    if missing == "listwise":
+        # drop incomplete rows first, so the sums need no per-aggregate filter
+        wide = wide.filter(ibis.and_(*[wide[f"v{i}"].notnull() for i in range(p)]))
+        wide = wide.select("_bucket", **{f"x{i}": wide[f"v{i}"].cast("float64") for i in range(p)})
+        sums.append("COUNT(*) AS n")
+        for i in range(p):
+            sums.append(f"SUM(x{i}) AS s_{i}")
+            sums.extend(f"SUM(x{i} * x{j}) AS c_{i}_{j}" for j in range(i, p))
+    else:
+        # z = answer or 0, m = answered (0/1): every pairwise statistic is a sum of products
+        wide = wide.select(
+            "_bucket",
+            **{f"z{i}": wide[f"v{i}"].cast("float64").fill_null(0.0) for i in range(p)},
+            **{f"m{i}": wide[f"v{i}"].notnull().cast("float64") for i in range(p)},
+        )
+        for i in range(p):
+            for j in range(p):
+                sums.append(f"SUM(z{i} * m{j}) AS s_{i}_{j}")
+                sums.append(f"SUM(z{i} * z{i} * m{j}) AS q_{i}_{j}")
+                if j >= i:
+                    sums.append(f"SUM(m{i} * m{j}) AS n_{i}_{j}")
+                    sums.append(f"SUM(z{i} * z{j}) AS c_{i}_{j}")
+    # The reduction is plain ANSI SQL over the Ibis-compiled rows, run through the backend's
+    # DB-API cursor: Ibis needs seconds to compile (and re-parse) a thousand aggregates.
+    inner = ibis.to_sql(wide)
+    query = f"SELECT _bucket, {', '.join(sums)} FROM ({inner}) AS rows GROUP BY _bucket"
+    cursor = ws.backend.raw_sql(query)
+    names = [d[0] for d in cursor.description]
+    frame = pd.DataFrame(cursor.fetchall(), columns=names, dtype=float)
+    return _assemble(frame, question_ids, missing, buckets)
+
+
+def _assemble(
+    frame: pd.DataFrame, names: list[str], missing: Missing, buckets: int
+) -> CrossProducts:
+    """Arrange the engine's one-row-per-bucket aggregates into K x p x p arrays."""
+    p = len(names)
+    shape = (buckets, p, p)
+    n = np.zeros(shape)
+    sums = np.zeros(shape)
+    squares = np.zeros(shape)
+    products = np.zeros(shape)
+    frame = frame.fillna(0.0)
+    at = frame["_bucket"].to_numpy(dtype=np.int64)
+
+    def col(name: str) -> FloatArray:
+        return np.asarray(frame[name].to_numpy(dtype=np.float64))
+
+    for i in range(p):
+        for j in range(i, p):
+            c = col(f"c_{i}_{j}")
+            products[at, i, j] = products[at, j, i] = c
+    if missing == "listwise":
+        rows = col("n")
+        n[at] = rows[:, None, None]
+        for i in range(p):
+            s = col(f"s_{i}")
+            sums[at, i, :] = s[:, None]
+            squares[at, i, :] = products[at, i, i][:, None]
+    else:
+        for i in range(p):
+            for j in range(p):
+                sums[at, i, j] = col(f"s_{i}_{j}")
+                squares[at, i, j] = col(f"q_{i}_{j}")
+                if j >= i:
+                    n[at, i, j] = n[at, j, i] = col(f"n_{i}_{j}")
+    return CrossProducts(tuple(names), n, sums, squares, products, missing)
+
+
+def _check_questions(ws: Workspace, question_ids: list[str]) -> None:
+    if not question_ids:
+        raise SurveyDataError([Problem("options", None, "questions", None, "at least one")])
+    known = set(ws.table("questions").question_id.execute())
+    unknown = [q for q in question_ids if q not in known]
+    if unknown:
+        raise SurveyDataError(
+            [
+                Problem("questions", None, "question_id", q, "a question of the workspace")
+                for q in unknown
+            ]
+        )
+
+
+def bootstrap_weights(buckets: int, replicates: int, seed: int) -> FloatArray:
+    """Multinomial bucket weights (replicates x buckets): each replicate draws ``buckets``
+    buckets with replacement, so a weight is how many times its bucket was drawn."""
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(buckets, np.full(buckets, 1.0 / buckets), size=replicates)
+    return np.asarray(draws, dtype=np.float64)

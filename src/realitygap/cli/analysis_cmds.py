@@ -1,0 +1,142 @@
+"""`realitygap audit`, `realitygap drivers` and `realitygap behaviour`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from realitygap.analysis._activity import Windows
+from realitygap.analysis._correlation import MISSING_CHOICES, Missing
+from realitygap.analysis._result import MIN_N
+from realitygap.analysis.audit import audit as audit_analysis
+from realitygap.analysis.behaviour import behaviour as behaviour_analysis
+from realitygap.analysis.drivers import METHODS, Method
+from realitygap.analysis.drivers import drivers as drivers_analysis
+from realitygap.cli._common import (
+    JsonOpt,
+    WorkspaceArg,
+    console,
+    frame_table,
+    handles_errors,
+    print_json,
+)
+from realitygap.domain.errors import Problem, SurveyDataError
+from realitygap.store import Workspace
+
+OutcomeOpt = Annotated[
+    str | None,
+    typer.Option("--outcome", help="Outcome question id (default: the customer NPS question)."),
+]
+WaveOpt = Annotated[str | None, typer.Option("--wave", help="Only this wave.")]
+MinNOpt = Annotated[int, typer.Option("--min-n", help="Fewer answers give 'insufficient data'.")]
+HorizonOpt = Annotated[
+    float, typer.Option("--months", help="Follow-up months after answering (retention window).")
+]
+DeclineOpt = Annotated[
+    float,
+    typer.Option("--decline", help="Fall in activity against the customer's baseline that counts."),
+]
+
+
+@handles_errors
+def audit(
+    workspace: WorkspaceArg,
+    outcome: OutcomeOpt = None,
+    wave: WaveOpt = None,
+    months: HorizonOpt = 6.0,
+    min_n: MinNOpt = MIN_N,
+    json: JsonOpt = False,
+) -> None:
+    """Audit the survey itself: ceiling and floor items, reliability (Cronbach's alpha),
+    items that predict neither the outcome nor retention, redundant items, layer coverage
+    and non-response. Prints a verdict per item with its reason."""
+    with Workspace.open(workspace, read_only=True) as ws:
+        result = audit_analysis(
+            ws, outcome, wave=wave, windows=Windows(horizon_months=months), min_n=min_n
+        )
+    if json:
+        print_json(result)
+        return
+    typer.echo(str(result))
+
+
+@handles_errors
+def drivers(
+    workspace: WorkspaceArg,
+    outcome: OutcomeOpt = None,
+    method: Annotated[
+        str, typer.Option("--method", help=f"Importance method: {', '.join(METHODS)}.")
+    ] = "shapley",
+    missing: Annotated[
+        str, typer.Option("--missing", help=f"Missing answers: {', '.join(MISSING_CHOICES)}.")
+    ] = "listwise",
+    predictor: Annotated[
+        list[str] | None,
+        typer.Option("--predictor", help="Predictor question id (repeat; default: all items)."),
+    ] = None,
+    wave: WaveOpt = None,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help="Bootstrap replicates for the intervals (0 = none).")
+    ] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    min_n: MinNOpt = MIN_N,
+    json: JsonOpt = False,
+) -> None:
+    """Key drivers of the outcome: Shapley (LMG) or relative-weights importance with
+    bootstrap intervals, importance x performance quadrants, penalty-reward classes
+    (must-be vs delighter) and leaders' priority gap."""
+    if method not in METHODS:
+        raise SurveyDataError(
+            [Problem("--method", None, None, method, f"one of {', '.join(METHODS)}")]
+        )
+    if missing not in MISSING_CHOICES:
+        raise SurveyDataError(
+            [Problem("--missing", None, None, missing, f"one of {', '.join(MISSING_CHOICES)}")]
+        )
+    chosen_method: Method = "shapley" if method == "shapley" else "relweights"
+    chosen_missing: Missing = "listwise" if missing == "listwise" else "pairwise"
+    with Workspace.open(workspace, read_only=True) as ws:
+        result = drivers_analysis(
+            ws,
+            outcome,
+            predictor or None,
+            method=chosen_method,
+            missing=chosen_missing,
+            wave=wave,
+            bootstrap=bootstrap,
+            seed=seed,
+            min_n=min_n,
+        )
+    if json:
+        print_json(result)
+        return
+    typer.echo(str(result))
+
+
+@handles_errors
+def behaviour(
+    workspace: WorkspaceArg,
+    question: Annotated[
+        str | None,
+        typer.Option("--question", help="Stated-loyalty question (default: customer NPS)."),
+    ] = None,
+    wave: WaveOpt = None,
+    months: HorizonOpt = 6.0,
+    decline: DeclineOpt = 0.5,
+    min_n: MinNOpt = MIN_N,
+    top: Annotated[int, typer.Option("--top", help="Rows of the silent-attrition list.")] = 20,
+    json: JsonOpt = False,
+) -> None:
+    """Stated vs revealed loyalty: NPS group x retained/declining/churned, the silent
+    attrition list (promoters who stopped or cut buying), Kaplan-Meier retention by group
+    with the log-rank test, and a Cox regression of churn on touchpoint scores."""
+    windows = Windows(horizon_months=months, baseline_months=months, decline=decline)
+    with Workspace.open(workspace, read_only=True) as ws:
+        result = behaviour_analysis(ws, question, wave=wave, windows=windows, min_n=min_n)
+    if json:
+        print_json(result)
+        return
+    typer.echo(str(result))
+    if not result.silent.empty:
+        console.print(frame_table(result.silent, "Silent attrition (by value at risk)", top))
