@@ -56,6 +56,7 @@ class SurvivalGroup:
     customers: int
     churned: int
     retention: Estimate
+    curve: tuple[tuple[float, float], ...] = ()  # (time, KM retention), at most 100 points
 
 
 @dataclass(frozen=True)
@@ -334,7 +335,11 @@ def survival_by_group(
         ci = km.confidence_interval_survival_function_
         at = ci.index[ci.index <= horizon].max()
         low, high = (float(x) for x in ci.loc[at])
-        out.append(SurvivalGroup(group, n, churned, Estimate(value, low, high, n, method)))
+        sf = km.survival_function_.iloc[:, 0]
+        sf = sf[sf.index <= horizon]
+        step = max(1, len(sf) // 100)
+        curve = tuple((float(t), float(v)) for t, v in sf.iloc[::step].items())
+        out.append(SurvivalGroup(group, n, churned, Estimate(value, low, high, n, method), curve))
     usable = counts[counts["group"].isin([s.group for s in out if not s.retention.insufficient])]
     p = None
     if usable["group"].nunique() >= 2:

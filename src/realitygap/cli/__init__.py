@@ -9,7 +9,9 @@ from realitygap.cli import (
     ingest_cmds,
     loop_cmds,
     metrics_cmds,
+    report_cmds,
     simulate_cmds,
+    text_cmds,
     workspace_cmds,
 )
 
@@ -25,16 +27,18 @@ app = typer.Typer(
 app.command("init")(workspace_cmds.init)
 app.command("info")(workspace_cmds.info)
 app.command("import")(ingest_cmds.import_cmd)
+app.command("simulate")(simulate_cmds.simulate)
+app.command("demo")(simulate_cmds.demo)
 app.command("metrics")(metrics_cmds.metrics)
 app.command("gap")(metrics_cmds.gap)
 app.command("audit")(analysis_cmds.audit)
 app.command("drivers")(analysis_cmds.drivers)
 app.command("behaviour")(analysis_cmds.behaviour)
+app.add_typer(text_cmds.text_app, name="text")
 app.command("kano")(loop_cmds.kano)
 app.command("listening")(loop_cmds.listening)
 app.add_typer(loop_cmds.cases_app, name="cases")
-app.command("simulate")(simulate_cmds.simulate)
-app.command("demo")(simulate_cmds.demo)
+app.command("report")(report_cmds.report)
 
 
 def main() -> None:

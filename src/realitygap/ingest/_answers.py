@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from realitygap.domain.scales import SCALES, ScaleKind
-from realitygap.ingest._documents import customer_text_for_storage
 from realitygap.ingest._fields import flag_duplicates, parse_number
 from realitygap.ingest._lookup import known_mask, questions
 from realitygap.ingest._problems import Problems
@@ -157,7 +156,7 @@ def validate_answers(
             + ":"
             + texts["wave"].astype(str),
             "source": "survey",
-            "text": customer_text_for_storage(texts["value"].astype(str)),
+            "text": texts["value"].astype(str),
             "customer_id": texts["respondent_id"],
             "created_at": texts["submitted_at"],
             "question_id": texts["question_id"],

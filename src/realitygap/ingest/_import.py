@@ -16,12 +16,14 @@ import pandas as pd
 from realitygap.domain.errors import Problem, SurveyDataError, TaxonomyError
 from realitygap.domain.taxonomy import Taxonomy
 from realitygap.ingest._answers import validate_answers
+from realitygap.ingest._documents import redact_documents
 from realitygap.ingest._kinds import FIELDS, KINDS, Context, Prepared, prepare
 from realitygap.ingest._mapping import Mapping
 from realitygap.ingest._problems import Problems
 from realitygap.ingest._read import read_grid
 from realitygap.ingest._tools import FORMATS, read_export
 from realitygap.store import write as store_write
+from realitygap.store.settings import keep_original
 from realitygap.store.workspace import TAXONOMY_FILE, Workspace
 
 TOOL_FORMATS: tuple[str, ...] = tuple(f for f in FORMATS if f != "mapped")
@@ -32,6 +34,7 @@ _WRITE_ORDER = (
     "responses",
     "invitations",
     "documents",
+    "document_originals",
     "events",
     "cases",
     "contacts",
@@ -121,6 +124,11 @@ def import_file(
     loaded = mapping if isinstance(mapping, Mapping) or mapping is None else Mapping.load(mapping)
     digest = _sha256(path)
     shape, encoding, prepared = _prepare(ws, path, kind, fmt, loaded, wave)
+    if "documents" in prepared.tables:
+        docs, originals = redact_documents(prepared.tables["documents"], keep=keep_original(ws))
+        prepared.tables["documents"] = docs
+        if len(originals):
+            prepared.tables["document_originals"] = originals
     added: dict[str, int] = {}
     with ws.transaction():
         for table, columns in prepared.new_columns.items():

@@ -25,7 +25,6 @@ from realitygap.domain.models import (
 from realitygap.domain.scales import ScaleKind
 from realitygap.domain.taxonomy import Layer
 from realitygap.ingest._answers import Answers, validate_answers
-from realitygap.ingest._documents import customer_text_for_storage
 from realitygap.ingest._fields import Field, Kind, flag_duplicates, parse_fields
 from realitygap.ingest._lookup import known_mask, questions
 from realitygap.ingest._problems import Problems
@@ -399,8 +398,7 @@ def _documents(ctx: Context, frame: pd.DataFrame, parsed: pd.DataFrame) -> Prepa
     _check_known(
         ctx, parsed, "question_id", "questions", "question_id", "a question_id of the workspace"
     )
-    out = parsed.assign(text=customer_text_for_storage(parsed["text"]))
-    return Prepared({"documents": out}, len(out))
+    return Prepared({"documents": parsed}, len(parsed))
 
 
 def derived_ids(ws: Workspace, prefix: str, parts: pd.DataFrame) -> pd.Series:

@@ -26,7 +26,7 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -119,6 +119,8 @@ def _append(ws: Any, values: list[Any]) -> None:
     row = ws.max_row + 1 if ws.max_row > 1 or ws.cell(1, 1).value is not None else 1
     for col, value in enumerate(values, start=1):
         cell = ws.cell(row=row, column=col)
+        if value is pd.NaT:
+            value = None
         if isinstance(value, pd.Timestamp):
             value = value.to_pydatetime()
         if isinstance(value, float) and not math.isfinite(value):

@@ -4,13 +4,19 @@ the CLI calls and turns their results into blocks, or says in one line why it is
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from realitygap.analysis._result import Estimate
+from realitygap.analysis.audit import audit
+from realitygap.analysis.behaviour import behaviour
+from realitygap.analysis.drivers import drivers
+from realitygap.analysis.gap import GapResult, gap
 from realitygap.analysis.kano import CATEGORIES, CATEGORY_NAMES, kano
 from realitygap.analysis.listening import listening
+from realitygap.analysis.metrics import metrics
+from realitygap.domain.errors import SurveyDataError
 from realitygap.report import charts
 from realitygap.report.model import Block, Chart, Headline, Omitted, Para, Section, Table
 from realitygap.store.workspace import Workspace
@@ -21,7 +27,8 @@ class Context:
     """What every builder can read: the workspace and what other sections found."""
 
     ws: Workspace
-    methods: list[tuple[str, str]]  # (section, method and reference)
+    methods: list[tuple[str, str]] = field(default_factory=list)  # (section, method)
+    gap: GapResult | None = None
 
 
 Builder = Callable[[Context], Section | Omitted]
@@ -29,6 +36,288 @@ Builder = Callable[[Context], Section | Omitted]
 
 def fmt(e: Estimate, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
     return e.format(digits, scale, unit)
+
+
+def headline_section(ctx: Context) -> Section | Omitted:
+    title = "The headline: what you believe, what your customers say"
+    result = gap(ctx.ws, by=["role", "department", "touchpoint", "layer"])
+    ctx.gap = result
+    if result.headline is None:
+        return Omitted("headline", title, "no NPS question with a staff mirror question")
+    h = result.headline
+    blocks: list[Block] = [
+        Headline(
+            h.sentence(),
+            "Bain & Company (2005), 362 firms: 80% believed they deliver a superior experience; "
+            "their customers said 8% do. 'Superior' here means predicting or giving "
+            f"{h.superior_from} or more on the {h.question_id} question.",
+        )
+    ]
+    shares = pd.DataFrame(
+        [
+            {"who": f"{h.role} (predicting)", "share": fmt(h.staff_share, 0, 100, "%")},
+            {"who": "customers (answering)", "share": fmt(h.customer_share, 0, 100, "%")},
+            {"who": "difference, points", "share": fmt(h.difference, 0, 100)},
+        ]
+    )
+    blocks.append(Table("Superior experience: belief and reality", shares))
+    nps = metrics(ctx.ws, questions=[h.question_id])
+    overall = [m for m in nps.items if m.metric == "nps"]
+    if overall:
+        blocks.append(Para(f"Customer NPS: {fmt(overall[0].estimate, 1)}."))
+    ctx.methods.extend(("Headline and gap", m) for m in result.methods)
+    ctx.methods.extend(("Metrics", m) for m in nps.methods)
+    return Section("headline", title, tuple(blocks))
+
+
+def gap_section(ctx: Context) -> Section | Omitted:
+    title = "Perception vs reality"
+    result = ctx.gap if ctx.gap is not None else gap(ctx.ws, by=["role", "department"])
+    items = result.item_rows()
+    if not items:
+        return Omitted("gap", title, "no customer question has a staff mirror question")
+    blocks: list[Block] = []
+    frame = pd.DataFrame(
+        [
+            {
+                "item": f"{r.question_id} {r.text or ''}".strip()[:60],
+                "customers say": r.customer_mean.value,
+                "staff predict": r.staff_mean.value,
+            }
+            for r in items
+            if r.customer_mean.value is not None
+            and r.staff_mean.value is not None
+            and r.scale != "nps"
+        ]
+    )
+    if not frame.empty:
+        blocks.append(
+            Chart(
+                "gap-dumbbell",
+                "Predicted vs actual, per item (mean answer)",
+                charts.dumbbell(frame, "item", "customers say", "staff predict", "mean answer"),
+            )
+        )
+    spots = pd.DataFrame(
+        [
+            {
+                "item": r.question_id,
+                "text": r.text,
+                "touchpoint": r.touchpoint,
+                "layer": r.layer,
+                "staff": fmt(r.staff_mean, 2),
+                "customers": fmt(r.customer_mean, 2),
+                "gap": fmt(r.gap, 2),
+                "% of scale": r.gap_pct,
+                "Hedges' g": r.hedges_g.value,
+            }
+            for r in result.over_estimated
+        ]
+    )
+    blocks.append(Table("Blind spots: items ranked by over-estimation", spots))
+    if result.under_estimated:
+        blocks.append(
+            Para(
+                "Staff under-estimate customers on: "
+                + ", ".join(f"{r.question_id} ({r.gap.format(2)})" for r in result.under_estimated)
+            )
+        )
+    for dim in ("touchpoint", "layer"):
+        rows = [r for r in result.item_rows(dim) if r.gap.value is not None]
+        if rows:
+            blocks.append(
+                Table(
+                    f"Gap by {dim} (% of the scale range)",
+                    pd.DataFrame(
+                        [{dim: r.group, "gap": fmt(r.gap, 1), "p": r.p_value} for r in rows]
+                    ),
+                )
+            )
+    off = pd.DataFrame(
+        [
+            {"by": o.dimension, "group": o.group, "over-estimation, % of scale": fmt(o.offset, 1)}
+            for o in result.furthest_off
+        ]
+    )
+    if not off.empty:
+        blocks.append(Table("Who is furthest off (roles and departments)", off))
+    return Section("gap", title, tuple(blocks))
+
+
+def audit_section(ctx: Context) -> Section | Omitted:
+    title = "Is the survey lying? The survey audit"
+    result = audit(ctx.ws)
+    if not result.items:
+        return Omitted("audit", title, "no rated customer items to audit")
+    counts = ", ".join(f"{n} {v}" for v, n in sorted(result.verdict_counts().items()))
+    blocks: list[Block] = [Headline(f"{len(result.items)} items: {counts}")]
+    frame = pd.DataFrame(
+        [
+            {
+                "item": i.question_id,
+                "text": i.text,
+                "layer": i.layer,
+                "n": i.n,
+                "top score": i.top_score_share,
+                "r with outcome": fmt(i.r_outcome, 2),
+                "AUC retention": fmt(i.auc_retention, 2) if i.auc_retention else None,
+                "verdict": i.verdict,
+                "reason": i.reason,
+            }
+            for i in result.items
+        ]
+    )
+    blocks.append(Table(f"Verdict per item (outcome: {result.outcome})", frame))
+    layers = pd.DataFrame(
+        [{"layer": k, "share of items": v} for k, v in result.layer_share.items()]
+    )
+    note = (
+        "The instrument mostly measures the hospitality baseline."
+        if result.hospitality_heavy
+        else ""
+    )
+    blocks.append(Table("Layer coverage", layers, note))
+    if result.blocks:
+        blocks.append(
+            Table(
+                "Internal consistency per block (Cronbach's alpha, Feldt interval)",
+                pd.DataFrame([{"block": b.block, "alpha": fmt(b.alpha, 2)} for b in result.blocks]),
+            )
+        )
+    nr = result.nonresponse
+    if nr is not None and not nr.by_segment.empty:
+        blocks.append(Table("Response rate by segment", nr.by_segment))
+        if nr.churn_respondents is not None and nr.churn_nonrespondents is not None:
+            blocks.append(
+                Para(
+                    "Churn after the invitation: respondents "
+                    f"{fmt(nr.churn_respondents, 1, 100, '%')}, non-respondents "
+                    f"{fmt(nr.churn_nonrespondents, 1, 100, '%')}."
+                )
+            )
+    ctx.methods.extend(("Survey audit", m) for m in result.methods)
+    return Section("audit", title, tuple(blocks))
+
+
+def drivers_section(ctx: Context) -> Section | Omitted:
+    title = "What really drives loyalty"
+    result = drivers(ctx.ws, missing="pairwise")
+    if not result.drivers or result.r2.insufficient:
+        return Omitted("drivers", title, "too few complete answers for a driver analysis")
+    top = result.ranked[0]
+    blocks: list[Block] = [
+        Headline(
+            f'{top.question_id} "{top.text}" explains {fmt(top.normalised, 0, 100, "%")} of '
+            f"what the model explains of {result.outcome} (R² {fmt(result.r2, 2)})."
+        )
+    ]
+    frame = pd.DataFrame(
+        [
+            {
+                "item": d.question_id,
+                "share": d.normalised.value,
+                "low": d.normalised.low,
+                "high": d.normalised.high,
+            }
+            for d in result.ranked
+        ]
+    )
+    blocks.append(
+        Chart(
+            "drivers-importance",
+            "Share of explained variance (Shapley/LMG) with bootstrap intervals",
+            charts.interval_bars(frame, "item", "share", "low", "high", "share of R²"),
+        )
+    )
+    quad = pd.DataFrame(
+        [
+            {"item": d.question_id, "importance": d.normalised.value, "performance": d.performance}
+            for d in result.ranked
+            if d.normalised.value is not None and d.performance is not None
+        ]
+    )
+    if len(quad) >= 2:
+        blocks.append(
+            Chart(
+                "drivers-quadrants",
+                "Importance × performance",
+                charts.quadrants(
+                    quad, "importance", "performance", "item", "importance", "performance (%)"
+                ),
+            )
+        )
+    table = pd.DataFrame(
+        [
+            {
+                "rank": d.rank,
+                "item": d.question_id,
+                "text": d.text,
+                "importance": fmt(d.normalised, 1, 100, "%"),
+                "quadrant": d.quadrant,
+                "penalty": d.penalty,
+                "reward": d.reward,
+                "class (penalty-reward)": d.kind,
+            }
+            for d in result.ranked
+        ]
+    )
+    blocks.append(Table("Drivers, quadrants and must-be vs delighter", table))
+    if result.priority_gap is not None:
+        pg = result.priority_gap
+        blocks.append(
+            Para(
+                "Priority gap: Spearman correlation between leaders' stated priorities and "
+                f"measured importance {fmt(pg.spearman, 2)} ({pg.respondents} staff ranked)."
+            )
+        )
+    blocks.extend(Para(n) for n in result.notes)
+    ctx.methods.extend(("Key drivers", m) for m in result.methods)
+    return Section("drivers", title, tuple(blocks))
+
+
+def behaviour_section(ctx: Context) -> Section | Omitted:
+    title = "Stated vs revealed loyalty"
+    try:
+        result = behaviour(ctx.ws)
+    except SurveyDataError as exc:
+        return Omitted("behaviour", title, str(exc).splitlines()[-1].strip())
+    if result.customers == 0:
+        return Omitted("behaviour", title, "no purchase events to compare answers with")
+    blocks: list[Block] = [Headline(result.headline)]
+    blocks.append(Table("Stated (NPS group) × revealed (behaviour)", result.matrix))
+    curves = pd.DataFrame(
+        [{"days": t, "retention": v, "group": s.group} for s in result.survival for t, v in s.curve]
+    )
+    if not curves.empty:
+        blocks.append(
+            Chart(
+                "retention-curves",
+                "Kaplan-Meier retention by NPS group",
+                charts.lines(
+                    curves, "days", "retention", "group", "days after answering", "retained"
+                ),
+            )
+        )
+    km = pd.DataFrame(
+        [
+            {"group": s.group, "customers": s.customers, "retained": fmt(s.retention, 1, 100, "%")}
+            for s in result.survival
+        ]
+    )
+    p = "" if result.logrank_p is None else f"log-rank p = {result.logrank_p:.3g}"
+    blocks.append(Table("Retention at the horizon", km, p))
+    if result.cox is not None:
+        blocks.append(
+            Table("Cox regression of churn on each score (hazard ratio per point)", result.cox)
+        )
+    silent = result.silent.head(25)
+    if not silent.empty:
+        blocks.append(
+            Table("Silent attrition: stated loyal, buying less (top 25 by value at risk)", silent)
+        )
+    blocks.extend(Para(n) for n in result.notes)
+    ctx.methods.extend(("Behaviour", m) for m in result.methods)
+    return Section("behaviour", title, tuple(blocks))
 
 
 def kano_section(ctx: Context) -> Section | Omitted:
@@ -158,4 +447,12 @@ def methods_section(ctx: Context) -> Section:
     )
 
 
-BUILDERS: tuple[Builder, ...] = (kano_section, listening_section)
+BUILDERS: tuple[Builder, ...] = (
+    headline_section,
+    gap_section,
+    audit_section,
+    drivers_section,
+    behaviour_section,
+    kano_section,
+    listening_section,
+)

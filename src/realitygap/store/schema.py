@@ -22,6 +22,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     "events": ("event_id",),
     "cases": ("case_id",),
     "contacts": ("contact_id",),
+    "document_tags": ("document_id",),
+    "document_aspects": ("document_id", "aspect_kind", "aspect"),
+    "document_originals": ("document_id",),
 }
 
 _V1 = [
@@ -60,7 +63,22 @@ _V1 = [
         imported_at TIMESTAMP NOT NULL)""",
 ]
 
+# Text analytics: the tagger's output per document and per aspect it mentions, and the
+# original (unredacted) text of documents whose text was redacted, kept only when the
+# workspace's settings.toml says ``[privacy] keep_original = true``.
+_TEXT_TAGS = [
+    """CREATE TABLE document_tags (
+        document_id VARCHAR NOT NULL, model VARCHAR NOT NULL, sentiment VARCHAR NOT NULL,
+        sentiment_score DOUBLE NOT NULL, layer VARCHAR, staff_attitude BOOLEAN NOT NULL,
+        tagged_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE document_aspects (
+        document_id VARCHAR NOT NULL, aspect_kind VARCHAR NOT NULL, aspect VARCHAR NOT NULL,
+        score DOUBLE, sentiment VARCHAR)""",
+    """CREATE TABLE document_originals (
+        document_id VARCHAR NOT NULL, text VARCHAR NOT NULL)""",
+]
+
 # MIGRATIONS[i] brings the schema from version i to version i + 1.
-MIGRATIONS: list[list[str]] = [_V1]
+MIGRATIONS: list[list[str]] = [_V1, _TEXT_TAGS]
 
 SCHEMA_VERSION = len(MIGRATIONS)

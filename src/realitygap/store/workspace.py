@@ -32,7 +32,7 @@ class Workspace:
     >>> import tempfile
     >>> with Workspace.create(tempfile.mkdtemp() + "/ws") as ws:
     ...     print(ws.schema_version, len(ws.taxonomy.touchpoints))
-    1 15
+    2 15
     """
 
     def __init__(self, path: Path, con: duckdb.DuckDBPyConnection) -> None:

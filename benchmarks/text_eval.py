@@ -1,0 +1,240 @@
+"""Scores the text taggers on real labelled data nobody here wrote (../shared/data).
+
+For both paths (fast: n-grams + lexicon; accurate: + MiniLM embeddings) and both modes
+(zero-shot: label names, descriptions and hand-written seeds only; supervised: trained on the
+train split, scored on the test gold):
+
+- SemEval-2014 Task 4 restaurants: aspect category detection F1 (micro over sentence-category
+  pairs) and aspect category polarity accuracy (gold categories given, 4 classes incl. conflict);
+- SemEval-2016 Task 5 restaurants: slot 1 (aspect category) micro F1;
+- MAMS-ACSA: aspect-category sentiment accuracy (gold categories given);
+- Twitter US airline: 3-class sentiment accuracy, and negative-reason macro F1 over the
+  negative tweets, on a fixed split (duplicates dropped, 80/20 stratified, seed 0).
+
+Run: ``.venv/bin/python benchmarks/text_eval.py [--fast-only] [--json FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import f1_score
+from sklearn.model_selection import train_test_split
+
+from realitygap.analysis.text.corpora import AbsaSentence, read_absa_xml
+from realitygap.analysis.text.embed import Embedder
+from realitygap.analysis.text.fast import (
+    LexiconSentiment,
+    SeedMatcher,
+    aspect_compound,
+    polarity_of,
+)
+from realitygap.analysis.text.labels import LabelSet
+from realitygap.analysis.text.reference_labels import (
+    airline_complaint_reasons,
+    mams_categories,
+    semeval2014_categories,
+    semeval2016_categories,
+)
+from realitygap.analysis.text.supervised import (
+    AspectPolarityModel,
+    Features,
+    MultiLabelModel,
+    SingleLabelModel,
+)
+from realitygap.analysis.text.zeroshot import EmbeddingZeroShot, SeedZeroShot
+
+DATA = Path(
+    os.environ.get(
+        "REALITYGAP_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
+)
+ABSA = DATA / "absa-restaurants"
+TWEETS = DATA / "twitter-airline-sentiment" / "Tweets.csv"
+
+Embed = Callable[[Sequence[str]], np.ndarray | None]
+
+
+def micro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
+    tp = int((gold & pred).sum())
+    return 2 * tp / max(int(gold.sum()) + int(pred.sum()), 1)
+
+
+def label_matrix(sentences: Sequence[AbsaSentence], labels: LabelSet) -> np.ndarray:
+    index = {c: j for j, c in enumerate(labels.ids)}
+    y = np.zeros((len(sentences), len(index)), dtype=bool)
+    for i, s in enumerate(sentences):
+        for c in s.categories:
+            y[i, index[c]] = True
+    return y
+
+
+def pairs(sentences: Sequence[AbsaSentence], labels: LabelSet) -> tuple[np.ndarray, ...]:
+    index = {c: j for j, c in enumerate(labels.ids)}
+    rows, aspects, polarity = [], [], []
+    for i, s in enumerate(sentences):
+        for c, p in s.aspects:
+            rows.append(i)
+            aspects.append(index[c])
+            polarity.append(p)
+    return np.array(rows), np.array(aspects), np.array(polarity, dtype=object)
+
+
+def detection(
+    train: list[AbsaSentence],
+    test: list[AbsaSentence],
+    labels: LabelSet,
+    embed: Embed,
+    embedder: Embedder | None,
+) -> dict[str, float]:
+    """Zero-shot and supervised category detection micro F1 on the test gold."""
+    texts_tr, texts_te = [s.text for s in train], [s.text for s in test]
+    gold = label_matrix(test, labels)
+    zs = EmbeddingZeroShot(labels, embedder) if embedder else SeedZeroShot(labels)
+    zero = zs.detect(texts_te, embed(texts_te))
+    features = Features(use_embeddings=embedder is not None).fit(texts_tr)
+    x_tr = features.transform(texts_tr, embed(texts_tr))
+    x_te = features.transform(texts_te, embed(texts_te))
+    at_least_one = all(len(s.aspects) > 0 for s in train)
+    model = MultiLabelModel(labels.ids, at_least_one=at_least_one)
+    model.fit(x_tr, label_matrix(train, labels))
+    return {
+        "zero_shot_f1": micro_f1(gold, zero),
+        "supervised_f1": micro_f1(gold, model.predict(x_te)),
+    }
+
+
+def polarity(
+    train: list[AbsaSentence],
+    test: list[AbsaSentence],
+    labels: LabelSet,
+    embed: Embed,
+    use_embeddings: bool,
+) -> dict[str, float]:
+    """Zero-shot (lexicon on the clauses naming the aspect) and supervised polarity accuracy."""
+    texts_tr, texts_te = [s.text for s in train], [s.text for s in test]
+    matcher, lexicon = SeedMatcher(labels), LexiconSentiment()
+    local_tr = aspect_compound(texts_tr, matcher, lexicon)
+    local_te = aspect_compound(texts_te, matcher, lexicon)
+    r_te, a_te, p_te = pairs(test, labels)
+    zero = polarity_of(local_te[r_te, a_te])
+    features = Features(use_embeddings=use_embeddings).fit(texts_tr)
+    x_tr = features.transform(texts_tr, embed(texts_tr))
+    x_te = features.transform(texts_te, embed(texts_te))
+    r_tr, a_tr, p_tr = pairs(train, labels)
+    model = AspectPolarityModel(labels.ids).fit(x_tr, r_tr, a_tr, local_tr, p_tr)
+    pred = model.predict(x_te, r_te, a_te, local_te)
+    return {
+        "zero_shot_accuracy": float((zero == p_te).mean()),
+        "supervised_accuracy": float((pred == p_te).mean()),
+        "pairs": float(len(p_te)),
+    }
+
+
+def tweets_split() -> tuple[pd.DataFrame, pd.DataFrame]:
+    df = pd.read_csv(TWEETS).drop_duplicates("tweet_id")
+    df["text"] = (
+        df["text"].str.replace("&amp;", "&").str.replace("&lt;", "<").str.replace("&gt;", ">")
+    )
+    train, test = train_test_split(
+        df, test_size=0.2, random_state=0, stratify=df["airline_sentiment"]
+    )
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def tweets(embed: Embed, embedder: Embedder | None) -> dict[str, float]:
+    train, test = tweets_split()
+    texts_tr, texts_te = train["text"].tolist(), test["text"].tolist()
+    zero_sent = polarity_of(LexiconSentiment().compound(texts_te))
+    features = Features(use_embeddings=embedder is not None).fit(texts_tr)
+    x_tr = features.transform(texts_tr, embed(texts_tr))
+    x_te = features.transform(texts_te, embed(texts_te))
+    sent = SingleLabelModel().fit(x_tr, train["airline_sentiment"].tolist())
+    out = {
+        "zero_shot_sentiment_accuracy": float((zero_sent == test["airline_sentiment"]).mean()),
+        "supervised_sentiment_accuracy": float(
+            (sent.predict(x_te) == test["airline_sentiment"].to_numpy()).mean()
+        ),
+    }
+    reasons = airline_complaint_reasons()
+    neg_tr = (train["airline_sentiment"] == "negative").to_numpy()
+    neg_te = (test["airline_sentiment"] == "negative").to_numpy()
+    gold = test.loc[neg_te, "negativereason"].to_numpy()
+    neg_texts = [t for t, n in zip(texts_te, neg_te, strict=True) if n]
+    zs = EmbeddingZeroShot(reasons, embedder) if embedder else SeedZeroShot(reasons)
+    zero = zs.detect(neg_texts, embed(neg_texts))
+    zero_label = np.asarray(reasons.ids, dtype=object)[zero.argmax(axis=1)]
+    model = SingleLabelModel().fit(x_tr[neg_tr], train.loc[neg_tr, "negativereason"].tolist())
+    out["zero_shot_reason_macro_f1"] = float(f1_score(gold, zero_label, average="macro"))
+    out["supervised_reason_macro_f1"] = float(
+        f1_score(gold, model.predict(x_te[neg_te]), average="macro")
+    )
+    out["test_tweets"] = float(len(test))
+    return out
+
+
+def evaluate(path: str, embedder: Embedder | None) -> dict[str, dict[str, float]]:
+    def embed(texts: Sequence[str]) -> np.ndarray | None:
+        return embedder.encode(texts) if embedder else None
+
+    s14_tr = read_absa_xml(ABSA / "semeval2014_restaurants_train.xml")
+    s14_te = read_absa_xml(ABSA / "semeval2014_restaurants_test_gold.xml")
+    s16_tr = read_absa_xml(ABSA / "semeval2016_restaurants_train.xml")
+    s16_te = read_absa_xml(ABSA / "semeval2016_restaurants_test_gold.xml")
+    mams_tr = read_absa_xml(ABSA / "mams_acsa_train.xml")
+    mams_te = read_absa_xml(ABSA / "mams_acsa_test.xml")
+    results: dict[str, dict[str, float]] = {}
+    start = time.perf_counter()
+    cats14 = semeval2014_categories()
+    results["semeval2014_detection"] = detection(s14_tr, s14_te, cats14, embed, embedder)
+    results["semeval2014_polarity"] = polarity(s14_tr, s14_te, cats14, embed, bool(embedder))
+    results["semeval2016_slot1"] = detection(
+        s16_tr, s16_te, semeval2016_categories(), embed, embedder
+    )
+    results["mams_polarity"] = polarity(mams_tr, mams_te, mams_categories(), embed, bool(embedder))
+    results["twitter"] = tweets(embed, embedder)
+    results["seconds"] = {"total": time.perf_counter() - start}
+    print(f"\n== {path} path", flush=True)
+    for task, figures in results.items():
+        print(f"{task:24s} " + "  ".join(f"{k}={v:.4f}" for k, v in figures.items()), flush=True)
+    return results
+
+
+PUBLISHED = {
+    "SemEval-2014 category detection F1": 0.8857,  # NRC-Canada, Pontiki et al. 2014
+    "SemEval-2014 category polarity accuracy": 0.8292,  # NRC-Canada
+    "SemEval-2016 slot 1 F1": 0.7303,  # NLANGP, Pontiki et al. 2016
+    "Twitter airline sentiment accuracy (logistic regression)": 0.80,
+    "Twitter airline sentiment accuracy (RoBERTa)": 0.869,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fast-only", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    if not ABSA.exists() or not TWEETS.exists():
+        print(f"shared data missing under {DATA}", file=sys.stderr)
+        return 1
+    out = {"fast": evaluate("fast", None)}
+    if not args.fast_only:
+        out["accurate"] = evaluate("accurate", Embedder(cache=True))
+    print("\npublished bests for comparison:")
+    for name, value in PUBLISHED.items():
+        print(f"  {name}: {value}")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,241 @@
+"""The fast path's building blocks, all vectorised over a batch of texts.
+
+- :class:`LexiconSentiment`: vaderSentiment's lexicon applied as a sparse matrix product.
+  Negation (VADER's own list of negators) flips the next two words by VADER's factor -0.74,
+  boosters scale the next word; the sum ``s`` of valences is normalised as VADER does,
+  ``s / sqrt(s^2 + 15)``. It drops VADER's rules for capitals, punctuation and "but", which
+  costs a little accuracy and gains about 10x speed.
+- :class:`SeedMatcher`: counts each label's seed phrases (1-3 words, plural forms included)
+  in each text with one sparse product.
+- :func:`split_clauses`: cuts texts into clauses at sentence ends, semicolons and "but", so
+  that sentiment can be attributed to the aspect a clause mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+from realitygap.analysis.text.labels import LabelSet
+
+TOKEN_PATTERN = r"(?u)[\w']+|\$"
+_VADER_ALPHA = 15.0  # VADER's normalisation constant
+POSITIVE_THRESHOLD = 0.05  # VADER's documented cut-offs for positive / negative
+NEGATIVE_THRESHOLD = -0.05
+
+
+@lru_cache(maxsize=1)
+def _vader() -> tuple[dict[str, float], tuple[str, ...], dict[str, float], float]:
+    from vaderSentiment import vaderSentiment as vs
+
+    analyzer = vs.SentimentIntensityAnalyzer()
+    return (
+        dict(analyzer.lexicon),
+        tuple(vs.NEGATE),
+        dict(vs.BOOSTER_DICT),
+        float(vs.N_SCALAR),
+    )
+
+
+class LexiconSentiment:
+    """Vectorised VADER-lexicon sentiment. ``compound(texts)`` gives one score in [-1, 1] each."""
+
+    def __init__(self) -> None:
+        lexicon, negate, boosters, n_scalar = _vader()
+        words = [w for w in lexicon if re.fullmatch(r"[\w']+", w)]
+        valence = np.array([lexicon[w] for w in words])
+        vocab = words + ["neg_" + w for w in words]
+        self.weights = np.concatenate([valence, valence * n_scalar])
+        self._boost = {w.lower(): b for w, b in boosters.items() if re.fullmatch(r"[\w']+", w)}
+        boosted = [f"{b}_{w}" for b in ("up", "down") for w in words]
+        up = max(v for v in self._boost.values() if v > 0)
+        down = min(v for v in self._boost.values() if v < 0)
+        self.weights = np.concatenate(
+            [self.weights, valence + np.sign(valence) * up, valence + np.sign(valence) * down]
+        )
+        self.vectorizer = CountVectorizer(
+            vocabulary=vocab + boosted, token_pattern=TOKEN_PATTERN, lowercase=False
+        )
+        negators = sorted({n.replace("'", "'?") for n in negate}, key=len, reverse=True)
+        self._negation = re.compile(
+            r"\b(?:" + "|".join(negators) + r"|\w+n't)\s+([\w']+)(?:\s+([\w']+))?"
+        )
+        ups = [re.escape(w) for w, v in self._boost.items() if v > 0]
+        downs = [re.escape(w) for w, v in self._boost.items() if v < 0]
+        self._up = re.compile(r"\b(?:" + "|".join(ups) + r")\s+(?=[\w'])")
+        self._down = re.compile(r"\b(?:" + "|".join(downs) + r")\s+(?=[\w'])")
+
+    def _mark(self, text: str) -> str:
+        text = text.lower()
+        text = self._negation.sub(
+            lambda m: " neg_" + m.group(1) + (" neg_" + m.group(2) if m.group(2) else ""), text
+        )
+        text = self._up.sub(" up_", text)
+        return self._down.sub(" down_", text)
+
+    def valence_sum(self, texts: Sequence[str]) -> np.ndarray:
+        """Sum of word valences per text (before normalisation)."""
+        counts = self.vectorizer.transform([self._mark(t) for t in texts])
+        return np.asarray(counts @ self.weights).ravel()
+
+    def compound(self, texts: Sequence[str]) -> np.ndarray:
+        """VADER-style compound score per text, in [-1, 1]."""
+        s = self.valence_sum(texts)
+        return np.asarray(s / np.sqrt(s * s + _VADER_ALPHA))
+
+
+def polarity_of(compound: np.ndarray) -> np.ndarray:
+    """'positive' / 'negative' / 'neutral' from compound scores with VADER's cut-offs."""
+    out = np.full(compound.shape, "neutral", dtype=object)
+    out[compound >= POSITIVE_THRESHOLD] = "positive"
+    out[compound <= NEGATIVE_THRESHOLD] = "negative"
+    return out
+
+
+def _forms(seed: str) -> list[str]:
+    """A seed and its plural/verb forms (only the last word is inflected)."""
+    seed = " ".join(re.findall(TOKEN_PATTERN, seed.lower()))
+    if not seed:
+        return []
+    if not seed[-1].isalpha():
+        return [seed]
+    base = seed[:-1] if seed.endswith("e") else seed
+    return sorted({seed, seed + "s", seed + "es", base + "ed", base + "ing"})
+
+
+class SeedMatcher:
+    """Counts seed phrases per label: ``scores(texts)`` is an (n_texts, n_labels) array."""
+
+    def __init__(self, labels: LabelSet) -> None:
+        self.labels = labels
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        for j, label in enumerate(labels.labels):
+            forms = {f for seed in label.seeds for f in _forms(seed)}
+            for form in sorted(forms):
+                i = vocab.setdefault(form, len(vocab))
+                rows.append(i)
+                cols.append(j)
+        self.max_words = max((len(v.split()) for v in vocab), default=1)
+        self.vectorizer = CountVectorizer(
+            vocabulary=vocab,
+            token_pattern=TOKEN_PATTERN,
+            ngram_range=(1, self.max_words),
+            lowercase=True,
+        )
+        self.weights = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(max(len(vocab), 1), len(labels.labels))
+        )
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        counts = self.vectorizer.transform(texts)
+        return np.asarray((counts @ self.weights).todense())
+
+    def detect(self, texts: Sequence[str]) -> np.ndarray:
+        """Boolean (n_texts, n_labels): a label is present when one of its seeds occurs.
+
+        A fallback label is present when no other label is. A single-label set keeps only the
+        label with most seed hits (first label on ties).
+        """
+        return decide(self.scores(texts), self.labels)
+
+
+def decide(scores: np.ndarray, labels: LabelSet, threshold: float = 0.0) -> np.ndarray:
+    """Boolean labels from scores: above ``threshold``; fallback / single-label rules applied.
+
+    A single-label set keeps only its best-scoring label. The (first) fallback label is given
+    to texts that got no other label.
+    """
+    n = scores.shape[0]
+    fallback = np.array([label.fallback for label in labels.labels])
+    masked = np.where(fallback[None, :], -np.inf, scores)
+    if labels.multi:
+        present = masked > threshold
+    else:
+        best = masked.argmax(axis=1)
+        hit = masked[np.arange(n), best] > threshold
+        present = np.zeros(scores.shape, dtype=bool)
+        present[np.arange(n)[hit], best[hit]] = True
+    if fallback.any():
+        none = ~present.any(axis=1)
+        present[none, int(np.argmax(fallback))] = True
+    return present
+
+
+_CLAUSE_BREAK = re.compile(r"(?<=[.!?;])\s+|\s+but\s+|\s+however,?\s+|\s+although\s+", re.I)
+
+
+def split_clauses(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Clauses of each text and, for each clause, the index of its text."""
+    clauses: list[str] = []
+    owner: list[int] = []
+    for i, text in enumerate(texts):
+        parts = [p for p in _CLAUSE_BREAK.split(text) if p and p.strip()] or [text]
+        clauses.extend(parts)
+        owner.extend([i] * len(parts))
+    return clauses, np.asarray(owner, dtype=np.int64)
+
+
+def aspect_compound(
+    texts: Sequence[str], matcher: SeedMatcher, lexicon: LexiconSentiment
+) -> np.ndarray:
+    """(n_texts, n_labels) compound sentiment of the clauses that mention each label.
+
+    Labels not mentioned in any clause (and fallback labels) get the whole text's compound.
+    """
+    clauses, owner = split_clauses(texts)
+    valence = lexicon.valence_sum(clauses)
+    hits = matcher.scores(clauses) > 0
+    n, k = len(texts), len(matcher.labels.labels)
+    sums = np.zeros((n, k))
+    np.add.at(sums, owner, hits * valence[:, None])
+    mentioned = np.zeros((n, k), dtype=bool)
+    np.logical_or.at(mentioned, owner, hits)
+    whole = np.zeros(n)
+    np.add.at(whole, owner, valence)
+    out = np.where(mentioned, sums, whole[:, None])
+    return out / np.sqrt(out * out + _VADER_ALPHA)
+
+
+class ClauseScores:
+    """One pass of seed counting and lexicon scoring over the clauses of a batch of texts.
+
+    ``hits`` is (n_clauses, n_labels) seed counts of ``matcher``; ``valence`` the lexicon sum
+    per clause; ``owner`` the text of each clause. Text-level figures are sums over clauses, so
+    the batch is vectorised twice in all, whatever the number of label sets.
+    """
+
+    def __init__(
+        self, texts: Sequence[str], matcher: SeedMatcher, lexicon: LexiconSentiment
+    ) -> None:
+        clauses, self.owner = split_clauses(texts)
+        self.n_texts = len(texts)
+        self.hits = matcher.scores(clauses)
+        self.valence = lexicon.valence_sum(clauses)
+        self._sum = sp.csr_matrix(
+            (np.ones(len(clauses)), (self.owner, np.arange(len(clauses)))),
+            shape=(self.n_texts, len(clauses)),
+        )
+
+    def text_scores(self, columns: slice) -> np.ndarray:
+        """(n_texts, labels in ``columns``) seed counts per text."""
+        return np.asarray(self._sum @ self.hits[:, columns])
+
+    def text_compound(self) -> np.ndarray:
+        s = np.asarray(self._sum @ self.valence).ravel()
+        return np.asarray(s / np.sqrt(s * s + _VADER_ALPHA))
+
+    def aspect_compound(self, columns: slice) -> np.ndarray:
+        """Like :func:`aspect_compound`, for the labels in ``columns``."""
+        hits = self.hits[:, columns] > 0
+        sums = np.asarray(self._sum @ (hits * self.valence[:, None]))
+        mentioned = np.asarray(self._sum @ hits) > 0
+        whole = np.asarray(self._sum @ self.valence).ravel()
+        out = np.where(mentioned, sums, whole[:, None])
+        return np.asarray(out / np.sqrt(out * out + _VADER_ALPHA))

@@ -1,0 +1,265 @@
+"""Text analytics in a workspace: redact, tag and store documents in streaming batches; save and
+load trained models; read the labels file of ``realitygap text train``.
+
+Tagging reads the documents not yet tagged in pages of ``batch_size`` (keyset pagination on
+``document_id``), so memory stays flat whatever the number of documents. Each page is redacted
+(the stored text is replaced by its redacted form; the original goes to
+``document_originals`` only when ``DIR/settings.toml`` has ``[privacy] keep_original = true``),
+tagged, and its rows appended to ``document_tags`` and ``document_aspects`` in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import joblib
+import pandas as pd
+
+from realitygap.analysis.text.embed import Embedder
+from realitygap.analysis.text.labels import SENTIMENTS, sense_labels, touchpoint_labels
+from realitygap.analysis.text.tagger import DocumentTagger, TextPath, TrainedModels, train
+from realitygap.domain.errors import Problem, SurveyDataError, WorkspaceError
+from realitygap.domain.privacy import redact_many
+from realitygap.domain.taxonomy import Layer
+from realitygap.store.settings import keep_original
+from realitygap.store.workspace import Workspace
+
+MODELS_DIR = "models"
+BATCH_SIZE = 1024
+
+
+def model_path(ws: Workspace, path: TextPath) -> Path:
+    return ws.path / MODELS_DIR / f"text_{path.value}.joblib"
+
+
+def save_models(ws: Workspace, models: TrainedModels) -> Path:
+    target = model_path(ws, models.path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(models, target)
+    return target
+
+
+def load_models(ws: Workspace, path: TextPath) -> TrainedModels | None:
+    """The trained models of ``path`` saved by ``text train``, or None (zero-shot)."""
+    target = model_path(ws, path)
+    if not target.exists():
+        return None
+    models = joblib.load(target)
+    if not isinstance(models, TrainedModels):
+        raise WorkspaceError(f"{target}: not a realitygap text model")
+    return models
+
+
+@dataclass(frozen=True)
+class TagRun:
+    """What one ``text tag`` run did."""
+
+    model: str
+    documents: int
+    aspects: int
+    redacted: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "documents": self.documents,
+            "aspects": self.aspects,
+            "redacted": self.redacted,
+            "seconds": self.seconds,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([self.to_dict()])
+
+    def __str__(self) -> str:
+        return (
+            f"tagged {self.documents} documents with {self.model} ({self.aspects} aspect tags, "
+            f"{self.redacted} texts redacted) in {self.seconds:.1f} s"
+        )
+
+
+def tag_workspace(
+    ws: Workspace,
+    path: TextPath = TextPath.FAST,
+    *,
+    retag: bool = False,
+    batch_size: int = BATCH_SIZE,
+    tagger: DocumentTagger | None = None,
+) -> TagRun:
+    """Redact and tag the workspace's documents not yet tagged (all of them with ``retag``)."""
+    start = datetime.now(UTC)
+    tagger = tagger or DocumentTagger(ws.taxonomy, path, load_models(ws, path))
+    keep = keep_original(ws)
+    if retag:
+        with ws.transaction() as con:
+            con.execute("DELETE FROM document_aspects")
+            con.execute("DELETE FROM document_tags")
+    last = ""
+    n_docs = n_aspects = n_redacted = 0
+    while True:
+        page = ws.con.execute(
+            "SELECT d.document_id, d.text FROM documents d "
+            "WHERE d.document_id > ? AND NOT EXISTS "
+            "(SELECT 1 FROM document_tags t WHERE t.document_id = d.document_id) "
+            "ORDER BY d.document_id LIMIT ?",
+            [last, batch_size],
+        ).df()
+        if page.empty:
+            break
+        last = str(page["document_id"].iloc[-1])
+        originals = page["text"].astype(str).tolist()
+        redacted = redact_many(originals)
+        page["redacted"] = redacted
+        changed = page[page["redacted"] != page["text"]]
+        documents, aspects = tagger.tag(redacted)
+        ids = page["document_id"].to_numpy()
+        documents.insert(0, "document_id", ids[documents.pop("row").to_numpy()])
+        documents.insert(1, "model", tagger.model_name)
+        documents["tagged_at"] = datetime.now(UTC).replace(tzinfo=None)
+        aspects.insert(0, "document_id", ids[aspects.pop("row").to_numpy()])
+        with ws.transaction() as con:
+            if not changed.empty:
+                view = f"_redacted_{uuid.uuid4().hex}"
+                con.register(view, changed)
+                if keep:
+                    con.execute(
+                        f"INSERT INTO document_originals SELECT document_id, text FROM {view} v "
+                        "WHERE NOT EXISTS (SELECT 1 FROM document_originals o "
+                        "WHERE o.document_id = v.document_id)"
+                    )
+                con.execute(
+                    f"UPDATE documents SET text = v.redacted FROM {view} v "
+                    "WHERE documents.document_id = v.document_id"
+                )
+                con.unregister(view)
+            con.register("_tags", documents)
+            con.execute(
+                "INSERT INTO document_tags (document_id, model, sentiment, sentiment_score, "
+                "layer, staff_attitude, tagged_at) SELECT document_id, model, sentiment, "
+                "sentiment_score, layer, staff_attitude, tagged_at FROM _tags"
+            )
+            con.unregister("_tags")
+            con.register("_aspects", aspects)
+            con.execute(
+                "INSERT INTO document_aspects (document_id, aspect_kind, aspect, score, "
+                "sentiment) SELECT document_id, aspect_kind, aspect, score, sentiment "
+                "FROM _aspects"
+            )
+            con.unregister("_aspects")
+        n_docs += len(page)
+        n_aspects += len(aspects)
+        n_redacted += len(changed)
+    seconds = (datetime.now(UTC) - start).total_seconds()
+    return TagRun(tagger.model_name, n_docs, n_aspects, n_redacted, seconds)
+
+
+# ---- the labels file of `text train` -----------------------------------------------------
+LABEL_COLUMNS = ("text", "sentiment", "touchpoints", "senses", "layer", "staff_attitude")
+_TRUE = {"1", "true", "yes", "y"}
+_FALSE = {"0", "false", "no", "n"}
+
+
+def read_labels(file: Path, ws: Workspace) -> pd.DataFrame:
+    """Read a labels CSV for ``text train``; every problem is reported with row and column.
+
+    Columns: ``text`` (required) and any of ``sentiment`` (negative/neutral/positive),
+    ``touchpoints`` (touchpoint ids separated by ``;``, each optionally ``id:polarity``),
+    ``senses`` (see/hear/touch/smell/taste/feel separated by ``;``), ``layer``
+    (hospitality/service/experience), ``staff_attitude`` (1/0, true/false, yes/no). An empty
+    cell means "not labelled" for that column. Texts are redacted before training.
+    """
+    name = str(file)
+    try:
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise SurveyDataError(
+            [Problem(name, None, None, None, f"a readable CSV ({exc})")]
+        ) from None
+    problems: list[Problem] = []
+    if "text" not in frame:
+        problems.append(Problem(name, None, "text", None, "a 'text' column"))
+        raise SurveyDataError(problems)
+    unknown = [c for c in frame.columns if c not in LABEL_COLUMNS]
+    for column in unknown:
+        problems.append(Problem(name, None, column, column, f"one of {list(LABEL_COLUMNS)}"))
+    tp_ids = set(touchpoint_labels(ws.taxonomy).ids)
+    sense_ids = set(sense_labels().ids)
+    layers = {x.value for x in Layer}
+    out = pd.DataFrame({"text": redact_many(frame["text"].tolist())})
+
+    def check(value: str, allowed: set[str], row: int, column: str) -> str | None:
+        if value not in allowed:
+            problems.append(Problem(name, row, column, value, f"one of {sorted(allowed)}"))
+            return None
+        return value
+
+    rows = range(2, len(frame) + 2)  # row 1 is the header, as a spreadsheet shows it
+    for column, allowed in (("sentiment", set(SENTIMENTS)), ("layer", layers)):
+        if column in frame:
+            out[column] = [
+                check(v.strip().lower(), allowed, r, column) if v.strip() else None
+                for v, r in zip(frame[column], rows, strict=True)
+            ]
+    if "staff_attitude" in frame:
+        values: list[bool | None] = []
+        for v, r in zip(frame["staff_attitude"], rows, strict=True):
+            s = v.strip().lower()
+            if not s:
+                values.append(None)
+            elif s in _TRUE | _FALSE:
+                values.append(s in _TRUE)
+            else:
+                problems.append(Problem(name, r, "staff_attitude", v, "1/0, true/false, yes/no"))
+                values.append(None)
+        out["staff_attitude"] = values
+    if "touchpoints" in frame:
+        parsed: list[list[tuple[str, str | None]] | None] = []
+        for v, r in zip(frame["touchpoints"], rows, strict=True):
+            if not v.strip():
+                parsed.append(None)
+                continue
+            pairs: list[tuple[str, str | None]] = []
+            for item in v.split(";"):
+                tp, _, pol = item.strip().partition(":")
+                if check(tp.strip(), tp_ids, r, "touchpoints") is None:
+                    continue
+                polarity = (
+                    check(pol.strip().lower(), set(SENTIMENTS), r, "touchpoints") if pol else None
+                )
+                pairs.append((tp.strip(), polarity))
+            parsed.append(pairs)
+        out["touchpoints"] = pd.Series(parsed, dtype=object)
+    if "senses" in frame:
+        out["senses"] = pd.Series(
+            [
+                [s for s in (x.strip() for x in v.split(";")) if check(s, sense_ids, r, "senses")]
+                if v.strip()
+                else None
+                for v, r in zip(frame["senses"], rows, strict=True)
+            ],
+            dtype=object,
+        )
+    if problems:
+        raise SurveyDataError(problems[:50], truncated=max(0, len(problems) - 50))
+    return out
+
+
+def train_workspace(
+    ws: Workspace,
+    labels_file: Path,
+    path: TextPath = TextPath.FAST,
+    embedder: Embedder | None = None,
+) -> tuple[TrainedModels, Path]:
+    """Train from ``labels_file`` and save under ``DIR/models/``; returns the models and file."""
+    examples = read_labels(labels_file, ws)
+    if len(examples) < 10:
+        raise SurveyDataError(
+            [Problem(str(labels_file), None, None, len(examples), "at least 10 labelled rows")]
+        )
+    models = train(ws.taxonomy, examples, path, embedder)
+    return models, save_models(ws, models)

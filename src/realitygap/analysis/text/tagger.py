@@ -1,0 +1,297 @@
+"""Tag documents: sentiment, touchpoints (with their sentiment), senses, layer, staff attitude.
+
+:class:`DocumentTagger` works on one batch of texts at a time and returns two frames:
+
+- documents: ``row`` (position in the batch), ``sentiment`` (negative/neutral/positive),
+  ``sentiment_score`` (lexicon compound in [-1, 1], or the supervised model's P(positive) -
+  P(negative)), ``layer`` (hospitality/service/experience or None), ``staff_attitude`` (bool);
+- aspects: ``row``, ``aspect_kind`` (touchpoint/sense), ``aspect`` (id), ``score`` (seed count,
+  cosine similarity or model probability), ``sentiment`` (of the clauses naming a touchpoint;
+  None for senses).
+
+Two paths: ``fast`` (seeds, lexicon, n-gram models) and ``accurate`` (adds MiniLM embeddings).
+Zero-shot by default; after :func:`train` the trained parts replace the zero-shot ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from realitygap.analysis.text.embed import Embedder
+from realitygap.analysis.text.fast import (
+    ClauseScores,
+    LexiconSentiment,
+    SeedMatcher,
+    aspect_compound,
+    decide,
+    polarity_of,
+)
+from realitygap.analysis.text.labels import (
+    ATTITUDE_WORDS,
+    SENTIMENTS,
+    Label,
+    LabelSet,
+    layer_labels,
+    sense_labels,
+    touchpoint_labels,
+)
+from realitygap.analysis.text.supervised import (
+    AspectPolarityModel,
+    Features,
+    MultiLabelModel,
+    SingleLabelModel,
+)
+from realitygap.analysis.text.zeroshot import EmbeddingZeroShot, SeedZeroShot
+from realitygap.domain.taxonomy import Taxonomy
+
+
+class TextPath(StrEnum):
+    FAST = "fast"
+    ACCURATE = "accurate"
+
+
+_ATTITUDE = LabelSet("flag", (Label("staff_attitude", "staff attitude", seeds=ATTITUDE_WORDS),))
+
+
+@dataclass
+class TrainedModels:
+    """What ``text train`` learned; any field may be None (that part stays zero-shot)."""
+
+    path: TextPath
+    features: Features
+    sentiment: SingleLabelModel | None = None
+    touchpoints: MultiLabelModel | None = None
+    touchpoint_polarity: AspectPolarityModel | None = None
+    senses: MultiLabelModel | None = None
+    layer: SingleLabelModel | None = None
+    staff_attitude: SingleLabelModel | None = None
+    trained_on: int = 0
+    parts: tuple[str, ...] = field(default=())
+
+
+class DocumentTagger:
+    """Tags batches of texts with the workspace taxonomy's labels."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        path: TextPath = TextPath.FAST,
+        trained: TrainedModels | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.path = path
+        self.trained = trained
+        self.touchpoints = touchpoint_labels(taxonomy)
+        self.senses = sense_labels()
+        self.layers = layer_labels(taxonomy)
+        self.lexicon = LexiconSentiment()
+        self.embedder = embedder or (Embedder() if path is TextPath.ACCURATE else None)
+        # every label set's seeds in one matcher: a batch is vectorised once for all of them
+        sets = (self.touchpoints, self.senses, self.layers, _ATTITUDE)
+        self._combined = SeedMatcher(
+            LabelSet("all", tuple(label for s in sets for label in s.labels))
+        )
+        bounds = np.cumsum([0] + [len(s.labels) for s in sets])
+        self._columns = {
+            s.kind: slice(int(a), int(b)) for s, a, b in zip(sets, bounds, bounds[1:], strict=False)
+        }
+        if self.embedder is not None:
+            self._zs: dict[str, SeedZeroShot | EmbeddingZeroShot] = {
+                s.kind: EmbeddingZeroShot(s, self.embedder)
+                for s in (self.touchpoints, self.senses, self.layers)
+            }
+        else:
+            self._zs = {
+                s.kind: SeedZeroShot(s) for s in (self.touchpoints, self.senses, self.layers)
+            }
+
+    @property
+    def model_name(self) -> str:
+        return f"{self.path.value}-{'supervised' if self.trained else 'zero-shot'}"
+
+    def tag(self, texts: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Tag one batch; returns (documents, aspects) as described in the module docstring."""
+        texts = list(texts)
+        n = len(texts)
+        emb = self.embedder.encode(texts) if self.embedder is not None else None
+        trained = self.trained
+        x = trained.features.transform(texts, emb) if trained else None
+        clauses = ClauseScores(texts, self._combined, self.lexicon)
+        compound = clauses.text_compound()
+
+        if trained and trained.sentiment and x is not None:
+            proba = trained.sentiment.proba(x)
+            classes = list(trained.sentiment.classes)
+            sentiment = np.asarray(trained.sentiment.predict(x), dtype=object)
+            score = _column(proba, classes, "positive") - _column(proba, classes, "negative")
+        else:
+            sentiment, score = polarity_of(compound), compound
+
+        tp_scores, tp_present = self._multi("touchpoint", self.touchpoints, texts, emb, x, clauses)
+        se_scores, se_present = self._multi("sense", self.senses, texts, emb, x, clauses)
+        local = clauses.aspect_compound(self._columns["touchpoint"])
+        tp_sent = polarity_of(local)
+        if trained and trained.touchpoint_polarity and x is not None:
+            pair_rows, pair_cols = np.nonzero(tp_present)
+            tp_sent[pair_rows, pair_cols] = trained.touchpoint_polarity.predict(
+                x, pair_rows, pair_cols, local
+            )
+
+        if trained and trained.layer and x is not None:
+            layer = np.asarray(trained.layer.predict(x), dtype=object)
+        else:
+            present = (
+                self._zs["layer"].detect(texts, emb)
+                if self.embedder is not None
+                else decide(clauses.text_scores(self._columns["layer"]), self.layers)
+            )
+            layer = np.where(
+                present.any(axis=1),
+                np.asarray(self.layers.ids, dtype=object)[present.argmax(1)],
+                np.array(None, dtype=object),
+            )
+
+        if trained and trained.staff_attitude and x is not None:
+            staff = np.asarray(trained.staff_attitude.predict(x)).astype(str) == "True"
+        else:
+            hits = clauses.text_scores(self._columns["flag"])[:, 0] > 0
+            attitude_tone = clauses.aspect_compound(self._columns["flag"])[:, 0]
+            staff = hits & (attitude_tone < 0.05)
+        # a complaint about attitude is a hospitality matter whatever else it mentions
+        layer = np.where(staff, "hospitality", layer)
+
+        documents = pd.DataFrame(
+            {
+                "row": np.arange(n),
+                "sentiment": sentiment,
+                "sentiment_score": np.asarray(score, dtype=float),
+                "layer": layer,
+                "staff_attitude": staff.astype(bool),
+            }
+        )
+        aspects = pd.concat(
+            [
+                _long(tp_present, tp_scores, self.touchpoints, "touchpoint", tp_sent),
+                _long(se_present, se_scores, self.senses, "sense", None),
+            ],
+            ignore_index=True,
+        )
+        return documents, aspects
+
+    def _multi(
+        self,
+        kind: str,
+        labels: LabelSet,
+        texts: list[str],
+        emb: np.ndarray | None,
+        x: object,
+        clauses: ClauseScores,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        model = getattr(self.trained, "touchpoints" if kind == "touchpoint" else "senses", None)
+        if isinstance(model, MultiLabelModel) and x is not None:
+            return model.proba(x), model.predict(x)  # type: ignore[arg-type]
+        if self.embedder is None:
+            scores = clauses.text_scores(self._columns[kind])
+            return scores, decide(scores, labels)
+        zs = self._zs[kind]
+        return zs.scores(texts, emb), zs.detect(texts, emb)
+
+
+def _column(proba: np.ndarray, classes: list[str], name: str) -> np.ndarray:
+    return proba[:, classes.index(name)] if name in classes else np.zeros(proba.shape[0])
+
+
+def _long(
+    present: np.ndarray,
+    scores: np.ndarray,
+    labels: LabelSet,
+    kind: str,
+    sentiment: np.ndarray | None,
+) -> pd.DataFrame:
+    rows, cols = np.nonzero(present)
+    return pd.DataFrame(
+        {
+            "row": rows,
+            "aspect_kind": kind,
+            "aspect": np.asarray(labels.ids, dtype=object)[cols],
+            "score": scores[rows, cols].astype(float),
+            "sentiment": sentiment[rows, cols] if sentiment is not None else None,
+        }
+    )
+
+
+def train(
+    taxonomy: Taxonomy,
+    examples: pd.DataFrame,
+    path: TextPath = TextPath.FAST,
+    embedder: Embedder | None = None,
+) -> TrainedModels:
+    """Train the tagger's parts from labelled examples (see :func:`read_labels`).
+
+    ``examples`` has ``text`` and any of: ``sentiment`` (str), ``touchpoints`` (list of
+    (id, polarity or None)), ``senses`` (list of ids), ``layer`` (str), ``staff_attitude``
+    (bool). Rows where a column is missing do not train that part.
+    """
+    texts = examples["text"].astype(str).tolist()
+    if path is TextPath.ACCURATE and embedder is None:
+        embedder = Embedder()
+    emb = embedder.encode(texts) if embedder is not None else None
+    features = Features(use_embeddings=emb is not None).fit(texts)
+    x = features.transform(texts, emb)
+    out = TrainedModels(path=path, features=features, trained_on=len(texts))
+    parts: list[str] = []
+
+    def single(column: str) -> SingleLabelModel | None:
+        if column not in examples:
+            return None
+        known = examples[column].notna().to_numpy()
+        y = examples.loc[known, column].astype(str)
+        if y.nunique() < 2:
+            return None
+        parts.append(column)
+        return SingleLabelModel().fit(x[known], y.tolist())
+
+    out.sentiment = single("sentiment")
+    out.layer = single("layer")
+    out.staff_attitude = single("staff_attitude")
+    tps = touchpoint_labels(taxonomy)
+    if "touchpoints" in examples:
+        known = examples["touchpoints"].notna().to_numpy()
+        lists = examples.loc[known, "touchpoints"].tolist()
+        index = {t: j for j, t in enumerate(tps.ids)}
+        y = np.zeros((len(lists), len(index)), dtype=bool)
+        rows, cols, pol = [], [], []
+        for i, pairs in enumerate(lists):
+            for tp, polarity in pairs:
+                y[i, index[tp]] = True
+                if polarity:
+                    rows.append(i)
+                    cols.append(index[tp])
+                    pol.append(polarity)
+        out.touchpoints = MultiLabelModel(tps.ids).fit(x[known], y)
+        parts.append("touchpoints")
+        if len(set(pol)) >= 2:
+            known_texts = [t for t, k in zip(texts, known, strict=True) if k]
+            local = aspect_compound(known_texts, SeedMatcher(tps), LexiconSentiment())
+            out.touchpoint_polarity = AspectPolarityModel(tps.ids).fit(
+                x[known], np.array(rows), np.array(cols), local, pol
+            )
+            parts.append("touchpoint_sentiment")
+    if "senses" in examples:
+        known = examples["senses"].notna().to_numpy()
+        ids = sense_labels().ids
+        y = np.array(
+            [[s in set(v) for s in ids] for v in examples.loc[known, "senses"]], dtype=bool
+        ).reshape(-1, len(ids))
+        out.senses = MultiLabelModel(ids).fit(x[known], y)
+        parts.append("senses")
+    out.parts = tuple(parts)
+    return out
+
+
+__all__ = ["SENTIMENTS", "DocumentTagger", "TextPath", "TrainedModels", "train"]

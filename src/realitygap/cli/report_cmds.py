@@ -1,0 +1,49 @@
+"""`realitygap report`: the Reality Check as HTML, PDF and XLSX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from realitygap.cli._common import (
+    JsonOpt,
+    WorkspaceArg,
+    console,
+    err_console,
+    handles_errors,
+    print_json,
+)
+from realitygap.report import write_report
+from realitygap.store import Workspace
+
+
+@handles_errors
+def report(
+    workspace: WorkspaceArg,
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="Also write this PDF.")] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="Also write this spreadsheet.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Write the Reality Check report: one self-contained HTML file, and PDF and XLSX."""
+    with (
+        Workspace.open(workspace, read_only=True) as ws,
+        err_console.status("running every analysis and rendering the report"),
+    ):
+        files = write_report(ws, out, pdf=pdf, xlsx=xlsx)
+    if json:
+        print_json(files)
+        return
+    console.print(f"[bold]Reality Check[/] written to {files.html}")
+    for extra in (files.pdf, files.xlsx):
+        if extra is not None:
+            console.print(f"  and {extra}")
+    console.print(f"  sections: {', '.join(files.sections)}")
+    if files.omitted:
+        console.print(f"  left out (no data): {', '.join(files.omitted)}")

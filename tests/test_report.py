@@ -1,0 +1,113 @@
+"""The Reality Check for the simulated company, checked as a person would see it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from realitygap.report import ReportFiles, build, write_report
+from realitygap.report.model import Chart, Headline, Para, Quotes, Report, Table
+from realitygap.store import Workspace
+
+GOLDEN = Path(__file__).parent / "golden" / "report_structure.json"
+
+
+def structure(report: Report) -> list[dict[str, Any]]:
+    """Section ids, titles and the kinds and titles of their blocks (not the numbers)."""
+    out: list[dict[str, Any]] = []
+    for part in report.parts:
+        if not hasattr(part, "blocks"):
+            out.append({"id": part.id, "omitted": True})
+            continue
+        blocks = []
+        for b in part.blocks:
+            if isinstance(b, Table):
+                blocks.append(f"table: {b.title}")
+            elif isinstance(b, Chart):
+                blocks.append(f"chart: {b.id}")
+            elif isinstance(b, Quotes):
+                blocks.append("quotes")
+            elif isinstance(b, Headline):
+                blocks.append("headline")
+            elif isinstance(b, Para):
+                blocks.append("para")
+        out.append({"id": part.id, "title": part.title, "blocks": blocks})
+    return out
+
+
+@pytest.fixture(scope="module")
+def report_files(
+    company: tuple[Workspace, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> ReportFiles:
+    ws, _ = company
+    out = tmp_path_factory.mktemp("report")
+    return write_report(ws, out / "r.html", pdf=out / "r.pdf", xlsx=out / "r.xlsx")
+
+
+def test_golden_structure(company: tuple[Workspace, dict[str, Any]]) -> None:
+    # Catches accidental changes to what the report contains; after a deliberate change
+    # regenerate with UPDATE_GOLDEN=1.
+    ws, _ = company
+    found = structure(build(ws))
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+    assert found == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+def test_every_section_present_and_nothing_external(report_files: ReportFiles) -> None:
+    html = report_files.html.read_text(encoding="utf-8")
+    assert report_files.omitted == ()
+    for section in report_files.sections:
+        assert f'id="{section}"' in html
+    assert "believe you deliver a superior experience" in html
+    # nothing is fetched: no external source, link or stylesheet (SVG namespaces are names)
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", html)
+    assert not re.search(r"url\(\s*[\"']?(?:https?:)?//", html)
+    assert "<script" not in html
+
+
+def test_browser_shows_sections_and_charts_without_errors(report_files: ReportFiles) -> None:
+    from tests.browser import open_page
+
+    with open_page(report_files.html) as (page, errors):
+        for section in report_files.sections:
+            assert page.locator(f"section#{section}").count() == 1
+        charts = page.locator("figure.chart svg")
+        assert charts.count() >= 5
+        # each chart is drawn: an SVG with a real size
+        for i in range(charts.count()):
+            box = charts.nth(i).bounding_box()
+            assert box is not None and box["width"] > 100 and box["height"] > 50
+        assert errors == []
+
+
+def test_pdf_has_the_expected_pages(report_files: ReportFiles, tmp_path: Path) -> None:
+    assert report_files.pdf is not None
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("pdftoppm (poppler-utils) missing: run make sysdeps")
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", str(report_files.pdf), str(tmp_path / "p")], check=True
+    )
+    pages = sorted(tmp_path.glob("p-*.png"))
+    # one page for the cover and headline, then every section starts on a new page
+    assert len(pages) >= len(report_files.sections)
+    text = subprocess.run(
+        ["pdftotext", str(report_files.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for title in ("Perception vs reality", "What really drives loyalty", "Methods and data"):
+        assert title in text
+
+
+def test_xlsx_has_a_sheet_per_section(report_files: ReportFiles) -> None:
+    assert report_files.xlsx is not None
+    wb = openpyxl.load_workbook(report_files.xlsx)
+    assert wb.sheetnames[0] == "Contents"
+    assert len(wb.sheetnames) == 1 + len(report_files.sections)
