@@ -7,13 +7,15 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 
-from realitygap.report import ReportFiles, build, write_report
+from realitygap.analysis.text.store import tag_workspace
+from realitygap.report import ReportFiles, build, save
 from realitygap.report.model import Chart, Headline, Para, Quotes, Report, Table
 from realitygap.store import Workspace
 
@@ -44,19 +46,33 @@ def structure(report: Report) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def report_files(
+def tagged(
     company: tuple[Workspace, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
-) -> ReportFiles:
-    ws, _ = company
+) -> Iterator[Workspace]:
+    """A copy of the simulated company with its documents tagged, as the demo does."""
+    source, _ = company
+    copy = tmp_path_factory.mktemp("tagged") / "ws"
+    shutil.copytree(source.path, copy)
+    with Workspace.open(copy) as ws:
+        tag_workspace(ws)
+        yield ws
+
+
+@pytest.fixture(scope="module")
+def built(tagged: Workspace) -> Report:
+    return build(tagged)
+
+
+@pytest.fixture(scope="module")
+def report_files(built: Report, tmp_path_factory: pytest.TempPathFactory) -> ReportFiles:
     out = tmp_path_factory.mktemp("report")
-    return write_report(ws, out / "r.html", pdf=out / "r.pdf", xlsx=out / "r.xlsx")
+    return save(built, out / "r.html", pdf=out / "r.pdf", xlsx=out / "r.xlsx")
 
 
-def test_golden_structure(company: tuple[Workspace, dict[str, Any]]) -> None:
+def test_golden_structure(built: Report) -> None:
     # Catches accidental changes to what the report contains; after a deliberate change
     # regenerate with UPDATE_GOLDEN=1.
-    ws, _ = company
-    found = structure(build(ws))
+    found = structure(built)
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
     assert found == json.loads(GOLDEN.read_text(encoding="utf-8"))

@@ -35,8 +35,14 @@ def build(ws: Workspace) -> Report:
 def write_report(
     ws: Workspace, html: Path, *, pdf: Path | None = None, xlsx: Path | None = None
 ) -> ReportFiles:
-    """Write the report files; returns their paths and which sections are in or out."""
-    report = build(ws)
+    """Run every analysis and write the report files (see :func:`save`)."""
+    return save(build(ws), html, pdf=pdf, xlsx=xlsx)
+
+
+def save(
+    report: Report, html: Path, *, pdf: Path | None = None, xlsx: Path | None = None
+) -> ReportFiles:
+    """Write a built report; returns the paths and which sections are in or out."""
     text = render_html(report)
     html.parent.mkdir(parents=True, exist_ok=True)
     html.write_text(text, encoding="utf-8")
@@ -53,4 +59,4 @@ def write_report(
     )
 
 
-__all__ = ["ReportFiles", "build", "write_report"]
+__all__ = ["ReportFiles", "build", "save", "write_report"]

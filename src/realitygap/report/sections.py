@@ -16,9 +16,23 @@ from realitygap.analysis.gap import GapResult, gap
 from realitygap.analysis.kano import CATEGORIES, CATEGORY_NAMES, kano
 from realitygap.analysis.listening import listening
 from realitygap.analysis.metrics import metrics
+from realitygap.analysis.recovery import recovery
+from realitygap.analysis.senses import touchpoint_senses
+from realitygap.analysis.text.themes import discover_themes
 from realitygap.domain.errors import SurveyDataError
+from realitygap.domain.privacy import redact
 from realitygap.report import charts
-from realitygap.report.model import Block, Chart, Headline, Omitted, Para, Section, Table
+from realitygap.report.model import (
+    Block,
+    Chart,
+    Headline,
+    Omitted,
+    Para,
+    Quote,
+    Quotes,
+    Section,
+    Table,
+)
 from realitygap.store.workspace import Workspace
 
 
@@ -320,6 +334,111 @@ def behaviour_section(ctx: Context) -> Section | Omitted:
     return Section("behaviour", title, tuple(blocks))
 
 
+def text_section(ctx: Context) -> Section | Omitted:
+    title = "What customers say"
+    ws = ctx.ws
+    if ws.count("documents") == 0:
+        return Omitted("text", title, "no comments, reviews or tickets in this workspace")
+    if ws.count("document_tags") == 0:
+        return Omitted("text", title, "documents not tagged yet: run `realitygap text tag`")
+    result = discover_themes(ws)
+    blocks: list[Block] = []
+    if result.themes:
+        biggest = max(result.themes, key=lambda t: t.nps_impact.value or 0.0)
+        blocks.append(
+            Headline(
+                f"{len(result.themes)} themes in {result.documents:,} documents. Fixing "
+                f"'{biggest.label}' is worth {fmt(biggest.nps_impact, 1)} NPS points.",
+                f"NPS {fmt(result.nps, 1)}; impact = NPS points gained if the detractors "
+                "who raised the theme had been passives.",
+            )
+        )
+        themes = pd.DataFrame(
+            [
+                {
+                    "theme": t.label,
+                    "documents": t.documents,
+                    "share": t.share,
+                    "sentiment": fmt(t.sentiment, 2),
+                    "NPS impact (points)": fmt(t.nps_impact, 1),
+                    "emerging": t.emerging,
+                }
+                for t in result.themes
+            ]
+        )
+        blocks.append(Table("Themes", themes))
+        for t in result.themes[:6]:
+            quotes = tuple(Quote(redact(q), meta=t.label) for q in t.quotes[:3])
+            if quotes:
+                blocks.append(Quotes(f"In their words: {t.label}", quotes))
+    senses = touchpoint_senses(ws)
+    if not senses.empty:
+        blocks.append(
+            Chart(
+                "touchpoint-senses",
+                "Documents mentioning each touchpoint and sense",
+                charts.heatmap(senses, "sense", "touchpoint", "documents", "documents"),
+            )
+        )
+        shown = senses.assign(
+            negative=[
+                fmt(Estimate(v, lo, hi, n, ""), 0, 100, "%")
+                if not pd.isna(v)
+                else f"insufficient data (n={n})"
+                for v, lo, hi, n in zip(
+                    senses["negative_share"],
+                    senses["negative_low"],
+                    senses["negative_high"],
+                    senses["documents"],
+                    strict=True,
+                )
+            ]
+        )[["touchpoint", "sense", "documents", "negative"]]
+        blocks.append(Table("Touchpoints by sense: how often, and how negative", shown))
+    ctx.methods.append(("Text", result.method))
+    return Section("text", title, tuple(blocks))
+
+
+def recovery_section(ctx: Context) -> Section | Omitted:
+    title = "Closing the loop: service recovery"
+    if ctx.ws.count("cases") == 0:
+        return Omitted("recovery", title, "no follow-up cases recorded")
+    result = recovery(ctx.ws)
+    blocks: list[Block] = [Headline(result.verdict)]
+    groups = pd.DataFrame(
+        [
+            {
+                "group": g.group,
+                "customers": g.customers,
+                "NPS": fmt(g.nps, 1),
+                f"retained {result.horizon_days} days": fmt(g.retention, 1, 100, "%"),
+            }
+            for g in result.groups
+        ]
+    )
+    blocks.append(Table("Loyalty after a problem", groups))
+    pays = result.retention_recovered_vs_not
+    if pays is not None:
+        blocks.append(
+            Para(
+                f"Recovering a problem keeps {100 * pays.value:+.1f} percentage points more "
+                f"customers [{100 * pays.low:+.1f}, {100 * pays.high:+.1f}] (p = "
+                f"{pays.p_value:.2g}) than leaving it unrecovered."
+            )
+        )
+    s = result.service
+    blocks.append(
+        Para(
+            f"Service level: {s.cases:,} cases; first contact by the due date "
+            f"{fmt(s.contacted_in_time, 0, 100, '%')}; median hours to first contact "
+            f"{s.median_hours_to_contact or 0:.1f}, to resolution "
+            f"{s.median_hours_to_resolution or 0:.1f}; {s.open_overdue} open cases overdue."
+        )
+    )
+    ctx.methods.extend(("Service recovery", m) for m in result.methods)
+    return Section("recovery", title, tuple(blocks))
+
+
 def kano_section(ctx: Context) -> Section | Omitted:
     title = "Expectations: Kano categories and drift"
     result = kano(ctx.ws)
@@ -453,6 +572,8 @@ BUILDERS: tuple[Builder, ...] = (
     audit_section,
     drivers_section,
     behaviour_section,
+    text_section,
     kano_section,
+    recovery_section,
     listening_section,
 )
