@@ -101,7 +101,7 @@ def test_shares_bands_and_spearman(workspace: Workspace) -> None:
     assert (result.contact_error_spearman.low, result.contact_error_spearman.high) == (
         pytest.approx(expected, abs=1e-5)
     )
-    assert "executives heard a customer" in result.headline()
+    assert "executive 25% [" in result.headline()
 
 
 def test_no_contacts_is_insufficient_not_an_error(workspace: Workspace) -> None:

@@ -340,7 +340,9 @@ def survival_by_group(
         step = max(1, len(sf) // 100)
         curve = tuple((float(t), float(v)) for t, v in sf.iloc[::step].items())
         out.append(SurvivalGroup(group, n, churned, Estimate(value, low, high, n, method), curve))
-    usable = counts[counts["group"].isin([s.group for s in out if not s.retention.insufficient])]
+    usable = counts[
+        counts["group"].isin([s.group for s in out if not s.retention.insufficient])
+    ].reset_index(drop=True)  # lifelines aligns its inputs by index
     p = None
     if usable["group"].nunique() >= 2:
         test = multivariate_logrank_test(

@@ -66,23 +66,22 @@ class ListeningResult:
     )
 
     def headline(self) -> str:
-        execs = next(
-            (g for g in self.groups if g.dimension == "role" and g.group == "executive"), None
+        roles = [g for g in self.groups if g.dimension == "role"]
+        if not roles:
+            return "insufficient data for the listening audit (no staff contacts recorded)"
+        order = {"executive": 0, "manager": 1, "frontline": 2}
+        roles.sort(key=lambda g: order.get(g.group, 3))
+        text = "Heard a customer directly in the last 30 days: " + "; ".join(
+            f"{g.group} {g.heard_30d.format(0, 100, '%')}" for g in roles
         )
-        parts = []
-        if execs is not None and execs.heard_30d.value is not None:
-            parts.append(
-                f"{execs.heard_30d.value:.0%} of executives heard a customer directly in the "
-                f"last 30 days ({execs.heard_30d.format(0, 100, '%')})"
-            )
         none = next((b for b in self.bands if b.band == "none"), None)
         many = next((b for b in self.bands if b.band == "3+"), None)
         if none and many and none.error.value is not None and many.error.value is not None:
-            parts.append(
-                f"staff who never hear customers miss by {none.error.value:.2f} scale points, "
+            text += (
+                f". Staff who never hear customers miss by {none.error.value:.2f} scale points, "
                 f"those who hear them 3+ times by {many.error.value:.2f}"
             )
-        return "; ".join(parts) if parts else "insufficient data for the listening audit"
+        return text
 
     def to_frame(self) -> pd.DataFrame:
         rows = []

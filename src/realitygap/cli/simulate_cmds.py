@@ -9,11 +9,14 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from realitygap.analysis.text.store import tag_workspace
 from realitygap.cli._common import JsonOpt, console, err_console, handles_errors, print_json
 from realitygap.domain.errors import WorkspaceError
+from realitygap.report import build, save
+from realitygap.report.summary import summary_lines
 from realitygap.simulate import STEPS, TRUTH_FILE
 from realitygap.simulate import simulate as run_simulation
-from realitygap.store import DB_FILE, TAXONOMY_FILE
+from realitygap.store import TAXONOMY_FILE, Workspace
 
 CustomersOpt = Annotated[
     int, typer.Option("--customers", min=200, help="Number of customers to simulate.")
@@ -117,21 +120,33 @@ def demo(
     seed: SeedOpt = 42,
     json: JsonOpt = False,
 ) -> None:
-    """Simulate a demo workspace (replacing an earlier demo) and show what it holds."""
+    """The whole job on an example company: simulate it, tag its text, run every analysis and
+    write the Reality Check (report.html, .pdf, .xlsx) into the demo workspace."""
     if directory.exists():
         is_workspace = (directory / TAXONOMY_FILE).exists() and (directory / TRUTH_FILE).exists()
         if not is_workspace and any(directory.iterdir()):
             raise WorkspaceError(
                 f"{directory}: exists and is not a simulated workspace; choose another --dir"
             )
-        for name in (DB_FILE, f"{DB_FILE}.wal", TAXONOMY_FILE, TRUTH_FILE):
-            (directory / name).unlink(missing_ok=True)
-        if not any(directory.iterdir()):
-            shutil.rmtree(directory)
+        shutil.rmtree(directory)
     truth = _run(directory, customers, seed, quiet=json)
-    summary = _summary(directory, truth)
+    with Workspace.open(directory) as ws:
+        with err_console.status("tagging comments, reviews and tickets"):
+            tag_workspace(ws)
+        with err_console.status("running every analysis and writing the report"):
+            report = build(ws)
+            files = save(
+                report,
+                directory / "report.html",
+                pdf=directory / "report.pdf",
+                xlsx=directory / "report.xlsx",
+            )
     if json:
-        print_json(summary)
+        print_json({"simulated": _summary(directory, truth), "report": files})
         return
-    _print_summary(summary)
-    console.print(f"Try: realitygap info {directory}")
+    _print_summary(_summary(directory, truth))
+    console.print()
+    for line in summary_lines(report):
+        console.print(line, highlight=False, markup=False)
+    console.print()
+    console.print(f"[bold]Reality Check[/] written to {files.html}, {files.pdf} and {files.xlsx}")
