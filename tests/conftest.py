@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,4 +40,19 @@ def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspac
     path = tmp_path_factory.mktemp("company") / "ws"
     truth = simulate(path, customers=20_000, seed=3)
     with Workspace.open(path, read_only=True) as ws:
+        yield ws, truth
+
+
+@pytest.fixture(scope="session")
+def tagged_company(
+    company: tuple[Workspace, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Workspace, dict[str, Any]]]:
+    """A writable copy of the simulated company with its documents tagged (as the demo does)."""
+    from realitygap.analysis.text.store import tag_workspace
+
+    source, truth = company
+    copy = tmp_path_factory.mktemp("tagged") / "ws"
+    shutil.copytree(source.path, copy)
+    with Workspace.open(copy) as ws:
+        tag_workspace(ws)
         yield ws, truth

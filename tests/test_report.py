@@ -7,14 +7,12 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 
-from realitygap.analysis.text.store import tag_workspace
 from realitygap.report import ReportFiles, build, save
 from realitygap.report.model import Chart, Headline, Para, Quotes, Report, Table
 from realitygap.store import Workspace
@@ -46,21 +44,8 @@ def structure(report: Report) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def tagged(
-    company: tuple[Workspace, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Workspace]:
-    """A copy of the simulated company with its documents tagged, as the demo does."""
-    source, _ = company
-    copy = tmp_path_factory.mktemp("tagged") / "ws"
-    shutil.copytree(source.path, copy)
-    with Workspace.open(copy) as ws:
-        tag_workspace(ws)
-        yield ws
-
-
-@pytest.fixture(scope="module")
-def built(tagged: Workspace) -> Report:
-    return build(tagged)
+def built(tagged_company: tuple[Workspace, dict[str, Any]]) -> Report:
+    return build(tagged_company[0])
 
 
 @pytest.fixture(scope="module")

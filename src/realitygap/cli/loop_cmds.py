@@ -9,7 +9,7 @@ import typer
 
 from realitygap.analysis.kano import kano as kano_analysis
 from realitygap.analysis.listening import listening as listening_analysis
-from realitygap.analysis.recovery import case_candidates, open_cases, recovery
+from realitygap.analysis.recovery import TRIGGERS, case_candidates, open_cases, recovery
 from realitygap.cli._common import (
     JsonOpt,
     WorkspaceArg,
@@ -56,11 +56,17 @@ def listening(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
 def open_(
     workspace: WorkspaceArg,
     sla_hours: Annotated[float, typer.Option(help="Hours to first contact.")] = 48.0,
+    trigger: Annotated[
+        list[str] | None,
+        typer.Option(help="detractor, staff_attitude or silent_attrition (default: all three)."),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Open a case for every detractor answer that has none yet (idempotent)."""
+    """Open a follow-up case for every detractor answer, negative staff-attitude comment and
+    silent-attrition customer that has none yet (idempotent)."""
     with Workspace.open(workspace) as ws:
-        candidates = case_candidates(ws, sla=timedelta(hours=sla_hours))
+        triggers = tuple(trigger) if trigger else TRIGGERS
+        candidates = case_candidates(ws, triggers=triggers, sla=timedelta(hours=sla_hours))
         added = open_cases(ws, candidates)
     if json:
         print_json({"opened": added})
