@@ -136,3 +136,34 @@ def test_pair_with_one_half_missing_is_a_clear_error(workspace: Workspace) -> No
     insert_new(workspace, "questions", frame)
     with pytest.raises(SurveyDataError, match=r"column 'feature': found 'gift'.*kano_dysf"):
         kano(workspace)
+
+
+def test_wow_trend_matches_a_row_level_logit(workspace: Workspace) -> None:
+    import statsmodels.api as sm
+
+    from realitygap.analysis.kano import wow_trends
+
+    # "live chat": 40 mentions a month, Jan-Jun 2025, surprised in 24, 20, 16, 12, 8, 4
+    # "gift wrap": 40 mentions a month, surprised in 20 every month (flat)
+    rows, x, y = [], [], []
+    for month, k in enumerate([24, 20, 16, 12, 8, 4]):
+        for i in range(40):
+            wow = i < k
+            text = "Wow, the live chat was amazing" if wow else "I used the live chat today"
+            rows.append((f"lc{month}-{i}", text, pd.Timestamp(2025, month + 1, 10)))
+            x.append(month)
+            y.append(int(wow))
+            gift = "loved the gift wrap" if i < 20 else "gift wrap was fine"
+            rows.append((f"gw{month}-{i}", gift, pd.Timestamp(2025, month + 1, 12)))
+    frame = pd.DataFrame(rows, columns=["document_id", "text", "created_at"])
+    insert_new(workspace, "documents", frame.assign(source="review"))
+    live, gift = wow_trends(workspace, ["live_chat", "gift_wrap"])
+    assert live.mentions == 240
+    assert [m[2] for m in live.months] == [24, 20, 16, 12, 8, 4]
+    assert live.surprised.value == pytest.approx(84 / 240)
+    # the same slope from a logit on the 240 individual mentions
+    logit = sm.Logit(np.array(y), sm.add_constant(np.array(x, dtype=float))).fit(disp=0)
+    assert live.slope == pytest.approx(logit.params[1], rel=1e-6)
+    assert live.fading
+    assert not gift.fading
+    assert gift.slope == pytest.approx(0.0, abs=1e-8)

@@ -130,6 +130,26 @@ class KanoDrift:
 
 
 @dataclass(frozen=True)
+class WowTrend:
+    """How often customers who mention a feature sound positively surprised, month by month.
+
+    ``months``: (month, mentions, surprised) counts; ``slope``: change of the log-odds of
+    surprise per month (binomial regression), with ``p_value``; ``fading``: significantly
+    falling (p < 0.05), the text's sign of a delighter turning into an expectation.
+    """
+
+    feature: str
+    terms: tuple[str, ...]
+    months: tuple[tuple[str, int, int], ...]
+    mentions: int
+    surprised: Estimate  # share over all months, Wilson
+    slope: float | None
+    p_value: float | None
+    fading: bool
+    message: str
+
+
+@dataclass(frozen=True)
 class KanoResult:
     """Kano categories pooled (``features``), per wave (``by_wave``) and their ``drift``."""
 
@@ -138,6 +158,7 @@ class KanoResult:
     drift: tuple[KanoDrift, ...]
     waves: tuple[str, ...]
     min_n: int = MIN_N
+    text_trends: tuple[WowTrend, ...] = ()
     methods: tuple[str, ...] = field(
         default=(
             "Kano evaluation table (Berger et al. 1993); Better/Worse with Wilson intervals",
@@ -145,6 +166,8 @@ class KanoResult:
             "Fong (1996) test of the top two categories",
             "Drift: chi-square homogeneity across waves; attractive share first vs last wave "
             "(two-proportion z-test, Holm across features)",
+            "Text: monthly share of a feature's mentions that express positive surprise; "
+            "trend by binomial regression on the month",
         )
     )
 
@@ -170,6 +193,7 @@ class KanoResult:
             "by_wave": [f.row() for f in self.by_wave],
             "drift": [plain(d) for d in self.drift],
             "alarms": [d.message for d in self.alarms],
+            "text_trends": [plain(t) for t in self.text_trends],
             "methods": list(self.methods),
         }
 
@@ -186,6 +210,8 @@ class KanoResult:
             lines.extend(f"  ! {d.message}" for d in self.alarms)
         else:
             lines.append("No delighter is turning into a must-be.")
+        for t in self.text_trends:
+            lines.append(f"  text: {t.message}")
         return "\n".join(lines)
 
 
@@ -383,7 +409,8 @@ def kano(ws: Workspace, *, min_n: int = MIN_N) -> KanoResult:
                 )
             )
     drift = _drift(per_wave, waves)
-    return KanoResult(tuple(pooled), tuple(per_wave), drift, tuple(waves), min_n)
+    text = wow_trends(ws, sorted(pairs), min_n=min_n)
+    return KanoResult(tuple(pooled), tuple(per_wave), drift, tuple(waves), min_n, text)
 
 
 def _drift(per_wave: list[KanoFeature], waves: list[str]) -> tuple[KanoDrift, ...]:
@@ -464,3 +491,75 @@ def _two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
         return 1.0
     z = (k1 / n1 - k2 / n2) / se
     return float(2 * stats.norm.sf(abs(z)))
+
+
+# Words of positive surprise ("wow" moments); matched as whole words, case-insensitive.
+SURPRISE_CUES = (
+    "wow",
+    "amazing",
+    "amazed",
+    "surprise",
+    "surprised",
+    "surprising",
+    "delighted",
+    "delightful",
+    "unexpected",
+    "blown away",
+    "impressed",
+    "above and beyond",
+    "love",
+    "loved",
+)
+
+
+def wow_trends(
+    ws: Workspace,
+    features: list[str],
+    *,
+    terms: dict[str, list[str]] | None = None,
+    min_n: int = MIN_N,
+) -> tuple[WowTrend, ...]:
+    """Per feature: documents mentioning it (its name with spaces, e.g. "live chat", or the
+    given ``terms``), the monthly share that express positive surprise (SURPRISE_CUES) and
+    the trend of that share (binomial GLM of surprised/mentions on the month index)."""
+    import statsmodels.api as sm
+
+    d = ws.table("documents")
+    cue = "\\b(" + "|".join(SURPRISE_CUES) + ")\\b"
+    out = []
+    for feature in features:
+        words = (terms or {}).get(feature) or [feature.replace("_", " ")]
+        text = d.text.lower()
+        hit = ibis.literal(False)
+        for w in words:
+            hit = hit | text.contains(w.lower())
+        m = d.filter(hit & d.created_at.notnull())
+        counts: pd.DataFrame = (
+            m.group_by(month=m.created_at.truncate("M"))
+            .agg(n=m.count(), k=text.re_search(cue).cast("int64").sum())
+            .order_by("month")
+            .execute()
+        )
+        n_all, k_all = int(counts["n"].sum()), int(counts["k"].sum())
+        months = tuple(
+            (pd.Timestamp(mo).strftime("%Y-%m"), int(n), int(k))
+            for mo, n, k in zip(counts["month"], counts["n"], counts["k"], strict=True)
+        )
+        share = _proportion(k_all, n_all, min_n, "share surprised, Wilson")
+        slope = p = None
+        fading = False
+        message = f"{feature}: {n_all} mentions in text, too few for a trend"
+        if n_all >= min_n and len(months) >= 3 and 0 < k_all < n_all:
+            x = sm.add_constant(np.arange(len(counts), dtype=float))
+            y = np.column_stack([counts["k"], counts["n"] - counts["k"]]).astype(float)
+            fit = sm.GLM(y, x, family=sm.families.Binomial()).fit()
+            slope, p = float(fit.params[1]), float(fit.pvalues[1])
+            fading = slope < 0 and p < 0.05
+            first, last = months[0], months[-1]
+            message = (
+                f"{feature}: positive surprise in {first[2] / first[1]:.0%} of mentions in "
+                f"{first[0]}, {last[2] / last[1]:.0%} in {last[0]} (trend p = {p:.2g})"
+                + (" — the wow is fading" if fading else "")
+            )
+        out.append(WowTrend(feature, tuple(words), months, n_all, share, slope, p, fading, message))
+    return tuple(out)

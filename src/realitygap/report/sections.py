@@ -487,6 +487,21 @@ def kano_section(ctx: Context) -> Section | Omitted:
     if not drift.empty:
         cols = ["feature", "path", "p_homogeneity", "attractive_first", "attractive_last"]
         blocks.append(Table("Category path across waves", drift[[*cols, "alarm"]]))
+    mentioned = [t for t in result.text_trends if t.mentions > 0]
+    if mentioned:
+        trends = pd.DataFrame(
+            [
+                {
+                    "feature": t.feature,
+                    "mentions": t.mentions,
+                    "positively surprised": fmt(t.surprised, 0, 100, "%"),
+                    "trend p": t.p_value,
+                    "wow fading": t.fading,
+                }
+                for t in mentioned
+            ]
+        )
+        blocks.append(Table("What the text says: 'wow' mentions of each feature", trends))
     ctx.methods.extend(("Kano", m) for m in result.methods)
     return Section("kano", title, tuple(blocks))
 
