@@ -226,6 +226,7 @@ def behaviour(
         if bank.loc[q, "scale"] != ScaleKind.BINARY.value
     ]
     cox, cox_n, notes = _cox(ws, act, end, items, min_n, cox_rows)
+    act.release()  # drop the temporary table now, not when the connection may be closed
     labels = (
         "promoter 9-10 / passive 7-8 / detractor 0-6"
         if scale.kind == ScaleKind.NPS
