@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
@@ -16,6 +17,7 @@ from rich.table import Table
 
 from realitygap.analysis._result import plain
 from realitygap.domain.errors import RealityGapError, SurveyDataError
+from realitygap.store import Workspace
 
 console = Console()
 err_console = Console(stderr=True)
@@ -69,3 +71,10 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
+
+
+@contextmanager
+def working(path: Path, doing: str, *, read_only: bool = True) -> Iterator[Workspace]:
+    """Open the workspace, with a spinner on stderr saying what runs until the block ends."""
+    with Workspace.open(path, read_only=read_only) as ws, err_console.status(doing):
+        yield ws

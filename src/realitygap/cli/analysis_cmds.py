@@ -20,9 +20,9 @@ from realitygap.cli._common import (
     frame_table,
     handles_errors,
     print_json,
+    working,
 )
 from realitygap.domain.errors import Problem, SurveyDataError
-from realitygap.store import Workspace
 
 OutcomeOpt = Annotated[
     str | None,
@@ -51,7 +51,7 @@ def audit(
     """Audit the survey itself: ceiling and floor items, reliability (Cronbach's alpha),
     items that predict neither the outcome nor retention, redundant items, layer coverage
     and non-response. Prints a verdict per item with its reason."""
-    with Workspace.open(workspace, read_only=True) as ws:
+    with working(workspace, "auditing the survey") as ws:
         result = audit_analysis(
             ws, outcome, wave=wave, windows=Windows(horizon_months=months), min_n=min_n
         )
@@ -96,7 +96,7 @@ def drivers(
         )
     chosen_method: Method = "shapley" if method == "shapley" else "relweights"
     chosen_missing: Missing = "listwise" if missing == "listwise" else "pairwise"
-    with Workspace.open(workspace, read_only=True) as ws:
+    with working(workspace, "decomposing R² over the items") as ws:
         result = drivers_analysis(
             ws,
             outcome,
@@ -132,7 +132,7 @@ def behaviour(
     attrition list (promoters who stopped or cut buying), Kaplan-Meier retention by group
     with the log-rank test, and a Cox regression of churn on touchpoint scores."""
     windows = Windows(horizon_months=months, baseline_months=months, decline=decline)
-    with Workspace.open(workspace, read_only=True) as ws:
+    with working(workspace, "joining answers with behaviour") as ws:
         result = behaviour_analysis(ws, question, wave=wave, windows=windows, min_n=min_n)
     if json:
         print_json(result)

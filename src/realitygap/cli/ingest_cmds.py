@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from realitygap.cli._common import JsonOpt, WorkspaceArg, handles_errors, print_json
+from realitygap.cli._common import JsonOpt, WorkspaceArg, handles_errors, print_json, working
 from realitygap.ingest import KINDS, TOOL_FORMATS, import_file
-from realitygap.store import Workspace
 
 
 @handles_errors
@@ -37,7 +36,7 @@ def import_cmd(
 
     Bad input: every problem is listed (file, row, column, value, what was expected), exit 2.
     """
-    with Workspace.open(workspace) as ws:
+    with working(workspace, "validating and importing", read_only=False) as ws:
         report = import_file(ws, file, kind, fmt=format, mapping=mapping, wave=wave)
     if json:
         print_json(report.to_dict())

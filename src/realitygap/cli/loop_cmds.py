@@ -17,6 +17,7 @@ from realitygap.cli._common import (
     frame_table,
     handles_errors,
     print_json,
+    working,
 )
 from realitygap.store import Workspace
 from realitygap.store import cases as case_store
@@ -29,7 +30,7 @@ cases_app = typer.Typer(
 @handles_errors
 def kano(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
     """Kano categories per feature and wave, and alarms when a delighter becomes a must-be."""
-    with Workspace.open(workspace, read_only=True) as ws:
+    with working(workspace, "evaluating the Kano pairs") as ws:
         result = kano_analysis(ws)
     if json:
         print_json(result)
@@ -43,7 +44,7 @@ def kano(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
 @handles_errors
 def listening(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
     """Who hears customers directly, and do those who do predict them better?"""
-    with Workspace.open(workspace, read_only=True) as ws:
+    with working(workspace, "auditing who hears customers") as ws:
         result = listening_analysis(ws)
     if json:
         print_json(result)
@@ -64,7 +65,7 @@ def open_(
 ) -> None:
     """Open a follow-up case for every detractor answer, negative staff-attitude comment and
     silent-attrition customer that has none yet (idempotent)."""
-    with Workspace.open(workspace) as ws:
+    with working(workspace, "finding customers who need a follow-up", read_only=False) as ws:
         triggers = tuple(trigger) if trigger else TRIGGERS
         candidates = case_candidates(ws, triggers=triggers, sla=timedelta(hours=sla_hours))
         added = open_cases(ws, candidates)
@@ -82,7 +83,7 @@ def recovery_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Are recovered customers more loyal than those who never had a problem?"""
-    with Workspace.open(workspace, read_only=True) as ws:
+    with working(workspace, "comparing loyalty after recovery") as ws:
         result = recovery(ws, horizon_days=horizon_days)
     if json:
         print_json(result)

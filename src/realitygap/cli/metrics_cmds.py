@@ -20,8 +20,8 @@ from realitygap.cli._common import (
     frame_table,
     handles_errors,
     print_json,
+    working,
 )
-from realitygap.store import Workspace
 
 MEANS = {"mean", "ces"}  # shown with 2 decimals
 
@@ -74,7 +74,7 @@ def metrics(
 ) -> None:
     """NPS, CSAT top-2-box, CES, means, box shares and the CX index with intervals, by any
     breakdown, with the significance of each change between waves or months."""
-    with Workspace.open(workspace, read_only=True) as ws:
+    with working(workspace, "computing the metrics") as ws:
         raking = rake(ws, read_margins(weights)) if weights is not None else None
         result = metrics_analysis(
             ws, by=by or (), weights=raking, nps_method=nps_interval, min_n=min_n
@@ -105,7 +105,7 @@ def gap(
 ) -> None:
     """Staff predictions vs customer answers: the headline, the gap per item with intervals,
     and the blind spots."""
-    with Workspace.open(workspace, read_only=True) as ws:
+    with working(workspace, "comparing staff predictions with customer answers") as ws:
         raking = rake(ws, read_margins(weights)) if weights is not None else None
         dims = by if by else ["role", "department"]
         result = gap_analysis(ws, by=dims, weights=raking, min_n=min_n)

@@ -11,12 +11,11 @@ from realitygap.cli._common import (
     JsonOpt,
     WorkspaceArg,
     console,
-    err_console,
     handles_errors,
     print_json,
+    working,
 )
 from realitygap.report import write_report
-from realitygap.store import Workspace
 
 
 @handles_errors
@@ -32,10 +31,7 @@ def report(
     json: JsonOpt = False,
 ) -> None:
     """Write the Reality Check report: one self-contained HTML file, and PDF and XLSX."""
-    with (
-        Workspace.open(workspace, read_only=True) as ws,
-        err_console.status("running every analysis and rendering the report"),
-    ):
+    with working(workspace, "running every analysis and rendering the report") as ws:
         files = write_report(ws, out, pdf=pdf, xlsx=xlsx)
     if json:
         print_json(files)
