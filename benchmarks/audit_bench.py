@@ -16,18 +16,29 @@ wave, 5% of answers missing at random) in a temporary directory, then times:
    Shapley decomposition by solving each subset's normal equations with ``np.linalg.solve``
    (point estimates only: a row bootstrap of N rows would take hours).
 
-Prints seconds per step and the ratio baseline / realitygap (point estimates against point
-estimates), and checks that both give the same shares.
+Prints, per step, wall-clock seconds, CPU seconds of the process (user + system from
+``getrusage``, which counts DuckDB's threads; ``time.process_time`` would too, but not on every
+platform) and the 1-minute load average (the machine may be shared); then the ratio
+baseline / realitygap (point estimates against point estimates), and checks that both give
+the same shares.
+
+The audit runs first and pivots the answers to one row per respondent; the driver analyses
+after it reuse that pivot (a temporary table of the workspace connection), as they do when a
+report or a session runs both.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
+import resource
 import tempfile
 import time
+from collections.abc import Callable
 from math import factorial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -108,6 +119,22 @@ def baseline(ws: Workspace, outcome: str, predictors: list[str]) -> tuple[np.nda
     return shares, float(shares.sum())
 
 
+T = TypeVar("T")
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process, every thread included."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(step: Callable[[], T]) -> tuple[T, float, float, float]:
+    """Run ``step``; return its result, wall seconds, CPU seconds and the load average."""
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    out = step()
+    return out, time.perf_counter() - wall, cpu_seconds() - cpu, os.getloadavg()[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--respondents", type=int, default=1_000_000)
@@ -123,31 +150,32 @@ def main() -> None:
             f"built {ws.count('responses'):,} answers ({args.respondents:,} respondents x "
             f"{args.items} items) in {time.perf_counter() - start:.1f} s"
         )
-        timings: dict[str, float] = {}
-        start = time.perf_counter()
-        checked = audit(ws, "nps")
-        timings["audit"] = time.perf_counter() - start
-        start = time.perf_counter()
-        full = drivers(ws, "nps", predictors, bootstrap=args.bootstrap)
-        timings[f"drivers, {args.bootstrap} bootstrap replicates"] = time.perf_counter() - start
-        start = time.perf_counter()
-        point = drivers(ws, "nps", predictors, bootstrap=0)
-        timings["drivers, point estimates"] = time.perf_counter() - start
-        ours = timings["audit"] + timings["drivers, point estimates"]
-        total = timings["audit"] + timings[f"drivers, {args.bootstrap} bootstrap replicates"]
-        for name, seconds in timings.items():
-            print(f"  {name:<40} {seconds:8.2f} s")
-        print(f"  {'audit + drivers with bootstrap':<40} {total:8.2f} s")
+        timings: dict[str, tuple[float, float, float]] = {}
+        checked, *timings["audit"] = timed(lambda: audit(ws, "nps"))
+        boot_name = f"drivers, {args.bootstrap} bootstrap replicates"
+        full, *timings[boot_name] = timed(
+            lambda: drivers(ws, "nps", predictors, bootstrap=args.bootstrap)
+        )
+        point, *timings["drivers, point estimates"] = timed(
+            lambda: drivers(ws, "nps", predictors, bootstrap=0)
+        )
+        ours = timings["audit"][0] + timings["drivers, point estimates"][0]
+        total = timings["audit"][0] + timings[boot_name][0]
+        print(f"  {'step':<40} {'wall s':>8} {'CPU s':>8} {'load':>6}")
+        for name, (wall, cpu, load) in timings.items():
+            print(f"  {name:<40} {wall:8.2f} {cpu:8.2f} {load:6.1f}")
+        print(f"  {'audit + drivers with bootstrap':<40} {total:8.2f}")
         print(
             f"  verdicts: {checked.verdict_counts()}; drivers n={full.n}, R^2 {full.r2.format(3)}"
         )
         if args.skip_baseline:
             return
-        start = time.perf_counter()
-        shares, r2 = baseline(ws, "nps", predictors)
-        base = time.perf_counter() - start
+        (shares, r2), base, base_cpu, load = timed(lambda: baseline(ws, "nps", predictors))
         got = np.array([d.share.value or 0.0 for d in point.drivers])
-        print(f"  {'baseline pandas/NumPy (point estimates)':<40} {base:8.2f} s")
+        print(
+            f"  {'baseline pandas/NumPy (point estimates)':<40} {base:8.2f} {base_cpu:8.2f} "
+            f"{load:6.1f}"
+        )
         print(f"  ratio baseline / realitygap (audit + point drivers): {base / ours:.1f} x")
         print(f"  max |share difference| against the baseline: {np.abs(got - shares).max():.2e}")
         print(f"  R^2 realitygap {point.r2.value:.10f}, baseline {r2:.10f}")

@@ -12,7 +12,12 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from realitygap.analysis._correlation import bootstrap_weights, cross_products
+from realitygap.analysis._correlation import (
+    answer_grid,
+    bootstrap_weights,
+    cross_products,
+    pairwise_correlation,
+)
 from realitygap.analysis._shapley import all_subset_r2, lmg_shares, relative_weights
 from realitygap.analysis.drivers import drivers
 from realitygap.domain.errors import SurveyDataError
@@ -202,6 +207,52 @@ def test_pairwise_correlation_matches_pandas(workspace: Workspace) -> None:
     assert got == pytest.approx(frame.corr().to_numpy(), abs=1e-12)
     listwise = cross_products(workspace, list("abcd"), buckets=7).pooled().correlation()[0]
     assert listwise == pytest.approx(frame.dropna().corr().to_numpy(), abs=1e-12)
+
+
+def test_engine_pairwise_correlation_matches_pandas(workspace: Workspace) -> None:
+    # pandas DataFrame.corr() and notna() counts, both over pairwise complete observations
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame(rng.integers(1, 6, size=(300, 4)).astype(float), columns=list("abcd"))
+    frame["c"] += frame["a"]
+    frame = frame.mask(rng.random(frame.shape) < 0.25)
+    frame["d"] = 3.0  # constant: correlation undefined, as pandas says (NaN)
+    load_wide(workspace, frame)
+    corr, n = pairwise_correlation(workspace, answer_grid(workspace, list("abcd")), 4)
+    expected = frame.corr().to_numpy()
+    assert np.isnan(corr[:3, 3]).all() and np.isnan(expected[:3, 3]).all()
+    assert corr[:3, :3] == pytest.approx(expected[:3, :3], abs=1e-12)
+    present = frame.notna().astype(float).to_numpy()
+    assert n == pytest.approx(present.T @ present)
+
+
+def test_answer_grid_follows_new_answers_and_question_order(workspace: Workspace) -> None:
+    # the shared pivot against the rows written: rebuilt after an insert, any column order
+    frame = pd.DataFrame({"a": [1.0, 2.0, np.nan], "b": [5.0, np.nan, 4.0]})
+    load_wide(workspace, frame)
+    grid = answer_grid(workspace, ["b", "a"]).execute().sort_values("respondent_id")
+    assert grid["v0"].tolist() == pytest.approx([5.0, np.nan, 4.0], nan_ok=True)
+    assert grid["v1"].tolist() == pytest.approx([1.0, 2.0, np.nan], nan_ok=True)
+    insert_new(
+        workspace,
+        "responses",
+        pd.DataFrame(
+            {"respondent_id": ["r2"], "question_id": ["a"], "wave": "2025-Q1", "value": [3.0]}
+        ),
+    )
+    again = answer_grid(workspace, ["a", "b"]).execute().sort_values("respondent_id")
+    assert again["v0"].tolist() == [1.0, 2.0, 3.0]
+    # a changed answer (same number of rows) is seen too
+    workspace.con.execute(
+        "UPDATE responses SET value = 1 WHERE respondent_id = 'r0' AND question_id = 'b'"
+    )
+    changed = answer_grid(workspace, ["a", "b"]).execute().sort_values("respondent_id")
+    assert changed["v1"].tolist() == pytest.approx([1.0, np.nan, 4.0], nan_ok=True)
+    # a second wave: one row per respondent and wave
+    later = {"respondent_id": ["r0"], "question_id": ["a"], "wave": "2025-Q2", "value": [4.0]}
+    insert_new(workspace, "responses", pd.DataFrame(later))
+    waves = answer_grid(workspace, ["a", "b"]).execute()
+    assert sorted(waves["v0"].tolist()) == [1.0, 2.0, 3.0, 4.0]
+    assert (waves["respondent_id"] == "r0").sum() == 2
 
 
 def test_grouped_bootstrap_se_matches_row_bootstrap(workspace: Workspace) -> None:

@@ -40,7 +40,12 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from realitygap.analysis._activity import Windows, activity, data_end, survey_anchors
-from realitygap.analysis._correlation import columns_of, cross_products, respondent_rows
+from realitygap.analysis._correlation import (
+    answer_grid,
+    columns_of,
+    cross_products,
+    pairwise_correlation,
+)
 from realitygap.analysis._items import (
     default_outcome,
     question_bank,
@@ -268,11 +273,9 @@ def audit(
     require(bank, outcome, "the outcome question")
     items = rated_customer_items(bank, exclude=(outcome,))
     dist = _distributions(ws, bank, items, wave)
-    # pivot once in the engine (a temporary table); the correlations and alphas read it
-    wide = respondent_rows(ws, [*items, outcome], wave=wave).cache()
-    pair = cross_products(ws, [*items, outcome], missing="pairwise", rows=wide).pooled()
-    corr = pair.correlation()[0]
-    pair_n = pair.n[0]
+    # the pivot to one row per respondent, shared with the driver analysis
+    wide = answer_grid(ws, [*items, outcome], wave=wave)
+    corr, pair_n = pairwise_correlation(ws, wide, len(items) + 1)
     r_out: dict[str, Estimate] = {}
     for i, q in enumerate(items):
         n = int(pair_n[i, -1])

@@ -40,9 +40,9 @@ from realitygap.analysis._correlation import (
     CrossProducts,
     FloatArray,
     Missing,
+    answer_grid,
     bootstrap_weights,
     cross_products,
-    respondent_rows,
 )
 from realitygap.analysis._items import (
     default_outcome,
@@ -271,8 +271,8 @@ def drivers(
             ]
         )
     names = [*items, outcome]
-    # pivot once in the engine (a temporary table); every statistic below reads it
-    wide = respondent_rows(ws, names, wave=wave).cache()
+    # the pivot to one row per respondent, shared with the audit; every statistic reads it
+    wide = answer_grid(ws, names, wave=wave)
     cp = cross_products(ws, names, missing=missing, buckets=max(buckets, 1), rows=wide)
     total = cp.pooled()
     n = int(np.min(total.n[0]))
