@@ -95,3 +95,24 @@ def test_rating_out_of_range(ws_with_case: Workspace) -> None:
     update(ws_with_case, "c1", status="resolved")
     with pytest.raises(CaseError, match="recovery rating 11, expected 0 to 10"):
         update(ws_with_case, "c1", recovery_rating=11)
+
+
+def test_cli_moves_a_case_and_refuses_a_bad_transition(ws_with_case: Workspace) -> None:
+    from typer.testing import CliRunner
+
+    from realitygap.cli import app
+
+    path = str(ws_with_case.path)
+    ws_with_case.close()  # the CLI opens the workspace itself
+    runner = CliRunner()
+    ok = runner.invoke(app, ["cases", "update", path, "c1", "--status", "contacted", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert '"status": "contacted"' in ok.stdout
+    bad = runner.invoke(app, ["cases", "update", path, "c1", "--status", "open"])
+    # a contacted case cannot go back to open: exit code 2 and a message naming both
+    assert bad.exit_code == 2
+    assert "cannot go from 'contacted' to 'open'" in bad.output
+    listed = runner.invoke(app, ["cases", "list", path, "--status", "contacted", "--json"])
+    assert listed.exit_code == 0 and '"case_id": "c1"' in listed.stdout
+    assigned = runner.invoke(app, ["cases", "assign", path, "c2", "ops-team"])
+    assert assigned.exit_code == 0 and "ops-team" in assigned.stdout
