@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from realitygap.analysis._result import Estimate
+
 
 @functools.lru_cache(maxsize=64)
 def z_value(confidence: float) -> float:
@@ -50,6 +52,14 @@ def wilson(p: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return (float(max(centre - half, 0.0)), float(min(centre + half, 1.0)))
+
+
+def wilson_estimate(k: int, n: int, min_n: int, method: str) -> Estimate:
+    """The share k/n with its Wilson interval, or "insufficient data" below ``min_n``."""
+    if n < max(min_n, 1):
+        return Estimate.insufficient_data(n, method)
+    low, high = wilson(k / n, n)
+    return Estimate(k / n, low, high, n, method)
 
 
 def wald(p: float, n: float, confidence: float = 0.95) -> tuple[float, float]:

@@ -35,7 +35,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from realitygap.analysis._result import MIN_N, Estimate, plain
-from realitygap.analysis._stats import t_interval, wilson
+from realitygap.analysis._stats import t_interval, wilson_estimate
 from realitygap.domain.errors import Problem, SurveyDataError
 from realitygap.domain.scales import ScaleKind
 from realitygap.store.workspace import Workspace
@@ -300,13 +300,6 @@ def _importance(ws: Workspace, features: list[str]) -> pd.DataFrame:
     return sums
 
 
-def _proportion(k: int, n: int, min_n: int, method: str) -> Estimate:
-    if n < min_n or n == 0:
-        return Estimate.insufficient_data(n, method)
-    low, high = wilson(k / n, n)
-    return Estimate(k / n, low, high, n, method)
-
-
 def _mean_from_cells(scores: np.ndarray, weights: np.ndarray, min_n: int, method: str) -> Estimate:
     n = int(weights.sum())
     if n < max(min_n, 2):
@@ -339,8 +332,8 @@ def evaluate_cells(
     n = int(cells.sum())
     a, o, m, i_ = counts["A"], counts["O"], counts["M"], counts["I"]
     core = a + o + m + i_
-    better = _proportion(a + o, core, min_n, "Better (A+O)/(A+O+M+I), Wilson")
-    worse_p = _proportion(o + m, core, min_n, "Worse -(O+M)/(A+O+M+I), Wilson")
+    better = wilson_estimate(a + o, core, min_n, "Better (A+O)/(A+O+M+I), Wilson")
+    worse_p = wilson_estimate(o + m, core, min_n, "Worse -(O+M)/(A+O+M+I), Wilson")
     worse = (
         worse_p
         if worse_p.value is None or worse_p.low is None or worse_p.high is None
@@ -545,7 +538,7 @@ def wow_trends(
             (pd.Timestamp(mo).strftime("%Y-%m"), int(n), int(k))
             for mo, n, k in zip(counts["month"], counts["n"], counts["k"], strict=True)
         )
-        share = _proportion(k_all, n_all, min_n, "share surprised, Wilson")
+        share = wilson_estimate(k_all, n_all, min_n, "share surprised, Wilson")
         slope = p = None
         fading = False
         message = f"{feature}: {n_all} mentions in text, too few for a trend"

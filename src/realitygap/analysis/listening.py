@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from realitygap.analysis._result import MIN_N, Estimate, plain
-from realitygap.analysis._stats import t_interval, wilson
+from realitygap.analysis._stats import t_interval, wilson_estimate
 from realitygap.store.workspace import Workspace
 
 FREQUENCY_BANDS = (("none", 0, 0), ("1-2", 1, 2), ("3+", 3, None))
@@ -117,13 +117,6 @@ class ListeningResult:
         return "\n".join(lines)
 
 
-def _share(k: int, n: int, min_n: int, method: str) -> Estimate:
-    if n < min_n or n == 0:
-        return Estimate.insufficient_data(n, method)
-    low, high = wilson(k / n, n)
-    return Estimate(k / n, low, high, n, method)
-
-
 def _mean(values: np.ndarray, min_n: int, method: str) -> Estimate:
     n = len(values)
     if n < max(min_n, 2):
@@ -210,8 +203,8 @@ def listening(
                     dimension=dimension,
                     group=str(name),
                     staff=n,
-                    heard_30d=_share(int((g["c30"] > 0).sum()), n, min_n, "Wilson"),
-                    heard_90d=_share(int((g["c90"] > 0).sum()), n, min_n, "Wilson"),
+                    heard_30d=wilson_estimate(int((g["c30"] > 0).sum()), n, min_n, "Wilson"),
+                    heard_90d=wilson_estimate(int((g["c90"] > 0).sum()), n, min_n, "Wilson"),
                     contacts_per_30d=_mean(g["c90"].to_numpy() / 3.0, min_n, "t interval"),
                 )
             )

@@ -40,7 +40,7 @@ from realitygap.analysis._stats import (
     newcombe_difference,
     nps_difference,
     nps_interval,
-    wilson,
+    wilson_estimate,
 )
 from realitygap.domain.models import CaseStatus
 from realitygap.domain.scales import NPS_DETRACTOR_TO, NPS_PROMOTER_FROM, ScaleKind
@@ -408,11 +408,7 @@ def recovery(ws: Workspace, *, horizon_days: int = 180, min_n: int = MIN_N) -> R
         rrow = retention_counts[retention_counts["group"] == name]
         rn = int(rrow["n"].sum())
         kept = float(rrow["retained"].sum())
-        if rn >= min_n:
-            lo, hi = wilson(kept / rn, rn)
-            ret = Estimate(kept / rn, lo, hi, rn, f"retained {horizon_days} days, Wilson")
-        else:
-            ret = Estimate.insufficient_data(rn, f"retained {horizon_days} days, Wilson")
+        ret = wilson_estimate(int(kept), rn, min_n, f"retained {horizon_days} days, Wilson")
         groups.append(RecoveryGroup(name, size, nps_est, ret))
         shares[name] = (pro, det, n, kept / rn if rn else 0.0, rn)
 
@@ -479,11 +475,7 @@ def service_level(ws: Workspace, *, min_n: int = MIN_N) -> ServiceLevel:
     ).execute()
     n = int(stats_["n"].iloc[0])
     k = int(stats_["in_time"].iloc[0] or 0)
-    if n >= min_n:
-        lo, hi = wilson(k / n, n)
-        share = Estimate(k / n, lo, hi, n, "first contact by due date, Wilson")
-    else:
-        share = Estimate.insufficient_data(n, "first contact by due date, Wilson")
+    share = wilson_estimate(k, n, min_n, "first contact by due date, Wilson")
     last = stats_["last"].iloc[0]
     overdue = 0
     if n and last is not None and not pd.isna(last):
