@@ -12,6 +12,7 @@ from realitygap.analysis._result import Estimate
 from realitygap.analysis.audit import audit
 from realitygap.analysis.behaviour import behaviour
 from realitygap.analysis.drivers import drivers
+from realitygap.analysis.fieldwork import response_rates
 from realitygap.analysis.gap import GapResult, gap
 from realitygap.analysis.kano import CATEGORIES, CATEGORY_NAMES, kano
 from realitygap.analysis.listening import listening
@@ -566,6 +567,17 @@ def methods_section(ctx: Context) -> Section:
         ]
         + [{"table": name, "rows": ws.count(name)} for name in ("cases", "contacts")]
     )
+    rates = response_rates(ws)
+    rates = rates.assign(
+        rate=[
+            fmt(Estimate(v, lo, hi, n, ""), 0, 100, "%")
+            if not pd.isna(v)
+            else f"insufficient data (n={n})"
+            for v, lo, hi, n in zip(
+                rates["rate"], rates["rate_low"], rates["rate_high"], rates["invited"], strict=True
+            )
+        ]
+    )[["wave", "invited", "responded", "rate"]]
     methods = pd.DataFrame(ctx.methods, columns=["section", "method and reference"])
     return Section(
         "methods",
@@ -576,6 +588,12 @@ def methods_section(ctx: Context) -> Section:
                 "answers than the minimum n say 'insufficient data' instead of a number."
             ),
             Table("Data in this workspace", counts),
+            Table("Response rate per wave (invited customers who answered)", rates),
+            Para(
+                "Weights: none. The estimates in this report are unweighted; "
+                "`realitygap metrics --weights margins.csv` rakes them to population margins "
+                "and uses Kish's effective n in every interval."
+            ),
             Table("Methods", methods),
         ),
     )
