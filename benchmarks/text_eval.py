@@ -11,7 +11,9 @@ train split, scored on the test gold):
 - Twitter US airline: 3-class sentiment accuracy, and negative-reason macro F1 over the
   negative tweets, on a fixed split (duplicates dropped, 80/20 stratified, seed 0).
 
-Run: ``.venv/bin/python benchmarks/text_eval.py [--fast-only] [--json FILE]``.
+Run: ``.venv/bin/python benchmarks/text_eval.py [--path fast|accurate|both] [--json FILE]``
+(``--fast-only`` is ``--path fast``). Each path prints its wall time, CPU seconds and the load
+average, since the machine may be shared.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -100,7 +103,7 @@ def detection(
     gold = label_matrix(test, labels)
     zs = EmbeddingZeroShot(labels, embedder) if embedder else SeedZeroShot(labels)
     zero = zs.detect(texts_te, embed(texts_te))
-    features = Features(use_embeddings=embedder is not None).fit(texts_tr)
+    features = Features(use_embeddings=embedder is not None, seeds=labels).fit(texts_tr)
     x_tr = features.transform(texts_tr, embed(texts_tr))
     x_te = features.transform(texts_te, embed(texts_te))
     at_least_one = all(len(s.aspects) > 0 for s in train)
@@ -109,6 +112,8 @@ def detection(
     return {
         "zero_shot_f1": micro_f1(gold, zero),
         "supervised_f1": micro_f1(gold, model.predict(x_te)),
+        "cv_chosen_c": model.c,
+        "train_cv_f1": model.cv_f1,
     }
 
 
@@ -193,18 +198,31 @@ def evaluate(path: str, embedder: Embedder | None) -> dict[str, dict[str, float]
     mams_te = read_absa_xml(ABSA / "mams_acsa_test.xml")
     results: dict[str, dict[str, float]] = {}
     start = time.perf_counter()
-    cats14 = semeval2014_categories()
-    results["semeval2014_detection"] = detection(s14_tr, s14_te, cats14, embed, embedder)
-    results["semeval2014_polarity"] = polarity(s14_tr, s14_te, cats14, embed, bool(embedder))
-    results["semeval2016_slot1"] = detection(
-        s16_tr, s16_te, semeval2016_categories(), embed, embedder
-    )
-    results["mams_polarity"] = polarity(mams_tr, mams_te, mams_categories(), embed, bool(embedder))
-    results["twitter"] = tweets(embed, embedder)
-    results["seconds"] = {"total": time.perf_counter() - start}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
     print(f"\n== {path} path", flush=True)
-    for task, figures in results.items():
+
+    def record(task: str, figures: dict[str, float]) -> None:
+        # printed as soon as known, so a long run shows its progress
+        results[task] = figures
         print(f"{task:24s} " + "  ".join(f"{k}={v:.4f}" for k, v in figures.items()), flush=True)
+
+    cats14 = semeval2014_categories()
+    record("semeval2014_detection", detection(s14_tr, s14_te, cats14, embed, embedder))
+    record("semeval2014_polarity", polarity(s14_tr, s14_te, cats14, embed, bool(embedder)))
+    cats16 = semeval2016_categories()
+    record("semeval2016_slot1", detection(s16_tr, s16_te, cats16, embed, embedder))
+    record("mams_polarity", polarity(mams_tr, mams_te, mams_categories(), embed, bool(embedder)))
+    record("twitter", tweets(embed, embedder))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    record(
+        "seconds",
+        {
+            "wall": time.perf_counter() - start,
+            "cpu": usage.ru_utime + usage.ru_stime - cpu,
+            "load_1min": os.getloadavg()[0],
+        },
+    )
     return results
 
 
@@ -220,13 +238,17 @@ PUBLISHED = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fast-only", action="store_true")
+    parser.add_argument("--path", choices=("fast", "accurate", "both"), default="both")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if not ABSA.exists() or not TWEETS.exists():
         print(f"shared data missing under {DATA}", file=sys.stderr)
         return 1
-    out = {"fast": evaluate("fast", None)}
-    if not args.fast_only:
+    path = "fast" if args.fast_only else args.path
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    if path in ("fast", "both"):
+        out["fast"] = evaluate("fast", None)
+    if path in ("accurate", "both"):
         out["accurate"] = evaluate("accurate", Embedder(cache=True))
     print("\npublished bests for comparison:")
     for name, value in PUBLISHED.items():

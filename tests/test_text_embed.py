@@ -23,9 +23,10 @@ def test_embeddings_match_sentence_transformers_and_int8_stays_close() -> None:
     np.testing.assert_allclose(ours, reference, atol=1e-5)
     # paraphrases are closer than unrelated texts (cosine of unit vectors)
     assert ours[0] @ ours[1] > ours[0] @ ours[2] + 0.2
-    # int8 per-channel weights: measured mean cosine to fp32 0.9745 on 512 comments
+    # int8 per-channel weights, feed-forward outputs kept in fp32: measured mean cosine to fp32
+    # 0.9875 (min 0.9728) on 512 simulated 50-word comments (benchmarks/text_bench.py)
     int8 = Embedder(int8=True).encode(TEXTS)
-    assert ((int8 * ours).sum(axis=1) > 0.9).all()
+    assert ((int8 * ours).sum(axis=1) > 0.95).all()
 
 
 @pytest.mark.slow

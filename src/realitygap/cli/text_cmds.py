@@ -50,6 +50,15 @@ def tag(
     retag: Annotated[
         bool, typer.Option("--retag", help="Tag every document again, not only new ones.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes that redact and tag in parallel (default: one per CPU on the fast "
+            "path, one on the accurate path, whose model already uses several threads).",
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Redact personal data and tag the workspace's documents not yet tagged.
@@ -60,7 +69,7 @@ def tag(
     from realitygap.analysis.text.store import tag_workspace
 
     with Workspace.open(workspace) as ws:
-        run = tag_workspace(ws, tagger.TextPath(path.value), retag=retag)
+        run = tag_workspace(ws, tagger.TextPath(path.value), retag=retag, workers=workers)
     if json:
         print_json(run)
     else:

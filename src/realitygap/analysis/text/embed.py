@@ -10,6 +10,7 @@ fidelity to fp32 is measured in ``benchmarks/text_bench.py``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 
 DIMENSIONS = 384
 MAX_TOKENS = 128  # comments longer than this are truncated (MiniLM was trained on 128)
+_FFN_OUTPUT = re.compile(r"layer\.\d+\.output\.dense$")  # kept in fp32 when int8=True
 
 
 def model_dir() -> Path:
@@ -41,7 +43,12 @@ def _load(int8: bool, threads: int) -> Any:
     if int8:
         from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-        model = quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig})
+        spec = {
+            name: per_channel_dynamic_qconfig
+            for name, module in model.named_modules()
+            if isinstance(module, torch.nn.Linear) and not _FFN_OUTPUT.search(name)
+        }
+        model = quantize_dynamic(model, spec)
     return model
 
 

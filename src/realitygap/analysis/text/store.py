@@ -1,17 +1,21 @@
 """Text analytics in a workspace: redact, tag and store documents in streaming batches; save and
 load trained models; read the labels file of ``realitygap text train``.
 
-Tagging reads the documents not yet tagged in pages of ``batch_size`` (keyset pagination on
-``document_id``), so memory stays flat whatever the number of documents. Each page is redacted
+Tagging streams the documents not yet tagged in pages of ``batch_size`` (one anti-join read on
+its own cursor), so memory stays flat whatever the number of documents. Each page is redacted
 (the stored text is replaced by its redacted form; the original goes to
 ``document_originals`` only when ``DIR/settings.toml`` has ``[privacy] keep_original = true``),
 tagged, and its rows appended to ``document_tags`` and ``document_aspects`` in one transaction.
+Pages are redacted and tagged by :class:`~realitygap.analysis.text.parallel.ParallelTagger`
+(one process per core on the fast path); reading and writing stay in the calling process.
 """
 
 from __future__ import annotations
 
 import csv
 import uuid
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +25,7 @@ import pandas as pd
 
 from realitygap.analysis.text.embed import Embedder
 from realitygap.analysis.text.labels import SENTIMENTS, sense_labels, touchpoint_labels
+from realitygap.analysis.text.parallel import ParallelTagger, default_workers
 from realitygap.analysis.text.tagger import DocumentTagger, TextPath, TrainedModels, train
 from realitygap.domain.errors import Problem, SurveyDataError, WorkspaceError
 from realitygap.domain.privacy import redact_many
@@ -83,6 +88,27 @@ class TagRun:
         )
 
 
+def _untagged_pages(ws: Workspace, batch_size: int) -> Iterator[pd.DataFrame]:
+    """Pages (``document_id``, ``text``) of the documents without tags when the call starts.
+
+    One streaming anti-join on a cursor of its own (DuckDB gives it a snapshot, so the pages
+    written meanwhile through ``ws.con`` do not disturb it): each document is read once, and
+    only one page is held in memory. A query per page (keyset pagination) would re-scan the
+    remaining documents every time, quadratic in their number.
+    """
+    cursor = ws.con.cursor()
+    try:
+        reader = cursor.execute(
+            "SELECT d.document_id, d.text FROM documents d ANTI JOIN document_tags t "
+            "ON t.document_id = d.document_id"
+        ).to_arrow_reader(batch_size)
+        for batch in reader:
+            if batch.num_rows:
+                yield batch.to_pandas()
+    finally:
+        cursor.close()
+
+
 def tag_workspace(
     ws: Workspace,
     path: TextPath = TextPath.FAST,
@@ -90,8 +116,14 @@ def tag_workspace(
     retag: bool = False,
     batch_size: int = BATCH_SIZE,
     tagger: DocumentTagger | None = None,
+    workers: int | None = None,
 ) -> TagRun:
-    """Redact and tag the workspace's documents not yet tagged (all of them with ``retag``)."""
+    """Redact and tag the workspace's documents not yet tagged (all of them with ``retag``).
+
+    ``workers``: processes that redact and tag pages in parallel (None: one per core on the
+    fast path when there is more than one page, else one); reading and writing stay in this
+    process.
+    """
     start = datetime.now(UTC)
     tagger = tagger or DocumentTagger(ws.taxonomy, path, load_models(ws, path))
     keep = keep_original(ws)
@@ -99,63 +131,79 @@ def tag_workspace(
         with ws.transaction() as con:
             con.execute("DELETE FROM document_aspects")
             con.execute("DELETE FROM document_tags")
-    last = ""
+    if workers is None:
+        untagged = ws.con.execute(
+            "SELECT count(*) FROM documents d WHERE NOT EXISTS "
+            "(SELECT 1 FROM document_tags t WHERE t.document_id = d.document_id)"
+        ).fetchone()
+        # starting worker processes costs seconds: not worth it for a single page
+        single_page = untagged is None or int(untagged[0]) <= batch_size
+        workers = 1 if single_page else default_workers(tagger.path)
     n_docs = n_aspects = n_redacted = 0
-    while True:
-        page = ws.con.execute(
-            "SELECT d.document_id, d.text FROM documents d "
-            "WHERE d.document_id > ? AND NOT EXISTS "
-            "(SELECT 1 FROM document_tags t WHERE t.document_id = d.document_id) "
-            "ORDER BY d.document_id LIMIT ?",
-            [last, batch_size],
-        ).df()
-        if page.empty:
-            break
-        last = str(page["document_id"].iloc[-1])
-        originals = page["text"].astype(str).tolist()
-        redacted = redact_many(originals)
-        page["redacted"] = redacted
-        changed = page[page["redacted"] != page["text"]]
-        documents, aspects = tagger.tag(redacted)
-        ids = page["document_id"].to_numpy()
-        documents.insert(0, "document_id", ids[documents.pop("row").to_numpy()])
-        documents.insert(1, "model", tagger.model_name)
-        documents["tagged_at"] = datetime.now(UTC).replace(tzinfo=None)
-        aspects.insert(0, "document_id", ids[aspects.pop("row").to_numpy()])
-        with ws.transaction() as con:
-            if not changed.empty:
-                view = f"_redacted_{uuid.uuid4().hex}"
-                con.register(view, changed)
-                if keep:
-                    con.execute(
-                        f"INSERT INTO document_originals SELECT document_id, text FROM {view} v "
-                        "WHERE NOT EXISTS (SELECT 1 FROM document_originals o "
-                        "WHERE o.document_id = v.document_id)"
-                    )
-                con.execute(
-                    f"UPDATE documents SET text = v.redacted FROM {view} v "
-                    "WHERE documents.document_id = v.document_id"
-                )
-                con.unregister(view)
-            con.register("_tags", documents)
-            con.execute(
-                "INSERT INTO document_tags (document_id, model, sentiment, sentiment_score, "
-                "layer, staff_attitude, tagged_at) SELECT document_id, model, sentiment, "
-                "sentiment_score, layer, staff_attitude, tagged_at FROM _tags"
-            )
-            con.unregister("_tags")
-            con.register("_aspects", aspects)
-            con.execute(
-                "INSERT INTO document_aspects (document_id, aspect_kind, aspect, score, "
-                "sentiment) SELECT document_id, aspect_kind, aspect, score, sentiment "
-                "FROM _aspects"
-            )
-            con.unregister("_aspects")
-        n_docs += len(page)
-        n_aspects += len(aspects)
-        n_redacted += len(changed)
+    pages: deque[pd.DataFrame] = deque()
+
+    def texts() -> Iterator[list[str]]:
+        for page in _untagged_pages(ws, batch_size):
+            pages.append(page)
+            yield page["text"].astype(str).tolist()
+
+    with ParallelTagger(tagger, workers) as parallel:
+        for redacted, documents, aspects in parallel.map(texts()):
+            page = pages.popleft()
+            page["redacted"] = redacted
+            changed = page[page["redacted"] != page["text"]]
+            _store_page(ws, page, changed, documents, aspects, tagger.model_name, keep)
+            n_docs += len(page)
+            n_aspects += len(aspects)
+            n_redacted += len(changed)
     seconds = (datetime.now(UTC) - start).total_seconds()
     return TagRun(tagger.model_name, n_docs, n_aspects, n_redacted, seconds)
+
+
+def _store_page(
+    ws: Workspace,
+    page: pd.DataFrame,
+    changed: pd.DataFrame,
+    documents: pd.DataFrame,
+    aspects: pd.DataFrame,
+    model: str,
+    keep: bool,
+) -> None:
+    """Writes one tagged page in one transaction: redacted texts, tags and aspects."""
+    ids = page["document_id"].to_numpy()
+    documents.insert(0, "document_id", ids[documents.pop("row").to_numpy()])
+    documents.insert(1, "model", model)
+    documents["tagged_at"] = datetime.now(UTC).replace(tzinfo=None)
+    aspects.insert(0, "document_id", ids[aspects.pop("row").to_numpy()])
+    with ws.transaction() as con:
+        if not changed.empty:
+            view = f"_redacted_{uuid.uuid4().hex}"
+            con.register(view, changed)
+            if keep:
+                con.execute(
+                    f"INSERT INTO document_originals SELECT document_id, text FROM {view} v "
+                    "WHERE NOT EXISTS (SELECT 1 FROM document_originals o "
+                    "WHERE o.document_id = v.document_id)"
+                )
+            con.execute(
+                f"UPDATE documents SET text = v.redacted FROM {view} v "
+                "WHERE documents.document_id = v.document_id"
+            )
+            con.unregister(view)
+        con.register("_tags", documents)
+        con.execute(
+            "INSERT INTO document_tags (document_id, model, sentiment, sentiment_score, "
+            "layer, staff_attitude, tagged_at) SELECT document_id, model, sentiment, "
+            "sentiment_score, layer, staff_attitude, tagged_at FROM _tags"
+        )
+        con.unregister("_tags")
+        con.register("_aspects", aspects)
+        con.execute(
+            "INSERT INTO document_aspects (document_id, aspect_kind, aspect, score, "
+            "sentiment) SELECT document_id, aspect_kind, aspect, score, sentiment "
+            "FROM _aspects"
+        )
+        con.unregister("_aspects")
 
 
 # ---- the labels file of `text train` -----------------------------------------------------

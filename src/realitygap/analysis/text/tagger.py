@@ -241,7 +241,10 @@ def train(
     if path is TextPath.ACCURATE and embedder is None:
         embedder = Embedder()
     emb = embedder.encode(texts) if embedder is not None else None
-    features = Features(use_embeddings=emb is not None).fit(texts)
+    # the seeds of every label set become features: domain knowledge small label files lack
+    sets = (touchpoint_labels(taxonomy), sense_labels(), layer_labels(taxonomy), _ATTITUDE)
+    seeds = LabelSet("all", tuple(label for s in sets for label in s.labels))
+    features = Features(use_embeddings=emb is not None, seeds=seeds).fit(texts)
     x = features.transform(texts, emb)
     out = TrainedModels(path=path, features=features, trained_on=len(texts))
     parts: list[str] = []
