@@ -20,7 +20,7 @@ from realitygap.store import Workspace
 def simulated(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Workspace, dict[str, Any]]]:
-    from realitygap.simulate import simulate  # the simulator contract (/tmp/sim_contract.md)
+    from realitygap.simulate import simulate  # the contract is in docs/simulator.md
 
     directory: Path = tmp_path_factory.mktemp("gap_sim") / "company"
     truth = simulate(directory, customers=20_000, seed=2025)
