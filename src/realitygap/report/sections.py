@@ -381,20 +381,9 @@ def text_section(ctx: Context) -> Section | Omitted:
                 charts.heatmap(senses, "sense", "touchpoint", "documents", "documents"),
             )
         )
-        shown = senses.assign(
-            negative=[
-                fmt(Estimate(v, lo, hi, n, ""), 0, 100, "%")
-                if not pd.isna(v)
-                else f"insufficient data (n={n})"
-                for v, lo, hi, n in zip(
-                    senses["negative_share"],
-                    senses["negative_low"],
-                    senses["negative_high"],
-                    senses["documents"],
-                    strict=True,
-                )
-            ]
-        )[["touchpoint", "sense", "documents", "negative"]]
+        shown = senses.assign(negative=share_texts(senses, "negative_share", "documents"))[
+            ["touchpoint", "sense", "documents", "negative"]
+        ]
         blocks.append(Table("Touchpoints by sense: how often, and how negative", shown))
     ctx.methods.append(("Text", result.method))
     return Section("text", title, tuple(blocks))
@@ -432,12 +421,32 @@ def recovery_section(ctx: Context) -> Section | Omitted:
         Para(
             f"Service level: {s.cases:,} cases; first contact by the due date "
             f"{fmt(s.contacted_in_time, 0, 100, '%')}; median hours to first contact "
-            f"{s.median_hours_to_contact or 0:.1f}, to resolution "
-            f"{s.median_hours_to_resolution or 0:.1f}; {s.open_overdue} open cases overdue."
+            f"{_hours(s.median_hours_to_contact)}, to resolution "
+            f"{_hours(s.median_hours_to_resolution)}; {s.open_overdue} open cases overdue."
         )
     )
     ctx.methods.extend(("Service recovery", m) for m in result.methods)
     return Section("recovery", title, tuple(blocks))
+
+
+def _hours(h: float | None) -> str:
+    return "–" if h is None else f"{h:.1f}"
+
+
+def share_texts(
+    frame: pd.DataFrame, value: str, n: str, *, low: str | None = None, high: str | None = None
+) -> list[str]:
+    """Percent-with-interval text for a share column and its ``_low``/``_high`` columns
+    (NaN share = below the guardrail)."""
+    stem = value.removesuffix("_share")
+    low = low or f"{stem}_low"
+    high = high or low.replace("_low", "_high")
+    return [
+        fmt(Estimate(v, lo, hi, int(k), ""), 0, 100, "%")
+        if not pd.isna(v)
+        else f"insufficient data (n={int(k)})"
+        for v, lo, hi, k in zip(frame[value], frame[low], frame[high], frame[n], strict=True)
+    ]
 
 
 def kano_section(ctx: Context) -> Section | Omitted:
@@ -568,16 +577,9 @@ def methods_section(ctx: Context) -> Section:
         + [{"table": name, "rows": ws.count(name)} for name in ("cases", "contacts")]
     )
     rates = response_rates(ws)
-    rates = rates.assign(
-        rate=[
-            fmt(Estimate(v, lo, hi, n, ""), 0, 100, "%")
-            if not pd.isna(v)
-            else f"insufficient data (n={n})"
-            for v, lo, hi, n in zip(
-                rates["rate"], rates["rate_low"], rates["rate_high"], rates["invited"], strict=True
-            )
-        ]
-    )[["wave", "invited", "responded", "rate"]]
+    rates = rates.assign(rate=share_texts(rates, "rate", "invited", low="rate_low"))[
+        ["wave", "invited", "responded", "rate"]
+    ]
     methods = pd.DataFrame(ctx.methods, columns=["section", "method and reference"])
     return Section(
         "methods",
