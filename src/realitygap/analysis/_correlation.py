@@ -1,14 +1,14 @@
 """Correlation matrices from sufficient statistics computed by the workspace engine.
 
 The long ``responses`` table is pivoted to one row per respondent and wave (one column per
-question; :func:`answer_grid` keeps the pivot in a temporary table shared by the analyses) and
-reduced, in the engine, to sums and sums of cross-products; only those p x p
-arrays come back to Python. Respondents are spread over ``buckets`` hash buckets of their id,
-and the statistics come back per bucket (K x p x p), which allows a bootstrap without reading
-a single row: a replicate draws K buckets with replacement (multinomial weights) and adds their
-statistics. This is a grouped (cluster) bootstrap with random clusters; with clusters that are
-a random partition of independent respondents it estimates the same sampling variance as the
-plain row bootstrap (``tests/test_drivers.py`` checks the standard errors against one).
+question; :func:`answer_grid` reads the stored pivot shared by the analyses) and reduced, in
+the engine, to sums and sums of cross-products; only those p x p arrays come back to Python.
+Respondents are spread over ``buckets`` hash buckets of their id, and the statistics come back
+per bucket (K x p x p), which allows a bootstrap without reading a single row: a replicate
+draws K buckets with replacement (multinomial weights) and adds their statistics. This is a
+grouped (cluster) bootstrap with random clusters; with clusters that are a random partition of
+independent respondents it estimates the same sampling variance as the plain row bootstrap
+(``tests/test_drivers.py`` checks the standard errors against one).
 
 Missing answers:
 
@@ -31,6 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from realitygap.domain.errors import Problem, SurveyDataError
+from realitygap.store import answer_grid as store_grid
 from realitygap.store.workspace import Workspace
 
 FloatArray = npt.NDArray[np.float64]
@@ -105,34 +106,6 @@ class CrossProducts:
             return np.asarray(self.sums[:, diag, diag] / self.n[:, diag, diag], dtype=np.float64)
 
 
-def respondent_rows(ws: Workspace, question_ids: list[str], *, wave: str | None = None) -> ir.Table:
-    """One row per (respondent_id, wave) with a column ``v0``, ``v1`` ... per question.
-
-    A column is NULL where the respondent did not answer that question in that wave.
-    """
-    r = ws.table("responses")
-    r = r.filter(r.question_id.isin(question_ids))
-    if wave is not None:
-        r = r.filter(r.wave == wave)
-    # the position of the question in the list, computed once per answer: the per-column
-    # filters then compare small integers instead of strings (a quarter less engine time)
-    position = ibis.literal(list(question_ids), type="array<string>").index(r.question_id)
-    r = r.mutate(_position=position.cast("int16"))
-    # nullable float: a question the respondent skipped is NULL (in the stored grid too)
-    values = {
-        f"v{i}": r.value.max(where=r._position == i).cast("float64")
-        for i in range(len(question_ids))
-    }
-    if wave is None:
-        return r.group_by(["respondent_id", "wave"]).aggregate(**values)
-    # one wave: grouping by the respondent alone is the same and a fifth cheaper
-    grouped = r.group_by("respondent_id").aggregate(**values)
-    return grouped.select("respondent_id", ibis.literal(wave).name("wave"), *values)
-
-
-GRID_TABLE = "realitygap_answer_grid"
-
-
 @dataclass(frozen=True)
 class _Grid:
     """What the connection's temporary answer grid holds: its questions (column ``v{i}`` is
@@ -143,53 +116,49 @@ class _Grid:
     fingerprint: tuple[Any, ...]
 
 
+TEMP_GRID_TABLE = "realitygap_answer_grid"
 _GRIDS: weakref.WeakKeyDictionary[Workspace, _Grid] = weakref.WeakKeyDictionary()
 
 
-def _responses_fingerprint(ws: Workspace) -> tuple[Any, ...]:
-    """Row count, XOR of row hashes, sum of values, first and last wave of ``responses``: any
-    insert, delete or change of an answer changes it (one scan, a fraction of a pivot)."""
-    row = ws.con.execute(
-        "SELECT count(*), bit_xor(hash(respondent_id, question_id, wave, value)), sum(value), "
-        "min(wave), max(wave) FROM responses"
-    ).fetchone()
-    return tuple(row) if row is not None else ()
+def answer_grid(ws: Workspace, question_ids: list[str], *, wave: str | None = None) -> ir.Table:
+    """The answers to ``question_ids``, one row per respondent and wave (only ``wave``, if
+    given): ``respondent_id``, ``v0``, ``v1`` ... in the order given, NULL where a question was
+    not answered.
+
+    The pivot from long answers is the costly step of the audit and the driver analysis, so it
+    is read from the stored grid (:mod:`realitygap.store.answer_grid`) while that is current,
+    rebuilt there on a writable workspace, and otherwise (a read-only workspace whose grid is
+    stale or lacks a question) pivoted once into a temporary table of the connection, reused
+    until the questions, the wave or ``responses`` change.
+    """
+    stored = store_grid.current(ws)
+    if stored is None and not ws.read_only:
+        stored = store_grid.refresh(ws)
+    if stored is not None and set(question_ids) <= set(stored.questions):
+        grid = stored.table
+        if wave is not None:
+            grid = grid.filter(grid.wave == wave)
+        return columns_of(grid, [stored.questions.index(q) for q in question_ids])
+    wanted = tuple(sorted(set(question_ids)))
+    fingerprint = store_grid.fingerprint(ws)
+    current = _Grid(wanted, wave, fingerprint)
+    if _GRIDS.get(ws) != current or not _temp_grid_exists(ws):
+        pivot = store_grid.pivot(ws, list(wanted), wave=wave or store_grid.only_wave(fingerprint))
+        ws.backend.raw_sql(
+            f"CREATE OR REPLACE TEMP TABLE {TEMP_GRID_TABLE} AS {ibis.to_sql(pivot)}"
+        )
+        _GRIDS[ws] = current
+    grid = ws.backend.table(TEMP_GRID_TABLE, database="temp")
+    return columns_of(grid, [wanted.index(q) for q in question_ids])
 
 
-def _grid_exists(ws: Workspace) -> bool:
+def _temp_grid_exists(ws: Workspace) -> bool:
     """Whether the temporary grid table is there (a rolled-back transaction drops it)."""
     row = ws.con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [GRID_TABLE]
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
+        [TEMP_GRID_TABLE],
     ).fetchone()
     return bool(row and row[0])
-
-
-def answer_grid(ws: Workspace, question_ids: list[str], *, wave: str | None = None) -> ir.Table:
-    """:func:`respondent_rows` for ``question_ids`` as ``respondent_id``, ``v0``, ``v1`` ... in
-    the order given, read from a temporary table of the workspace connection.
-
-    The pivot is the costly step of the audit and the driver analysis (millions of long rows
-    to one row per respondent), so it runs once and is shared: the table is rebuilt only when
-    the set of questions, the wave or the ``responses`` table (by its fingerprint) changed.
-    One grid per connection: it lives until the workspace is closed or the next grid for other
-    questions replaces it (about 200 MB for a million respondents and 20 questions).
-    """
-    wanted = tuple(sorted(set(question_ids)))
-    fingerprint = _responses_fingerprint(ws)
-    held = _GRIDS.get(ws)
-    current = _Grid(wanted, wave, fingerprint)
-    if held != current or not _grid_exists(ws):
-        first, last = fingerprint[-2:]
-        # a workspace with a single wave: filtering on it keeps every answer and lets the
-        # pivot group by respondent alone
-        only = (
-            wave if wave is not None else (first if first is not None and first == last else None)
-        )
-        pivot = ibis.to_sql(respondent_rows(ws, list(wanted), wave=only))
-        ws.backend.raw_sql(f"CREATE OR REPLACE TEMP TABLE {GRID_TABLE} AS {pivot}")
-        _GRIDS[ws] = current
-    grid = ws.backend.table(GRID_TABLE, database="temp")
-    return columns_of(grid, [wanted.index(q) for q in question_ids])
 
 
 def pairwise_correlation(ws: Workspace, rows: ir.Table, p: int) -> tuple[FloatArray, FloatArray]:
@@ -255,7 +224,7 @@ def cross_products(
     if rows is None:
         _check_questions(ws, question_ids)
     p = len(question_ids)
-    wide = rows if rows is not None else respondent_rows(ws, question_ids, wave=wave)
+    wide = rows if rows is not None else store_grid.pivot(ws, question_ids, wave=wave)
     # one bucket: a constant, so the reduction below needs no GROUP BY (a quarter cheaper)
     bucket = bucket_of(wide.respondent_id, buckets) if buckets > 1 else ibis.literal(0)
     wide = wide.mutate(_bucket=bucket)

@@ -9,16 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from realitygap.domain.errors import Problem, SurveyDataError
-from realitygap.domain.scales import Scale, ScaleKind, scale_for
+from realitygap.domain.scales import RATED_SCALES, Scale, ScaleKind, scale_for
 from realitygap.store.workspace import Workspace
-
-RATED_SCALES = (
-    ScaleKind.NPS,
-    ScaleKind.LIKERT5,
-    ScaleKind.LIKERT7,
-    ScaleKind.CES7,
-    ScaleKind.BINARY,
-)
 
 
 def question_bank(ws: Workspace) -> pd.DataFrame:

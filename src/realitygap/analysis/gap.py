@@ -39,7 +39,6 @@ import pandas as pd
 from realitygap.analysis import _stats
 from realitygap.analysis._result import MIN_N, Estimate, plain
 from realitygap.analysis.metrics import (
-    RATED_SCALES,
     Moments,
     customer_answers,
     group_moments,
@@ -51,7 +50,7 @@ from realitygap.analysis.metrics import (
 )
 from realitygap.analysis.weighting import Raking
 from realitygap.domain.errors import Problem, SurveyDataError
-from realitygap.domain.scales import SCALES, ScaleKind
+from realitygap.domain.scales import RATED_SCALES, SCALES, ScaleKind
 from realitygap.store.workspace import Workspace
 
 DIMENSIONS = ("role", "department", "touchpoint", "layer")

@@ -38,18 +38,11 @@ from realitygap.analysis import _stats
 from realitygap.analysis._result import MIN_N, Estimate
 from realitygap.analysis.weighting import Raking
 from realitygap.domain.errors import Problem, SurveyDataError
-from realitygap.domain.scales import SCALES, ScaleKind
+from realitygap.domain.scales import RATED_SCALES, SCALES, ScaleKind
 from realitygap.store.workspace import Workspace
 
 PERIODS = ("wave", "month")
 QUESTION_ATTRIBUTES = ("touchpoint", "layer")
-RATED_SCALES = (
-    ScaleKind.NPS,
-    ScaleKind.LIKERT5,
-    ScaleKind.LIKERT7,
-    ScaleKind.CES7,
-    ScaleKind.BINARY,
-)
 CX_SCALES = (ScaleKind.LIKERT5, ScaleKind.LIKERT7)
 # The metric whose change between periods is tested, per scale.
 TREND_METRIC = {

@@ -55,6 +55,16 @@ SCALES: dict[ScaleKind, Scale] = {
     ScaleKind.KANO_DYSFUNCTIONAL: Scale(ScaleKind.KANO_DYSFUNCTIONAL, 1, 5, 1, 5),
 }
 
+# Scales whose answers are ratings (ordered, "higher is better"): the items that metrics,
+# the gap, the audit and the driver analysis read.
+RATED_SCALES = (
+    ScaleKind.NPS,
+    ScaleKind.LIKERT5,
+    ScaleKind.LIKERT7,
+    ScaleKind.CES7,
+    ScaleKind.BINARY,
+)
+
 NPS_PROMOTER_FROM = 9
 NPS_DETRACTOR_TO = 6
 

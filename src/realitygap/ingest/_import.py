@@ -22,6 +22,7 @@ from realitygap.ingest._mapping import Mapping
 from realitygap.ingest._problems import Problems
 from realitygap.ingest._read import read_grid
 from realitygap.ingest._tools import FORMATS, read_export
+from realitygap.store import answer_grid
 from realitygap.store import write as store_write
 from realitygap.store.settings import keep_original
 from realitygap.store.workspace import TAXONOMY_FILE, Workspace
@@ -137,6 +138,8 @@ def import_file(
             if table in prepared.tables:
                 rows = prepared.tables[table]
                 added[table] = store_write.insert_new(ws, table, rows) if len(rows) else 0
+        if added.get("responses") or added.get("questions"):
+            answer_grid.refresh(ws)  # the analyses' pivot of the answers lands with them
         _record(ws, path, kind, digest, prepared.rows_read, sum(added.values()))
     return ImportReport(kind, str(path), shape, encoding, digest, prepared.rows_read, added)
 

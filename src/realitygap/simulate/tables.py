@@ -20,6 +20,7 @@ from realitygap.simulate.write import (
     staff_id_sql,
     timestamp_sql,
 )
+from realitygap.store import answer_grid
 from realitygap.store.workspace import Workspace
 from realitygap.store.write import ensure_columns, insert_new
 
@@ -95,6 +96,7 @@ def write_all(
                 "minutes": "m",
             },
         )
+        answer_grid.refresh(ws)  # the analyses' pivot of the answers, as an import builds it
     return rows
 
 

@@ -35,9 +35,12 @@ class Workspace:
     2 15
     """
 
-    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(
+        self, path: Path, con: duckdb.DuckDBPyConnection, *, read_only: bool = False
+    ) -> None:
         self.path = path
         self.con = con
+        self.read_only = read_only
         self.backend = ibis.duckdb.from_connection(con)
         self._taxonomy: Taxonomy | None = None
 
@@ -66,7 +69,7 @@ class Workspace:
             con = duckdb.connect(str(db), read_only=read_only and db.exists())
         except duckdb.IOException as exc:
             raise WorkspaceError(f"{db}: cannot open the workspace database ({exc})") from None
-        ws = cls(path, con)
+        ws = cls(path, con, read_only=read_only and db.exists())
         if not read_only:
             ws.migrate()
         return ws
