@@ -18,7 +18,12 @@ from realitygap.analysis._correlation import (
     cross_products,
     pairwise_correlation,
 )
-from realitygap.analysis._shapley import all_subset_r2, lmg_shares, relative_weights
+from realitygap.analysis._shapley import (
+    all_subset_r2,
+    lmg_shares,
+    relative_weights,
+    well_conditioned,
+)
 from realitygap.analysis.drivers import drivers
 from realitygap.domain.errors import SurveyDataError
 from realitygap.store import Workspace
@@ -165,6 +170,19 @@ def test_shapley_matches_brute_force_on_random_correlations() -> None:
         data[:, 1] += 0.8 * data[:, 0]  # correlated predictors
         corr = np.corrcoef(data.T)
         assert lmg_shares(corr) == pytest.approx(_brute_force_shapley(corr), abs=1e-10)
+
+
+def test_single_precision_shapley_matches_brute_force_when_well_conditioned() -> None:
+    # the bootstrap's float32 sweeps against the float64 brute force over all subsets
+    rng = np.random.default_rng(3)
+    data = rng.normal(size=(500, 13)) + 0.6 * rng.normal(size=(500, 1))  # 12 predictors
+    data[:, -1] += data[:, :-1] @ rng.uniform(0, 1, 12)
+    corr = np.corrcoef(data.T)
+    assert well_conditioned(corr)
+    assert lmg_shares(corr, single=True) == pytest.approx(_brute_force_shapley(corr), abs=1e-6)
+    # a predictor that repeats another: not safe in float32, the bootstrap keeps float64
+    data[:, 1] = data[:, 0]
+    assert not well_conditioned(np.corrcoef(data.T))
 
 
 def test_all_subset_r2_matches_statsmodels() -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -57,6 +58,7 @@ from realitygap.analysis._shapley import (
     full_r2,
     lmg_shares,
     relative_weights,
+    well_conditioned,
 )
 from realitygap.domain.errors import Problem, SurveyDataError
 from realitygap.store.workspace import Workspace
@@ -389,9 +391,12 @@ def _bootstrap_shares(
     if method == "relweights":
         return relative_weights(corr)
     workers = max(1, min(4, os.cpu_count() or 1))
+    # replicates only set the interval: float32 sweeps (half the time) where they are exact
+    # enough, i.e. no replicate is close to collinear
+    single = well_conditioned(corr)
     # NumPy releases the GIL in its loops: threads over replicates use every core
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return np.stack(list(pool.map(lmg_shares, corr)))
+        return np.stack(list(pool.map(partial(lmg_shares, single=single), corr)))
 
 
 def _percentile(
