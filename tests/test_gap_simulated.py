@@ -1,10 +1,8 @@
-"""The perception gap recovers what the simulator planted (20,000 customers, written once)."""
+"""The perception gap recovers what the simulator planted (the shared 20,000-customer company)."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,15 +15,9 @@ from realitygap.store import Workspace
 
 
 @pytest.fixture(scope="session")
-def simulated(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Workspace, dict[str, Any]]]:
-    from realitygap.simulate import simulate  # the contract is in docs/simulator.md
-
-    directory: Path = tmp_path_factory.mktemp("gap_sim") / "company"
-    truth = simulate(directory, customers=20_000, seed=2025)
-    with Workspace.open(directory) as ws:
-        yield ws, truth
+def simulated(company: tuple[Workspace, dict[str, Any]]) -> tuple[Workspace, dict[str, Any]]:
+    """The shared simulated company (tests/conftest.py; its contract: docs/simulator.md)."""
+    return company
 
 
 @pytest.fixture(scope="session")

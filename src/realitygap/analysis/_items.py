@@ -28,13 +28,18 @@ def rated_customer_items(bank: pd.DataFrame, exclude: tuple[str, ...] = ()) -> l
     return sorted(q for q in rated["question_id"] if q not in exclude)
 
 
-def default_outcome(bank: pd.DataFrame) -> str:
-    """The likelihood-to-recommend question: the customer question on the NPS scale.
-
-    Raises SurveyDataError when there is none (then name the outcome explicitly).
-    """
+def nps_question(bank: pd.DataFrame) -> str | None:
+    """The likelihood-to-recommend question: the customer question on the NPS scale (the first
+    by id when there are several), or None."""
     nps = bank[(bank["audience"] == "customer") & (bank["scale"] == ScaleKind.NPS.value)]
-    if nps.empty:
+    return str(sorted(nps.index)[0]) if len(nps) else None
+
+
+def default_outcome(bank: pd.DataFrame) -> str:
+    """:func:`nps_question`; raises SurveyDataError when there is none (then name the outcome
+    explicitly)."""
+    found = nps_question(bank)
+    if found is None:
         raise SurveyDataError(
             [
                 Problem(
@@ -46,7 +51,7 @@ def default_outcome(bank: pd.DataFrame) -> str:
                 )
             ]
         )
-    return str(sorted(nps["question_id"])[0])
+    return found
 
 
 def require(bank: pd.DataFrame, question_id: str, what: str) -> None:

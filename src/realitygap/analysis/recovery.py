@@ -34,6 +34,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from realitygap.analysis._items import nps_question, question_bank
 from realitygap.analysis._result import MIN_N, Estimate, plain
 from realitygap.analysis._stats import (
     Difference,
@@ -43,24 +44,13 @@ from realitygap.analysis._stats import (
     wilson_estimate,
 )
 from realitygap.domain.models import CaseStatus
-from realitygap.domain.scales import NPS_DETRACTOR_TO, NPS_PROMOTER_FROM, ScaleKind
+from realitygap.domain.scales import NPS_DETRACTOR_TO, NPS_PROMOTER_FROM
 from realitygap.store.workspace import Workspace
 from realitygap.store.write import insert_new
 
 TRIGGERS = ("detractor", "staff_attitude", "silent_attrition")
 GROUPS = ("recovered", "not recovered", "never had a problem")
 RECOVERED_RATING = 7.0
-
-
-def nps_question(ws: Workspace) -> str | None:
-    """The customer NPS question (the first by id when there are several)."""
-    q = ws.table("questions")
-    ids = (
-        q.filter((q.scale == ScaleKind.NPS) & (q.audience == "customer"))
-        .order_by("question_id")
-        .question_id.execute()
-    )
-    return str(ids.iloc[0]) if len(ids) else None
 
 
 # ---- opening cases --------------------------------------------------------------------------
@@ -111,7 +101,7 @@ def _as_cases(
 
 def detractor_candidates(ws: Workspace, sla: timedelta) -> ir.Table:
     """One candidate case per detractor answer (customer x wave), as an Ibis expression."""
-    qid = nps_question(ws)
+    qid = nps_question(question_bank(ws))
     r = ws.table("responses")
     if qid is None:
         return r.filter(ibis.literal(False)).select(case_id=r.respondent_id)
@@ -320,7 +310,7 @@ def recovery(ws: Workspace, *, horizon_days: int = 180, min_n: int = MIN_N) -> R
     ``to_frame`` columns: group, customers, nps_value/low/high/n/method (NPS points),
     retention_value/low/high/n/method (share retained over ``horizon_days``).
     """
-    qid = nps_question(ws)
+    qid = nps_question(question_bank(ws))
     r = ws.table("responses")
     resp = ws.table("respondents")
     customers = resp.filter(resp.kind == "customer").select(customer_id=resp.respondent_id)
