@@ -112,3 +112,36 @@ def test_xlsx_has_a_sheet_per_section(report_files: ReportFiles) -> None:
     wb = openpyxl.load_workbook(report_files.xlsx)
     assert wb.sheetnames[0] == "Contents"
     assert len(wb.sheetnames) == 1 + len(report_files.sections)
+
+
+def test_weighted_report_uses_the_raked_gap_and_states_the_weights(
+    company: tuple[Workspace, dict[str, Any]], tmp_path: Path
+) -> None:
+    from realitygap.analysis.gap import gap
+    from realitygap.analysis.weighting import rake, read_margins
+    from realitygap.report.sections import Context, headline_section, methods_section
+
+    ws = company[0]
+    segments = sorted(
+        ws.con.execute("SELECT DISTINCT segment FROM respondents").df().dropna()["segment"]
+    )
+    margins = tmp_path / "margins.csv"
+    # equal segment shares: far from the simulated sample's, so weighting moves the numbers
+    margins.write_text(
+        "variable,category,share\n"
+        + "".join(f"segment,{s},{1 / len(segments)}\n" for s in segments),
+        encoding="utf-8",
+    )
+    raking = rake(ws, read_margins(margins))
+    ctx = Context(ws, methods=[], weights=raking)
+    section = headline_section(ctx)
+    # the same analysis called directly with the same weights (what `realitygap gap
+    # --weights` prints)
+    direct = gap(ws, by=["role", "department", "touchpoint", "layer"], weights=raking).headline
+    assert direct is not None and ctx.gap is not None and ctx.gap.headline == direct
+    shares = next(b for b in section.blocks if isinstance(b, Table)).frame
+    assert shares.loc[1, "share"] == direct.customer_share.format(0, 100, "%")
+    unweighted = gap(ws, by=["role"]).headline
+    assert unweighted is not None and unweighted.customer_share != direct.customer_share
+    text = " ".join(b.text for b in methods_section(ctx).blocks if isinstance(b, Para))
+    assert f"weigh as {raking.n_effective:.0f} (Kish effective n" in text

@@ -78,3 +78,14 @@ def working(path: Path, doing: str, *, read_only: bool = True) -> Iterator[Works
     """Open the workspace, with a spinner on stderr saying what runs until the block ends."""
     with Workspace.open(path, read_only=read_only) as ws, err_console.status(doing):
         yield ws
+
+
+WeightsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--weights",
+        help="Population margins CSV (variable,category,share): rake customers to them.",
+        exists=True,
+        dir_okay=False,
+    ),
+]

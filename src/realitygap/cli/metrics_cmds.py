@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
@@ -15,6 +14,7 @@ from realitygap.analysis.metrics import metrics as metrics_analysis
 from realitygap.analysis.weighting import rake, read_margins
 from realitygap.cli._common import (
     JsonOpt,
+    WeightsOpt,
     WorkspaceArg,
     console,
     frame_table,
@@ -31,15 +31,6 @@ ByOpt = Annotated[
         "--by",
         help="Break down by wave, month, touchpoint, layer or a respondent column "
         "(role, department, segment, any imported attribute). Repeat for several.",
-    ),
-]
-WeightsOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--weights",
-        help="Population margins CSV (variable,category,share): rake customers to them.",
-        exists=True,
-        dir_okay=False,
     ),
 ]
 MinNOpt = Annotated[int, typer.Option("--min-n", help="Fewer answers give 'insufficient data'.")]

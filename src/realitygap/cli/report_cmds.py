@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
+from realitygap.analysis.weighting import rake, read_margins
 from realitygap.cli._common import (
     JsonOpt,
+    WeightsOpt,
     WorkspaceArg,
     console,
     handles_errors,
@@ -28,11 +30,13 @@ def report(
     xlsx: Annotated[
         Path | None, typer.Option("--xlsx", help="Also write this spreadsheet.")
     ] = None,
+    weights: WeightsOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Write the Reality Check report: one self-contained HTML file, and PDF and XLSX."""
     with working(workspace, "running every analysis and rendering the report") as ws:
-        files = write_report(ws, out, pdf=pdf, xlsx=xlsx)
+        raking = rake(ws, read_margins(weights)) if weights is not None else None
+        files = write_report(ws, out, pdf=pdf, xlsx=xlsx, weights=raking)
     if json:
         print_json(files)
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from realitygap.analysis.weighting import Raking
 from realitygap.report.model import Omitted, Report, Section
 from realitygap.report.render import render_html, write_pdf, write_xlsx
 from realitygap.report.sections import BUILDERS, Context, methods_section
@@ -20,9 +21,10 @@ class ReportFiles:
     omitted: tuple[str, ...]
 
 
-def build(ws: Workspace) -> Report:
-    """Run every analysis and assemble the report (sections without data become one line)."""
-    ctx = Context(ws, methods=[])
+def build(ws: Workspace, *, weights: Raking | None = None) -> Report:
+    """Run every analysis and assemble the report (sections without data become one line);
+    ``weights`` rake the customers in the headline, the NPS and the perception gap."""
+    ctx = Context(ws, methods=[], weights=weights)
     parts: list[Section | Omitted] = [builder(ctx) for builder in BUILDERS]
     parts.append(methods_section(ctx))
     return Report(
@@ -33,10 +35,15 @@ def build(ws: Workspace) -> Report:
 
 
 def write_report(
-    ws: Workspace, html: Path, *, pdf: Path | None = None, xlsx: Path | None = None
+    ws: Workspace,
+    html: Path,
+    *,
+    pdf: Path | None = None,
+    xlsx: Path | None = None,
+    weights: Raking | None = None,
 ) -> ReportFiles:
     """Run every analysis and write the report files (see :func:`save`)."""
-    return save(build(ws), html, pdf=pdf, xlsx=xlsx)
+    return save(build(ws, weights=weights), html, pdf=pdf, xlsx=xlsx)
 
 
 def save(

@@ -20,6 +20,7 @@ from realitygap.analysis.metrics import metrics
 from realitygap.analysis.recovery import recovery
 from realitygap.analysis.senses import touchpoint_senses
 from realitygap.analysis.text.themes import discover_themes
+from realitygap.analysis.weighting import Raking
 from realitygap.domain.errors import SurveyDataError
 from realitygap.domain.privacy import redact
 from realitygap.report import charts
@@ -44,6 +45,7 @@ class Context:
     ws: Workspace
     methods: list[tuple[str, str]] = field(default_factory=list)  # (section, method)
     gap: GapResult | None = None
+    weights: Raking | None = None  # customers raked to population margins (headline and gap)
 
 
 Builder = Callable[[Context], Section | Omitted]
@@ -55,7 +57,7 @@ def fmt(e: Estimate, digits: int = 1, scale: float = 1.0, unit: str = "") -> str
 
 def headline_section(ctx: Context) -> Section | Omitted:
     title = "The headline: what you believe, what your customers say"
-    result = gap(ctx.ws, by=["role", "department", "touchpoint", "layer"])
+    result = gap(ctx.ws, by=["role", "department", "touchpoint", "layer"], weights=ctx.weights)
     ctx.gap = result
     if result.headline is None:
         return Omitted("headline", title, "no NPS question with a staff mirror question")
@@ -76,7 +78,7 @@ def headline_section(ctx: Context) -> Section | Omitted:
         ]
     )
     blocks.append(Table("Superior experience: belief and reality", shares))
-    nps = metrics(ctx.ws, questions=[h.question_id])
+    nps = metrics(ctx.ws, questions=[h.question_id], weights=ctx.weights)
     overall = [m for m in nps.items if m.metric == "nps"]
     if overall:
         blocks.append(Para(f"Customer NPS: {fmt(overall[0].estimate, 1)}."))
@@ -87,7 +89,11 @@ def headline_section(ctx: Context) -> Section | Omitted:
 
 def gap_section(ctx: Context) -> Section | Omitted:
     title = "Perception vs reality"
-    result = ctx.gap if ctx.gap is not None else gap(ctx.ws, by=["role", "department"])
+    result = (
+        ctx.gap
+        if ctx.gap is not None
+        else gap(ctx.ws, by=["role", "department"], weights=ctx.weights)
+    )
     items = result.item_rows()
     if not items:
         return Omitted("gap", title, "no customer question has a staff mirror question")
@@ -591,13 +597,28 @@ def methods_section(ctx: Context) -> Section:
             ),
             Table("Data in this workspace", counts),
             Table("Response rate per wave (invited customers who answered)", rates),
-            Para(
-                "Weights: none. The estimates in this report are unweighted; "
-                "`realitygap metrics --weights margins.csv` rakes them to population margins "
-                "and uses Kish's effective n in every interval."
-            ),
+            Para(weights_text(ctx.weights)),
             Table("Methods", methods),
         ),
+    )
+
+
+def weights_text(raking: Raking | None) -> str:
+    """What the report's estimates are weighted to, in one paragraph."""
+    if raking is None:
+        return (
+            "Weights: none. The estimates in this report are unweighted; `realitygap report "
+            "--weights margins.csv` rakes customers to population margins."
+        )
+    fit = "converged" if raking.converged else "did not converge"
+    return (
+        f"Weights: customers raked to population margins of {', '.join(raking.variables)} "
+        f"(iterative proportional fitting, {raking.iterations} iterations, {fit}; largest "
+        f"margin error {raking.max_error:.1e}). {raking.n} respondents weigh as "
+        f"{raking.n_effective:.0f} (Kish effective n; design effect "
+        f"{raking.design_effect:.2f}), and every weighted interval uses the effective n. "
+        "Weighted: the headline, the NPS and the perception gap. The other sections describe "
+        "the respondents as they are (correlations, survival, text, Kano, recovery)."
     )
 
 
