@@ -171,18 +171,25 @@ def test_nonresponse_rates_match_hand_counts(workspace: Workspace) -> None:
         "respondents",
         pd.DataFrame({"respondent_id": ids, "kind": "customer", "segment": segment}),
     )
+    # 40 staff invited to the mirror survey: not customers, so neither rates nor churn count them
+    staff = [f"s{i}" for i in range(40)]
+    insert_new(workspace, "respondents", pd.DataFrame({"respondent_id": staff, "kind": "staff"}))
     insert_new(
         workspace,
         "invitations",
         pd.DataFrame(
-            {"respondent_id": ids, "wave": "2025-Q1", "invited_at": pd.Timestamp("2025-01-15")}
+            {
+                "respondent_id": ids + staff,
+                "wave": "2025-Q1",
+                "invited_at": pd.Timestamp("2025-01-15"),
+            }
         ),
     )
     nr = audit(workspace, "nps").nonresponse
     assert nr is not None
     by = nr.by_segment.set_index("segment")
     # hand counts: 150 of 250 in each segment responded (r0..r299 half even, half odd)
-    assert list(by["invited"]) == [250, 250]
+    assert list(by.index) == ["a", "b"] and list(by["invited"]) == [250, 250]
     assert list(by["responded"]) == [150, 150]
     z = 1.959964
     p, n = 0.6, 250

@@ -15,9 +15,10 @@ Per rated customer item (every customer question on a closed scale except the ou
 - redundancy: pairs of items correlating with |r| > 0.9;
 
 and for the instrument: layer coverage (share of items per layer, flagged when more than half
-measure the hospitality baseline) and non-response (response rate per segment from the
-``invitations`` table, Wilson intervals, and the churn rate of respondents against invited
-non-respondents, two-proportion z-test).
+measure the hospitality baseline) and non-response (response rate per segment of the invited
+customers in the ``invitations`` table, Wilson intervals, and the churn rate of respondents
+against invited non-respondents, two-proportion z-test; staff invited to the mirror survey are
+not customers and are left out).
 
 Verdict per item, first rule that applies:
 
@@ -34,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -527,16 +529,21 @@ def _nonresponse(ws: Workspace, windows: Windows, confidence: float) -> NonRespo
     inv = ws.table("invitations")
     if ws.count("invitations") == 0:
         return None
-    resp = ws.table("responses").select("respondent_id", "wave").distinct()
-    resp = resp.mutate(responded=1)
-    people = ws.table("respondents").select("respondent_id", "segment")
+    r = ws.table("responses")
+    # one row per (respondent, wave) that answered: the key columns grouped, nothing else read
+    resp = r.group_by(["respondent_id", "wave"]).aggregate(responded=ibis.literal(1))
+    people = ws.table("respondents")
+    # customers only: staff answer the mirror survey, and have no purchases to churn from
+    people = people.filter(people.kind == "customer").select("respondent_id", "segment")
     joined = inv.left_join(resp, ["respondent_id", "wave"])
     # no response row: not responded
     base = joined.select(
         "respondent_id", "wave", "invited_at", responded=joined.responded.fill_null(0)
     )
-    with_segment = base.left_join(people, "respondent_id")
+    with_segment = base.join(people, "respondent_id")
     base = with_segment.select("respondent_id", "wave", "invited_at", "responded", "segment")
+    # materialised once (a temporary table): the rates and the churn comparison both read it
+    base = base.cache()
     seg = (
         base.group_by("segment")
         .aggregate(invited=base.count(), responded=base.responded.sum())
@@ -579,6 +586,7 @@ def _nonresponse(ws: Workspace, windows: Windows, confidence: float) -> NonRespo
             ns = [int(counts.loc[1, "n"]), int(counts.loc[0, "n"])]
             if 0 < sum(ks) < sum(ns):
                 p_value = float(proportions_ztest(ks, ns)[1])
+    base.release()  # drop the temporary table now, not when the connection closes
     return NonResponse(seg, churn_r, churn_n, p_value)
 
 
