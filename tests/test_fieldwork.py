@@ -18,6 +18,10 @@ def test_rates_count_invited_customers_who_answered(workspace: Workspace) -> Non
     answers = [(f"c{i}", "q1", "A", 3.0) for i in range(10)] + [("c0", "q2", "A", 4.0)]
     answers += [(f"c{i}", "q1", "B", 5.0) for i in range(5)]
     answers += [("stranger", "q1", "A", 1.0)]  # answered without an invitation: not counted
+    # a staff member invited to (and answering) the mirror survey: not a customer, not counted
+    insert_new(workspace, "respondents", pd.DataFrame({"respondent_id": ["s1"], "kind": "staff"}))
+    insert_new(workspace, "invitations", pd.DataFrame({"respondent_id": ["s1"], "wave": ["A"]}))
+    answers += [("s1", "m1", "A", 4.0)]
     frame = pd.DataFrame(answers, columns=["respondent_id", "question_id", "wave", "value"])
     insert_new(workspace, "responses", frame)
     rates = response_rates(workspace).set_index("wave")

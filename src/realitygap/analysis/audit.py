@@ -56,6 +56,7 @@ from realitygap.analysis._items import (
     scale_of,
 )
 from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, plain
+from realitygap.analysis.fieldwork import customer_invitations
 from realitygap.store.workspace import Workspace
 
 CEILING_SHARE = 0.15  # Terwee et al. (2007)
@@ -526,21 +527,20 @@ def _retention_auc(
 def _nonresponse(ws: Workspace, windows: Windows, confidence: float) -> NonResponse | None:
     """Response rate per segment and churn of respondents vs non-respondents after the
     invitation. None without invitations."""
-    inv = ws.table("invitations")
     if ws.count("invitations") == 0:
         return None
     r = ws.table("responses")
     # one row per (respondent, wave) that answered: the key columns grouped, nothing else read
     resp = r.group_by(["respondent_id", "wave"]).aggregate(responded=ibis.literal(1))
-    people = ws.table("respondents")
+    people = ws.table("respondents").select("respondent_id", "segment")
     # customers only: staff answer the mirror survey, and have no purchases to churn from
-    people = people.filter(people.kind == "customer").select("respondent_id", "segment")
+    inv = customer_invitations(ws)
     joined = inv.left_join(resp, ["respondent_id", "wave"])
     # no response row: not responded
     base = joined.select(
         "respondent_id", "wave", "invited_at", responded=joined.responded.fill_null(0)
     )
-    with_segment = base.join(people, "respondent_id")
+    with_segment = base.left_join(people, "respondent_id")
     base = with_segment.select("respondent_id", "wave", "invited_at", "responded", "segment")
     # materialised once (a temporary table): the rates and the churn comparison both read it
     base = base.cache()

@@ -13,9 +13,9 @@ follow-up window (rule in :mod:`realitygap.analysis._activity`). From that:
 - **survival**: Kaplan-Meier retention by NPS group (time from answering to cancellation,
   censored at the end of the data), the log-rank test across groups, and a Cox regression of
   churn on each touchpoint score the customer gave in that wave (one model per item, hazard
-  ratio per scale point; lifelines). Kaplan-Meier is fitted on counts per (group, day, event)
-  from the engine used as case weights; the Cox models need one row per customer (at most
-  ``cox_rows`` answers, a hash sample of customers beyond).
+  ratio per scale point, Efron ties). Kaplan-Meier is fitted on counts per (group, day, event)
+  from the engine used as case weights; the Cox models on counts per (item, score, day,
+  event) from the engine, exactly and on every customer (:mod:`realitygap.analysis._cox`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from typing import Any
 
 import ibis
 import pandas as pd
-from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 from statsmodels.stats.proportion import proportion_confint
 
 from realitygap.analysis._activity import STATUSES, Windows, activity, data_end
-from realitygap.analysis._correlation import bucket_of
+from realitygap.analysis._cox import cox_from_counts
 from realitygap.analysis._items import (
     default_outcome,
     question_bank,
@@ -44,7 +44,6 @@ from realitygap.domain.scales import ScaleKind
 from realitygap.store.workspace import Workspace
 
 GROUPS = ("promoter", "passive", "detractor")
-COX_ROWS = 500_000  # answers fed to the Cox models at most (hash sample of customers above)
 
 
 @dataclass(frozen=True)
@@ -161,7 +160,6 @@ def behaviour(
     windows: Windows | None = None,
     min_n: int = MIN_N,
     confidence: float = 0.95,
-    cox_rows: int = COX_ROWS,
 ) -> BehaviourResult:
     """Stated vs revealed loyalty for ``question`` (default: the customer NPS question).
 
@@ -225,7 +223,7 @@ def behaviour(
         for q in rated_customer_items(bank, exclude=(question,))
         if bank.loc[q, "scale"] != ScaleKind.BINARY.value
     ]
-    cox, cox_n, notes = _cox(ws, act, end, items, min_n, cox_rows)
+    cox, cox_n, notes = _cox(ws, act, end, items, min_n)
     act.release()  # drop the temporary table now, not when the connection may be closed
     labels = (
         "promoter 9-10 / passive 7-8 / detractor 0-6"
@@ -236,7 +234,7 @@ def behaviour(
         f"stated groups: {labels}",
         windows.describe(),
         "Kaplan-Meier by group on engine counts; log-rank test (lifelines)",
-        "Cox proportional hazards of churn, one model per item score (lifelines, Efron ties)",
+        "Cox proportional hazards of churn per item score, Efron ties, fitted on engine counts",
     )
     return BehaviourResult(
         question,
@@ -354,57 +352,86 @@ def survival_by_group(
 
 
 def _cox(
-    ws: Workspace, act: Any, end: Any, items: list[str], min_n: int, max_rows: int
+    ws: Workspace, act: Any, end: Any, items: list[str], min_n: int
 ) -> tuple[pd.DataFrame | None, int, list[str]]:
-    """One Cox model of churn per item score given in the same wave, on one row per customer
-    who answered it (lifelines needs the rows: its Efron ties with case weights are not the
-    same as repeated rows); above ``max_rows`` answers a hash sample of customers is used."""
-    notes: list[str] = []
+    """One Cox model of churn per item score given in the same wave, on every customer who
+    answered it: the engine counts customers per (item, score, day, event), which is all
+    Efron's partial likelihood needs."""
     if not items:
-        return None, 0, notes
+        return None, 0, []
     d = _durations(act, end).select("respondent_id", "wave", "duration", "event")
     r = ws.table("responses")
-    r = r.filter(r.question_id.isin(items)).select("respondent_id", "wave", "question_id", "value")
-    rows = d.join(r, ["respondent_id", "wave"])
-    total = int(rows.count().execute())
-    if total > max_rows:
-        buckets = 1000
-        keep = max(1, buckets * max_rows // total)
-        rows = rows.filter(bucket_of(rows.respondent_id, buckets) < keep)
-        notes.append(f"Cox models on a hash sample of {keep / buckets:.1%} of the customers")
-    frame = rows.select("question_id", "value", "duration", "event").execute()
-    cox = cox_per_item(frame.rename(columns={"question_id": "item", "value": "score"}), min_n)
+    r = r.filter(r.question_id.isin(items) & r.value.notnull())
+    rows = d.join(
+        r.select("respondent_id", "wave", "question_id", "value"), ["respondent_id", "wave"]
+    )
+    counts = (
+        rows.group_by(["question_id", "value", "duration", "event"])
+        .aggregate(count=rows.count())
+        .execute()
+        .rename(columns={"question_id": "item", "value": "score"})
+    )
+    cox, skipped = cox_per_item_counts(counts, min_n)
+    notes = [
+        f"Cox model of {item}: no finite hazard ratio (every churner gave the highest, or "
+        "every churner the lowest, score of those still customers)"
+        for item in skipped
+    ]
     largest = int(cox["n"].max()) if cox is not None else 0
     return cox, largest, notes
 
 
 def cox_per_item(frame: pd.DataFrame, min_n: int = MIN_N) -> pd.DataFrame | None:
-    """One Cox model (lifelines, Efron ties) of churn on the score, per item.
+    """One Cox model (Efron ties) of churn on the score, per item, from customer rows.
 
     ``frame``: one row per customer and item with item, score, duration, event (1 = churned).
-    Returns item, n, churned, hazard_ratio, low, high (95%), p per scale point of the score,
-    or None when no item has ``min_n`` answers, 5 churners and two distinct scores.
+    The rows are counted per (item, score, duration, event) and fitted as in
+    :func:`cox_per_item_counts`, which gives the same figures as lifelines' CoxPHFitter on
+    the rows.
+    """
+    counts = (
+        frame.assign(event=frame["event"].astype(int))
+        .groupby(["item", "score", "duration", "event"])
+        .size()
+        .rename("count")
+        .reset_index()
+    )
+    return cox_per_item_counts(counts, min_n)[0]
+
+
+def cox_per_item_counts(
+    counts: pd.DataFrame, min_n: int = MIN_N
+) -> tuple[pd.DataFrame | None, list[str]]:
+    """One Cox model of churn on the score per item, from counts of customers.
+
+    ``counts``: item, score, duration, event (1 = churned), count. Returns item, n, churned,
+    hazard_ratio, low, high (95%), p per scale point of the score (None when no item has
+    ``min_n`` customers, 5 churners and two distinct scores), and the items that passed that
+    rule but have no finite estimate (see :func:`realitygap.analysis._cox.cox_from_counts`).
     """
     out = []
-    for item, g in frame.groupby("item"):
-        n = len(g)
-        events = int(g["event"].sum())
+    skipped = []
+    for item, g in counts.groupby("item", sort=True):
+        n = int(g["count"].sum())
+        events = int(g.loc[g["event"] == 1, "count"].sum())
         if n < min_n or events < 5 or g["score"].nunique() < 2:
             continue
-        data = g[["score", "duration", "event"]]
-        s = CoxPHFitter().fit(data, duration_col="duration", event_col="event").summary
+        fit = cox_from_counts(g)
+        if fit is None:
+            skipped.append(str(item))
+            continue
         out.append(
             {
                 "item": str(item),
                 "n": n,
                 "churned": events,
-                "hazard_ratio": float(s.loc["score", "exp(coef)"]),
-                "low": float(s.loc["score", "exp(coef) lower 95%"]),
-                "high": float(s.loc["score", "exp(coef) upper 95%"]),
-                "p": float(s.loc["score", "p"]),
+                "hazard_ratio": fit.hazard_ratio,
+                "low": fit.low,
+                "high": fit.high,
+                "p": fit.p,
             }
         )
-    return pd.DataFrame(out) if out else None
+    return (pd.DataFrame(out) if out else None), skipped
 
 
 def demo_summary(ws: Workspace) -> str:

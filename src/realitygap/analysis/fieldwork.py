@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ibis.expr.types as ir
 import pandas as pd
 
 from realitygap.analysis._result import MIN_N
@@ -9,16 +10,25 @@ from realitygap.analysis._stats import wilson_estimate
 from realitygap.store.workspace import Workspace
 
 
+def customer_invitations(ws: Workspace) -> ir.Table:
+    """The ``invitations`` of customers: staff invited to the mirror survey are left out (an
+    invitation whose respondent is not in ``respondents`` counts as a customer's)."""
+    inv = ws.table("invitations")
+    people = ws.table("respondents")
+    staff = people.filter(people.kind == "staff").select("respondent_id")
+    return inv.anti_join(staff, "respondent_id")
+
+
 def response_rates(ws: Workspace, *, min_n: int = MIN_N) -> pd.DataFrame:
     """Per wave: invited, responded (invited customers with at least one answer in that wave),
     and the response rate with its Wilson interval. Columns: wave, invited, responded, rate,
     rate_low, rate_high (rates None below ``min_n`` invitations)."""
-    inv = ws.table("invitations")
+    inv = customer_invitations(ws)
     r = ws.table("responses")
     answered = r.select("respondent_id", "wave").distinct().mutate(answered=1)
     j = inv.left_join(answered, ["respondent_id", "wave"])
     counts: pd.DataFrame = (
-        j.group_by(inv.wave)
+        j.group_by("wave")
         .agg(invited=j.count(), responded=j.answered.fill_null(0).sum())
         .order_by("wave")
         .execute()
