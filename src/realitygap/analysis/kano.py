@@ -518,21 +518,27 @@ def wow_trends(
     import statsmodels.api as sm
 
     d = ws.table("documents")
+    d = d.filter(d.created_at.notnull())
+    text = d.text.lower()
     cue = "\\b(" + "|".join(SURPRISE_CUES) + ")\\b"
+    surprised = text.re_search(cue)
+    terms_of = {f: (terms or {}).get(f) or [f.replace("_", " ")] for f in features}
+    # one scan of the documents for every feature: mentions and surprised mentions per month
+    aggregates: dict[str, Any] = {}
+    for i, feature in enumerate(features):
+        hit = ibis.or_(*[text.contains(w.lower()) for w in terms_of[feature]])
+        aggregates[f"n{i}"] = hit.cast("int64").sum()
+        aggregates[f"k{i}"] = (hit & surprised).cast("int64").sum()
+    monthly: pd.DataFrame = (
+        d.group_by(month=d.created_at.truncate("M")).agg(**aggregates).order_by("month").execute()
+        if features
+        else pd.DataFrame()
+    )
     out = []
-    for feature in features:
-        words = (terms or {}).get(feature) or [feature.replace("_", " ")]
-        text = d.text.lower()
-        hit = ibis.literal(False)
-        for w in words:
-            hit = hit | text.contains(w.lower())
-        m = d.filter(hit & d.created_at.notnull())
-        counts: pd.DataFrame = (
-            m.group_by(month=m.created_at.truncate("M"))
-            .agg(n=m.count(), k=text.re_search(cue).cast("int64").sum())
-            .order_by("month")
-            .execute()
-        )
+    for i, feature in enumerate(features):
+        words = terms_of[feature]
+        counts = monthly[["month", f"n{i}", f"k{i}"]].rename(columns={f"n{i}": "n", f"k{i}": "k"})
+        counts = counts[counts["n"] > 0].reset_index(drop=True)
         n_all, k_all = int(counts["n"].sum()), int(counts["k"].sum())
         months = tuple(
             (pd.Timestamp(mo).strftime("%Y-%m"), int(n), int(k))
