@@ -332,6 +332,8 @@ def recovery(ws: Workspace, *, horizon_days: int = 180, min_n: int = MIN_N) -> R
     base = base.select(base.customer_id, base.anchor, group=group).filter(
         lambda t: t.group.notnull()
     )
+    # materialised once (a temporary table): the NPS, retention and size queries all read it
+    base = base.cache()
 
     # NPS: latest answer (after the case opened, for customers with a case)
     nps_counts = pd.DataFrame(columns=["group", "n", "pro", "det", "anchor_min"])
@@ -381,6 +383,7 @@ def recovery(ws: Workspace, *, horizon_days: int = 180, min_n: int = MIN_N) -> R
             .execute()
         )
     sizes = base.group_by("group").agg(n=base.count()).execute()
+    base.release()
 
     groups = []
     shares: dict[str, tuple[float, float, float, float, float]] = {}
