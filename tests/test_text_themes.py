@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
-from realitygap.analysis.text.themes import discover_themes, theme_clauses
+from realitygap.analysis.text.themes import (
+    _PARTS_SQL,
+    CLAUSE_PATTERN,
+    _choose_k,
+    clauses_of,
+    discover_themes,
+    theme_clauses,
+    weighted_silhouette,
+)
+from realitygap.domain.privacy import redact
+from realitygap.simulate.text import CONNECTORS, phrase_pool
 from realitygap.store import Workspace
 from realitygap.store.write import insert_new
 
@@ -120,3 +135,95 @@ def test_quotes_are_redacted(workspace: Workspace) -> None:
     result = discover_themes(workspace, k=2)
     quotes = " ".join(q for t in result.themes for q in t.quotes)
     assert "[PHONE]" in quotes and "7946" not in quotes
+
+
+# The clause splitter before it had to run in DuckDB too: Python-only (it has a look-behind,
+# which RE2 lacks). The shared pattern must cut every text exactly as this one did.
+_LOOK_BEHIND_SPLITTER = re.compile(
+    r"(?<=[.!?;])\s+|[.!?;]+$|,?\s+(?:but|and|however|although|also)\s+|\.\s*also\s+", re.I
+)
+EDGE_TEXTS = [
+    "Great. Also quick delivery here",
+    "great.also the staff were nice",
+    "the staff were rude, but the shop smells amazing and the prices are fine",
+    "wow!!! the app keeps crashing; refund took ages",
+    "the parcel was late.\n",
+    "the parcel was late.\u00a0the box was broken today",  # no-break space after the stop
+    "Staff were unfriendly AND acted like I was a nuisance",
+    "prices keep going up , however the quality is excellent ...",
+    "call me on 020 7946 0958 please. the app froze during checkout",
+    "the cost is higher,and the queue is long",
+    "no comment",
+]
+
+
+def _old_clauses(texts: list[str]) -> list[tuple[int, str]]:
+    out = []
+    for i, text in enumerate(texts):
+        for part in _LOOK_BEHIND_SPLITTER.split(text):
+            part = part.strip(" ,.;!?")
+            if len(redact(part).split()) >= 3:
+                out.append((i, redact(part)))
+    return out
+
+
+def test_clauses_cut_in_duckdb_match_the_look_behind_splitter(workspace: Workspace) -> None:
+    pool = phrase_pool().text.tolist()
+    rng = np.random.default_rng(0)
+    joined = [
+        rng.choice(CONNECTORS).join(rng.choice(pool, size=3)) + rng.choice(["", ".", "!"])
+        for _ in range(300)
+    ]
+    texts = EDGE_TEXTS + joined
+    expected = _old_clauses(texts)
+    # the Python splitter (used on the sample) against the old one
+    clauses, owner = theme_clauses(texts)
+    assert list(zip(owner.tolist(), clauses, strict=True)) == expected
+    # DuckDB's RE2 split (used on every document) against the old one, as multisets per text
+    ids = [f"t{i:04d}" for i in range(len(texts))]
+    insert_new(
+        workspace,
+        "documents",
+        pd.DataFrame({"document_id": ids, "source": "survey", "text": texts}),
+    )
+    parts = workspace.con.execute(_PARTS_SQL, {"pattern": CLAUSE_PATTERN}).df()
+    parts["clause"] = clauses_of(parts["part"].tolist())
+    got = sorted(
+        (ids.index(d), c) for d, c in zip(parts["document_id"], parts["clause"], strict=True) if c
+    )
+    assert got == sorted(expected)
+    # and by hand, for the cases the old splitter was written for
+    assert theme_clauses(["Great. Also quick delivery here"])[0] == ["quick delivery here"]
+    assert theme_clauses([EDGE_TEXTS[2]])[0] == [
+        "the staff were rude",
+        "the shop smells amazing",
+        "the prices are fine",
+    ]
+
+
+def test_weighted_silhouette_equals_sklearn_on_the_repeated_points() -> None:
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(40, 5))
+    labels = np.repeat([0, 1, 2, 3], 10)
+    labels[39] = 4  # a singleton cluster, whose silhouette is 0
+    weight = rng.integers(1, 4, size=40)
+    weight[39] = 1
+    # sklearn puts repeats ~1e-8 apart (rounding in its distance formula), not 0: rel 1e-6
+    expected = silhouette_score(np.repeat(z, weight, axis=0), np.repeat(labels, weight))
+    assert weighted_silhouette(z, labels, weight) == pytest.approx(expected, rel=1e-6)
+
+
+def test_k_chosen_on_a_subsample_is_the_planted_number_of_blobs() -> None:
+    # six well-separated blobs planted by make_blobs; points repeat with weights 1-5
+    z, _ = make_blobs(n_samples=600, centers=6, n_features=8, cluster_std=0.5, random_state=2)
+    weight = np.random.default_rng(2).integers(1, 6, size=len(z)).astype(float)
+    with threadpool_limits(1):  # as discover_themes runs it
+        assert _choose_k(z, weight, seed=0) == 6
+
+
+def test_result_does_not_depend_on_the_page_size(workspace: Workspace) -> None:
+    _plant(workspace, n=300)
+    small = discover_themes(workspace, k=4, batch_size=7)
+    large = discover_themes(workspace, k=4, batch_size=1024)
+    pd.testing.assert_frame_equal(small.to_frame(), large.to_frame())
+    pd.testing.assert_frame_equal(small.trend, large.trend)

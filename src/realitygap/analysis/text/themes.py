@@ -1,21 +1,32 @@
 """Themes: what customers talk about, discovered from the documents themselves.
 
-Method (two streaming passes over the documents, pages of ``BATCH_SIZE``):
+Method (a sample to learn the themes, then one streaming pass over the distinct clauses):
 
-1. Documents are cut into clauses (sentence ends, semicolons, "but", "and"); clauses of fewer
-   than three words ("ok", "n/a") are dropped. A theme is a cluster of clauses, and a document
-   has a theme when one of its clauses is in it.
+1. Documents are cut into clauses (sentence ends, semicolons, "but", "and", ". also"), each
+   trimmed of spaces and punctuation and redacted (e-mails, phones, cards, IBANs); clauses of
+   fewer than three words ("ok", "n/a") are dropped. A theme is a cluster of clauses, and a
+   document has a theme when one of its clauses is in it. One pattern (``CLAUSE_PATTERN``)
+   cuts in Python (the sample) and in DuckDB (every document), so both agree.
 2. Clause vectors: fast path, TF-IDF of word 1-2-grams and, at a quarter weight, character
-   2-5-grams (robust to typos) reduced to 100 dimensions by truncated SVD, fitted on a sample
-   of up to ``SAMPLE`` clauses; accurate path, MiniLM sentence embeddings. Vectors are
-   L2-normalised.
-3. Clustering: k-means (k-means++, 8 starts, fitted on the sample); k is chosen in
-   ``K_RANGE`` by the best silhouette on the sample unless given.
-4. Pass two assigns every clause to its nearest centre, accumulates the class-based TF-IDF
-   (c-TF-IDF, Grootendorst 2022: term frequency in the theme times log(1 + average words per
-   theme / the term's total frequency)) whose top terms label the theme, keeps the three
-   clauses nearest each centre as representative quotes, and writes (document, theme,
-   sentiment) rows to a temporary table, where SQL computes the rest:
+   2-5-grams (robust to typos) reduced to 100 dimensions by truncated SVD, fitted on the
+   clauses of a random sample of ``SAMPLE`` documents (at most ``SAMPLE`` clauses); accurate
+   path, MiniLM sentence embeddings. Vectors are L2-normalised. Each distinct clause text is
+   vectorised once; repeats enter as weights, which leaves the fit unchanged (the SVD of the
+   sample equals that of its distinct rows scaled by the square root of their counts).
+3. Clustering: k-means (k-means++, 8 starts) on the sample's distinct vectors weighted by
+   their counts (the same objective as on the repeated vectors). Unless given, k is the one in
+   ``K_RANGE`` (2 starts each) with the best silhouette of ``SILHOUETTE_SAMPLE`` clauses drawn
+   from the sample without replacement, computed exactly on their distinct vectors.
+4. Pass two: DuckDB cuts every document and counts each distinct clause text; Python reads
+   those in pages of ``batch_size`` (one streaming cursor) and assigns each to its nearest
+   centre, accumulates the class-based TF-IDF (c-TF-IDF, Grootendorst 2022: term frequency in
+   the theme times log(1 + average words per theme / the term's total frequency), counts
+   weighted by occurrences) whose top terms label the theme, and keeps the three distinct
+   clauses nearest each centre (ties by text) as representative quotes. Every clause of every
+   document is counted, none is estimated: DuckDB joins the clauses to their themes into a
+   temporary (document, theme, sentiment) table, where SQL computes the rest. Python memory
+   is flat in the number of documents (one page of distinct texts at a time); the result does
+   not depend on the page size.
 
 - volume: documents with the theme and their share of all documents;
 - sentiment: mean lexicon compound of the theme's clauses, with a t interval;
@@ -27,15 +38,16 @@ Method (two streaming passes over the documents, pages of ``BATCH_SIZE``):
   detractors who wrote a document with that theme had been passives instead:
   ``100 * detractors_with_theme / respondents``, with a Wilson 95% interval on that share.
 
-Quotes are redacted (e-mails, phones, cards, IBANs) whatever the stored text holds.
+Quotes are redacted whatever the stored text holds.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +58,7 @@ from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.metrics import silhouette_score
+from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.pipeline import FeatureUnion
 from threadpoolctl import threadpool_limits
 
@@ -54,33 +66,65 @@ from realitygap.analysis._result import MIN_N, Estimate
 from realitygap.analysis.text.embed import Embedder
 from realitygap.analysis.text.fast import TOKEN_PATTERN, LexiconSentiment
 from realitygap.analysis.text.tagger import TextPath
-from realitygap.domain.privacy import redact
+from realitygap.domain.privacy import redact_many
 from realitygap.store.workspace import Workspace
 
 BATCH_SIZE = 1024
 SAMPLE = 20_000
 K_RANGE = range(4, 21)
+SILHOUETTE_SAMPLE = 4000
 SVD_DIMENSIONS = 100
 QUOTES = 3
 LABEL_TERMS = 5
 MIN_CLAUSE_WORDS = 3
 
-_CLAUSE = re.compile(
-    r"(?<=[.!?;])\s+|[.!?;]+$|,?\s+(?:but|and|however|although|also)\s+|\.\s*also\s+", re.I
+# Python's str.isspace characters, spelt out so that the one pattern below means the same in
+# Python's re and in DuckDB's RE2 (whose \s is ASCII only).
+_SPACE = (
+    "[\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+# Clause boundaries: punctuation followed by space (". also" first, so that "also" goes with
+# the boundary), final punctuation, and the connectors. No look-behind: RE2 has none.
+CLAUSE_PATTERN = (
+    rf"(?i)\.{_SPACE}*also{_SPACE}+|[.!?;]{_SPACE}+|[.!?;]+$"
+    rf"|,?{_SPACE}+(?:but|and|however|although|also){_SPACE}+"
+)
+_CLAUSE = re.compile(CLAUSE_PATTERN)
+_STRIP = " ,.;!?"
+# The parts of every document, cut and trimmed in DuckDB (parallel, no Python per document).
+_PARTS_SQL = (
+    f"SELECT document_id, part FROM (SELECT document_id, trim(unnest(regexp_split_to_array("
+    f"text, $pattern)), '{_STRIP}') AS part FROM documents) WHERE part <> ''"
 )
 
 
+def clauses_of(parts: Sequence[str]) -> list[str | None]:
+    """The redacted clause of each trimmed part, or None where it has fewer than three words."""
+    return [c if len(c.split()) >= MIN_CLAUSE_WORDS else None for c in redact_many(parts)]
+
+
 def theme_clauses(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
-    """Clauses of at least three words and, for each, the index of its text."""
-    clauses: list[str] = []
+    """Redacted clauses of at least three words and, for each, the index of its text."""
+    parts: list[str] = []
     owner: list[int] = []
     for i, text in enumerate(texts):
         for part in _CLAUSE.split(text):
-            part = part.strip(" ,.;!?") if part else ""
-            if len(part.split()) >= MIN_CLAUSE_WORDS:
-                clauses.append(part)
-                owner.append(i)
-    return clauses, np.asarray(owner, dtype=np.int64)
+            parts.append(part.strip(_STRIP))
+            owner.append(i)
+    kept = [(c, i) for c, i in zip(clauses_of(parts), owner, strict=True) if c is not None]
+    return [c for c, _ in kept], np.asarray([i for _, i in kept], dtype=np.int64)
+
+
+def _cached_analyzer(**params: Any) -> Callable[[str], list[str]]:
+    """sklearn's analyzer for ``params``, memoised: the sample repeats clauses, and analysing
+    them is most of the cost of fitting a vectoriser on it."""
+    analyzer: Callable[[str], list[str]] = TfidfVectorizer(**params).build_analyzer()
+    return functools.lru_cache(maxsize=SAMPLE)(analyzer)
+
+
+def _word_analyzer() -> Callable[[str], list[str]]:
+    return _cached_analyzer(token_pattern=TOKEN_PATTERN, ngram_range=(1, 2), stop_words="english")
 
 
 @dataclass(frozen=True)
@@ -164,18 +208,23 @@ class ThemesResult:
         return "\n".join(lines)
 
 
-def _pages(ws: Workspace, batch_size: int) -> Iterator[pd.DataFrame]:
-    last = ""
-    while True:
-        page = ws.con.execute(
-            "SELECT document_id, text FROM documents WHERE document_id > ? "
-            "ORDER BY document_id LIMIT ?",
-            [last, batch_size],
-        ).df()
-        if page.empty:
-            return
-        last = str(page["document_id"].iloc[-1])
-        yield page
+def _distinct_parts(ws: Workspace, batch_size: int) -> Iterator[pd.DataFrame]:
+    """Pages (``part``, ``n``: how many clauses have that text) of the distinct trimmed parts.
+
+    One streaming query on a cursor of its own, as ``store._untagged_pages`` reads documents:
+    DuckDB cuts and counts in parallel, and Python holds one page of distinct texts at a time.
+    """
+    cursor = ws.con.cursor()
+    try:
+        reader = cursor.execute(
+            f"SELECT part, count(*) AS n FROM ({_PARTS_SQL}) GROUP BY part",
+            {"pattern": CLAUSE_PATTERN},
+        ).to_arrow_reader(batch_size)
+        for batch in reader:
+            if batch.num_rows:
+                yield batch.to_pandas()
+    finally:
+        cursor.close()
 
 
 class _Vectoriser:
@@ -188,19 +237,12 @@ class _Vectoriser:
             [
                 (
                     "word",
-                    TfidfVectorizer(
-                        token_pattern=TOKEN_PATTERN,
-                        ngram_range=(1, 2),
-                        sublinear_tf=True,
-                        min_df=2,
-                        stop_words="english",
-                    ),
+                    TfidfVectorizer(analyzer=_word_analyzer(), sublinear_tf=True, min_df=2),
                 ),
                 (
                     "char",
                     TfidfVectorizer(
-                        analyzer="char_wb",
-                        ngram_range=(2, 5),
+                        analyzer=_cached_analyzer(analyzer="char_wb", ngram_range=(2, 5)),
                         sublinear_tf=True,
                         min_df=2,
                         max_features=100_000,
@@ -212,12 +254,17 @@ class _Vectoriser:
         )
         self.svd = TruncatedSVD(SVD_DIMENSIONS, random_state=seed)
 
-    def fit(self, clauses: Sequence[str]) -> _Vectoriser:
+    def fit(self, sample: _Sample) -> _Vectoriser:
         if self.path is TextPath.FAST:
-            self.union.set_params(word__min_df=_min_df(clauses), char__min_df=_min_df(clauses))
-            x = self.union.fit_transform(clauses)
+            # document frequencies count repeats, so the TF-IDF is fitted on the whole sample
+            clauses = sample.expanded()
+            min_df = _min_df(clauses)
+            self.union.set_params(word__min_df=min_df, char__min_df=min_df)
+            self.union.fit(clauses)
+            x = self.union.transform(sample.texts)
             self.svd.n_components = max(2, min(SVD_DIMENSIONS, x.shape[1] - 1, len(clauses) - 1))
-            self.svd.fit(x)
+            # X'X of the sample equals X'WX of its distinct rows: the same singular vectors
+            self.svd.fit(sp.diags(np.sqrt(sample.weight)) @ x)
         return self
 
     def transform(self, clauses: Sequence[str]) -> np.ndarray:
@@ -232,30 +279,78 @@ def _min_df(clauses: Sequence[str]) -> int:
     return 2 if len(clauses) >= 200 else 1
 
 
+@dataclass(frozen=True)
+class _Sample:
+    """The clustering sample as its distinct clause texts and how often each occurs."""
+
+    texts: list[str]
+    weight: np.ndarray
+
+    @classmethod
+    def of(cls, clauses: Sequence[str]) -> _Sample:
+        texts, weight = np.unique(np.asarray(clauses, dtype=object), return_counts=True)
+        return cls([str(t) for t in texts], weight.astype(np.float64))
+
+    @property
+    def size(self) -> int:
+        return int(self.weight.sum())
+
+    def expanded(self) -> list[str]:
+        return [t for t, w in zip(self.texts, self.weight, strict=True) for _ in range(int(w))]
+
+
 def _sample(ws: Workspace, seed: int, size: int) -> list[str]:
     """Clauses from a random sample of documents (DuckDB reservoir sample, repeatable)."""
     rows = ws.con.execute(
         f"SELECT text FROM documents USING SAMPLE reservoir({int(size)} ROWS) REPEATABLE "
         f"({int(seed)})"
     ).fetchall()
-    clauses, _ = theme_clauses([redact(r[0]) for r in rows])
+    clauses, _ = theme_clauses([str(r[0]) for r in rows])
     return clauses[:SAMPLE]
 
 
-def _choose_k(z: np.ndarray, seed: int) -> int:
-    best_k, best = K_RANGE.start, -1.0
+def _choose_k(z: np.ndarray, weight: np.ndarray, seed: int) -> int:
+    """The k in ``K_RANGE`` with the best silhouette of a random subsample of the clauses.
+
+    k-means runs on the distinct vectors weighted by their counts (the same objective as on
+    the repeated ones); the silhouette is that of ``SILHOUETTE_SAMPLE`` clauses drawn without
+    replacement, computed on their distinct vectors (:func:`weighted_silhouette`).
+    """
     rng = np.random.default_rng(seed)
-    pick = rng.choice(len(z), size=min(len(z), 4000), replace=False)
+    counts = weight.astype(np.int64)
+    picked = rng.multivariate_hypergeometric(counts, min(int(counts.sum()), SILHOUETTE_SAMPLE))
+    rows = np.flatnonzero(picked)
+    best_k, best = K_RANGE.start, -1.0
     for k in K_RANGE:
-        if k >= len(pick):
+        if k >= min(len(z), int(picked.sum())):
             break
-        labels = KMeans(k, random_state=seed, n_init=2).fit_predict(z)
-        if len(set(labels[pick])) < 2:
+        labels = KMeans(k, random_state=seed, n_init=2).fit(z, sample_weight=weight).labels_
+        if len(set(labels[rows])) < 2:
             continue
-        score = float(silhouette_score(z[pick], labels[pick]))
+        score = weighted_silhouette(z[rows], labels[rows], picked[rows])
         if score > best:
             best_k, best = k, score
     return best_k
+
+
+def weighted_silhouette(z: np.ndarray, labels: np.ndarray, weight: np.ndarray) -> float:
+    """sklearn's ``silhouette_score`` of the points repeated ``weight`` times, computed on the
+    distinct points: O(distinct^2) instead of O(points^2)."""
+    w = np.asarray(weight, dtype=np.float64)
+    clusters, own = np.unique(labels, return_inverse=True)
+    member = np.zeros((len(z), len(clusters)))
+    member[np.arange(len(z)), own] = w
+    sums = euclidean_distances(z) @ member  # weighted distance from each point to each cluster
+    size = member.sum(axis=0)
+    rows = np.arange(len(z))
+    # a repeat of a point is at distance 0 and counts; the point itself does not
+    a = sums[rows, own] / np.maximum(size[own] - 1, 1)
+    other = sums / size[None, :]
+    other[rows, own] = np.inf
+    b = other.min(axis=1)
+    s = np.nan_to_num((b - a) / np.maximum(a, b))
+    s[size[own] <= 1] = 0.0  # a singleton's silhouette is 0, as in sklearn
+    return float(np.average(s, weights=w))
 
 
 def discover_themes(
@@ -277,6 +372,58 @@ def discover_themes(
         return _discover(ws, path, k, seed, batch_size, embedder)
 
 
+@dataclass
+class _Accumulator:
+    """What pass two gathers over the pages: term counts per theme and the nearest quotes."""
+
+    centres: np.ndarray
+    counter: CountVectorizer
+    term_counts: sp.csr_matrix
+    quote_dist: np.ndarray
+    quote_text: np.ndarray
+
+    @classmethod
+    def start(cls, centres: np.ndarray, counter: CountVectorizer) -> _Accumulator:
+        k = len(centres)
+        return cls(
+            centres,
+            counter,
+            sp.csr_matrix((k, len(counter.vocabulary_))),
+            np.full((k, QUOTES), np.inf),
+            np.full((k, QUOTES), "", dtype=object),
+        )
+
+    def add(self, clauses: list[str], counts: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Assigns distinct clauses (``counts`` occurrences each); returns their themes."""
+        k = len(self.centres)
+        sims = z @ self.centres.T
+        theme: np.ndarray = sims.argmax(axis=1)
+        dist = 1.0 - sims[np.arange(len(theme)), theme]
+        onehot = sp.csr_matrix((counts, (theme, np.arange(len(theme)))), shape=(k, len(theme)))
+        self.term_counts = self.term_counts + onehot @ self.counter.transform(clauses)
+        texts = np.asarray(clauses, dtype=object)
+        for c in np.unique(theme):
+            idx = np.flatnonzero(theme == c)
+            pool_d = np.concatenate([self.quote_dist[c], dist[idx]])
+            pool_t = np.concatenate([self.quote_text[c], texts[idx]])
+            # nearest first, ties by text, each text once: independent of the page order
+            order = np.lexsort((pool_t.astype(str), pool_d))
+            _, first = np.unique(pool_t[order], return_index=True)
+            keep = order[np.sort(first)][:QUOTES]
+            self.quote_dist[c, : len(keep)] = pool_d[keep]
+            self.quote_text[c, : len(keep)] = pool_t[keep]
+        return theme
+
+
+def _clauses_of_page(page: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
+    """The page's parts that make clauses: the parts, their clauses and how often each occurs."""
+    clauses = clauses_of(page["part"].tolist())
+    keep = [i for i, c in enumerate(clauses) if c is not None]
+    parts = page["part"].tolist()
+    counts = page["n"].to_numpy(dtype=np.float64)[keep]
+    return [parts[i] for i in keep], [str(clauses[i]) for i in keep], counts
+
+
 def _discover(
     ws: Workspace,
     path: TextPath,
@@ -287,69 +434,53 @@ def _discover(
 ) -> ThemesResult:
     if path is TextPath.ACCURATE and embedder is None:
         embedder = Embedder()
-    sample = _sample(ws, seed, SAMPLE)
+    clauses = _sample(ws, seed, SAMPLE)
     n_documents = ws.count("documents")
     nps = _nps(ws)
-    if len(sample) < 2:
+    if len(clauses) < 2:
         return ThemesResult((), pd.DataFrame(), n_documents, nps, path.value, 0)
+    sample = _Sample.of(clauses)
     vec = _Vectoriser(path, embedder, seed).fit(sample)
-    z_sample = vec.transform(sample)
-    k = k or _choose_k(z_sample, seed)
-    k = min(k, len(sample))
-    kmeans = KMeans(k, random_state=seed, n_init=8).fit(z_sample)
-    centres = kmeans.cluster_centers_
-
-    counter = CountVectorizer(
-        token_pattern=TOKEN_PATTERN,
-        ngram_range=(1, 2),
-        stop_words="english",
-        min_df=_min_df(sample),
-    )
-    counter.fit(sample)
-    term_counts = sp.csr_matrix((k, len(counter.vocabulary_)))
-    best_dist = np.full((k, QUOTES), np.inf)
-    best_text = np.full((k, QUOTES), "", dtype=object)
+    z_sample = vec.transform(sample.texts)
+    k = k or _choose_k(z_sample, sample.weight, seed)
+    k = min(k, len(sample.texts))
+    kmeans = KMeans(k, random_state=seed, n_init=8).fit(z_sample, sample_weight=sample.weight)
+    counter = CountVectorizer(analyzer=_word_analyzer(), min_df=_min_df(clauses))
+    counter.fit(clauses)
+    acc = _Accumulator.start(kmeans.cluster_centers_, counter)
     lexicon = LexiconSentiment()
     table = f"_themes_{uuid.uuid4().hex}"
+    theme_of = f"_theme_of_{uuid.uuid4().hex}"
     ws.con.execute(
         f"CREATE TEMP TABLE {table} (document_id VARCHAR, theme INTEGER, compound DOUBLE)"
     )
+    ws.con.execute(f"CREATE TEMP TABLE {theme_of} (part VARCHAR, theme INTEGER, compound DOUBLE)")
     try:
-        for page in _pages(ws, batch_size):
-            texts = [redact(t) for t in page["text"].astype(str)]
-            clauses, owner = theme_clauses(texts)
-            if not clauses:
+        for page in _distinct_parts(ws, batch_size):
+            parts, texts, counts = _clauses_of_page(page)
+            if not texts:
                 continue
-            z = vec.transform(clauses)
-            sims = z @ centres.T
-            theme = sims.argmax(axis=1)
-            dist = 1.0 - sims[np.arange(len(theme)), theme]
-            onehot = sp.csr_matrix(
-                (np.ones(len(theme)), (theme, np.arange(len(theme)))), shape=(k, len(theme))
-            )
-            term_counts = term_counts + onehot @ counter.transform(clauses)
-            for c in np.unique(theme):
-                idx = np.flatnonzero(theme == c)
-                pool_d = np.concatenate([best_dist[c], dist[idx]])
-                pool_t = np.concatenate([best_text[c], np.asarray(clauses, dtype=object)[idx]])
-                _, first = np.unique(pool_t, return_index=True)  # no duplicate quotes
-                keep = first[np.argsort(pool_d[first])][:QUOTES]
-                best_dist[c, : len(keep)] = pool_d[keep]
-                best_text[c, : len(keep)] = pool_t[keep]
+            theme = acc.add(texts, counts, vec.transform(texts))
             rows = pd.DataFrame(
-                {
-                    "document_id": page["document_id"].to_numpy()[owner],
-                    "theme": theme.astype(np.int32),
-                    "compound": lexicon.compound(clauses),
-                }
-            )
+                {"part": parts, "theme": theme.astype(np.int32),
+                 "compound": lexicon.compound(texts)}
+            )  # fmt: skip
             ws.con.register("_theme_rows", rows)
-            ws.con.execute(f"INSERT INTO {table} SELECT * FROM _theme_rows")
+            ws.con.execute(f"INSERT INTO {theme_of} SELECT * FROM _theme_rows")
             ws.con.unregister("_theme_rows")
-        labels = _ctfidf_terms(term_counts, counter)
-        themes, trend = _summarise(ws, table, k, n_documents, nps, labels, best_text, best_dist)
+        # one row per clause of every document: a join in DuckDB, not a loop in Python
+        ws.con.execute(
+            f"INSERT INTO {table} SELECT p.document_id, t.theme, t.compound "
+            f"FROM ({_PARTS_SQL}) p JOIN {theme_of} t USING (part)",
+            {"pattern": CLAUSE_PATTERN},
+        )
+        labels = _ctfidf_terms(acc.term_counts, counter)
+        themes, trend = _summarise(
+            ws, table, k, n_documents, nps, labels, acc.quote_text, acc.quote_dist
+        )
     finally:
         ws.con.execute(f"DROP TABLE IF EXISTS {table}")
+        ws.con.execute(f"DROP TABLE IF EXISTS {theme_of}")
     return ThemesResult(themes, trend, n_documents, nps, path.value, k)
 
 
