@@ -6,6 +6,7 @@ import io
 import itertools
 from math import factorial
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from scipy import stats
 from realitygap.analysis._correlation import (
     answer_grid,
     bootstrap_weights,
+    bucket_of,
     cross_products,
     pairwise_correlation,
 )
@@ -225,6 +227,28 @@ def test_pairwise_correlation_matches_pandas(workspace: Workspace) -> None:
     assert got == pytest.approx(frame.corr().to_numpy(), abs=1e-12)
     listwise = cross_products(workspace, list("abcd"), buckets=7).pooled().correlation()[0]
     assert listwise == pytest.approx(frame.dropna().corr().to_numpy(), abs=1e-12)
+
+
+def test_pairwise_statistics_per_bucket_match_numpy(workspace: Workspace) -> None:
+    # every per-bucket pairwise statistic against NumPy sums over the rows of that bucket
+    # (the bucket of each respondent read from the engine's hash)
+    rng = np.random.default_rng(12)
+    frame = pd.DataFrame(rng.integers(1, 6, size=(300, 4)).astype(float), columns=list("abcd"))
+    frame.loc[rng.random(300) < 0.4, "c"] = np.nan  # a touchpoint item: structured missing
+    frame = frame.mask(rng.random(frame.shape) < 0.1)
+    load_wide(workspace, frame)
+    cp = cross_products(workspace, list("abcd"), missing="pairwise", buckets=5)
+    ids = pd.DataFrame({"respondent_id": [f"r{i}" for i in range(len(frame))]})
+    table = ibis.memtable(ids)
+    buckets = table.select(bucket=bucket_of(table.respondent_id, 5)).to_pandas()["bucket"]
+    x = frame.to_numpy()
+    for k in range(5):
+        rows = x[buckets.to_numpy() == k]
+        z, m = np.nan_to_num(rows), (~np.isnan(rows)).astype(float)
+        assert cp.n[k] == pytest.approx(m.T @ m)
+        assert cp.sums[k] == pytest.approx(z.T @ m)  # [i, j]: sum of i where j is answered
+        assert cp.squares[k] == pytest.approx((z**2).T @ m)
+        assert cp.products[k] == pytest.approx(z.T @ z)
 
 
 def test_engine_pairwise_correlation_matches_pandas(workspace: Workspace) -> None:
