@@ -417,7 +417,11 @@ def gap(
     qids = list(info)
     weighted = weights is not None
     cust_answers = customer_answers(ws, weights, respondent_columns=[])
-    cust_answers = cust_answers.filter(cust_answers.question_id.isin(qids))
+    cust_answers = cust_answers.filter(cust_answers.question_id.isin(qids)).select(
+        "respondent_id", "question_id", "value", "weight", "touchpoint", "layer"
+    )
+    # materialised once (a temporary table): the cells and each pooled dimension read it
+    cust_answers = cust_answers.cache()
     cust_cells = value_cells(cust_answers, ["question_id"])
     st_answers = staff_answers(ws, mmap)
     staff_cells = value_cells(st_answers, ["question_id", "role", "department"])
@@ -488,6 +492,7 @@ def gap(
         confidence,
     )
     offsets = _offsets(st_answers, cust_sums, info, min_n, confidence)
+    cust_answers.release()
     return GapResult(tuple(rows), headline, offsets, min_n)
 
 
