@@ -13,10 +13,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import duckdb
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from realitygap.domain.errors import WorkspaceError
 from realitygap.domain.taxonomy import Taxonomy, default_taxonomy_text
@@ -139,6 +141,21 @@ class Workspace:
 
     def columns(self, name: str) -> list[str]:
         return list(self.table(name).columns)
+
+    def pages(
+        self, sql: str, params: dict[str, Any] | None = None, batch_size: int = 1024
+    ) -> Iterator[pd.DataFrame]:
+        """The result of ``sql`` in pages of ``batch_size`` rows, streamed from one query on a
+        cursor of its own (statements run meanwhile through :attr:`con` do not disturb it):
+        only one page is held in memory, and nothing is re-scanned per page."""
+        cursor = self.con.cursor()
+        try:
+            reader = cursor.execute(sql, params).to_arrow_reader(batch_size)
+            for batch in reader:
+                if batch.num_rows:
+                    yield batch.to_pandas()
+        finally:
+            cursor.close()
 
     def count(self, name: str) -> int:
         return int(self.table(name).count().execute())

@@ -96,17 +96,11 @@ def _untagged_pages(ws: Workspace, batch_size: int) -> Iterator[pd.DataFrame]:
     only one page is held in memory. A query per page (keyset pagination) would re-scan the
     remaining documents every time, quadratic in their number.
     """
-    cursor = ws.con.cursor()
-    try:
-        reader = cursor.execute(
-            "SELECT d.document_id, d.text FROM documents d ANTI JOIN document_tags t "
-            "ON t.document_id = d.document_id"
-        ).to_arrow_reader(batch_size)
-        for batch in reader:
-            if batch.num_rows:
-                yield batch.to_pandas()
-    finally:
-        cursor.close()
+    return ws.pages(
+        "SELECT d.document_id, d.text FROM documents d ANTI JOIN document_tags t "
+        "ON t.document_id = d.document_id",
+        batch_size=batch_size,
+    )
 
 
 def tag_workspace(

@@ -214,17 +214,11 @@ def _distinct_parts(ws: Workspace, batch_size: int) -> Iterator[pd.DataFrame]:
     One streaming query on a cursor of its own, as ``store._untagged_pages`` reads documents:
     DuckDB cuts and counts in parallel, and Python holds one page of distinct texts at a time.
     """
-    cursor = ws.con.cursor()
-    try:
-        reader = cursor.execute(
-            f"SELECT part, count(*) AS n FROM ({_PARTS_SQL}) GROUP BY part",
-            {"pattern": CLAUSE_PATTERN},
-        ).to_arrow_reader(batch_size)
-        for batch in reader:
-            if batch.num_rows:
-                yield batch.to_pandas()
-    finally:
-        cursor.close()
+    return ws.pages(
+        f"SELECT part, count(*) AS n FROM ({_PARTS_SQL}) GROUP BY part",
+        {"pattern": CLAUSE_PATTERN},
+        batch_size,
+    )
 
 
 class _Vectoriser:
