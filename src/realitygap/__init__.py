@@ -1,7 +1,13 @@
 """realitygap: the truth about a company's customer experience, from both sides.
 
-The public API is what this module exports; ``tests/test_public_api.py`` pins it.
+The public API is what this module exports; ``tests/test_public_api.py`` pins it. ``Workspace``
+is imported on first use, so that worker processes which only tag or embed text start without
+loading the workspace engine.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from realitygap.domain.errors import (
     CaseError,
@@ -11,7 +17,9 @@ from realitygap.domain.errors import (
     TaxonomyError,
     WorkspaceError,
 )
-from realitygap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from realitygap.store.workspace import Workspace
 
 __version__ = "0.1.0"
 
@@ -25,3 +33,11 @@ __all__ = [
     "WorkspaceError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Workspace":
+        from realitygap.store.workspace import Workspace
+
+        return Workspace
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

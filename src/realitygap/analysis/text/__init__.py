@@ -5,14 +5,36 @@ for complaints about staff attitude, zero-shot from the taxonomy or trained on t
 labels, on a fast path (n-grams, vaderSentiment's lexicon) or an accurate one (adds MiniLM
 embeddings). Storing tags in the workspace (:mod:`.store`), themes (:mod:`.themes`).
 Personal data is redacted by :mod:`realitygap.domain.privacy`.
+
+The names below are imported on first use: worker processes that need only one module (the
+embedding and tagging workers) then start without loading the workspace engine.
 """
 
 from __future__ import annotations
 
-from realitygap.analysis.text.labels import Label, LabelSet
-from realitygap.analysis.text.store import TagRun, tag_workspace, train_workspace
-from realitygap.analysis.text.tagger import DocumentTagger, TextPath, TrainedModels, train
-from realitygap.analysis.text.themes import Theme, ThemesResult, discover_themes
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from realitygap.analysis.text.labels import Label, LabelSet
+    from realitygap.analysis.text.store import TagRun, tag_workspace, train_workspace
+    from realitygap.analysis.text.tagger import DocumentTagger, TextPath, TrainedModels, train
+    from realitygap.analysis.text.themes import Theme, ThemesResult, discover_themes
+
+_MODULE_OF = {
+    "DocumentTagger": "tagger",
+    "Label": "labels",
+    "LabelSet": "labels",
+    "TagRun": "store",
+    "TextPath": "tagger",
+    "Theme": "themes",
+    "ThemesResult": "themes",
+    "TrainedModels": "tagger",
+    "discover_themes": "themes",
+    "tag_workspace": "store",
+    "train": "tagger",
+    "train_workspace": "store",
+}
 
 __all__ = [
     "DocumentTagger",
@@ -28,3 +50,9 @@ __all__ = [
     "train",
     "train_workspace",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
