@@ -56,7 +56,7 @@ def tag(
             "--workers",
             min=1,
             help="Processes that redact and tag in parallel (default: one per CPU on the fast "
-            "path, one on the accurate path, whose model already uses several threads).",
+            "path, one on the accurate path, whose embedder runs its own processes).",
         ),
     ] = None,
     json: JsonOpt = False,

@@ -6,7 +6,8 @@ came in. At most ``2 x workers`` batches are in flight, so memory does not grow 
 length of the stream. With one worker everything runs in the calling process (no pool).
 
 The fast path is single-threaded Python and scikit-learn, so one worker per core is what uses
-the machine; the accurate path already runs PyTorch on several threads, so it defaults to one.
+the machine; the accurate path's embedder already runs one process per core, so it defaults
+to one.
 
 Each result is ``(redacted texts, documents, aspects)`` as :meth:`DocumentTagger.tag` returns
 them, computed on the redacted texts.
@@ -32,7 +33,8 @@ _worker_tagger: DocumentTagger | None = None
 
 
 def default_workers(path: TextPath) -> int:
-    """One process per core on the fast path; one on the accurate path (torch has threads)."""
+    """One process per core on the fast path; one on the accurate path (its embedder has its
+    own worker processes)."""
     return (os.cpu_count() or 1) if path is TextPath.FAST else 1
 
 
