@@ -34,6 +34,19 @@ def test_kano_alarms_exactly_for_planted_delighters_turning_into_expectations(
     assert {d.feature for d in kano(ws).alarms} == expected
 
 
+def test_wow_fades_in_the_text_exactly_for_planted_delighters_that_lost_it(
+    company: tuple[Workspace, dict[str, Any]],
+) -> None:
+    # planted truth: kano_wow.fading, the features attractive in the first wave and not in the
+    # last; survey comments mention a feature with a surprise cue 60% of the time while it is
+    # attractive, 10% otherwise (docs/simulator.md)
+    ws, truth = company
+    trends = {t.feature: t for t in kano(ws).text_trends}
+    assert set(trends) == set(truth["kano"])
+    assert all(t.mentions >= 50 for t in trends.values())
+    assert {f for f, t in trends.items() if t.fading} == set(truth["kano_wow"]["fading"])
+
+
 def test_listening_error_bands_cover_the_planted_expectation(
     company: tuple[Workspace, dict[str, Any]],
 ) -> None:

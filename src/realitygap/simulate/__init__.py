@@ -90,6 +90,9 @@ def simulate(
         writes = rng.random(loyalty_resp.size) < logistic(-0.5 + 0.6 * np.abs(loyalty_resp))
         comment_rows = np.flatnonzero(writes)
         comments = text_mod.write_texts(rng, loyalty_resp[comment_rows], "survey", pool)
+        comments = text_mod.add_feature_mentions(
+            rng_for(seed, "feature mentions"), comments, survey.resp_wave[comment_rows]
+        )
 
         step(STEPS[3])
         attrition = plant_attrition(people, survey, seed)

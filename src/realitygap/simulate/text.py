@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from realitygap.simulate._common import logistic
+from realitygap.simulate.company import KANO_FEATURES
 
 SOURCES = ("survey", "review", "ticket")
 TYPO_SHARE = 0.12
@@ -220,3 +221,44 @@ def write_texts(
     dot = rng.random(n) < 0.7
     series = series.where(~dot, series + ".")
     return Texts(series.to_numpy(dtype=object), mentions, probability)
+
+
+# Survey comments that also mention one Kano feature, by the name the Kano analysis looks for
+# ("same_day_delivery" -> "same day delivery"). A mention sounds positively surprised with
+# WOW_SHARE["A"] while the feature is attractive in the comment's wave, else WOW_SHARE_OTHER:
+# when a delighter becomes expected, the "wow" fades from the text.
+FEATURE_MENTION_SHARE = 0.3
+WOW_SHARE = {"A": 0.6}
+WOW_SHARE_OTHER = 0.1
+WOW_PHRASES = (
+    "wow, the {name} was amazing",
+    "the {name} really impressed me",
+    "loved the {name}, what a nice surprise",
+)
+PLAIN_PHRASES = ("the {name} worked as it should", "used the {name} again", "the {name} was fine")
+
+
+def feature_name(feature: str) -> str:
+    return feature.replace("_", " ")
+
+
+def surprise_share(category: str) -> float:
+    """Planted share of a feature's mentions that sound surprised, by its Kano category."""
+    return WOW_SHARE.get(category, WOW_SHARE_OTHER)
+
+
+def add_feature_mentions(rng: np.random.Generator, texts: Texts, wave: np.ndarray) -> Texts:
+    """``texts`` (survey comments; ``wave``: each comment's wave index) with a sentence about
+    a Kano feature appended to a share FEATURE_MENTION_SHARE of them (see WOW_SHARE)."""
+    n = texts.text.size
+    rows = np.flatnonzero(rng.random(n) < FEATURE_MENTION_SHARE)
+    feature = rng.integers(len(KANO_FEATURES), size=rows.size)
+    share = np.array([[surprise_share(c) for c in f.categories] for f in KANO_FEATURES])
+    surprised = rng.random(rows.size) < share[feature, wave[rows]]
+    phrase = rng.integers(3, size=rows.size)
+    text = texts.text.copy()
+    for i, row in enumerate(rows):
+        pool = WOW_PHRASES if surprised[i] else PLAIN_PHRASES
+        sentence = pool[phrase[i]].format(name=feature_name(KANO_FEATURES[feature[i]].feature))
+        text[row] = f"{str(text[row]).rstrip('.')}. {sentence[:1].upper()}{sentence[1:]}."
+    return Texts(text, texts.mentions, texts.probability)

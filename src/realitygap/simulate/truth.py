@@ -55,7 +55,13 @@ from realitygap.simulate.staff import (
     expected_mirror,
 )
 from realitygap.simulate.survey import KANO_PLANTED_SHARE, CustomerSurvey, response_probability
-from realitygap.simulate.text import SOURCES, THEMES, Texts
+from realitygap.simulate.text import (
+    FEATURE_MENTION_SHARE,
+    SOURCES,
+    THEMES,
+    Texts,
+    surprise_share,
+)
 
 SILENT_RULE = (
     "A customer who answered NPS 9-10 and whose purchases collapsed (planted: from within "
@@ -219,6 +225,19 @@ def build_truth(
             f.feature: {w.name: f.categories[i] for i, w in enumerate(WAVES)} for f in KANO_FEATURES
         },
         "kano_planted_share": KANO_PLANTED_SHARE,
+        "kano_wow": {
+            "mention_share_of_survey_comments": FEATURE_MENTION_SHARE,
+            "surprise_share": {
+                f.feature: {w.name: surprise_share(f.categories[i]) for i, w in enumerate(WAVES)}
+                for f in KANO_FEATURES
+            },
+            # attractive at first, no longer attractive in the last wave: the wow fades
+            "fading": sorted(
+                f.feature
+                for f in KANO_FEATURES
+                if f.categories[0] == "A" and f.categories[-1] != "A"
+            ),
+        },
         "themes": themes,
         "recovery": {
             "recovered_if": f"recovery_rating >= {RECOVERED_FROM}",
