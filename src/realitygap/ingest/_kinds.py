@@ -186,6 +186,18 @@ def _check_known(
     ctx.problems.add_rows(~ok, _rows(ctx), column, parsed[column], expected)
 
 
+def _check_customer(ctx: Context, parsed: pd.DataFrame) -> None:
+    """Every ``customer_id`` must be a respondent of the workspace."""
+    _check_known(
+        ctx,
+        parsed,
+        "customer_id",
+        "respondents",
+        "respondent_id",
+        "a respondent_id of the workspace (import the customers as respondents first)",
+    )
+
+
 def _check_touchpoint(ctx: Context, parsed: pd.DataFrame) -> None:
     tps = ctx.ws.taxonomy.touchpoint_ids
     bad = parsed["touchpoint"].notna() & ~parsed["touchpoint"].isin(tps)
@@ -387,14 +399,7 @@ def _invitations(ctx: Context, frame: pd.DataFrame, parsed: pd.DataFrame) -> Pre
 
 def _documents(ctx: Context, frame: pd.DataFrame, parsed: pd.DataFrame) -> Prepared:
     flag_duplicates(parsed[["document_id"]], _rows(ctx), "document_id", ctx.problems, "document_id")
-    _check_known(
-        ctx,
-        parsed,
-        "customer_id",
-        "respondents",
-        "respondent_id",
-        "a respondent_id of the workspace (import the customers as respondents first)",
-    )
+    _check_customer(ctx, parsed)
     _check_known(
         ctx, parsed, "question_id", "questions", "question_id", "a question_id of the workspace"
     )
@@ -447,28 +452,14 @@ def _with_ids(ctx: Context, parsed: pd.DataFrame, id_col: str, prefix: str) -> p
 
 def _events(ctx: Context, frame: pd.DataFrame, parsed: pd.DataFrame) -> Prepared:
     parsed = _with_ids(ctx, parsed, "event_id", "ev-")
-    _check_known(
-        ctx,
-        parsed,
-        "customer_id",
-        "respondents",
-        "respondent_id",
-        "a respondent_id of the workspace (import the customers as respondents first)",
-    )
+    _check_customer(ctx, parsed)
     return Prepared({"events": parsed}, len(parsed))
 
 
 def _cases(ctx: Context, frame: pd.DataFrame, parsed: pd.DataFrame) -> Prepared:
     rows = _rows(ctx)
     flag_duplicates(parsed[["case_id"]], rows, "case_id", ctx.problems, "case_id")
-    _check_known(
-        ctx,
-        parsed,
-        "customer_id",
-        "respondents",
-        "respondent_id",
-        "a respondent_id of the workspace (import the customers as respondents first)",
-    )
+    _check_customer(ctx, parsed)
     _check_touchpoint(ctx, parsed)
     rating = parsed["recovery_rating"]
     ctx.problems.add_rows(
@@ -499,14 +490,7 @@ def _contacts(ctx: Context, frame: pd.DataFrame, parsed: pd.DataFrame) -> Prepar
         "the respondent_id of a staff member (kind staff)",
         "t.kind = 'staff'",
     )
-    _check_known(
-        ctx,
-        parsed,
-        "customer_id",
-        "respondents",
-        "respondent_id",
-        "a respondent_id of the workspace (import the customers as respondents first)",
-    )
+    _check_customer(ctx, parsed)
     minutes = parsed["minutes"]
     ctx.problems.add_rows(
         minutes < 0, _rows(ctx), "minutes", frame.get("minutes"), "a number of minutes of 0 or more"
