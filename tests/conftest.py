@@ -12,6 +12,7 @@ import pytest
 
 from realitygap.store import Workspace
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
@@ -20,6 +21,26 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
     """An empty workspace with the default taxonomy."""
     with Workspace.create(tmp_path / "ws") as ws:
         yield ws
+
+
+@pytest.fixture(scope="session")
+def examples_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed workspace holding the example questions and respondents (examples/)."""
+    from realitygap.ingest import import_file
+
+    path = tmp_path_factory.mktemp("examples") / "ws"
+    with Workspace.create(path) as ws:
+        import_file(ws, EXAMPLES / "questions.csv", "questions")
+        import_file(ws, EXAMPLES / "respondents.csv", "respondents")
+    return path
+
+
+@pytest.fixture
+def ws(examples_template: Path, tmp_path: Path) -> Iterator[Workspace]:
+    """A fresh copy of ``examples_template`` (copying is faster than importing again)."""
+    shutil.copytree(examples_template, tmp_path / "ws")
+    with Workspace.open(tmp_path / "ws") as opened:
+        yield opened
 
 
 def shared_data(*parts: str) -> Path:

@@ -4,8 +4,6 @@ what was expected, all problems come together, and a failed import changes nothi
 from __future__ import annotations
 
 import gzip
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,24 +14,6 @@ from realitygap.ingest import MAX_PROBLEMS, import_file
 from realitygap.store import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A closed workspace holding the example questions and respondents."""
-    path = tmp_path_factory.mktemp("template") / "ws"
-    with Workspace.create(path) as ws:
-        import_file(ws, EXAMPLES / "questions.csv", "questions")
-        import_file(ws, EXAMPLES / "respondents.csv", "respondents")
-    return path
-
-
-@pytest.fixture
-def ws(template: Path, tmp_path: Path) -> Iterator[Workspace]:
-    """A fresh copy of the template workspace (copying is faster than importing again)."""
-    shutil.copytree(template, tmp_path / "ws")
-    with Workspace.open(tmp_path / "ws") as opened:
-        yield opened
 
 
 def _problems(ws: Workspace, path: Path, kind: str, **kwargs: object) -> list[Problem]:

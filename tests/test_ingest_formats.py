@@ -4,8 +4,6 @@ XLSX, JSON Lines and Parquet land identically; row numbers in errors follow each
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -28,22 +26,6 @@ DOCS = pd.DataFrame(
         "created_at": ["2024-03-01 10:00:00", "2024-03-02 11:30:00", "2024-03-03 09:15:00"],
     }
 )
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "ws"
-    with Workspace.create(path) as ws:
-        import_file(ws, EXAMPLES / "questions.csv", "questions")
-        import_file(ws, EXAMPLES / "respondents.csv", "respondents")
-    return path
-
-
-@pytest.fixture
-def ws(template: Path, tmp_path: Path) -> Iterator[Workspace]:
-    shutil.copytree(template, tmp_path / "ws")
-    with Workspace.open(tmp_path / "ws") as opened:
-        yield opened
 
 
 def _stored(ws: Workspace) -> pd.DataFrame:

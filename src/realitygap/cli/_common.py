@@ -53,6 +53,14 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(plain(obj), indent=2, default=str) + "\n")
 
 
+def show(result: Any, json: bool) -> None:
+    """A result as JSON (``--json``) or as its plain-text rendering."""
+    if json:
+        print_json(result)
+    else:
+        console.print(str(result), highlight=False)
+
+
 def frame_table(frame: pd.DataFrame, title: str | None = None, max_rows: int = 40) -> Table:
     """A Rich table of a small frame (floats to 3 significant decimals)."""
     table = Table(title=title, show_lines=False, title_justify="left")

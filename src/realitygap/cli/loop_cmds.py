@@ -17,6 +17,7 @@ from realitygap.cli._common import (
     frame_table,
     handles_errors,
     print_json,
+    show,
     working,
 )
 from realitygap.store import Workspace
@@ -46,10 +47,7 @@ def listening(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
     """Who hears customers directly, and do those who do predict them better?"""
     with working(workspace, "auditing who hears customers") as ws:
         result = listening_analysis(ws)
-    if json:
-        print_json(result)
-        return
-    console.print(str(result), highlight=False)
+    show(result, json)
 
 
 @cases_app.command("open")
@@ -85,10 +83,7 @@ def recovery_cmd(
     """Are recovered customers more loyal than those who never had a problem?"""
     with working(workspace, "comparing loyalty after recovery") as ws:
         result = recovery(ws, horizon_days=horizon_days)
-    if json:
-        print_json(result)
-    else:
-        console.print(str(result), highlight=False)
+    show(result, json)
 
 
 @cases_app.command("list")

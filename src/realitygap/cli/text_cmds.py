@@ -15,6 +15,7 @@ from realitygap.cli._common import (
     frame_table,
     handles_errors,
     print_json,
+    show,
 )
 from realitygap.store import Workspace
 
@@ -70,10 +71,7 @@ def tag(
 
     with Workspace.open(workspace) as ws:
         run = tag_workspace(ws, tagger.TextPath(path.value), retag=retag, workers=workers)
-    if json:
-        print_json(run)
-    else:
-        console.print(str(run), highlight=False)
+    show(run, json)
 
 
 @text_app.command("train")
