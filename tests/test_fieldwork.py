@@ -24,11 +24,11 @@ def test_rates_count_invited_customers_who_answered(workspace: Workspace) -> Non
     answers += [("s1", "m1", "A", 4.0)]
     frame = pd.DataFrame(answers, columns=["respondent_id", "question_id", "wave", "value"])
     insert_new(workspace, "responses", frame)
-    rates = response_rates(workspace).set_index("wave")
+    rates = response_rates(workspace).to_frame().set_index("wave")
     assert rates.loc["A", "invited"] == 40 and rates.loc["A", "responded"] == 10
-    assert rates.loc["A", "rate"] == pytest.approx(0.25)
+    assert rates.loc["A", "rate_value"] == pytest.approx(0.25)
     assert (rates.loc["A", "rate_low"], rates.loc["A", "rate_high"]) == pytest.approx(
         wilson(0.25, 40)
     )
     assert rates.loc["B", "responded"] == 5
-    assert pd.isna(rates.loc["B", "rate"])  # 5 invitations: below the guardrail
+    assert pd.isna(rates.loc["B", "rate_value"])  # 5 invitations: below the guardrail

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from realitygap.analysis.gap import demo_summary, gap
 from realitygap.cli import app
-from realitygap.domain.errors import SurveyDataError
+from realitygap.domain.errors import ArgumentError
 from realitygap.store import Workspace
 from realitygap.store.write import insert_new
 
@@ -202,7 +202,7 @@ def test_unknown_dimension_is_rejected(
     company: tuple[Workspace, pd.DataFrame, pd.DataFrame],
 ) -> None:
     ws, _, _ = company
-    with pytest.raises(SurveyDataError, match="shoe"):
+    with pytest.raises(ArgumentError, match="by='shoe'"):
         gap(ws, by=["shoe"])
 
 

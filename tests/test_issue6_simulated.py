@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from realitygap.actions.cases import case_candidates, open_cases
 from realitygap.analysis.kano import kano
 from realitygap.analysis.listening import listening
-from realitygap.analysis.recovery import case_candidates, open_cases, recovery
+from realitygap.analysis.recovery import recovery
 from realitygap.store import Workspace
 
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from realitygap.analysis import _stats
 from realitygap.analysis.metrics import metrics
 from realitygap.cli import app
-from realitygap.domain.errors import SurveyDataError
+from realitygap.domain.errors import ArgumentError
 from realitygap.store import Workspace
 from realitygap.store.write import ensure_columns, insert_new
 
@@ -319,7 +319,7 @@ def test_month_breakdown_from_submitted_at(small: tuple[Workspace, pd.DataFrame]
 
 def test_unknown_by_column_names_the_value(small: tuple[Workspace, pd.DataFrame]) -> None:
     ws, _ = small
-    with pytest.raises(SurveyDataError, match="shoe_size"):
+    with pytest.raises(ArgumentError, match="by='shoe_size'"):
         metrics(ws, by=["shoe_size"])
 
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from realitygap.analysis.recovery import case_candidates, open_cases, recovery
+from realitygap.actions.cases import case_candidates, open_cases
+from realitygap.analysis.recovery import recovery
 from realitygap.store import Workspace
 from realitygap.store.write import insert_new
 

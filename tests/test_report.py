@@ -13,8 +13,9 @@ from typing import Any
 import openpyxl
 import pytest
 
+from realitygap.analysis import reality_check
 from realitygap.report import ReportFiles, build, save
-from realitygap.report.model import Chart, Headline, Para, Quotes, Report, Table
+from realitygap.report.model import Chart, Headline, Omitted, Para, Quotes, Report, Table
 from realitygap.store import Workspace
 
 GOLDEN = Path(__file__).parent / "golden" / "report_structure.json"
@@ -45,7 +46,7 @@ def structure(report: Report) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def built(tagged_company: tuple[Workspace, dict[str, Any]]) -> Report:
-    return build(tagged_company[0])
+    return build(reality_check(tagged_company[0]))
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +118,8 @@ def test_xlsx_has_a_sheet_per_section(report_files: ReportFiles) -> None:
 def test_weighted_report_uses_the_raked_gap_and_states_the_weights(
     company: tuple[Workspace, dict[str, Any]], tmp_path: Path
 ) -> None:
-    from realitygap.analysis.gap import gap
-    from realitygap.analysis.weighting import rake, read_margins
-    from realitygap.report.sections import Context, headline_section, methods_section
+    from realitygap.analysis import gap, rake, read_margins
+    from realitygap.report.sections import headline_section, methods_section
 
     ws = company[0]
     segments = sorted(
@@ -133,15 +133,16 @@ def test_weighted_report_uses_the_raked_gap_and_states_the_weights(
         encoding="utf-8",
     )
     raking = rake(ws, read_margins(margins))
-    ctx = Context(ws, methods=[], weights=raking)
-    section = headline_section(ctx)
+    check = reality_check(ws, weights=raking)
+    section = headline_section(check)
+    assert not isinstance(section, Omitted)
     # the same analysis called directly with the same weights (what `realitygap gap
     # --weights` prints)
     direct = gap(ws, by=["role", "department", "touchpoint", "layer"], weights=raking).headline
-    assert direct is not None and ctx.gap is not None and ctx.gap.headline == direct
+    assert direct is not None and check.gap is not None and check.gap.headline == direct
     shares = next(b for b in section.blocks if isinstance(b, Table)).frame
     assert shares.loc[1, "share"] == direct.customer_share.format(0, 100, "%")
     unweighted = gap(ws, by=["role"]).headline
     assert unweighted is not None and unweighted.customer_share != direct.customer_share
-    text = " ".join(b.text for b in methods_section(ctx).blocks if isinstance(b, Para))
+    text = " ".join(b.text for b in methods_section(check).blocks if isinstance(b, Para))
     assert f"weigh as {raking.n_effective:.0f} (Kish effective n" in text

@@ -32,11 +32,11 @@ def test_pairs_counted_once_per_document_with_negative_share(workspace: Workspac
     frame = pd.DataFrame(tags, columns=["document_id", "sentiment"])
     frame = frame.assign(model="hand", sentiment_score=0.0, staff_attitude=False)
     insert_new(workspace, "document_tags", frame.assign(tagged_at=datetime(2026, 1, 1)))
-    result = touchpoint_senses(workspace).set_index(["touchpoint", "sense"])
+    result = touchpoint_senses(workspace).to_frame().set_index(["touchpoint", "sense"])
     assert result.loc[("delivery", "see"), "documents"] == 40
-    assert result.loc[("delivery", "see"), "negative_share"] == pytest.approx(10 / 40)
+    assert result.loc[("delivery", "see"), "negative_value"] == pytest.approx(10 / 40)
     low, high = wilson(10 / 40, 40)
     assert result.loc[("delivery", "see"), "negative_low"] == pytest.approx(low)
     assert result.loc[("delivery", "see"), "negative_high"] == pytest.approx(high)
     assert result.loc[("app", "touch"), "documents"] == 5
-    assert pd.isna(result.loc[("app", "touch"), "negative_share"])
+    assert pd.isna(result.loc[("app", "touch"), "negative_value"])

@@ -1,6 +1,7 @@
 """realitygap: the truth about a company's customer experience, from both sides.
 
-The public API is what this module exports; ``tests/test_public_api.py`` pins it. ``Workspace``
+The public API is what this module exports, and the analyses in :mod:`realitygap.analysis`;
+``tests/test_public_api.py`` pins both. ``Workspace``
 is imported on first use, so that worker processes which only tag or embed text start without
 loading the workspace engine.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from realitygap.domain.errors import (
+    ArgumentError,
     CaseError,
     Problem,
     RealityGapError,
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentError",
     "CaseError",
     "Problem",
     "RealityGapError",

@@ -1,6 +1,242 @@
-"""Analyses: one module per family. Each is a function from workspace tables to a frozen
-result with ``.to_frame()``, ``.to_dict()`` and a plain-text rendering."""
+"""realitygap's public analysis API: one function per family, each returning a frozen result
+with ``.to_frame()``, ``.to_dict()`` and a plain-text ``str()``, and :func:`reality_check`,
+which runs them all once and derives the findings the report prints.
 
-from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, Result
+Every estimate is an :class:`Estimate` (value, low, high, n, method, confidence); below
+``min_n`` answers it holds no number and reads "insufficient data". A bad argument raises
+:class:`realitygap.ArgumentError` (a ``ValueError``) naming the parameter.
 
-__all__ = ["INSUFFICIENT", "MIN_N", "Estimate", "Result"]
+Names are imported on first use (see :class:`_PublicAPI`), so ``import realitygap.analysis``
+is cheap and worker processes that need one module do not load the others. ``docs/python.md``
+walks through every family with DataFrames.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from realitygap.analysis._activity import Windows
+    from realitygap.analysis._correlation import MISSING_CHOICES, Missing
+    from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, Result, plain
+    from realitygap.analysis._stats import NPS_METHODS, Difference
+    from realitygap.analysis.audit import (
+        AuditResult,
+        BlockReliability,
+        ItemAudit,
+        NonResponse,
+        audit,
+    )
+    from realitygap.analysis.behaviour import BehaviourResult, SurvivalGroup, behaviour
+    from realitygap.analysis.drivers import (
+        METHODS,
+        Driver,
+        DriversResult,
+        Method,
+        PriorityGap,
+        drivers,
+    )
+    from realitygap.analysis.fieldwork import ResponseRates, WaveResponse, response_rates
+    from realitygap.analysis.findings import Evidence, Finding
+    from realitygap.analysis.gap import GapHeadline, GapResult, GapRow, StaffOffset, gap
+    from realitygap.analysis.kano import (
+        KANO_CATEGORIES,
+        KanoDrift,
+        KanoFeature,
+        KanoResult,
+        WowTrend,
+        kano,
+    )
+    from realitygap.analysis.listening import (
+        ErrorBand,
+        ListeningGroup,
+        ListeningResult,
+        listening,
+    )
+    from realitygap.analysis.metrics import Change, Metric, MetricsResult, metrics
+    from realitygap.analysis.reality_check import RealityCheck, reality_check
+    from realitygap.analysis.recovery import (
+        RecoveryGroup,
+        RecoveryResult,
+        ServiceLevel,
+        recovery,
+    )
+    from realitygap.analysis.senses import SensesResult, TouchpointSense, touchpoint_senses
+    from realitygap.analysis.text.tagger import TextPath
+    from realitygap.analysis.text.themes import Theme, ThemesResult, discover_themes
+    from realitygap.analysis.weighting import Margins, Raking, rake, read_margins
+
+_MODULE_OF = {
+    # the composite
+    "reality_check": "reality_check",
+    "RealityCheck": "reality_check",
+    "Finding": "findings",
+    "Evidence": "findings",
+    # estimates
+    "Estimate": "_result",
+    "Result": "_result",
+    "MIN_N": "_result",
+    "INSUFFICIENT": "_result",
+    "plain": "_result",
+    "Difference": "_stats",
+    "NPS_METHODS": "_stats",
+    # metrics and weighting
+    "metrics": "metrics",
+    "MetricsResult": "metrics",
+    "Metric": "metrics",
+    "Change": "metrics",
+    "rake": "weighting",
+    "read_margins": "weighting",
+    "Margins": "weighting",
+    "Raking": "weighting",
+    "response_rates": "fieldwork",
+    "ResponseRates": "fieldwork",
+    "WaveResponse": "fieldwork",
+    # the perception gap
+    "gap": "gap",
+    "GapResult": "gap",
+    "GapRow": "gap",
+    "GapHeadline": "gap",
+    "StaffOffset": "gap",
+    # the survey audit
+    "audit": "audit",
+    "AuditResult": "audit",
+    "ItemAudit": "audit",
+    "BlockReliability": "audit",
+    "NonResponse": "audit",
+    # drivers
+    "drivers": "drivers",
+    "DriversResult": "drivers",
+    "Driver": "drivers",
+    "PriorityGap": "drivers",
+    "Method": "drivers",
+    "METHODS": "drivers",
+    "Missing": "_correlation",
+    "MISSING_CHOICES": "_correlation",
+    # stated vs revealed loyalty
+    "behaviour": "behaviour",
+    "BehaviourResult": "behaviour",
+    "SurvivalGroup": "behaviour",
+    "Windows": "_activity",
+    # what customers say
+    "discover_themes": "text.themes",
+    "ThemesResult": "text.themes",
+    "Theme": "text.themes",
+    "TextPath": "text.tagger",
+    "touchpoint_senses": "senses",
+    "SensesResult": "senses",
+    "TouchpointSense": "senses",
+    # expectations, the closed loop, listening
+    "kano": "kano",
+    "KANO_CATEGORIES": "kano",
+    "KanoResult": "kano",
+    "KanoFeature": "kano",
+    "KanoDrift": "kano",
+    "WowTrend": "kano",
+    "recovery": "recovery",
+    "RecoveryResult": "recovery",
+    "RecoveryGroup": "recovery",
+    "ServiceLevel": "recovery",
+    "listening": "listening",
+    "ListeningResult": "listening",
+    "ListeningGroup": "listening",
+    "ErrorBand": "listening",
+}
+
+__all__ = [
+    "INSUFFICIENT",
+    "KANO_CATEGORIES",
+    "METHODS",
+    "MIN_N",
+    "MISSING_CHOICES",
+    "NPS_METHODS",
+    "AuditResult",
+    "BehaviourResult",
+    "BlockReliability",
+    "Change",
+    "Difference",
+    "Driver",
+    "DriversResult",
+    "ErrorBand",
+    "Estimate",
+    "Evidence",
+    "Finding",
+    "GapHeadline",
+    "GapResult",
+    "GapRow",
+    "ItemAudit",
+    "KanoDrift",
+    "KanoFeature",
+    "KanoResult",
+    "ListeningGroup",
+    "ListeningResult",
+    "Margins",
+    "Method",
+    "Metric",
+    "MetricsResult",
+    "Missing",
+    "NonResponse",
+    "PriorityGap",
+    "Raking",
+    "RealityCheck",
+    "RecoveryGroup",
+    "RecoveryResult",
+    "ResponseRates",
+    "Result",
+    "SensesResult",
+    "ServiceLevel",
+    "StaffOffset",
+    "SurvivalGroup",
+    "TextPath",
+    "Theme",
+    "ThemesResult",
+    "TouchpointSense",
+    "WaveResponse",
+    "Windows",
+    "WowTrend",
+    "audit",
+    "behaviour",
+    "discover_themes",
+    "drivers",
+    "gap",
+    "kano",
+    "listening",
+    "metrics",
+    "plain",
+    "rake",
+    "read_margins",
+    "reality_check",
+    "recovery",
+    "response_rates",
+    "touchpoint_senses",
+]
+
+
+_resolved: dict[str, Any] = {}
+
+
+def _public(name: str) -> Any:
+    if name not in _resolved:
+        module = importlib.import_module(f"{__name__}.{_MODULE_OF[name]}")
+        _resolved[name] = getattr(module, name)
+    return _resolved[name]
+
+
+class _PublicAPI(types.ModuleType):
+    """This package as a module whose public names always mean the API: several submodules
+    share their function's name (``gap``, ``metrics``, ...), and importing a submodule binds
+    its name on the package to the module; here the function wins."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _MODULE_OF:
+            return _public(name)
+        return super().__getattribute__(name)
+
+    def __dir__(self) -> list[str]:
+        return list(__all__)
+
+
+sys.modules[__name__].__class__ = _PublicAPI

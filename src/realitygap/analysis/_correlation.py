@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from realitygap.domain.errors import Problem, SurveyDataError
+from realitygap.domain.errors import Problem, SurveyDataError, check_choice
 from realitygap.store import answer_grid as store_grid
 from realitygap.store.workspace import Workspace
 
@@ -217,10 +217,7 @@ def cross_products(
     names those columns. Raises SurveyDataError when a
     question id is unknown.
     """
-    if missing not in MISSING_CHOICES:
-        raise SurveyDataError(
-            [Problem("options", None, "missing", missing, "one of listwise, pairwise")]
-        )
+    check_choice("missing", missing, MISSING_CHOICES)
     if rows is None:
         _check_questions(ws, question_ids)
     p = len(question_ids)

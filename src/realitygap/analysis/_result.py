@@ -8,10 +8,13 @@ figure the data cannot support.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
 import pandas as pd
 
 MIN_N = 30  # default guardrail: fewer answers than this give "insufficient data"
@@ -39,8 +42,8 @@ class Estimate:
         return self.value is None
 
     @classmethod
-    def insufficient_data(cls, n: int, method: str) -> Estimate:
-        return cls(None, None, None, n, method)
+    def insufficient_data(cls, n: int, method: str, confidence: float = 0.95) -> Estimate:
+        return cls(None, None, None, n, method, confidence)
 
     def format(self, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
         """``"42.0 [38.1, 45.9] n=512"``, or ``"insufficient data (n=12)"``."""
@@ -65,17 +68,34 @@ class Result(Protocol):
     def __str__(self) -> str: ...
 
 
+class Values:
+    """Base of every result dataclass: values stay values.
+
+    ``frozen=True`` stops rebinding a field; this stops changing a field in place. Reading a
+    DataFrame, Series or array field gives a copy, and a dict field a read-only view, so
+    ``result.matrix.iloc[0, 1] = -999`` changes nothing that a later call reads.
+    """
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if isinstance(value, pd.DataFrame | pd.Series | np.ndarray):
+            return value.copy()
+        if isinstance(value, dict):
+            return MappingProxyType(value)
+        return value
+
+
 def plain(obj: Any) -> Any:
     """Convert a result (dataclasses, frames, numpy scalars, timestamps) to JSON-ready values."""
     if isinstance(obj, pd.DataFrame):
         return [plain(r) for r in obj.to_dict(orient="records")]
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):
         return {str(k): plain(v) for k, v in obj.items()}
     if callable(getattr(obj, "to_dict", None)):
         return plain(obj.to_dict())
     if is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
-    if isinstance(obj, list | tuple):
+    if isinstance(obj, list | tuple | np.ndarray):
         return [plain(v) for v in obj]
     if isinstance(obj, pd.Timestamp | datetime | date):
         return obj.isoformat()

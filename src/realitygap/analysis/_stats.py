@@ -54,12 +54,23 @@ def wilson(p: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
     return (float(max(centre - half, 0.0)), float(min(centre + half, 1.0)))
 
 
-def wilson_estimate(k: int, n: int, min_n: int, method: str) -> Estimate:
-    """The share k/n with its Wilson interval, or "insufficient data" below ``min_n``."""
+def wilson_estimate(
+    k: float,
+    n: int,
+    min_n: int,
+    method: str,
+    confidence: float = 0.95,
+    *,
+    n_effective: float | None = None,
+) -> Estimate:
+    """The share k/n with its Wilson interval, or "insufficient data" below ``min_n``: the one
+    share estimate of every family. ``k`` may be a sum of weights out of ``n`` (then pass the
+    share's Kish ``n_effective``, which sets the interval's width)."""
     if n < max(min_n, 1):
-        return Estimate.insufficient_data(n, method)
-    low, high = wilson(k / n, n)
-    return Estimate(k / n, low, high, n, method)
+        return Estimate.insufficient_data(n, method, confidence)
+    p = k / n
+    low, high = wilson(p, n if n_effective is None else n_effective, confidence)
+    return Estimate(p, low, high, n, method, confidence, n_effective)
 
 
 def wald(p: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
@@ -97,6 +108,7 @@ def newcombe_difference(
 
 # ---- NPS --------------------------------------------------------------------------------------
 NPS_METHODS = ("adjusted-wald", "wald", "bootstrap")
+DEFAULT_NPS_METHOD = "adjusted-wald"
 
 
 def nps_variance(p_pro: float, p_det: float) -> float:
@@ -143,6 +155,29 @@ def nps_interval(
     return (float(max(centre - half, -1.0)), float(min(centre + half, 1.0)))
 
 
+def nps_estimate(
+    p_pro: float,
+    p_det: float,
+    n: int,
+    min_n: int,
+    method: str = DEFAULT_NPS_METHOD,
+    confidence: float = 0.95,
+    *,
+    n_effective: float | None = None,
+) -> Estimate:
+    """The NPS in points (-100..100) with its interval, or "insufficient data" below
+    ``min_n``: the one NPS estimate of every family (metrics, the gap, themes, recovery).
+    ``p_pro``/``p_det`` are the (weighted) shares of promoters (9-10) and detractors (0-6)
+    among ``n`` answers; ``n_effective`` (Kish) sets the interval under weights."""
+    label = f"NPS, {method}"
+    if n < max(min_n, 1):
+        return Estimate.insufficient_data(n, label, confidence)
+    low, high = nps_interval(
+        p_pro, p_det, n if n_effective is None else n_effective, method, confidence
+    )
+    return Estimate(100 * (p_pro - p_det), 100 * low, 100 * high, n, label, confidence, n_effective)
+
+
 def nps_difference(
     p_pro1: float,
     p_det1: float,
@@ -168,6 +203,24 @@ def t_interval(mean: float, var: float, n: float, confidence: float = 0.95) -> t
         return (float("nan"), float("nan"))
     half = float(_t_quantile(confidence, n - 1) * np.sqrt(var / n))
     return (mean - half, mean + half)
+
+
+def mean_estimate(
+    mean: float,
+    var: float,
+    n: int,
+    min_n: int,
+    method: str,
+    confidence: float = 0.95,
+    *,
+    n_effective: float | None = None,
+) -> Estimate:
+    """A mean with its Student t interval (``var`` the sample variance), or "insufficient
+    data" below ``min_n`` (and below 2): the one mean estimate of every family."""
+    if n < max(min_n, 2) or not np.isfinite(var):
+        return Estimate.insufficient_data(n, method, confidence)
+    low, high = t_interval(mean, var, n if n_effective is None else n_effective, confidence)
+    return Estimate(mean, low, high, n, method, confidence, n_effective)
 
 
 def weighted_moments(
@@ -233,17 +286,13 @@ def wasserstein_ordinal(values: np.ndarray, counts1: np.ndarray, counts2: np.nda
 
 # ---- multiplicity ---------------------------------------------------------------------------
 def holm(p_values: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values (NaN stays NaN and does not count as a test)."""
+    """Holm's step-down adjusted p-values (statsmodels ``multipletests``); NaN stays NaN and
+    does not count as a test."""
+    from statsmodels.stats.multitest import multipletests
+
     p = np.asarray(p_values, dtype=float)
     out = np.full_like(p, np.nan)
     ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return out
-    sub = p[ok]
-    order = np.argsort(sub)
-    adjusted = np.maximum.accumulate((m - np.arange(m)) * sub[order])
-    result = np.empty(m)
-    result[order] = np.minimum(adjusted, 1.0)
-    out[ok] = result
+    if ok.any():
+        out[ok] = multipletests(p[ok], method="holm")[1]
     return out

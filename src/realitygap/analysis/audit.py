@@ -55,7 +55,7 @@ from realitygap.analysis._items import (
     require,
     scale_of,
 )
-from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, plain
+from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, Values, plain
 from realitygap.analysis.fieldwork import customer_invitations
 from realitygap.store.workspace import Workspace
 
@@ -68,7 +68,7 @@ HOSPITALITY_MAJORITY = 0.5
 
 
 @dataclass(frozen=True)
-class ItemAudit:
+class ItemAudit(Values):
     """The audit of one item (see the module docstring for every figure and the verdict)."""
 
     question_id: str
@@ -106,7 +106,7 @@ class ItemAudit:
 
 
 @dataclass(frozen=True)
-class BlockReliability:
+class BlockReliability(Values):
     """Cronbach's alpha of a block of items; ``alpha`` has the Feldt interval, n = complete
     cases."""
 
@@ -116,7 +116,7 @@ class BlockReliability:
 
 
 @dataclass(frozen=True)
-class NonResponse:
+class NonResponse(Values):
     """Response rates per segment and how respondents behave against non-respondents.
 
     ``by_segment``: segment, invited, responded, rate, rate_low, rate_high (Wilson);
@@ -131,7 +131,7 @@ class NonResponse:
 
 
 @dataclass(frozen=True)
-class AuditResult:
+class AuditResult(Values):
     """The survey audit: ``items``, ``blocks``, ``redundant_pairs`` (item_a, item_b, r, n),
     ``layer_share`` per layer, ``hospitality_heavy`` flag, ``nonresponse``."""
 

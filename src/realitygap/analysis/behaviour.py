@@ -38,7 +38,7 @@ from realitygap.analysis._items import (
     require,
     scale_of,
 )
-from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, plain
+from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, Values, plain
 from realitygap.domain.errors import Problem, SurveyDataError
 from realitygap.domain.scales import ScaleKind
 from realitygap.store.workspace import Workspace
@@ -47,7 +47,7 @@ GROUPS = ("promoter", "passive", "detractor")
 
 
 @dataclass(frozen=True)
-class SurvivalGroup:
+class SurvivalGroup(Values):
     """Kaplan-Meier retention of one stated group at the horizon (interval from lifelines'
     exponential Greenwood bounds); ``customers`` and ``churned`` are counts."""
 
@@ -59,7 +59,7 @@ class SurvivalGroup:
 
 
 @dataclass(frozen=True)
-class BehaviourResult:
+class BehaviourResult(Values):
     """Stated vs revealed loyalty (see the module docstring).
 
     ``matrix``: group, retained, declining, churned, unknown, customers, and the share

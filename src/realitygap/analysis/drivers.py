@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from realitygap.analysis._correlation import (
+    MISSING_CHOICES,
     CrossProducts,
     FloatArray,
     Missing,
@@ -52,7 +53,7 @@ from realitygap.analysis._items import (
     require,
     scale_of,
 )
-from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, plain
+from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, Values, plain
 from realitygap.analysis._shapley import (
     MAX_EXACT_PREDICTORS,
     full_r2,
@@ -60,7 +61,11 @@ from realitygap.analysis._shapley import (
     relative_weights,
     well_conditioned,
 )
-from realitygap.domain.errors import Problem, SurveyDataError
+from realitygap.domain.errors import (
+    ArgumentError,
+    check_choice,
+    check_confidence,
+)
 from realitygap.store.workspace import Workspace
 
 Method = Literal["shapley", "relweights"]
@@ -79,7 +84,7 @@ PRIORITY_BLOCK = "priority"
 
 
 @dataclass(frozen=True)
-class Driver:
+class Driver(Values):
     """One predictor: its importance, performance and penalty-reward class.
 
     ``share``: part of R^2 (bootstrap interval); ``normalised``: share / R^2; ``rank``: 1 =
@@ -120,7 +125,7 @@ class Driver:
 
 
 @dataclass(frozen=True)
-class PriorityGap:
+class PriorityGap(Values):
     """Leaders' stated priority ranking against measured importance.
 
     ``spearman``: rho between stated importance (minus the mean stated rank) and measured
@@ -134,7 +139,7 @@ class PriorityGap:
 
 
 @dataclass(frozen=True)
-class DriversResult:
+class DriversResult(Values):
     """Key drivers of ``outcome`` (see the module docstring for every figure).
 
     ``n``: respondents used (listwise: complete cases; pairwise: the smallest pair count);
@@ -246,13 +251,14 @@ def drivers(
 
     ``predictors`` default to every other rated customer question. ``bootstrap`` replicates
     (0 = no intervals) resample ``buckets`` hash buckets of respondents. Raises
-    SurveyDataError for an unknown question, method or missing-value rule, or more than 20
-    predictors with the Shapley method.
+    SurveyDataError for an unknown question; ArgumentError for an unknown method or
+    missing-value rule, or more than 20 predictors with the Shapley method.
     """
-    if method not in METHODS:
-        raise SurveyDataError(
-            [Problem("options", None, "method", method, "one of shapley, relweights")]
-        )
+    check_choice("method", method, METHODS)
+    check_choice("missing", missing, MISSING_CHOICES)
+    check_confidence(confidence, min_n)
+    if bootstrap < 0:
+        raise ArgumentError("bootstrap", bootstrap, "a number of replicates, 0 or more")
     bank = question_bank(ws)
     outcome = outcome or default_outcome(bank)
     require(bank, outcome, "the outcome question")
@@ -260,17 +266,11 @@ def drivers(
     for q in items:
         require(bank, q, "a predictor question")
     if method == "shapley" and len(items) > MAX_EXACT_PREDICTORS:
-        raise SurveyDataError(
-            [
-                Problem(
-                    "options",
-                    None,
-                    "predictors",
-                    len(items),
-                    f"at most {MAX_EXACT_PREDICTORS} predictors for the exact Shapley "
-                    "decomposition (use --method relweights)",
-                )
-            ]
+        raise ArgumentError(
+            "predictors",
+            len(items),
+            f"at most {MAX_EXACT_PREDICTORS} predictors for the exact Shapley decomposition "
+            "(or method='relweights')",
         )
     names = [*items, outcome]
     # the pivot to one row per respondent, shared with the audit; every statistic reads it

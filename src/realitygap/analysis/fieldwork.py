@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import ibis.expr.types as ir
 import pandas as pd
 
-from realitygap.analysis._result import MIN_N
+from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis._stats import wilson_estimate
+from realitygap.domain.errors import check_confidence
 from realitygap.store.workspace import Workspace
 
 
@@ -19,10 +23,56 @@ def customer_invitations(ws: Workspace) -> ir.Table:
     return inv.anti_join(staff, "respondent_id")
 
 
-def response_rates(ws: Workspace, *, min_n: int = MIN_N) -> pd.DataFrame:
-    """Per wave: invited, responded (invited customers with at least one answer in that wave),
-    and the response rate with its Wilson interval. Columns: wave, invited, responded, rate,
-    rate_low, rate_high (rates None below ``min_n`` invitations)."""
+@dataclass(frozen=True)
+class WaveResponse(Values):
+    """One wave's fieldwork: invited customers, those who answered, and the rate."""
+
+    wave: str
+    invited: int
+    responded: int
+    rate: Estimate
+
+
+@dataclass(frozen=True)
+class ResponseRates(Values):
+    """Response rate per wave (invited customers with at least one answer in that wave).
+
+    ``to_frame()`` columns: wave, invited, responded, rate_value, rate_low, rate_high,
+    rate_n (invitations), rate_method, rate_confidence, rate_n_effective.
+    """
+
+    waves: tuple[WaveResponse, ...]
+    min_n: int = MIN_N
+    confidence: float = 0.95
+    method: str = "invited customers who answered in the wave; Wilson interval"
+
+    def to_frame(self) -> pd.DataFrame:
+        columns = ["wave", "invited", "responded"]
+        rows = [
+            {"wave": w.wave, "invited": w.invited, "responded": w.responded}
+            | w.rate.to_dict("rate_")
+            for w in self.waves
+        ]
+        frame = pd.DataFrame(rows)
+        return frame if rows else pd.DataFrame(columns=columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "min_n": self.min_n, "waves": plain(self.waves)}
+
+    def __str__(self) -> str:
+        lines = ["Response rate per wave (invited customers who answered)"]
+        lines.extend(
+            f"  {w.wave}: {w.responded:,} of {w.invited:,} — {w.rate.format(0, 100, '%')}"
+            for w in self.waves
+        )
+        return "\n".join(lines)
+
+
+def response_rates(ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.95) -> ResponseRates:
+    """Per wave: customers invited, those who answered at least once in that wave, and the
+    response rate with its Wilson interval ("insufficient data" below ``min_n``
+    invitations). Staff invited to the mirror survey are not counted."""
+    check_confidence(confidence, min_n)
     inv = customer_invitations(ws)
     r = ws.table("responses")
     answered = r.select("respondent_id", "wave").distinct().mutate(answered=1)
@@ -33,21 +83,15 @@ def response_rates(ws: Workspace, *, min_n: int = MIN_N) -> pd.DataFrame:
         .order_by("wave")
         .execute()
     )
-    rows = []
-    for wave, invited, responded in zip(
-        counts["wave"], counts["invited"], counts["responded"], strict=True
-    ):
-        est = wilson_estimate(int(responded), int(invited), min_n, "Wilson")
-        rows.append(
-            {
-                "wave": wave,
-                "invited": int(invited),
-                "responded": int(responded),
-                "rate": est.value,
-                "rate_low": est.low,
-                "rate_high": est.high,
-            }
+    waves = tuple(
+        WaveResponse(
+            str(wave),
+            int(invited),
+            int(responded),
+            wilson_estimate(int(responded), int(invited), min_n, "Wilson", confidence),
         )
-    return pd.DataFrame(
-        rows, columns=["wave", "invited", "responded", "rate", "rate_low", "rate_high"]
+        for wave, invited, responded in zip(
+            counts["wave"], counts["invited"], counts["responded"], strict=True
+        )
     )
+    return ResponseRates(waves, min_n, confidence)

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from realitygap.analysis import _stats
-from realitygap.analysis._result import MIN_N, Estimate, plain
+from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis.metrics import (
     Moments,
     customer_answers,
@@ -49,7 +49,7 @@ from realitygap.analysis.metrics import (
     value_cells,
 )
 from realitygap.analysis.weighting import Raking
-from realitygap.domain.errors import Problem, SurveyDataError
+from realitygap.domain.errors import Problem, SurveyDataError, check_choice, check_confidence
 from realitygap.domain.scales import RATED_SCALES, SCALES, ScaleKind
 from realitygap.store.workspace import Workspace
 
@@ -58,7 +58,7 @@ ALL_STAFF = "all staff"
 
 
 @dataclass(frozen=True)
-class GapRow:
+class GapRow(Values):
     """Staff prediction vs customer answer for one item (or one touchpoint/layer) and one staff
     group. ``unit`` is "scale points" for an item, "% of scale" for pooled touchpoint/layer
     rows. ``gap``: staff - customer (Welch); ``gap_pct``: the gap in % of the scale range."""
@@ -113,7 +113,7 @@ def _brief(est: Estimate, prefix: str) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Headline:
+class GapHeadline(Values):
     """Share of ``role`` predicting at least ``superior_from`` on the mirror of
     ``question_id`` vs share of customers answering at least that, and their difference."""
 
@@ -157,7 +157,7 @@ def _ci(share: Estimate) -> str:
 
 
 @dataclass(frozen=True)
-class StaffOffset:
+class StaffOffset(Values):
     """Mean over-estimation of one role or department: each staff member's mean of
     (prediction - customer mean) over the items, in % of scale, averaged over staff."""
 
@@ -170,7 +170,7 @@ class StaffOffset:
 
 
 @dataclass(frozen=True)
-class GapResult:
+class GapResult(Values):
     """Gap rows, the headline and the blind spots.
 
     ``to_frame()`` columns: dimension, group, question_id, scale, touchpoint, layer, unit, text,
@@ -180,7 +180,7 @@ class GapResult:
     """
 
     rows: tuple[GapRow, ...]
-    headline: Headline | None
+    headline: GapHeadline | None
     offsets: tuple[StaffOffset, ...]
     min_n: int = MIN_N
     methods: tuple[str, ...] = field(
@@ -404,11 +404,9 @@ def gap(
     with a mirror); ``superior_from``: the answer from which a prediction counts as "superior"
     (default: the scale's top box, 9 on NPS = promoter level). Returns a :class:`GapResult`.
     """
-    bad = [b for b in by if b not in DIMENSIONS]
-    if bad:
-        raise SurveyDataError(
-            [Problem("--by", None, None, b, f"one of {list(DIMENSIONS)}") for b in bad]
-        )
+    for b in by:
+        check_choice("by", b, DIMENSIONS)
+    check_confidence(confidence, min_n)
     mmap = mirror_map(ws)
     if mmap.empty:
         return GapResult((), None, (), min_n)
@@ -608,7 +606,7 @@ def _headline(
     superior_from: int | None,
     min_n: int,
     confidence: float,
-) -> Headline | None:
+) -> GapHeadline | None:
     if question is None:
         nps = mmap[mmap["scale"] == ScaleKind.NPS.value]
         if nps.empty:
@@ -637,7 +635,7 @@ def _headline(
         d = _stats.newcombe_difference(staff_share.value, s_n, cust_share.value, c_eff, confidence)
         diff = Estimate(d.value, d.low, d.high, s_n + c_n, diff.method, confidence)
         p_value = d.p_value
-    return Headline(
+    return GapHeadline(
         question, str(q["mirror_id"]), role, level, staff_share, cust_share, diff, p_value
     )
 

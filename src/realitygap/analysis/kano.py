@@ -34,8 +34,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from realitygap.analysis._result import MIN_N, Estimate, plain
-from realitygap.analysis._stats import t_interval, wilson_estimate
+from realitygap.analysis._result import MIN_N, Estimate, Values, plain
+from realitygap.analysis._stats import mean_estimate, wilson_estimate
 from realitygap.domain.errors import Problem, SurveyDataError
 from realitygap.domain.scales import ScaleKind
 from realitygap.store.workspace import Workspace
@@ -49,6 +49,8 @@ CATEGORY_NAMES = {
     "R": "reverse",
     "Q": "questionable",
 }
+# The public name: category code -> name, in the order of CATEGORIES.
+KANO_CATEGORIES = CATEGORY_NAMES
 # Rows: functional answer 1..5; columns: dysfunctional answer 1..5 (Berger et al. 1993).
 KANO_TABLE: tuple[tuple[str, ...], ...] = (
     ("Q", "A", "A", "A", "O"),
@@ -64,7 +66,7 @@ FONG_Z = 1.65  # Fong (1996) uses the one-sided 5% normal quantile
 
 
 @dataclass(frozen=True)
-class KanoFeature:
+class KanoFeature(Values):
     """The Kano evaluation of one feature, in one wave or pooled over all waves (wave=None).
 
     ``counts`` maps each category letter to its count; ``category`` is the dominant category,
@@ -105,7 +107,7 @@ def _keep(key: str) -> bool:
 
 
 @dataclass(frozen=True)
-class KanoDrift:
+class KanoDrift(Values):
     """How one feature's category moved across waves.
 
     ``p_homogeneity``: chi-square test that the category distribution is the same in every
@@ -130,7 +132,7 @@ class KanoDrift:
 
 
 @dataclass(frozen=True)
-class WowTrend:
+class WowTrend(Values):
     """How often customers who mention a feature sound positively surprised, month by month.
 
     ``months``: (month, mentions, surprised) counts; ``slope``: change of the log-odds of
@@ -150,7 +152,7 @@ class WowTrend:
 
 
 @dataclass(frozen=True)
-class KanoResult:
+class KanoResult(Values):
     """Kano categories pooled (``features``), per wave (``by_wave``) and their ``drift``."""
 
     features: tuple[KanoFeature, ...]
@@ -159,6 +161,7 @@ class KanoResult:
     waves: tuple[str, ...]
     min_n: int = MIN_N
     text_trends: tuple[WowTrend, ...] = ()
+    confidence: float = 0.95
     methods: tuple[str, ...] = field(
         default=(
             "Kano evaluation table (Berger et al. 1993); Better/Worse with Wilson intervals",
@@ -194,6 +197,7 @@ class KanoResult:
             "drift": [plain(d) for d in self.drift],
             "alarms": [d.message for d in self.alarms],
             "text_trends": [plain(t) for t in self.text_trends],
+            "confidence": self.confidence,
             "methods": list(self.methods),
         }
 
@@ -300,21 +304,25 @@ def _importance(ws: Workspace, features: list[str]) -> pd.DataFrame:
     return sums
 
 
-def _mean_from_cells(scores: np.ndarray, weights: np.ndarray, min_n: int, method: str) -> Estimate:
+def _mean_from_cells(
+    scores: np.ndarray, weights: np.ndarray, min_n: int, method: str, confidence: float
+) -> Estimate:
     n = int(weights.sum())
     if n < max(min_n, 2):
-        return Estimate.insufficient_data(n, method)
+        return Estimate.insufficient_data(n, method, confidence)
     mean = float((scores * weights).sum() / n)
     var = float((weights * (scores - mean) ** 2).sum() / (n - 1))
-    return Estimate(mean, *t_interval(mean, var, n), n, method)
+    return mean_estimate(mean, var, n, min_n, method, confidence)
 
 
-def _mean_from_sums(n: int, s: float, ss: float, min_n: int, method: str) -> Estimate:
+def _mean_from_sums(
+    n: int, s: float, ss: float, min_n: int, method: str, confidence: float
+) -> Estimate:
     if n < max(min_n, 2):
-        return Estimate.insufficient_data(n, method)
+        return Estimate.insufficient_data(n, method, confidence)
     mean = s / n
     var = max((ss - n * mean * mean) / (n - 1), 0.0)
-    return Estimate(mean, *t_interval(mean, var, n), n, method)
+    return mean_estimate(mean, var, n, min_n, method, confidence)
 
 
 def evaluate_cells(
@@ -323,6 +331,7 @@ def evaluate_cells(
     cells: np.ndarray,
     min_n: int = MIN_N,
     importance: Estimate | None = None,
+    confidence: float = 0.95,
 ) -> KanoFeature:
     """Evaluate one feature from its 5x5 matrix of answer-pair counts (functional x dysf.)."""
     counts = dict.fromkeys(CATEGORIES, 0)
@@ -332,15 +341,21 @@ def evaluate_cells(
     n = int(cells.sum())
     a, o, m, i_ = counts["A"], counts["O"], counts["M"], counts["I"]
     core = a + o + m + i_
-    better = wilson_estimate(a + o, core, min_n, "Better (A+O)/(A+O+M+I), Wilson")
-    worse_p = wilson_estimate(o + m, core, min_n, "Worse -(O+M)/(A+O+M+I), Wilson")
+    better = wilson_estimate(a + o, core, min_n, "Better (A+O)/(A+O+M+I), Wilson", confidence)
+    worse_p = wilson_estimate(o + m, core, min_n, "Worse -(O+M)/(A+O+M+I), Wilson", confidence)
     worse = (
         worse_p
         if worse_p.value is None or worse_p.low is None or worse_p.high is None
-        else Estimate(-worse_p.value, -worse_p.high, -worse_p.low, worse_p.n, worse_p.method)
+        else Estimate(
+            -worse_p.value, -worse_p.high, -worse_p.low, worse_p.n, worse_p.method, confidence
+        )
     )
-    func = _mean_from_cells(FUNCTIONAL_SCORE, cells.sum(axis=1), min_n, "DuMouchel functional")
-    dysf = _mean_from_cells(DYSFUNCTIONAL_SCORE, cells.sum(axis=0), min_n, "DuMouchel dysf.")
+    func = _mean_from_cells(
+        FUNCTIONAL_SCORE, cells.sum(axis=1), min_n, "DuMouchel functional", confidence
+    )
+    dysf = _mean_from_cells(
+        DYSFUNCTIONAL_SCORE, cells.sum(axis=0), min_n, "DuMouchel dysf.", confidence
+    )
     category: str | None = None
     fong: bool | None = None
     if n >= min_n:
@@ -355,7 +370,7 @@ def evaluate_cells(
     )
 
 
-def kano(ws: Workspace, *, min_n: int = MIN_N) -> KanoResult:
+def kano(ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.95) -> KanoResult:
     """Kano categories per feature, pooled and per wave, and their drift across waves.
 
     Output frame columns (``to_frame``): feature, wave (None = all waves), n, category,
@@ -365,7 +380,7 @@ def kano(ws: Workspace, *, min_n: int = MIN_N) -> KanoResult:
     pairs = kano_pairs(ws)
     waves = wave_order(ws)
     if not pairs:
-        return KanoResult((), (), (), tuple(waves), min_n)
+        return KanoResult((), (), (), tuple(waves), min_n, confidence=confidence)
     counts = _pair_counts(ws, pairs)
     imp = _importance(ws, list(pairs))
     valid = counts["fval"].between(1, 5) & counts["dval"].between(1, 5)
@@ -385,28 +400,38 @@ def kano(ws: Workspace, *, min_n: int = MIN_N) -> KanoResult:
             float(frame["ss"].sum()),
             min_n,
             "self-stated importance, t interval",
+            confidence,
         )
 
     pooled, per_wave = [], []
     for feature in sorted(pairs):
         fc = counts[counts["feature"] == feature]
         fi = imp[imp["feature"] == feature]
-        pooled.append(evaluate_cells(feature, None, cells_of(fc), min_n, importance_of(fi)))
+        pooled.append(
+            evaluate_cells(feature, None, cells_of(fc), min_n, importance_of(fi), confidence)
+        )
         for wave in waves:
             wc = fc[fc["wave"] == wave]
             if wc.empty:
                 continue
             per_wave.append(
                 evaluate_cells(
-                    feature, wave, cells_of(wc), min_n, importance_of(fi[fi["wave"] == wave])
+                    feature,
+                    wave,
+                    cells_of(wc),
+                    min_n,
+                    importance_of(fi[fi["wave"] == wave]),
+                    confidence,
                 )
             )
-    drift = _drift(per_wave, waves)
-    text = wow_trends(ws, sorted(pairs), min_n=min_n)
-    return KanoResult(tuple(pooled), tuple(per_wave), drift, tuple(waves), min_n, text)
+    drift = _drift(per_wave, waves, alpha=1 - confidence)
+    text = wow_trends(ws, sorted(pairs), min_n=min_n, confidence=confidence)
+    return KanoResult(
+        tuple(pooled), tuple(per_wave), drift, tuple(waves), min_n, text, confidence=confidence
+    )
 
 
-def _drift(per_wave: list[KanoFeature], waves: list[str]) -> tuple[KanoDrift, ...]:
+def _drift(per_wave: list[KanoFeature], waves: list[str], *, alpha: float) -> tuple[KanoDrift, ...]:
     by_feature: dict[str, list[KanoFeature]] = {}
     for f in per_wave:
         by_feature.setdefault(f.feature, []).append(f)
@@ -442,7 +467,7 @@ def _drift(per_wave: list[KanoFeature], waves: list[str]) -> tuple[KanoDrift, ..
         if first is not None and last is not None and p_holm is not None:
             was_delight = first.category == "A"
             now_expected = last.category in {"O", "M"}
-            a_down = last.share("A") < first.share("A") and p_holm < 0.05
+            a_down = last.share("A") < first.share("A") and p_holm < alpha
             m_up = last.share("M") + last.share("O") > first.share("M") + first.share("O")
             if was_delight and (now_expected or (a_down and m_up)):
                 alarm = True
@@ -453,7 +478,7 @@ def _drift(per_wave: list[KanoFeature], waves: list[str]) -> tuple[KanoDrift, ..
                     f"{last.share('A'):.0%}, must-be {last.share('M'):.0%}; Holm p = "
                     f"{p_holm:.3g}): today's pleasant surprise is tomorrow's expectation"
                 )
-            elif p_holm < 0.05:
+            elif p_holm < alpha:
                 message = (
                     f"{feature}: attractive share moved from {first.share('A'):.0%} to "
                     f"{last.share('A'):.0%} (Holm p = {p_holm:.3g})"
@@ -511,6 +536,7 @@ def wow_trends(
     *,
     terms: dict[str, list[str]] | None = None,
     min_n: int = MIN_N,
+    confidence: float = 0.95,
 ) -> tuple[WowTrend, ...]:
     """Per feature: documents mentioning it (its name with spaces, e.g. "live chat", or the
     given ``terms``), the monthly share that express positive surprise (SURPRISE_CUES) and
@@ -544,7 +570,7 @@ def wow_trends(
             (pd.Timestamp(mo).strftime("%Y-%m"), int(n), int(k))
             for mo, n, k in zip(counts["month"], counts["n"], counts["k"], strict=True)
         )
-        share = wilson_estimate(k_all, n_all, min_n, "share surprised, Wilson")
+        share = wilson_estimate(k_all, n_all, min_n, "share surprised, Wilson", confidence)
         slope = p = None
         fading = False
         message = f"{feature}: {n_all} mentions in text, too few for a trend"
@@ -553,7 +579,7 @@ def wow_trends(
             y = np.column_stack([counts["k"], counts["n"] - counts["k"]]).astype(float)
             fit = sm.GLM(y, x, family=sm.families.Binomial()).fit()
             slope, p = float(fit.params[1]), float(fit.pvalues[1])
-            fading = slope < 0 and p < 0.05
+            fading = slope < 0 and p < 1 - confidence
             first, last = months[0], months[-1]
             message = (
                 f"{feature}: positive surprise in {first[2] / first[1]:.0%} of mentions in "

@@ -22,15 +22,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from realitygap.analysis._result import MIN_N, Estimate, plain
-from realitygap.analysis._stats import t_interval, wilson_estimate
+from realitygap.analysis._result import MIN_N, Estimate, Values, plain
+from realitygap.analysis._stats import mean_estimate, wilson_estimate, z_value
 from realitygap.store.workspace import Workspace
 
 FREQUENCY_BANDS = (("none", 0, 0), ("1-2", 1, 2), ("3+", 3, None))
 
 
 @dataclass(frozen=True)
-class ListeningGroup:
+class ListeningGroup(Values):
     """One role or department: staff n and who heard a customer recently."""
 
     dimension: str  # "role" or "department"
@@ -42,7 +42,7 @@ class ListeningGroup:
 
 
 @dataclass(frozen=True)
-class ErrorBand:
+class ErrorBand(Values):
     """Mean absolute prediction error of the staff in one contact-frequency band."""
 
     band: str
@@ -50,12 +50,13 @@ class ErrorBand:
 
 
 @dataclass(frozen=True)
-class ListeningResult:
+class ListeningResult(Values):
     as_of: datetime | None
     groups: tuple[ListeningGroup, ...]
     bands: tuple[ErrorBand, ...]
     contact_error_spearman: Estimate
     min_n: int = MIN_N
+    confidence: float = 0.95
     methods: tuple[str, ...] = field(
         default=(
             "Share of staff with a direct customer contact in the window: Wilson interval",
@@ -117,23 +118,27 @@ class ListeningResult:
         return "\n".join(lines)
 
 
-def _mean(values: np.ndarray, min_n: int, method: str) -> Estimate:
+def _mean(values: np.ndarray, min_n: int, method: str, confidence: float) -> Estimate:
     n = len(values)
     if n < max(min_n, 2):
-        return Estimate.insufficient_data(n, method)
-    mean = float(values.mean())
-    return Estimate(mean, *t_interval(mean, float(values.var(ddof=1)), n), n, method)
+        return Estimate.insufficient_data(n, method, confidence)
+    return mean_estimate(
+        float(values.mean()), float(values.var(ddof=1)), n, min_n, method, confidence
+    )
 
 
-def spearman_estimate(x: np.ndarray, y: np.ndarray, min_n: int, method: str) -> Estimate:
+def spearman_estimate(
+    x: np.ndarray, y: np.ndarray, min_n: int, method: str, confidence: float = 0.95
+) -> Estimate:
     """Spearman's rho with a Fisher-z interval (SE 1.06 / sqrt(n - 3), Fieller et al. 1957)."""
     n = len(x)
     if n < max(min_n, 4) or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return Estimate.insufficient_data(n, method)
+        return Estimate.insufficient_data(n, method, confidence)
     rho = float(stats.spearmanr(x, y).statistic)
     z = np.arctanh(np.clip(rho, -0.999999, 0.999999))
-    half = stats.norm.ppf(0.975) * 1.06 / np.sqrt(n - 3)
-    return Estimate(rho, float(np.tanh(z - half)), float(np.tanh(z + half)), n, method)
+    half = z_value(confidence) * 1.06 / np.sqrt(n - 3)
+    low, high = float(np.tanh(z - half)), float(np.tanh(z + half))
+    return Estimate(rho, low, high, n, method, confidence)
 
 
 def _staff_contacts(ws: Workspace, as_of: datetime) -> pd.DataFrame:
@@ -179,7 +184,11 @@ def _staff_errors(ws: Workspace) -> pd.DataFrame:
 
 
 def listening(
-    ws: Workspace, *, as_of: datetime | None = None, min_n: int = MIN_N
+    ws: Workspace,
+    *,
+    as_of: datetime | None = None,
+    min_n: int = MIN_N,
+    confidence: float = 0.95,
 ) -> ListeningResult:
     """The listening audit of a workspace (``as_of`` defaults to the latest contact).
 
@@ -191,8 +200,8 @@ def listening(
         latest = ws.table("contacts").occurred_at.max().execute()
         as_of = None if latest is None or pd.isna(latest) else pd.Timestamp(latest).to_pydatetime()
     if as_of is None:
-        empty = Estimate.insufficient_data(0, "Spearman")
-        return ListeningResult(None, (), (), empty, min_n)
+        empty = Estimate.insufficient_data(0, "Spearman", confidence)
+        return ListeningResult(None, (), (), empty, min_n, confidence)
     staff = _staff_contacts(ws, as_of)
     groups = []
     for dimension in ("role", "department"):
@@ -203,9 +212,15 @@ def listening(
                     dimension=dimension,
                     group=str(name),
                     staff=n,
-                    heard_30d=wilson_estimate(int((g["c30"] > 0).sum()), n, min_n, "Wilson"),
-                    heard_90d=wilson_estimate(int((g["c90"] > 0).sum()), n, min_n, "Wilson"),
-                    contacts_per_30d=_mean(g["c90"].to_numpy() / 3.0, min_n, "t interval"),
+                    heard_30d=wilson_estimate(
+                        int((g["c30"] > 0).sum()), n, min_n, "Wilson", confidence
+                    ),
+                    heard_90d=wilson_estimate(
+                        int((g["c90"] > 0).sum()), n, min_n, "Wilson", confidence
+                    ),
+                    contacts_per_30d=_mean(
+                        g["c90"].to_numpy() / 3.0, min_n, "t interval", confidence
+                    ),
                 )
             )
     errors = _staff_errors(ws).merge(staff, on="respondent_id")
@@ -215,11 +230,14 @@ def listening(
         if high is not None:
             in_band &= errors["c90"] <= high
         vals = errors.loc[in_band, "error"].to_numpy(dtype=float)
-        bands.append(ErrorBand(band, _mean(vals, min_n, "mean absolute error, t interval")))
+        bands.append(
+            ErrorBand(band, _mean(vals, min_n, "mean absolute error, t interval", confidence))
+        )
     rho = spearman_estimate(
         errors["c90"].to_numpy(dtype=float),
         errors["error"].to_numpy(dtype=float),
         min_n,
         "Spearman, Fisher-z interval",
+        confidence,
     )
-    return ListeningResult(as_of, tuple(groups), tuple(bands), rho, min_n)
+    return ListeningResult(as_of, tuple(groups), tuple(bands), rho, min_n, confidence)

@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 
 from realitygap.analysis import _stats
-from realitygap.analysis._result import MIN_N, Estimate
+from realitygap.analysis._result import MIN_N, Estimate, Values
 from realitygap.analysis.weighting import Raking
-from realitygap.domain.errors import Problem, SurveyDataError
+from realitygap.domain.errors import check_choice, check_confidence
 from realitygap.domain.scales import RATED_SCALES, SCALES, ScaleKind
 from realitygap.store.workspace import Workspace
 
@@ -59,7 +59,7 @@ Group = tuple[tuple[str, str | None], ...]
 
 
 @dataclass(frozen=True)
-class Metric:
+class Metric(Values):
     """One metric of one question in one group (``group`` pairs each --by column with its
     value); ``index`` rows have question_id None and metric cx_index/top2box/bottom2box."""
 
@@ -69,6 +69,13 @@ class Metric:
     metric: str
     estimate: Estimate
 
+    def text(self) -> str:
+        """The estimate as a reader sees it: points for NPS, the CX index and means (two
+        decimals for means), percent for shares."""
+        if self.metric in POINT_METRICS:
+            return self.estimate.format(2 if self.metric in {"mean", "ces"} else 1)
+        return self.estimate.format(1, 100, "%")
+
     def row(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.group)
         out.update(question_id=self.question_id, scale=self.scale, metric=self.metric)
@@ -77,7 +84,7 @@ class Metric:
 
 
 @dataclass(frozen=True)
-class Change:
+class Change(Values):
     """The change of a metric from one period to the next within one segment.
 
     ``change.value`` is later minus earlier (same units as the metric), with its interval;
@@ -111,7 +118,7 @@ class Change:
 
 
 @dataclass(frozen=True)
-class MetricsResult:
+class MetricsResult(Values):
     """Metrics per question and group (``items``), the CX index per group (``index``) and
     changes between consecutive periods (``trends``, when --by has wave or month).
 
@@ -166,7 +173,7 @@ class MetricsResult:
         for m in self.items + self.index:
             where = ", ".join(f"{k}={v}" for k, v in m.group)
             what = m.question_id or "CX index items"
-            lines.append(f"  {what:<12} {m.metric:<11} {_fmt(m)}  {where}".rstrip())
+            lines.append(f"  {what:<12} {m.metric:<11} {m.text()}  {where}".rstrip())
         significant = [c for c in self.trends if c.p_holm is not None and c.p_holm < 0.05]
         if significant:
             lines.append("Significant changes (Holm p < 0.05)")
@@ -179,23 +186,13 @@ class MetricsResult:
         return "\n".join(lines)
 
 
-def _fmt(m: Metric) -> str:
-    if m.metric in POINT_METRICS:
-        return m.estimate.format(2 if m.metric in {"mean", "ces"} else 1)
-    return m.estimate.format(1, 100, "%")
-
-
 # ---- the engine side ------------------------------------------------------------------------
 def check_by(ws: Workspace, by: Sequence[str]) -> list[str]:
     """Validate --by columns: wave, month, touchpoint, layer or a respondents column."""
     allowed = [*PERIODS, *QUESTION_ATTRIBUTES, *ws.columns("respondents")]
-    bad = [
-        Problem("--by", None, None, b, f"one of {sorted(set(allowed) - {'respondent_id'})}")
-        for b in by
-        if b not in allowed or b == "respondent_id"
-    ]
-    if bad:
-        raise SurveyDataError(bad)
+    choices = sorted(set(allowed) - {"respondent_id"})
+    for b in by:
+        check_choice("by", b, choices)
     return list(dict.fromkeys(by))
 
 
@@ -291,43 +288,44 @@ def group_moments(cells: pd.DataFrame, keys: list[str], scale_of: dict[str, str]
 def share_estimate(
     w_k: float, m: Moments, min_n: int, method: str, confidence: float = 0.95
 ) -> Estimate:
-    """A share with its Wilson interval (effective n when weighted)."""
-    if m.n < min_n or m.sw <= 0:
-        return Estimate.insufficient_data(m.n, method)
-    p = w_k / m.sw
-    n_eff = m.n_eff
-    low, high = _stats.wilson(p, n_eff, confidence)
-    return Estimate(p, low, high, m.n, method, confidence, n_eff if m.weighted else None)
+    """A share of the group's answers with its Wilson interval (effective n when weighted)."""
+    if m.sw <= 0:
+        return Estimate.insufficient_data(m.n, method, confidence)
+    return _stats.wilson_estimate(
+        w_k / m.sw * m.n,
+        m.n,
+        min_n,
+        method,
+        confidence,
+        n_effective=m.n_eff if m.weighted else None,
+    )
 
 
 def mean_estimate(m: Moments, min_n: int, method: str, confidence: float = 0.95) -> Estimate:
     """A mean with its t interval (effective n when weighted)."""
-    if m.n < max(min_n, 2) or m.sw <= 0:
-        return Estimate.insufficient_data(m.n, method)
+    if m.sw <= 0:
+        return Estimate.insufficient_data(m.n, method, confidence)
     n_eff = m.n_eff
     mean, var = _stats.weighted_moments(m.sw, m.swx, m.swx2, n_eff)
-    low, high = _stats.t_interval(mean, var, n_eff, confidence)
-    return Estimate(mean, low, high, m.n, method, confidence, n_eff if m.weighted else None)
+    return _stats.mean_estimate(
+        mean, var, m.n, min_n, method, confidence, n_effective=n_eff if m.weighted else None
+    )
 
 
 def nps_estimate(
-    m: Moments, min_n: int, method: str = "adjusted-wald", confidence: float = 0.95
+    m: Moments, min_n: int, method: str = _stats.DEFAULT_NPS_METHOD, confidence: float = 0.95
 ) -> Estimate:
-    """NPS in points (-100..100) with its interval (adjusted Wald, Wald or bootstrap)."""
-    label = f"NPS, {method}"
-    if m.n < min_n or m.sw <= 0:
-        return Estimate.insufficient_data(m.n, label)
-    p_pro, p_det = m.w_top2 / m.sw, m.w_bottom2 / m.sw
-    n_eff = m.n_eff
-    low, high = _stats.nps_interval(p_pro, p_det, n_eff, method, confidence)
-    return Estimate(
-        100 * (p_pro - p_det),
-        100 * low,
-        100 * high,
+    """NPS in points (-100..100) with its interval (see :func:`_stats.nps_estimate`)."""
+    if m.sw <= 0:
+        return Estimate.insufficient_data(m.n, f"NPS, {method}", confidence)
+    return _stats.nps_estimate(
+        m.w_top2 / m.sw,
+        m.w_bottom2 / m.sw,
         m.n,
-        label,
+        min_n,
+        method,
         confidence,
-        n_eff if m.weighted else None,
+        n_effective=m.n_eff if m.weighted else None,
     )
 
 
@@ -402,7 +400,7 @@ def metrics(
     *,
     by: Sequence[str] = (),
     weights: Raking | None = None,
-    nps_method: str = "adjusted-wald",
+    nps_method: str = _stats.DEFAULT_NPS_METHOD,
     min_n: int = MIN_N,
     confidence: float = 0.95,
     questions: Sequence[str] | None = None,
@@ -416,10 +414,8 @@ def metrics(
     or bootstrap. ``cx_items``: the items of the CX index (default every customer likert item).
     Returns a :class:`MetricsResult`.
     """
-    if nps_method not in _stats.NPS_METHODS:
-        raise SurveyDataError(
-            [Problem("--nps-interval", None, None, nps_method, f"one of {_stats.NPS_METHODS}")]
-        )
+    check_choice("nps_method", nps_method, _stats.NPS_METHODS)
+    check_confidence(confidence, min_n)
     by = check_by(ws, by)
     scale_of = _scale_of(ws)
     answers = customer_answers(ws, weights, respondent_columns=_respondent_keys(ws, by))

@@ -1,16 +1,6 @@
-"""Closed-loop service recovery: which customers need a follow-up case, and does recovery pay?
+"""Closed-loop service recovery: does recovering a customer's problem pay?
 
-Rules that open a case (:func:`case_candidates`, :func:`open_cases`):
-
-- ``detractor``: a customer answered the NPS question 0-6. The case's touchpoint is the
-  touchpoint of that customer's lowest-rated item in the same wave, its owner that touchpoint's
-  owner department in the taxonomy.
-- ``staff_attitude``: a document tagged as a complaint about staff attitude with negative
-  sentiment (from ``realitygap text tag``).
-- ``silent_attrition``: a customer on the silent-attrition list (stated loyalty, falling or
-  stopped purchases; ``realitygap behaviour``).
-
-Each case is due a service level after it opens (default 48 hours to first contact).
+Cases are opened by :mod:`realitygap.actions.cases`; this module only reads them.
 
 Service recovery analysis (:func:`recovery`): customers who had a case are *recovered* when the
 case was resolved and, where a follow-up rating was recorded, rated 7 or more out of 10; the
@@ -26,7 +16,6 @@ never had a problem.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import ibis
@@ -35,179 +24,26 @@ import numpy as np
 import pandas as pd
 
 from realitygap.analysis._items import nps_question, question_bank
-from realitygap.analysis._result import MIN_N, Estimate, plain
+from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis._stats import (
     Difference,
     newcombe_difference,
     nps_difference,
-    nps_interval,
+    nps_estimate,
     wilson_estimate,
 )
+from realitygap.domain.errors import check_confidence
 from realitygap.domain.models import CaseStatus
 from realitygap.domain.scales import NPS_DETRACTOR_TO, NPS_PROMOTER_FROM
 from realitygap.store.workspace import Workspace
-from realitygap.store.write import insert_new
 
-TRIGGERS = ("detractor", "staff_attitude", "silent_attrition")
 GROUPS = ("recovered", "not recovered", "never had a problem")
 RECOVERED_RATING = 7.0
 
 
-# ---- opening cases --------------------------------------------------------------------------
-def _owners(ws: Workspace) -> ir.Table:
-    tax = ws.taxonomy
-    return ibis.memtable(
-        {
-            "touchpoint": [tp.id for tp in tax.touchpoints],
-            "owner": [tp.owner for tp in tax.touchpoints],
-        }
-    )
-
-
-def _worst_touchpoints(ws: Workspace) -> ir.Table:
-    """Per respondent and wave: the touchpoint of their lowest-rated item."""
-    r = ws.table("responses")
-    q = ws.table("questions")
-    rated = q.filter(
-        (q.audience == "customer") & q.touchpoint.notnull() & q.scale.isin(["likert5", "likert7"])
-    ).select("question_id", "touchpoint")
-    items = r.join(rated, "question_id")
-    rank = ibis.row_number().over(
-        group_by=[items.respondent_id, items.wave], order_by=[items.value, items.question_id]
-    )
-    return (
-        items.mutate(rank=rank)
-        .filter(lambda t: t["rank"] == 0)
-        .select("respondent_id", "wave", "touchpoint")
-    )
-
-
-def _as_cases(
-    t: ir.Table, trigger: str, key: ir.StringValue, opened: ir.TimestampValue, sla: timedelta
-) -> ir.Table:
-    """Candidate case rows (the columns of ``cases``) from a table with customer_id,
-    touchpoint and owner."""
-    return t.select(
-        case_id=ibis.literal(f"{trigger}:") + key,
-        customer_id=t.customer_id,
-        trigger=ibis.literal(trigger),
-        touchpoint=t.touchpoint,
-        owner=t.owner,
-        status=ibis.literal(CaseStatus.OPEN.value),
-        opened_at=opened,
-        due_at=opened + ibis.interval(seconds=int(sla.total_seconds())),
-    )
-
-
-def detractor_candidates(ws: Workspace, sla: timedelta) -> ir.Table:
-    """One candidate case per detractor answer (customer x wave), as an Ibis expression."""
-    qid = nps_question(question_bank(ws))
-    r = ws.table("responses")
-    if qid is None:
-        return r.filter(ibis.literal(False)).select(case_id=r.respondent_id)
-    det = r.filter((r.question_id == qid) & (r.value <= NPS_DETRACTOR_TO))
-    cand = det.left_join(_worst_touchpoints(ws), ["respondent_id", "wave"])
-    cand = cand.left_join(_owners(ws), "touchpoint").mutate(customer_id=det.respondent_id)
-    key = cand.respondent_id + ":" + cand.wave
-    return _as_cases(cand, "detractor", key, cand.submitted_at.cast("timestamp"), sla)
-
-
-def staff_attitude_candidates(ws: Workspace, sla: timedelta) -> ir.Table:
-    """One candidate case per negative document flagged as a complaint about staff attitude
-    (from ``realitygap text tag``) whose author is known. Its touchpoint is the document's
-    most confident negative touchpoint tag (any touchpoint tag when none is negative)."""
-    d = ws.table("documents")
-    tags = ws.table("document_tags")
-    flagged = tags.filter(tags.staff_attitude & (tags.sentiment == "negative")).select(
-        "document_id"
-    )
-    a = ws.table("document_aspects")
-    tp = a.filter(a.aspect_kind == "touchpoint")
-    negative_first = (tp.sentiment == "negative").cast("int64")
-    rank = ibis.row_number().over(
-        group_by=tp.document_id,
-        order_by=[ibis.desc(negative_first), ibis.desc(tp.score), tp.aspect],
-    )
-    top = (
-        tp.mutate(rank=rank)
-        .filter(lambda t: t["rank"] == 0)
-        .select("document_id", touchpoint=tp.aspect)
-    )
-    docs = d.filter(d.customer_id.notnull()).join(flagged, "document_id")
-    cand = docs.left_join(top, "document_id").left_join(_owners(ws), "touchpoint")
-    return _as_cases(
-        cand, "staff_attitude", cand.document_id, cand.created_at.cast("timestamp"), sla
-    )
-
-
-def silent_attrition_candidates(ws: Workspace, sla: timedelta) -> pd.DataFrame:
-    """One candidate case per customer on the silent-attrition list of
-    :func:`realitygap.analysis.behaviour.behaviour`, opened when they churned or at the end of
-    the follow-up window; touchpoint = their lowest-rated touchpoint in that wave."""
-    from realitygap.analysis.behaviour import behaviour
-
-    result = behaviour(ws)
-    silent = result.silent
-    columns = ["case_id", "customer_id", "trigger", "touchpoint", "owner", "status"]
-    if silent.empty:
-        return pd.DataFrame(columns=[*columns, "opened_at", "due_at"])
-    follow = pd.Timedelta(days=result.windows.horizon_days)
-    opened = pd.to_datetime(silent["churn_at"]).fillna(
-        pd.to_datetime(silent["answered_at"]) + follow
-    )
-    worst = _worst_touchpoints(ws).execute().rename(columns={"respondent_id": "customer_id"})
-    owners = {tp.id: tp.owner for tp in ws.taxonomy.touchpoints}
-    frame = silent[["customer_id", "wave"]].assign(opened_at=opened.to_numpy())
-    frame = frame.merge(worst, on=["customer_id", "wave"], how="left")
-    frame["case_id"] = "silent_attrition:" + frame["customer_id"] + ":" + frame["wave"]
-    frame["trigger"] = "silent_attrition"
-    frame["owner"] = frame["touchpoint"].map(owners)
-    frame["status"] = CaseStatus.OPEN.value
-    frame["due_at"] = frame["opened_at"] + pd.Timedelta(sla)
-    out: pd.DataFrame = frame[[*columns, "opened_at", "due_at"]]
-    return out
-
-
-def case_candidates(
-    ws: Workspace,
-    *,
-    triggers: tuple[str, ...] = TRIGGERS,
-    sla: timedelta = timedelta(hours=48),
-) -> pd.DataFrame:
-    """The cases the rules in ``triggers`` would open (not yet in the ``cases`` table).
-
-    Columns: case_id, customer_id, trigger, touchpoint, owner, status, opened_at, due_at.
-    """
-    unknown = set(triggers) - set(TRIGGERS)
-    if unknown:
-        raise ValueError(f"unknown case triggers {sorted(unknown)}; expected some of {TRIGGERS}")
-    frames: list[pd.DataFrame] = []
-    if "detractor" in triggers:
-        frames.append(detractor_candidates(ws, sla).execute())
-    if "staff_attitude" in triggers:
-        frames.append(staff_attitude_candidates(ws, sla).execute())
-    if "silent_attrition" in triggers:
-        frames.append(silent_attrition_candidates(ws, sla))
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return pd.DataFrame(columns=["case_id"])
-    cand = pd.concat(frames, ignore_index=True).drop_duplicates("case_id")
-    existing = set(ws.table("cases").case_id.execute())
-    new: pd.DataFrame = cand[~cand["case_id"].isin(existing)].reset_index(drop=True)
-    return new
-
-
-def open_cases(ws: Workspace, candidates: pd.DataFrame) -> int:
-    """Insert candidate cases atomically; returns how many were new (re-running adds none)."""
-    if candidates.empty:
-        return 0
-    with ws.transaction():
-        return insert_new(ws, "cases", candidates)
-
-
 # ---- recovery analysis ----------------------------------------------------------------------
 @dataclass(frozen=True)
-class RecoveryGroup:
+class RecoveryGroup(Values):
     group: str
     customers: int
     nps: Estimate  # in points, -100..100
@@ -215,7 +51,7 @@ class RecoveryGroup:
 
 
 @dataclass(frozen=True)
-class ServiceLevel:
+class ServiceLevel(Values):
     cases: int
     contacted_in_time: Estimate  # share first contacted by the due date
     median_hours_to_contact: float | None
@@ -224,7 +60,7 @@ class ServiceLevel:
 
 
 @dataclass(frozen=True)
-class RecoveryResult:
+class RecoveryResult(Values):
     groups: tuple[RecoveryGroup, ...]
     nps_recovered_vs_never: Difference | None
     retention_recovered_vs_never: Difference | None
@@ -233,6 +69,7 @@ class RecoveryResult:
     horizon_days: int
     verdict: str
     min_n: int = MIN_N
+    confidence: float = 0.95
     methods: tuple[str, ...] = field(
         default=(
             "Recovered: case resolved, follow-up rating >= 7/10 where recorded",
@@ -304,12 +141,19 @@ def _customer_groups(ws: Workspace) -> ir.Table:
     )
 
 
-def recovery(ws: Workspace, *, horizon_days: int = 180, min_n: int = MIN_N) -> RecoveryResult:
+def recovery(
+    ws: Workspace,
+    *,
+    horizon_days: int = 180,
+    min_n: int = MIN_N,
+    confidence: float = 0.95,
+) -> RecoveryResult:
     """Loyalty of recovered, not recovered and never-a-problem customers, and service levels.
 
     ``to_frame`` columns: group, customers, nps_value/low/high/n/method (NPS points),
     retention_value/low/high/n/method (share retained over ``horizon_days``).
     """
+    check_confidence(confidence, min_n)
     qid = nps_question(question_bank(ws))
     r = ws.table("responses")
     resp = ws.table("respondents")
@@ -393,15 +237,13 @@ def recovery(ws: Workspace, *, horizon_days: int = 180, min_n: int = MIN_N) -> R
         n = int(nrow["n"].sum())
         pro = float(nrow["pro"].sum()) / n if n else 0.0
         det = float(nrow["det"].sum()) / n if n else 0.0
-        if n >= min_n:
-            low, high = nps_interval(pro, det, n)
-            nps_est = Estimate(100 * (pro - det), 100 * low, 100 * high, n, "NPS, adjusted Wald")
-        else:
-            nps_est = Estimate.insufficient_data(n, "NPS, adjusted Wald")
+        nps_est = nps_estimate(pro, det, n, min_n, confidence=confidence)
         rrow = retention_counts[retention_counts["group"] == name]
         rn = int(rrow["n"].sum())
         kept = float(rrow["retained"].sum())
-        ret = wilson_estimate(int(kept), rn, min_n, f"retained {horizon_days} days, Wilson")
+        ret = wilson_estimate(
+            int(kept), rn, min_n, f"retained {horizon_days} days, Wilson", confidence
+        )
         groups.append(RecoveryGroup(name, size, nps_est, ret))
         shares[name] = (pro, det, n, kept / rn if rn else 0.0, rn)
 
@@ -409,20 +251,23 @@ def recovery(ws: Workspace, *, horizon_days: int = 180, min_n: int = MIN_N) -> R
     not_rec = shares["not recovered"]
     nps_diff = ret_diff = pays = None
     if rec[2] >= min_n and never[2] >= min_n:
-        nps_diff = _points(nps_difference(rec[0], rec[1], rec[2], never[0], never[1], never[2]))
+        nps_diff = _points(
+            nps_difference(rec[0], rec[1], rec[2], never[0], never[1], never[2], confidence)
+        )
     if rec[4] >= min_n and never[4] >= min_n:
-        ret_diff = newcombe_difference(rec[3], rec[4], never[3], never[4])
+        ret_diff = newcombe_difference(rec[3], rec[4], never[3], never[4], confidence)
     if rec[4] >= min_n and not_rec[4] >= min_n:
-        pays = newcombe_difference(rec[3], rec[4], not_rec[3], not_rec[4])
+        pays = newcombe_difference(rec[3], rec[4], not_rec[3], not_rec[4], confidence)
     return RecoveryResult(
         tuple(groups),
         nps_diff,
         ret_diff,
         pays,
-        service_level(ws, min_n=min_n),
+        service_level(ws, min_n=min_n, confidence=confidence),
         horizon_days,
-        _verdict(nps_diff, ret_diff),
+        _verdict(nps_diff, ret_diff, alpha=1 - confidence),
         min_n,
+        confidence,
     )
 
 
@@ -431,27 +276,27 @@ def _points(d: Difference) -> Difference:
     return Difference(100 * d.value, 100 * d.low, 100 * d.high, d.statistic, d.p_value)
 
 
-def _verdict(nps_diff: Difference | None, ret_diff: Difference | None) -> str:
+def _verdict(nps_diff: Difference | None, ret_diff: Difference | None, *, alpha: float) -> str:
     if nps_diff is None and ret_diff is None:
         return "Recovery paradox: insufficient data (too few recovered customers)"
     tests = [d for d in (nps_diff, ret_diff) if d is not None]
-    if any(d.p_value < 0.05 and d.value > 0 for d in tests):
+    if any(d.p_value < alpha and d.value > 0 for d in tests):
         return (
             "The recovery paradox holds: customers whose problem was recovered are more loyal "
             "than customers who never had one"
         )
-    if any(d.p_value < 0.05 and d.value < 0 for d in tests):
+    if any(d.p_value < alpha and d.value < 0 for d in tests):
         return (
             "No recovery paradox: recovered customers stay less loyal than customers who never "
             "had a problem — prevention beats cure here"
         )
     return (
-        "No significant difference between recovered customers and those who never had a "
-        "problem: recovery restores loyalty but does not raise it"
+        "No detectable difference between recovered customers and those who never had a "
+        "problem (see the intervals): the data neither show nor rule out a recovery paradox"
     )
 
 
-def service_level(ws: Workspace, *, min_n: int = MIN_N) -> ServiceLevel:
+def service_level(ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.95) -> ServiceLevel:
     """Share of cases first contacted by their due date; median hours to contact and to
     resolution; open cases past due at the end of the data."""
     c = ws.table("cases")
@@ -468,7 +313,7 @@ def service_level(ws: Workspace, *, min_n: int = MIN_N) -> ServiceLevel:
     ).execute()
     n = int(stats_["n"].iloc[0])
     k = int(stats_["in_time"].iloc[0] or 0)
-    share = wilson_estimate(k, n, min_n, "first contact by due date, Wilson")
+    share = wilson_estimate(k, n, min_n, "first contact by due date, Wilson", confidence)
     last = stats_["last"].iloc[0]
     overdue = 0
     if n and last is not None and not pd.isna(last):

@@ -7,16 +7,66 @@ interval). One engine aggregation; nothing row-level comes back.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pandas as pd
 
-from realitygap.analysis._result import MIN_N
-from realitygap.analysis._stats import wilson
+from realitygap.analysis._result import MIN_N, Estimate, Values, plain
+from realitygap.analysis._stats import wilson_estimate
+from realitygap.domain.errors import check_confidence
 from realitygap.store.workspace import Workspace
 
 
-def touchpoint_senses(ws: Workspace, *, min_n: int = MIN_N) -> pd.DataFrame:
-    """Columns: touchpoint, sense, documents, negative_share, negative_low, negative_high
-    (shares None below ``min_n`` documents), most documents first."""
+@dataclass(frozen=True)
+class TouchpointSense(Values):
+    """Documents mentioning one touchpoint and one sense, and the share that are negative."""
+
+    touchpoint: str
+    sense: str
+    documents: int
+    negative: Estimate
+
+
+@dataclass(frozen=True)
+class SensesResult(Values):
+    """Touchpoint x sense pairs, most documents first.
+
+    ``to_frame()`` columns: touchpoint, sense, documents, negative_value, negative_low,
+    negative_high, negative_n, negative_method, negative_confidence, negative_n_effective.
+    """
+
+    pairs: tuple[TouchpointSense, ...]
+    min_n: int = MIN_N
+    confidence: float = 0.95
+    method: str = "documents tagged with both; negative share with a Wilson interval"
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [
+            {"touchpoint": p.touchpoint, "sense": p.sense, "documents": p.documents}
+            | p.negative.to_dict("negative_")
+            for p in self.pairs
+        ]
+        return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["touchpoint", "sense"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "min_n": self.min_n, "pairs": plain(self.pairs)}
+
+    def __str__(self) -> str:
+        lines = ["Touchpoints by sense (documents; share negative)"]
+        lines.extend(
+            f"  {p.touchpoint} x {p.sense}: {p.documents:,}; {p.negative.format(0, 100, '%')}"
+            for p in self.pairs
+        )
+        return "\n".join(lines)
+
+
+def touchpoint_senses(
+    ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.95
+) -> SensesResult:
+    """Which senses customers mention at each touchpoint, and how often those documents are
+    negative ("insufficient data" below ``min_n`` documents), most documents first."""
+    check_confidence(confidence, min_n)
     a = ws.table("document_aspects")
     tags = ws.table("document_tags").select("document_id", "sentiment")
     tp = a.filter(a.aspect_kind == "touchpoint").select("document_id", touchpoint=a.aspect)
@@ -29,32 +79,25 @@ def touchpoint_senses(ws: Workspace, *, min_n: int = MIN_N) -> pd.DataFrame:
             negative=(pairs.sentiment == "negative").cast("int64").sum(),
         )
         .execute()
+        .sort_values(["documents", "touchpoint", "sense"], ascending=[False, True, True])
     )
-    rows = []
-    for touchpoint, sense, docs, negative in zip(
-        counts["touchpoint"], counts["sense"], counts["documents"], counts["negative"], strict=True
-    ):
-        n, k = int(docs), int(negative)
-        low, high = wilson(k / n, n) if n >= min_n else (None, None)
-        rows.append(
-            {
-                "touchpoint": touchpoint,
-                "sense": sense,
-                "documents": n,
-                "negative_share": k / n if n >= min_n else None,
-                "negative_low": low,
-                "negative_high": high,
-            }
-        )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "touchpoint",
-            "sense",
-            "documents",
-            "negative_share",
-            "negative_low",
-            "negative_high",
-        ],
+    method = "negative share, Wilson"
+    return SensesResult(
+        tuple(
+            TouchpointSense(
+                str(tp_),
+                str(sense),
+                int(n),
+                wilson_estimate(int(k), int(n), min_n, method, confidence),
+            )
+            for tp_, sense, n, k in zip(
+                counts["touchpoint"],
+                counts["sense"],
+                counts["documents"],
+                counts["negative"],
+                strict=True,
+            )
+        ),
+        min_n,
+        confidence,
     )
-    return frame.sort_values("documents", ascending=False, ignore_index=True)

@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from realitygap.analysis._result import Values
 from realitygap.analysis._stats import kish_n_eff
 from realitygap.domain.errors import Problem, SurveyDataError
 from realitygap.store.workspace import Workspace
@@ -31,7 +32,7 @@ SHARE_TOLERANCE = 0.005  # shares of one variable may sum to 1 +- this (rounded 
 
 
 @dataclass(frozen=True)
-class Margins:
+class Margins(Values):
     """Target population shares: ``targets[variable][category] = share`` (shares sum to 1)."""
 
     targets: dict[str, dict[str, float]]
@@ -84,7 +85,7 @@ def read_margins(path: str | Path) -> Margins:
 
 
 @dataclass(frozen=True)
-class IpfFit:
+class IpfFit(Values):
     """The outcome of IPF on a table of counts."""
 
     fitted: np.ndarray
@@ -130,7 +131,7 @@ def ipf(
 
 
 @dataclass(frozen=True)
-class Raking:
+class Raking(Values):
     """Raked weights of customer respondents.
 
     ``cells``: one row per combination of the margin variables with columns <variables...>,

@@ -15,8 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from realitygap.analysis._result import plain
-from realitygap.domain.errors import RealityGapError, SurveyDataError
+from realitygap.analysis import plain
+from realitygap.domain.errors import ArgumentError, RealityGapError, SurveyDataError
 from realitygap.store import Workspace
 
 console = Console()
@@ -29,6 +29,13 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 BAD_INPUT_EXIT = 2
+# Python parameters whose flag is not simply --parameter-name.
+FLAG_OF = {"nps_method": "--nps-interval", "predictors": "--predictor", "triggers": "--trigger"}
+
+
+def flag_of(parameter: str) -> str:
+    """The command-line flag of an analysis function's parameter."""
+    return FLAG_OF.get(parameter, "--" + parameter.replace("_", "-"))
 
 
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -38,6 +45,13 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except ArgumentError as exc:
+            err_console.print(
+                f"error: {flag_of(exc.parameter)}: found {exc.value!r}, expected {exc.expected}",
+                markup=False,
+                highlight=False,
+            )
+            raise typer.Exit(BAD_INPUT_EXIT) from None
         except SurveyDataError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
             raise typer.Exit(BAD_INPUT_EXIT) from None

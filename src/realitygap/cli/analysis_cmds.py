@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
-from realitygap.analysis._activity import Windows
-from realitygap.analysis._correlation import MISSING_CHOICES, Missing
-from realitygap.analysis._result import MIN_N
-from realitygap.analysis.audit import audit as audit_analysis
-from realitygap.analysis.behaviour import behaviour as behaviour_analysis
-from realitygap.analysis.drivers import METHODS, Method
-from realitygap.analysis.drivers import drivers as drivers_analysis
+from realitygap.analysis import METHODS, MIN_N, MISSING_CHOICES, Method, Missing, Windows
+from realitygap.analysis import audit as audit_analysis
+from realitygap.analysis import behaviour as behaviour_analysis
+from realitygap.analysis import drivers as drivers_analysis
 from realitygap.cli._common import (
     JsonOpt,
     WorkspaceArg,
@@ -22,7 +19,6 @@ from realitygap.cli._common import (
     print_json,
     working,
 )
-from realitygap.domain.errors import Problem, SurveyDataError
 
 OutcomeOpt = Annotated[
     str | None,
@@ -86,23 +82,13 @@ def drivers(
     """Key drivers of the outcome: Shapley (LMG) or relative-weights importance with
     bootstrap intervals, importance x performance quadrants, penalty-reward classes
     (must-be vs delighter) and leaders' priority gap."""
-    if method not in METHODS:
-        raise SurveyDataError(
-            [Problem("--method", None, None, method, f"one of {', '.join(METHODS)}")]
-        )
-    if missing not in MISSING_CHOICES:
-        raise SurveyDataError(
-            [Problem("--missing", None, None, missing, f"one of {', '.join(MISSING_CHOICES)}")]
-        )
-    chosen_method: Method = "shapley" if method == "shapley" else "relweights"
-    chosen_missing: Missing = "listwise" if missing == "listwise" else "pairwise"
     with working(workspace, "decomposing R² over the items") as ws:
         result = drivers_analysis(
             ws,
             outcome,
             predictor or None,
-            method=chosen_method,
-            missing=chosen_missing,
+            method=cast(Method, method),  # checked by drivers(): ArgumentError otherwise
+            missing=cast(Missing, missing),
             wave=wave,
             bootstrap=bootstrap,
             seed=seed,

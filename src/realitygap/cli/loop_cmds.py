@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from realitygap.analysis.kano import kano as kano_analysis
-from realitygap.analysis.listening import listening as listening_analysis
-from realitygap.analysis.recovery import TRIGGERS, case_candidates, open_cases, recovery
+from realitygap.actions.cases import TRIGGERS, case_candidates, open_cases
+from realitygap.analysis import kano as kano_analysis
+from realitygap.analysis import listening as listening_analysis
+from realitygap.analysis import recovery
 from realitygap.cli._common import (
     JsonOpt,
     WorkspaceArg,

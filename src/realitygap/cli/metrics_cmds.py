@@ -7,11 +7,9 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from realitygap.analysis._result import MIN_N, Estimate
-from realitygap.analysis.gap import gap as gap_analysis
-from realitygap.analysis.metrics import POINT_METRICS, MetricsResult
-from realitygap.analysis.metrics import metrics as metrics_analysis
-from realitygap.analysis.weighting import rake, read_margins
+from realitygap.analysis import MIN_N, MetricsResult, rake, read_margins
+from realitygap.analysis import gap as gap_analysis
+from realitygap.analysis import metrics as metrics_analysis
 from realitygap.cli._common import (
     JsonOpt,
     WeightsOpt,
@@ -22,8 +20,6 @@ from realitygap.cli._common import (
     print_json,
     working,
 )
-
-MEANS = {"mean", "ces"}  # shown with 2 decimals
 
 ByOpt = Annotated[
     list[str] | None,
@@ -37,18 +33,15 @@ MinNOpt = Annotated[int, typer.Option("--min-n", help="Fewer answers give 'insuf
 
 
 def _estimates(result: MetricsResult) -> pd.DataFrame:
-    rows = []
-    for m in result.items + result.index:
-        scale, unit = (1.0, "") if m.metric in POINT_METRICS else (100, "%")
-        est: Estimate = m.estimate
-        rows.append(
-            {
-                **dict(m.group),
-                "question": m.question_id or "(CX items)",
-                "metric": m.metric,
-                "estimate [95% CI] n": est.format(2 if m.metric in MEANS else 1, scale, unit),
-            }
-        )
+    rows = [
+        {
+            **dict(m.group),
+            "question": m.question_id or "(CX items)",
+            "metric": m.metric,
+            "estimate [95% CI] n": m.text(),
+        }
+        for m in result.items + result.index
+    ]
     return pd.DataFrame(rows)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from realitygap.analysis.weighting import rake, read_margins
+from realitygap.analysis import rake, read_margins, reality_check
 from realitygap.cli._common import (
     JsonOpt,
     WeightsOpt,
@@ -36,7 +36,8 @@ def report(
     """Write the Reality Check report: one self-contained HTML file, and PDF and XLSX."""
     with working(workspace, "running every analysis and rendering the report") as ws:
         raking = rake(ws, read_margins(weights)) if weights is not None else None
-        files = write_report(ws, out, pdf=pdf, xlsx=xlsx, weights=raking)
+        check = reality_check(ws, weights=raking)
+        files = write_report(check, out, pdf=pdf, xlsx=xlsx)
     if json:
         print_json(files)
         return

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from realitygap.analysis import reality_check
 from realitygap.analysis.text.store import tag_workspace
 from realitygap.cli._common import JsonOpt, console, err_console, handles_errors, print_json
 from realitygap.domain.errors import WorkspaceError
@@ -134,9 +135,9 @@ def demo(
         with err_console.status("tagging comments, reviews and tickets"):
             tag_workspace(ws)
         with err_console.status("running every analysis and writing the report"):
-            report = build(ws)
+            check = reality_check(ws)
             files = save(
-                report,
+                build(check),
                 directory / "report.html",
                 pdf=directory / "report.pdf",
                 xlsx=directory / "report.xlsx",
@@ -146,7 +147,7 @@ def demo(
         return
     _print_summary(_summary(directory, truth))
     console.print()
-    for line in summary_lines(report):
+    for line in summary_lines(check):
         console.print(line, highlight=False, markup=False)
     console.print()
     console.print(f"[bold]Reality Check[/] written to {files.html}, {files.pdf} and {files.xlsx}")

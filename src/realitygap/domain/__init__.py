@@ -1,6 +1,7 @@
 """The vocabulary of realitygap: scales, taxonomy, typed records and errors."""
 
 from realitygap.domain.errors import (
+    ArgumentError,
     CaseError,
     Problem,
     RealityGapError,
@@ -28,6 +29,7 @@ from realitygap.domain.taxonomy import Layer, Sense, Taxonomy, Touchpoint, defau
 
 __all__ = [
     "SCALES",
+    "ArgumentError",
     "Audience",
     "Case",
     "CaseError",

@@ -7,6 +7,7 @@ do not know realitygap.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -58,3 +59,33 @@ class SurveyDataError(ValueError, RealityGapError):
 
 class CaseError(ValueError, RealityGapError):
     """A closed-loop case operation that is not allowed (unknown case, invalid transition)."""
+
+
+class ArgumentError(ValueError, RealityGapError):
+    """A Python argument outside its allowed values. Names the parameter (the CLI translates
+    it to its flag), the value found and what is allowed."""
+
+    def __init__(self, parameter: str, value: object, expected: str) -> None:
+        self.parameter = parameter
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{parameter}={value!r}: expected {expected}")
+
+    @classmethod
+    def choice(cls, parameter: str, value: object, allowed: Iterable[object]) -> ArgumentError:
+        return cls(parameter, value, "one of " + ", ".join(repr(a) for a in allowed))
+
+
+def check_choice(parameter: str, value: object, allowed: Iterable[object]) -> None:
+    """Raise :class:`ArgumentError` unless ``value`` is one of ``allowed``."""
+    options = list(allowed)
+    if value not in options:
+        raise ArgumentError.choice(parameter, value, options)
+
+
+def check_confidence(confidence: float, min_n: int) -> None:
+    """The two options every analysis takes: 0 < confidence < 1 and min_n >= 1."""
+    if not (isinstance(confidence, float | int) and 0 < confidence < 1):
+        raise ArgumentError("confidence", confidence, "a level strictly between 0 and 1")
+    if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
+        raise ArgumentError("min_n", min_n, "a whole number of answers, at least 1")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from realitygap.analysis.weighting import Raking
+from realitygap.analysis import RealityCheck
 from realitygap.report.model import Omitted, Report, Section
 from realitygap.report.render import render_html, write_pdf, write_xlsx
-from realitygap.report.sections import BUILDERS, Context, methods_section
-from realitygap.store.workspace import Workspace
+from realitygap.report.sections import BUILDERS, methods_section
 
 
 @dataclass(frozen=True)
@@ -21,29 +20,29 @@ class ReportFiles:
     omitted: tuple[str, ...]
 
 
-def build(ws: Workspace, *, weights: Raking | None = None) -> Report:
-    """Run every analysis and assemble the report (sections without data become one line);
-    ``weights`` rake the customers in the headline, the NPS and the perception gap."""
-    ctx = Context(ws, methods=[], weights=weights)
-    parts: list[Section | Omitted] = [builder(ctx) for builder in BUILDERS]
-    parts.append(methods_section(ctx))
+def build(check: RealityCheck) -> Report:
+    """The report of a Reality Check (:func:`realitygap.analysis.reality_check`): every
+    section rendered from the check, sections without data as one line."""
+    parts: list[Section | Omitted] = [builder(check) for builder in BUILDERS]
+    parts.append(methods_section(check))
     return Report(
         title="Reality Check",
-        subtitle=f"What your customers say and do, against what you believe — {ws.path.name}",
+        subtitle=f"What your customers say and do, against what you believe — {check.workspace}",
         parts=tuple(parts),
+        confidence=check.confidence,
+        min_n=check.min_n,
     )
 
 
 def write_report(
-    ws: Workspace,
+    check: RealityCheck,
     html: Path,
     *,
     pdf: Path | None = None,
     xlsx: Path | None = None,
-    weights: Raking | None = None,
 ) -> ReportFiles:
-    """Run every analysis and write the report files (see :func:`save`)."""
-    return save(build(ws, weights=weights), html, pdf=pdf, xlsx=xlsx)
+    """Render a Reality Check and write the report files (see :func:`save`)."""
+    return save(build(check), html, pdf=pdf, xlsx=xlsx)
 
 
 def save(

@@ -81,6 +81,8 @@ class Report:
     title: str
     subtitle: str
     parts: tuple[Section | Omitted, ...] = field(default=())
+    confidence: float = 0.95
+    min_n: int = 30
 
     @property
     def sections(self) -> tuple[Section, ...]:

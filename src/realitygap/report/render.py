@@ -15,7 +15,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from realitygap.analysis._result import MIN_N
 from realitygap.report.model import Headline, Para, Quotes, Report, Table
 
 # Spreadsheet programs run a cell as a formula when its text starts with one of these (OWASP
@@ -61,7 +60,6 @@ def render_html(report: Report) -> str:
             css=css,
             version=__version__,
             generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            min_n=MIN_N,
         )
     )
 

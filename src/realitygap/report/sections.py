@@ -1,28 +1,15 @@
-"""The sections of the Reality Check, in order. Each builder calls the same analysis functions
-the CLI calls and turns their results into blocks, or says in one line why it is left out."""
+"""The sections of the Reality Check, in order. Each builder renders one part of the composite
+:class:`~realitygap.analysis.RealityCheck` into blocks: its findings as sentences, its results
+as tables and charts, or one line saying why the section is left out. Builders never run an
+analysis, pick an option or compose a claim of their own."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import pandas as pd
 
-from realitygap.analysis._result import Estimate
-from realitygap.analysis.audit import audit
-from realitygap.analysis.behaviour import behaviour
-from realitygap.analysis.drivers import drivers
-from realitygap.analysis.fieldwork import response_rates
-from realitygap.analysis.gap import GapResult, gap
-from realitygap.analysis.kano import CATEGORIES, CATEGORY_NAMES, kano
-from realitygap.analysis.listening import listening
-from realitygap.analysis.metrics import metrics
-from realitygap.analysis.recovery import recovery
-from realitygap.analysis.senses import touchpoint_senses
-from realitygap.analysis.text.themes import discover_themes
-from realitygap.analysis.weighting import Raking
-from realitygap.domain.errors import SurveyDataError
-from realitygap.domain.privacy import redact
+from realitygap.analysis import KANO_CATEGORIES, Estimate, Finding, Raking, RealityCheck
 from realitygap.report import charts
 from realitygap.report.model import (
     Block,
@@ -35,41 +22,53 @@ from realitygap.report.model import (
     Section,
     Table,
 )
-from realitygap.store.workspace import Workspace
 
+Builder = Callable[[RealityCheck], Section | Omitted]
 
-@dataclass
-class Context:
-    """What every builder can read: the workspace and what other sections found."""
-
-    ws: Workspace
-    methods: list[tuple[str, str]] = field(default_factory=list)  # (section, method)
-    gap: GapResult | None = None
-    weights: Raking | None = None  # customers raked to population margins (headline and gap)
-
-
-Builder = Callable[[Context], Section | Omitted]
+TITLES = {
+    "headline": "The headline: what you believe, what your customers say",
+    "gap": "Perception vs reality",
+    "audit": "Is the survey lying? The survey audit",
+    "drivers": "What really drives loyalty",
+    "behaviour": "Stated vs revealed loyalty",
+    "text": "What customers say",
+    "kano": "Expectations: Kano categories and drift",
+    "recovery": "Closing the loop: service recovery",
+    "listening": "The listening audit",
+}
 
 
 def fmt(e: Estimate, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
     return e.format(digits, scale, unit)
 
 
-def headline_section(ctx: Context) -> Section | Omitted:
-    title = "The headline: what you believe, what your customers say"
-    result = gap(ctx.ws, by=["role", "department", "touchpoint", "layer"], weights=ctx.weights)
-    ctx.gap = result
-    if result.headline is None:
-        return Omitted("headline", title, "no NPS question with a staff mirror question")
-    h = result.headline
-    blocks: list[Block] = [
-        Headline(
-            h.sentence(),
-            "Bain & Company (2005), 362 firms: 80% believed they deliver a superior experience; "
-            "their customers said 8% do. 'Superior' here means predicting or giving "
-            f"{h.superior_from} or more on the {h.question_id} question.",
-        )
-    ]
+def omitted(rc: RealityCheck, section: str) -> Omitted:
+    return Omitted(section, TITLES[section], rc.omitted.get(section, "no data"))
+
+
+def said(rc: RealityCheck, section: str, detail: str = "") -> list[Block]:
+    """The section's findings: the lead as its headline, the others as paragraphs."""
+    blocks: list[Block] = []
+    for f in rc.findings_of(section):
+        blocks.append(Headline(f.text, detail) if f.lead else Para(f.text))
+    return blocks
+
+
+def finding(rc: RealityCheck, rule: str) -> Finding | None:
+    return next((f for f in rc.findings if f.rule == rule), None)
+
+
+def headline_section(rc: RealityCheck) -> Section | Omitted:
+    if rc.gap is None or rc.gap.headline is None:
+        return omitted(rc, "headline")
+    h = rc.gap.headline
+    blocks = said(
+        rc,
+        "headline",
+        "Bain & Company (2005), 362 firms: 80% believed they deliver a superior experience; "
+        "their customers said 8% do. 'Superior' here means predicting or giving "
+        f"{h.superior_from} or more on the {h.question_id} question.",
+    )
     shares = pd.DataFrame(
         [
             {"who": f"{h.role} (predicting)", "share": fmt(h.staff_share, 0, 100, "%")},
@@ -77,27 +76,16 @@ def headline_section(ctx: Context) -> Section | Omitted:
             {"who": "difference, points", "share": fmt(h.difference, 0, 100)},
         ]
     )
-    blocks.append(Table("Superior experience: belief and reality", shares))
-    nps = metrics(ctx.ws, questions=[h.question_id], weights=ctx.weights)
-    overall = [m for m in nps.items if m.metric == "nps"]
-    if overall:
-        blocks.append(Para(f"Customer NPS: {fmt(overall[0].estimate, 1)}."))
-    ctx.methods.extend(("Headline and gap", m) for m in result.methods)
-    ctx.methods.extend(("Metrics", m) for m in nps.methods)
-    return Section("headline", title, tuple(blocks))
+    blocks.insert(1, Table("Superior experience: belief and reality", shares))
+    return Section("headline", TITLES["headline"], tuple(blocks))
 
 
-def gap_section(ctx: Context) -> Section | Omitted:
-    title = "Perception vs reality"
-    result = (
-        ctx.gap
-        if ctx.gap is not None
-        else gap(ctx.ws, by=["role", "department"], weights=ctx.weights)
-    )
+def gap_section(rc: RealityCheck) -> Section | Omitted:
+    result = rc.gap
+    if result is None or not result.item_rows():
+        return omitted(rc, "gap")
     items = result.item_rows()
-    if not items:
-        return Omitted("gap", title, "no customer question has a staff mirror question")
-    blocks: list[Block] = []
+    blocks = said(rc, "gap")
     frame = pd.DataFrame(
         [
             {
@@ -136,13 +124,6 @@ def gap_section(ctx: Context) -> Section | Omitted:
         ]
     )
     blocks.append(Table("Blind spots: items ranked by over-estimation", spots))
-    if result.under_estimated:
-        blocks.append(
-            Para(
-                "Staff under-estimate customers on: "
-                + ", ".join(f"{r.question_id} ({r.gap.format(2)})" for r in result.under_estimated)
-            )
-        )
     for dim in ("touchpoint", "layer"):
         rows = [r for r in result.item_rows(dim) if r.gap.value is not None]
         if rows:
@@ -162,16 +143,14 @@ def gap_section(ctx: Context) -> Section | Omitted:
     )
     if not off.empty:
         blocks.append(Table("Who is furthest off (roles and departments)", off))
-    return Section("gap", title, tuple(blocks))
+    return Section("gap", TITLES["gap"], tuple(blocks))
 
 
-def audit_section(ctx: Context) -> Section | Omitted:
-    title = "Is the survey lying? The survey audit"
-    result = audit(ctx.ws)
-    if not result.items:
-        return Omitted("audit", title, "no rated customer items to audit")
-    counts = ", ".join(f"{n} {v}" for v, n in sorted(result.verdict_counts().items()))
-    blocks: list[Block] = [Headline(f"{len(result.items)} items: {counts}")]
+def audit_section(rc: RealityCheck) -> Section | Omitted:
+    result = rc.audit
+    if result is None:
+        return omitted(rc, "audit")
+    blocks = said(rc, "audit")
     frame = pd.DataFrame(
         [
             {
@@ -216,22 +195,14 @@ def audit_section(ctx: Context) -> Section | Omitted:
                     f"{fmt(nr.churn_nonrespondents, 1, 100, '%')}."
                 )
             )
-    ctx.methods.extend(("Survey audit", m) for m in result.methods)
-    return Section("audit", title, tuple(blocks))
+    return Section("audit", TITLES["audit"], tuple(blocks))
 
 
-def drivers_section(ctx: Context) -> Section | Omitted:
-    title = "What really drives loyalty"
-    result = drivers(ctx.ws, missing="pairwise")
-    if not result.drivers or result.r2.insufficient:
-        return Omitted("drivers", title, "too few complete answers for a driver analysis")
-    top = result.ranked[0]
-    blocks: list[Block] = [
-        Headline(
-            f'{top.question_id} "{top.text}" explains {fmt(top.normalised, 0, 100, "%")} of '
-            f"what the model explains of {result.outcome} (R² {fmt(result.r2, 2)})."
-        )
-    ]
+def drivers_section(rc: RealityCheck) -> Section | Omitted:
+    result = rc.drivers
+    if result is None:
+        return omitted(rc, "drivers")
+    blocks = said(rc, "drivers")
     frame = pd.DataFrame(
         [
             {
@@ -292,19 +263,14 @@ def drivers_section(ctx: Context) -> Section | Omitted:
             )
         )
     blocks.extend(Para(n) for n in result.notes)
-    ctx.methods.extend(("Key drivers", m) for m in result.methods)
-    return Section("drivers", title, tuple(blocks))
+    return Section("drivers", TITLES["drivers"], tuple(blocks))
 
 
-def behaviour_section(ctx: Context) -> Section | Omitted:
-    title = "Stated vs revealed loyalty"
-    try:
-        result = behaviour(ctx.ws)
-    except SurveyDataError as exc:
-        return Omitted("behaviour", title, str(exc).splitlines()[-1].strip())
-    if result.customers == 0:
-        return Omitted("behaviour", title, "no purchase events to compare answers with")
-    blocks: list[Block] = [Headline(result.headline)]
+def behaviour_section(rc: RealityCheck) -> Section | Omitted:
+    result = rc.behaviour
+    if result is None:
+        return omitted(rc, "behaviour")
+    blocks = said(rc, "behaviour")
     blocks.append(Table("Stated (NPS group) × revealed (behaviour)", result.matrix))
     curves = pd.DataFrame(
         [{"days": t, "retention": v, "group": s.group} for s in result.survival for t, v in s.curve]
@@ -337,29 +303,20 @@ def behaviour_section(ctx: Context) -> Section | Omitted:
             Table("Silent attrition: stated loyal, buying less (top 25 by value at risk)", silent)
         )
     blocks.extend(Para(n) for n in result.notes)
-    ctx.methods.extend(("Behaviour", m) for m in result.methods)
-    return Section("behaviour", title, tuple(blocks))
+    return Section("behaviour", TITLES["behaviour"], tuple(blocks))
 
 
-def text_section(ctx: Context) -> Section | Omitted:
-    title = "What customers say"
-    ws = ctx.ws
-    if ws.count("documents") == 0:
-        return Omitted("text", title, "no comments, reviews or tickets in this workspace")
-    if ws.count("document_tags") == 0:
-        return Omitted("text", title, "documents not tagged yet: run `realitygap text tag`")
-    result = discover_themes(ws)
-    blocks: list[Block] = []
+def text_section(rc: RealityCheck) -> Section | Omitted:
+    result = rc.themes
+    if result is None:
+        return omitted(rc, "text")
+    blocks = said(
+        rc,
+        "text",
+        f"NPS {fmt(result.nps, 1)}; impact = NPS points gained if the detractors who raised "
+        "the theme had been passives.",
+    )
     if result.themes:
-        biggest = max(result.themes, key=lambda t: t.nps_impact.value or 0.0)
-        blocks.append(
-            Headline(
-                f"{len(result.themes)} themes in {result.documents:,} documents. Fixing "
-                f"'{biggest.label}' is worth {fmt(biggest.nps_impact, 1)} NPS points.",
-                f"NPS {fmt(result.nps, 1)}; impact = NPS points gained if the detractors "
-                "who raised the theme had been passives.",
-            )
-        )
         themes = pd.DataFrame(
             [
                 {
@@ -375,32 +332,41 @@ def text_section(ctx: Context) -> Section | Omitted:
         )
         blocks.append(Table("Themes", themes))
         for t in result.themes[:6]:
-            quotes = tuple(Quote(redact(q), meta=t.label) for q in t.quotes[:3])
+            # documents are redacted when they enter the workspace; quotes are stored text
+            quotes = tuple(Quote(q, meta=t.label) for q in t.quotes[:3])
             if quotes:
                 blocks.append(Quotes(f"In their words: {t.label}", quotes))
-    senses = touchpoint_senses(ws)
-    if not senses.empty:
+    senses = rc.senses
+    if senses is not None and senses.pairs:
+        frame = senses.to_frame()
         blocks.append(
             Chart(
                 "touchpoint-senses",
                 "Documents mentioning each touchpoint and sense",
-                charts.heatmap(senses, "sense", "touchpoint", "documents", "documents"),
+                charts.heatmap(frame, "sense", "touchpoint", "documents", "documents"),
             )
         )
-        shown = senses.assign(negative=share_texts(senses, "negative_share", "documents"))[
-            ["touchpoint", "sense", "documents", "negative"]
-        ]
+        shown = pd.DataFrame(
+            [
+                {
+                    "touchpoint": p.touchpoint,
+                    "sense": p.sense,
+                    "documents": p.documents,
+                    "negative": fmt(p.negative, 0, 100, "%"),
+                }
+                for p in senses.pairs
+            ]
+        )
         blocks.append(Table("Touchpoints by sense: how often, and how negative", shown))
-    ctx.methods.append(("Text", result.method))
-    return Section("text", title, tuple(blocks))
+    return Section("text", TITLES["text"], tuple(blocks))
 
 
-def recovery_section(ctx: Context) -> Section | Omitted:
-    title = "Closing the loop: service recovery"
-    if ctx.ws.count("cases") == 0:
-        return Omitted("recovery", title, "no follow-up cases recorded")
-    result = recovery(ctx.ws)
-    blocks: list[Block] = [Headline(result.verdict)]
+def recovery_section(rc: RealityCheck) -> Section | Omitted:
+    result = rc.recovery
+    if result is None:
+        return omitted(rc, "recovery")
+    lead, *others = said(rc, "recovery")
+    blocks: list[Block] = [lead]
     groups = pd.DataFrame(
         [
             {
@@ -413,15 +379,7 @@ def recovery_section(ctx: Context) -> Section | Omitted:
         ]
     )
     blocks.append(Table("Loyalty after a problem", groups))
-    pays = result.retention_recovered_vs_not
-    if pays is not None:
-        blocks.append(
-            Para(
-                f"Recovering a problem keeps {100 * pays.value:+.1f} percentage points more "
-                f"customers [{100 * pays.low:+.1f}, {100 * pays.high:+.1f}] (p = "
-                f"{pays.p_value:.2g}) than leaving it unrecovered."
-            )
-        )
+    blocks.extend(others)
     s = result.service
     blocks.append(
         Para(
@@ -431,47 +389,24 @@ def recovery_section(ctx: Context) -> Section | Omitted:
             f"{_hours(s.median_hours_to_resolution)}; {s.open_overdue} open cases overdue."
         )
     )
-    ctx.methods.extend(("Service recovery", m) for m in result.methods)
-    return Section("recovery", title, tuple(blocks))
+    return Section("recovery", TITLES["recovery"], tuple(blocks))
 
 
 def _hours(h: float | None) -> str:
     return "–" if h is None else f"{h:.1f}"
 
 
-def share_texts(
-    frame: pd.DataFrame, value: str, n: str, *, low: str | None = None, high: str | None = None
-) -> list[str]:
-    """Percent-with-interval text for a share column and its ``_low``/``_high`` columns
-    (NaN share = below the guardrail)."""
-    stem = value.removesuffix("_share")
-    low = low or f"{stem}_low"
-    high = high or low.replace("_low", "_high")
-    return [
-        fmt(Estimate(v, lo, hi, int(k), ""), 0, 100, "%")
-        if not pd.isna(v)
-        else f"insufficient data (n={int(k)})"
-        for v, lo, hi, k in zip(frame[value], frame[low], frame[high], frame[n], strict=True)
-    ]
-
-
-def kano_section(ctx: Context) -> Section | Omitted:
-    title = "Expectations: Kano categories and drift"
-    result = kano(ctx.ws)
-    if not result.features:
-        return Omitted("kano", title, "no Kano question pairs in this workspace")
-    blocks: list[Block] = []
-    if result.alarms:
-        blocks.append(Headline(result.alarms[0].message))
-        blocks.extend(Para(a.message) for a in result.alarms[1:])
-    else:
-        blocks.append(Para("No delighter is turning into a must-be across the waves."))
+def kano_section(rc: RealityCheck) -> Section | Omitted:
+    result = rc.kano
+    if result is None:
+        return omitted(rc, "kano")
+    blocks = said(rc, "kano")
     rows = []
     for f in result.features:
         rows.append(
             {
                 "feature": f.feature,
-                "category": CATEGORY_NAMES[f.category] if f.category else "insufficient data",
+                "category": KANO_CATEGORIES[f.category] if f.category else "insufficient data",
                 "n": f.n,
                 "better": fmt(f.better, 2),
                 "worse": fmt(f.worse, 2),
@@ -483,11 +418,11 @@ def kano_section(ctx: Context) -> Section | Omitted:
         [
             {
                 "feature · wave": f"{f.feature} · {f.wave}",
-                "category": CATEGORY_NAMES[c],
+                "category": KANO_CATEGORIES[c],
                 "n": f.counts[c],
             }
             for f in result.by_wave
-            for c in CATEGORIES
+            for c in KANO_CATEGORIES
             if f.counts[c] > 0
         ]
     )
@@ -518,16 +453,14 @@ def kano_section(ctx: Context) -> Section | Omitted:
             ]
         )
         blocks.append(Table("What the text says: 'wow' mentions of each feature", trends))
-    ctx.methods.extend(("Kano", m) for m in result.methods)
-    return Section("kano", title, tuple(blocks))
+    return Section("kano", TITLES["kano"], tuple(blocks))
 
 
-def listening_section(ctx: Context) -> Section | Omitted:
-    title = "The listening audit"
-    result = listening(ctx.ws)
-    if not result.groups:
-        return Omitted("listening", title, "no staff contacts with customers recorded")
-    blocks: list[Block] = [Headline(result.headline())]
+def listening_section(rc: RealityCheck) -> Section | Omitted:
+    result = rc.listening
+    if result is None:
+        return omitted(rc, "listening")
+    blocks = said(rc, "listening")
     frame = pd.DataFrame(
         [
             {
@@ -569,35 +502,36 @@ def listening_section(ctx: Context) -> Section | Omitted:
             f"Spearman correlation of contacts with error: {fmt(result.contact_error_spearman, 2)}"
         )
     )
-    ctx.methods.extend(("Listening", m) for m in result.methods)
-    return Section("listening", title, tuple(blocks))
+    return Section("listening", TITLES["listening"], tuple(blocks))
 
 
-def methods_section(ctx: Context) -> Section:
-    ws = ctx.ws
-    counts = pd.DataFrame(
+def methods_section(rc: RealityCheck) -> Section:
+    counts = pd.DataFrame([{"table": name, "rows": n} for name, n in rc.data.items()])
+    rates = pd.DataFrame(
         [
-            {"table": name, "rows": ws.count(name)}
-            for name in ("respondents", "responses", "invitations", "documents", "events")
-        ]
-        + [{"table": name, "rows": ws.count(name)} for name in ("cases", "contacts")]
+            {
+                "wave": w.wave,
+                "invited": w.invited,
+                "responded": w.responded,
+                "rate": fmt(w.rate, 0, 100, "%"),
+            }
+            for w in rc.fieldwork.waves
+        ],
+        columns=["wave", "invited", "responded", "rate"],
     )
-    rates = response_rates(ws)
-    rates = rates.assign(rate=share_texts(rates, "rate", "invited", low="rate_low"))[
-        ["wave", "invited", "responded", "rate"]
-    ]
-    methods = pd.DataFrame(ctx.methods, columns=["section", "method and reference"])
+    methods = pd.DataFrame([*rc.methods, *rc.choices], columns=["section", "method and reference"])
     return Section(
         "methods",
         "Methods and data",
         (
             Para(
-                "Every estimate shows its sample size n and a 95% interval. Results with fewer "
-                "answers than the minimum n say 'insufficient data' instead of a number."
+                f"Every estimate shows its sample size n and a {rc.confidence:.0%} interval. "
+                f"Results with fewer than {rc.min_n} answers say 'insufficient data' instead "
+                "of a number."
             ),
             Table("Data in this workspace", counts),
             Table("Response rate per wave (invited customers who answered)", rates),
-            Para(weights_text(ctx.weights)),
+            Para(weights_text(rc.weighting)),
             Table("Methods", methods),
         ),
     )

@@ -62,10 +62,18 @@ from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.pipeline import FeatureUnion
 from threadpoolctl import threadpool_limits
 
-from realitygap.analysis._result import MIN_N, Estimate
+from realitygap.analysis._items import nps_question, question_bank
+from realitygap.analysis._result import MIN_N, Estimate, Values
+from realitygap.analysis._stats import (
+    DEFAULT_NPS_METHOD,
+    mean_estimate,
+    nps_estimate,
+    wilson_estimate,
+)
 from realitygap.analysis.text.embed import Embedder
 from realitygap.analysis.text.fast import TOKEN_PATTERN, LexiconSentiment
 from realitygap.analysis.text.tagger import TextPath
+from realitygap.domain.errors import check_confidence
 from realitygap.domain.privacy import redact_many
 from realitygap.store.workspace import Workspace
 
@@ -128,7 +136,7 @@ def _word_analyzer() -> Callable[[str], list[str]]:
 
 
 @dataclass(frozen=True)
-class Theme:
+class Theme(Values):
     """One discovered theme. ``nps_impact`` is in NPS points (see the module docstring)."""
 
     theme: int
@@ -162,7 +170,7 @@ class Theme:
 
 
 @dataclass(frozen=True)
-class ThemesResult:
+class ThemesResult(Values):
     """Themes, largest first, with their monthly trend (long frame: theme, month, documents,
     share of the month's documents) and the NPS the impacts are measured against."""
 
@@ -355,15 +363,20 @@ def discover_themes(
     seed: int = 0,
     batch_size: int = BATCH_SIZE,
     embedder: Embedder | None = None,
+    confidence: float = 0.95,
+    min_n: int = MIN_N,
 ) -> ThemesResult:
     """Discover themes in the workspace's documents; see the module docstring for the method.
 
     Returns a :class:`ThemesResult`; ``themes`` is empty when there are no clauses to cluster.
+    ``confidence`` and ``min_n`` set every interval and guardrail (the NPS, the sentiment and
+    the NPS impact).
     """
+    check_confidence(confidence, min_n)
     # One BLAS/OpenMP thread: these matrices are small, and on a shared 2-core machine
     # k-means threads spinning against each other were 10x slower than one thread.
     with threadpool_limits(1):
-        return _discover(ws, path, k, seed, batch_size, embedder)
+        return _discover(ws, path, k, seed, batch_size, embedder, confidence, min_n)
 
 
 @dataclass
@@ -425,12 +438,14 @@ def _discover(
     seed: int,
     batch_size: int,
     embedder: Embedder | None,
+    confidence: float,
+    min_n: int,
 ) -> ThemesResult:
     if path is TextPath.ACCURATE and embedder is None:
         embedder = Embedder()
     clauses = _sample(ws, seed, SAMPLE)
     n_documents = ws.count("documents")
-    nps = _nps(ws)
+    nps = _nps(ws, min_n, confidence)
     if len(clauses) < 2:
         return ThemesResult((), pd.DataFrame(), n_documents, nps, path.value, 0)
     sample = _Sample.of(clauses)
@@ -470,7 +485,16 @@ def _discover(
         )
         labels = _ctfidf_terms(acc.term_counts, counter)
         themes, trend = _summarise(
-            ws, table, k, n_documents, nps, labels, acc.quote_text, acc.quote_dist
+            ws,
+            table,
+            k,
+            n_documents,
+            nps,
+            labels,
+            acc.quote_text,
+            acc.quote_dist,
+            confidence,
+            min_n,
         )
     finally:
         ws.con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -500,41 +524,28 @@ def _ctfidf_terms(counts: sp.csr_matrix, counter: CountVectorizer) -> list[tuple
 
 
 def _nps_sql(ws: Workspace) -> str | None:
-    ids = ws.con.execute(
-        "SELECT question_id FROM questions WHERE scale = 'nps' AND audience = 'customer'"
-    ).fetchall()
-    if not ids:
+    """Each customer's latest answer to the NPS question (the one rule of
+    :func:`realitygap.analysis._items.nps_question`)."""
+    qid = nps_question(question_bank(ws))
+    if qid is None:
         return None
-    quoted = ", ".join("'" + str(r[0]).replace("'", "''") + "'" for r in ids)
+    quoted = "'" + qid.replace("'", "''") + "'"
     return (
         "SELECT respondent_id, arg_max(value, coalesce(submitted_at, TIMESTAMP '1970-01-01')"
-        f" ) AS score FROM responses WHERE question_id IN ({quoted}) GROUP BY respondent_id"
+        f" ) AS score FROM responses WHERE question_id = {quoted} GROUP BY respondent_id"
     )
 
 
-def _wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
-def _nps(ws: Workspace) -> Estimate:
-    """NPS of responding customers with a normal-approximation interval (multinomial var)."""
-    method = "NPS = %promoters - %detractors; Wald interval"
+def _nps(ws: Workspace, min_n: int, confidence: float) -> Estimate:
+    """NPS of responding customers (latest answer each), the one NPS estimate of every family."""
     sql = _nps_sql(ws)
     if sql is None:
-        return Estimate.insufficient_data(0, method)
+        return Estimate.insufficient_data(0, f"NPS, {DEFAULT_NPS_METHOD}", confidence)
     row = ws.con.execute(
         f"SELECT count(*), count(*) FILTER (score >= 9), count(*) FILTER (score <= 6) FROM ({sql})"
     ).fetchone()
     n, pro, det = (int(x) for x in row) if row else (0, 0, 0)
-    if n < MIN_N:
-        return Estimate.insufficient_data(n, method)
-    p, d = pro / n, det / n
-    value = p - d
-    se = math.sqrt(max(p + d - value * value, 0.0) / n)
-    return Estimate(100 * value, 100 * (value - 1.96 * se), 100 * (value + 1.96 * se), n, method)
+    return nps_estimate(pro / max(n, 1), det / max(n, 1), n, min_n, confidence=confidence)
 
 
 def _summarise(
@@ -546,6 +557,8 @@ def _summarise(
     labels: list[tuple[str, ...]],
     quotes: np.ndarray,
     quote_dist: np.ndarray,
+    confidence: float,
+    min_n: int,
 ) -> tuple[tuple[Theme, ...], pd.DataFrame]:
     # theme -> (documents, clauses, mean compound, sd of compound)
     stats_of: dict[int, tuple[int, int, float, float]] = {
@@ -593,14 +606,28 @@ def _summarise(
         if c not in stats_of:
             continue
         n_docs, n_clauses, mean, sd = stats_of[c]
-        sentiment = _mean_estimate(mean, sd, n_clauses)
+        sentiment = mean_estimate(
+            mean,
+            sd * sd,
+            n_clauses,
+            min_n,
+            "mean lexicon compound of the theme's clauses; t interval",
+            confidence,
+        )
         impact_method = "NPS points gained if detractors with the theme were passives; Wilson"
         if nps.insufficient:
-            impact = Estimate.insufficient_data(nps.n, impact_method)
+            impact = Estimate.insufficient_data(nps.n, impact_method, confidence)
         else:
             det = int(impact_counts["detractors"].get(c, 0))
-            lo, hi = _wilson(det, nps.n)
-            impact = Estimate(100 * det / nps.n, 100 * lo, 100 * hi, nps.n, impact_method)
+            share = wilson_estimate(det, nps.n, min_n, impact_method, confidence)
+            impact = Estimate(
+                100 * (share.value or 0.0),
+                100 * (share.low or 0.0),
+                100 * (share.high or 0.0),
+                nps.n,
+                impact_method,
+                confidence,
+            )
         emerging, last_share, earlier_share, p_value = _emerging(trend, c, months, month_totals)
         order = np.argsort(quote_dist[c])
         themes.append(
@@ -621,14 +648,6 @@ def _summarise(
         )
     themes.sort(key=lambda t: -t.documents)
     return tuple(themes), trend
-
-
-def _mean_estimate(mean: float, sd: float, n: int) -> Estimate:
-    method = "mean lexicon compound of the theme's clauses; t interval"
-    if n < MIN_N or not np.isfinite(sd):
-        return Estimate.insufficient_data(n, method)
-    half = float(stats.t.ppf(0.975, n - 1)) * float(sd) / math.sqrt(n)
-    return Estimate(mean, mean - half, mean + half, n, method)
 
 
 def _emerging(

@@ -1,0 +1,4 @@
+"""Actions: what changes the workspace on the user's behalf (the analyses only read).
+
+- :mod:`realitygap.actions.cases`: open follow-up cases from the closed-loop rules.
+"""

@@ -1,0 +1,181 @@
+"""Open follow-up cases: the closed loop's action (it writes; the analyses only read).
+
+Rules (:func:`case_candidates` previews them, :func:`open_cases` inserts them atomically):
+
+- ``detractor``: a customer answered the NPS question 0-6. The case's touchpoint is the
+  touchpoint of that customer's lowest-rated item in the same wave, its owner that touchpoint's
+  owner department in the taxonomy.
+- ``staff_attitude``: a document tagged as a complaint about staff attitude with negative
+  sentiment (from ``realitygap text tag``).
+- ``silent_attrition``: a customer on the silent-attrition list (stated loyalty, falling or
+  stopped purchases; ``realitygap behaviour``).
+
+Each case is due a service level after it opens (default 48 hours to first contact).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from realitygap.analysis._items import nps_question, question_bank
+from realitygap.domain.errors import check_choice
+from realitygap.domain.models import CaseStatus
+from realitygap.domain.scales import NPS_DETRACTOR_TO
+from realitygap.store.workspace import Workspace
+from realitygap.store.write import insert_new
+
+TRIGGERS = ("detractor", "staff_attitude", "silent_attrition")
+
+
+def _owners(ws: Workspace) -> ir.Table:
+    tax = ws.taxonomy
+    return ibis.memtable(
+        {
+            "touchpoint": [tp.id for tp in tax.touchpoints],
+            "owner": [tp.owner for tp in tax.touchpoints],
+        }
+    )
+
+
+def _worst_touchpoints(ws: Workspace) -> ir.Table:
+    """Per respondent and wave: the touchpoint of their lowest-rated item."""
+    r = ws.table("responses")
+    q = ws.table("questions")
+    rated = q.filter(
+        (q.audience == "customer") & q.touchpoint.notnull() & q.scale.isin(["likert5", "likert7"])
+    ).select("question_id", "touchpoint")
+    items = r.join(rated, "question_id")
+    rank = ibis.row_number().over(
+        group_by=[items.respondent_id, items.wave], order_by=[items.value, items.question_id]
+    )
+    return (
+        items.mutate(rank=rank)
+        .filter(lambda t: t["rank"] == 0)
+        .select("respondent_id", "wave", "touchpoint")
+    )
+
+
+def _as_cases(
+    t: ir.Table, trigger: str, key: ir.StringValue, opened: ir.TimestampValue, sla: timedelta
+) -> ir.Table:
+    """Candidate case rows (the columns of ``cases``) from a table with customer_id,
+    touchpoint and owner."""
+    return t.select(
+        case_id=ibis.literal(f"{trigger}:") + key,
+        customer_id=t.customer_id,
+        trigger=ibis.literal(trigger),
+        touchpoint=t.touchpoint,
+        owner=t.owner,
+        status=ibis.literal(CaseStatus.OPEN.value),
+        opened_at=opened,
+        due_at=opened + ibis.interval(seconds=int(sla.total_seconds())),
+    )
+
+
+def detractor_candidates(ws: Workspace, sla: timedelta) -> ir.Table:
+    """One candidate case per detractor answer (customer x wave), as an Ibis expression."""
+    qid = nps_question(question_bank(ws))
+    r = ws.table("responses")
+    if qid is None:
+        return r.filter(ibis.literal(False)).select(case_id=r.respondent_id)
+    det = r.filter((r.question_id == qid) & (r.value <= NPS_DETRACTOR_TO))
+    cand = det.left_join(_worst_touchpoints(ws), ["respondent_id", "wave"])
+    cand = cand.left_join(_owners(ws), "touchpoint").mutate(customer_id=det.respondent_id)
+    key = cand.respondent_id + ":" + cand.wave
+    return _as_cases(cand, "detractor", key, cand.submitted_at.cast("timestamp"), sla)
+
+
+def staff_attitude_candidates(ws: Workspace, sla: timedelta) -> ir.Table:
+    """One candidate case per negative document flagged as a complaint about staff attitude
+    (from ``realitygap text tag``) whose author is known. Its touchpoint is the document's
+    most confident negative touchpoint tag (any touchpoint tag when none is negative)."""
+    d = ws.table("documents")
+    tags = ws.table("document_tags")
+    flagged = tags.filter(tags.staff_attitude & (tags.sentiment == "negative")).select(
+        "document_id"
+    )
+    a = ws.table("document_aspects")
+    tp = a.filter(a.aspect_kind == "touchpoint")
+    negative_first = (tp.sentiment == "negative").cast("int64")
+    rank = ibis.row_number().over(
+        group_by=tp.document_id,
+        order_by=[ibis.desc(negative_first), ibis.desc(tp.score), tp.aspect],
+    )
+    top = (
+        tp.mutate(rank=rank)
+        .filter(lambda t: t["rank"] == 0)
+        .select("document_id", touchpoint=tp.aspect)
+    )
+    docs = d.filter(d.customer_id.notnull()).join(flagged, "document_id")
+    cand = docs.left_join(top, "document_id").left_join(_owners(ws), "touchpoint")
+    return _as_cases(
+        cand, "staff_attitude", cand.document_id, cand.created_at.cast("timestamp"), sla
+    )
+
+
+def silent_attrition_candidates(ws: Workspace, sla: timedelta) -> pd.DataFrame:
+    """One candidate case per customer on the silent-attrition list of
+    :func:`realitygap.analysis.behaviour.behaviour`, opened when they churned or at the end of
+    the follow-up window; touchpoint = their lowest-rated touchpoint in that wave."""
+    from realitygap.analysis.behaviour import behaviour
+
+    result = behaviour(ws)
+    silent = result.silent
+    columns = ["case_id", "customer_id", "trigger", "touchpoint", "owner", "status"]
+    if silent.empty:
+        return pd.DataFrame(columns=[*columns, "opened_at", "due_at"])
+    follow = pd.Timedelta(days=result.windows.horizon_days)
+    opened = pd.to_datetime(silent["churn_at"]).fillna(
+        pd.to_datetime(silent["answered_at"]) + follow
+    )
+    worst = _worst_touchpoints(ws).execute().rename(columns={"respondent_id": "customer_id"})
+    owners = {tp.id: tp.owner for tp in ws.taxonomy.touchpoints}
+    frame = silent[["customer_id", "wave"]].assign(opened_at=opened.to_numpy())
+    frame = frame.merge(worst, on=["customer_id", "wave"], how="left")
+    frame["case_id"] = "silent_attrition:" + frame["customer_id"] + ":" + frame["wave"]
+    frame["trigger"] = "silent_attrition"
+    frame["owner"] = frame["touchpoint"].map(owners)
+    frame["status"] = CaseStatus.OPEN.value
+    frame["due_at"] = frame["opened_at"] + pd.Timedelta(sla)
+    out: pd.DataFrame = frame[[*columns, "opened_at", "due_at"]]
+    return out
+
+
+def case_candidates(
+    ws: Workspace,
+    *,
+    triggers: tuple[str, ...] = TRIGGERS,
+    sla: timedelta = timedelta(hours=48),
+) -> pd.DataFrame:
+    """The cases the rules in ``triggers`` would open (not yet in the ``cases`` table).
+
+    Columns: case_id, customer_id, trigger, touchpoint, owner, status, opened_at, due_at.
+    """
+    for trigger in triggers:
+        check_choice("triggers", trigger, TRIGGERS)
+    frames: list[pd.DataFrame] = []
+    if "detractor" in triggers:
+        frames.append(detractor_candidates(ws, sla).execute())
+    if "staff_attitude" in triggers:
+        frames.append(staff_attitude_candidates(ws, sla).execute())
+    if "silent_attrition" in triggers:
+        frames.append(silent_attrition_candidates(ws, sla))
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=["case_id"])
+    cand = pd.concat(frames, ignore_index=True).drop_duplicates("case_id")
+    existing = set(ws.table("cases").case_id.execute())
+    new: pd.DataFrame = cand[~cand["case_id"].isin(existing)].reset_index(drop=True)
+    return new
+
+
+def open_cases(ws: Workspace, candidates: pd.DataFrame) -> int:
+    """Insert candidate cases atomically; returns how many were new (re-running adds none)."""
+    if candidates.empty:
+        return 0
+    with ws.transaction():
+        return insert_new(ws, "cases", candidates)

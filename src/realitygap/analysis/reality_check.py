@@ -1,0 +1,276 @@
+"""The Reality Check: every analysis of a workspace in one frozen value, with its findings.
+
+:func:`reality_check` runs each family once, with one ``confidence`` and one ``min_n``, and
+makes every methodological choice the report used to make itself (stated in
+:attr:`RealityCheck.choices`). The report, ``realitygap demo`` and the dashboard only render
+the result: they never call an analysis, pick an option or read a number back out of a table.
+
+A family the workspace has no data for is ``None`` and its reason is in ``omitted``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from realitygap.analysis._result import MIN_N, Estimate, Values, plain
+from realitygap.analysis.audit import AuditResult, audit
+from realitygap.analysis.behaviour import BehaviourResult, behaviour
+from realitygap.analysis.drivers import DriversResult, drivers
+from realitygap.analysis.fieldwork import ResponseRates, response_rates
+from realitygap.analysis.findings import Finding, derive
+from realitygap.analysis.gap import GapResult, gap
+from realitygap.analysis.kano import KanoResult, kano
+from realitygap.analysis.listening import ListeningResult, listening
+from realitygap.analysis.metrics import MetricsResult, metrics
+from realitygap.analysis.recovery import RecoveryResult, recovery
+from realitygap.analysis.senses import SensesResult, touchpoint_senses
+from realitygap.analysis.text.themes import ThemesResult, discover_themes
+from realitygap.analysis.weighting import Raking
+from realitygap.domain.errors import SurveyDataError, check_confidence
+from realitygap.store.workspace import Workspace
+
+SECTIONS = (
+    "headline",
+    "gap",
+    "audit",
+    "drivers",
+    "behaviour",
+    "text",
+    "kano",
+    "recovery",
+    "listening",
+)
+DATA_TABLES = (
+    "respondents",
+    "responses",
+    "invitations",
+    "documents",
+    "events",
+    "cases",
+    "contacts",
+)
+# The choices the composite makes for every reader, stated in the report's methods.
+CHOICES = (
+    (
+        "Perception gap",
+        "all staff, and by role, department, touchpoint and layer; customers raked when "
+        "weights are given, staff never",
+    ),
+    (
+        "Key drivers",
+        "pairwise deletion of missing answers (customers skip items; listwise deletion would "
+        "keep only those who answered everything), Shapley/LMG shares with 200 bootstrap "
+        "replicates",
+    ),
+    (
+        "Weights",
+        "raking applies to the headline, the NPS and the perception gap; the other sections "
+        "describe the respondents as they are (correlations, survival, text, Kano, recovery)",
+    ),
+)
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class RealityCheck(Values):
+    """Every section's result and the findings drawn from them.
+
+    Fields hold the family results (``None`` when the workspace has no data for it, with the
+    reason in ``omitted[section]``); ``nps`` is the customer NPS of the headline question
+    (weighted like the headline); ``data`` counts the rows of each table; ``findings`` are
+    the sentences a reader sees, each with its evidence (:mod:`realitygap.analysis.findings`).
+    ``to_frame()`` lists the findings: section, rule, lead, text.
+    """
+
+    workspace: str
+    confidence: float
+    min_n: int
+    weighting: Raking | None
+    data: dict[str, int]
+    fieldwork: ResponseRates
+    gap: GapResult | None
+    nps: MetricsResult | None
+    audit: AuditResult | None
+    drivers: DriversResult | None
+    behaviour: BehaviourResult | None
+    themes: ThemesResult | None
+    senses: SensesResult | None
+    kano: KanoResult | None
+    recovery: RecoveryResult | None
+    listening: ListeningResult | None
+    omitted: dict[str, str]
+    findings: tuple[Finding, ...] = ()
+    choices: tuple[tuple[str, str], ...] = field(default=CHOICES)
+
+    @property
+    def nps_estimate(self) -> Estimate | None:
+        """The overall customer NPS of the headline question, or None."""
+        if self.nps is None:
+            return None
+        return next((m.estimate for m in self.nps.items if m.metric == "nps"), None)
+
+    def findings_of(self, section: str) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.section == section)
+
+    @property
+    def methods(self) -> tuple[tuple[str, str], ...]:
+        """(section, method and reference) of every result in the check."""
+        named: list[tuple[str, Any]] = [
+            ("Headline and gap", self.gap),
+            ("Metrics", self.nps),
+            ("Survey audit", self.audit),
+            ("Key drivers", self.drivers),
+            ("Behaviour", self.behaviour),
+            ("Kano", self.kano),
+            ("Service recovery", self.recovery),
+            ("Listening", self.listening),
+        ]
+        out = [(name, m) for name, r in named if r is not None for m in r.methods]
+        if self.themes is not None:
+            out.append(("Text", self.themes.method))
+        return tuple(out)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {"section": f.section, "rule": f.rule, "lead": f.lead, "text": f.text}
+                for f in self.findings
+            ],
+            columns=["section", "rule", "lead", "text"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)
+        }
+        return out
+
+    def __str__(self) -> str:
+        lines = [f"Reality Check of {self.workspace}"]
+        for section in SECTIONS:
+            found = self.findings_of(section)
+            if found:
+                lines.append(f"[{section}]")
+                lines.extend(f"  {f.text}" for f in found)
+            elif section in self.omitted:
+                lines.append(f"[{section}] left out: {self.omitted[section]}")
+        return "\n".join(lines)
+
+
+def reality_check(
+    ws: Workspace,
+    *,
+    weights: Raking | None = None,
+    confidence: float = 0.95,
+    min_n: int = MIN_N,
+) -> RealityCheck:
+    """Run every analysis of the workspace once and derive the findings.
+
+    Parameters
+    ----------
+    ws : Workspace
+        An open workspace (read-only is enough: nothing is written).
+    weights : Raking, optional
+        Customers raked to population margins (:func:`realitygap.analysis.rake`); they weigh
+        the headline, the NPS and the perception gap.
+    confidence : float
+        Level of every interval and test (default 0.95).
+    min_n : int
+        Fewer answers than this give "insufficient data" instead of a number (default 30).
+
+    Returns
+    -------
+    RealityCheck
+        Every section's result (None with a reason in ``omitted`` when there is no data) and
+        the findings.
+    """
+    check_confidence(confidence, min_n)
+    omitted: dict[str, str] = {}
+    opts: dict[str, Any] = {"confidence": confidence, "min_n": min_n}
+
+    def attempt(section: str, run: Callable[[], R]) -> R | None:
+        """The result, or None with the data problem as the section's reason."""
+        try:
+            return run()
+        except SurveyDataError as exc:
+            omitted[section] = str(exc).splitlines()[-1].strip()
+            return None
+
+    dims = ["role", "department", "touchpoint", "layer"]
+    gap_result = gap(ws, by=dims, weights=weights, **opts)
+    nps_result: MetricsResult | None = None
+    if gap_result.headline is None:
+        omitted["headline"] = "no NPS question with a staff mirror question"
+    else:
+        question = gap_result.headline.question_id
+        nps_result = metrics(ws, questions=[question], weights=weights, **opts)
+    if not gap_result.item_rows():
+        omitted["gap"] = "no customer question has a staff mirror question"
+
+    audit_result = attempt("audit", lambda: audit(ws, **opts))
+    if audit_result is not None and not audit_result.items:
+        omitted["audit"], audit_result = "no rated customer items to audit", None
+
+    drivers_result = attempt("drivers", lambda: drivers(ws, missing="pairwise", **opts))
+    if drivers_result is not None and (
+        not drivers_result.drivers or drivers_result.r2.insufficient
+    ):
+        omitted["drivers"] = "too few complete answers for a driver analysis"
+        drivers_result = None
+
+    behaviour_result = attempt("behaviour", lambda: behaviour(ws, **opts))
+    if behaviour_result is not None and behaviour_result.customers == 0:
+        omitted["behaviour"] = "no purchase events to compare answers with"
+        behaviour_result = None
+
+    themes_result: ThemesResult | None = None
+    senses_result: SensesResult | None = None
+    if ws.count("documents") == 0:
+        omitted["text"] = "no comments, reviews or tickets in this workspace"
+    elif ws.count("document_tags") == 0:
+        omitted["text"] = "documents not tagged yet: run `realitygap text tag`"
+    else:
+        themes_result = discover_themes(ws, **opts)
+        senses_result = touchpoint_senses(ws, **opts)
+
+    kano_result: KanoResult | None = kano(ws, **opts)
+    if kano_result is not None and not kano_result.features:
+        omitted["kano"], kano_result = "no Kano question pairs in this workspace", None
+
+    recovery_result: RecoveryResult | None = None
+    if ws.count("cases") == 0:
+        omitted["recovery"] = "no follow-up cases recorded"
+    else:
+        recovery_result = recovery(ws, **opts)
+
+    listening_result: ListeningResult | None = listening(ws, **opts)
+    if listening_result is not None and not listening_result.groups:
+        omitted["listening"] = "no staff contacts with customers recorded"
+        listening_result = None
+
+    check = RealityCheck(
+        workspace=ws.path.name,
+        confidence=confidence,
+        min_n=min_n,
+        weighting=weights,
+        data={name: ws.count(name) for name in DATA_TABLES},
+        fieldwork=response_rates(ws, **opts),
+        gap=gap_result if gap_result.rows else None,
+        nps=nps_result,
+        audit=audit_result,
+        drivers=drivers_result,
+        behaviour=behaviour_result,
+        themes=themes_result,
+        senses=senses_result,
+        kano=kano_result,
+        recovery=recovery_result,
+        listening=listening_result,
+        omitted=omitted,
+    )
+    return dataclasses.replace(check, findings=derive(check))
