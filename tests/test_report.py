@@ -55,13 +55,49 @@ def report_files(built: Report, tmp_path_factory: pytest.TempPathFactory) -> Rep
     return save(built, out / "r.html", pdf=out / "r.pdf", xlsx=out / "r.xlsx")
 
 
+def update_golden_requested() -> bool:
+    """UPDATE_GOLDEN=1 asks to rewrite the snapshot; under CI that fails instead, so a CI run
+    can never make the snapshot agree with whatever the code produced."""
+    if not os.environ.get("UPDATE_GOLDEN"):
+        return False
+    if os.environ.get("CI"):
+        pytest.fail(
+            "UPDATE_GOLDEN is set under CI: the golden snapshot "
+            f"{GOLDEN.relative_to(GOLDEN.parents[2])} is only regenerated on a developer's "
+            "machine, after a deliberate change, and reviewed in the commit"
+        )
+    return True
+
+
 def test_golden_structure(built: Report) -> None:
-    # Catches accidental changes to what the report contains; after a deliberate change
-    # regenerate with UPDATE_GOLDEN=1.
+    # Catches accidental changes to what the report contains (a regression pin by design);
+    # after a deliberate change regenerate with UPDATE_GOLDEN=1 (refused under CI).
     found = structure(built)
-    if os.environ.get("UPDATE_GOLDEN"):
+    if update_golden_requested():
         GOLDEN.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
     assert found == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("env", "rewrite"), [({}, False), ({"UPDATE_GOLDEN": "1"}, True), ({"CI": "true"}, False)]
+)
+def test_golden_update_switch(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], rewrite: bool
+) -> None:
+    for name in ("UPDATE_GOLDEN", "CI"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert update_golden_requested() is rewrite
+
+
+def test_golden_cannot_be_rewritten_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UPDATE_GOLDEN", "1")
+    monkeypatch.setenv("CI", "true")
+    before = GOLDEN.read_bytes()
+    with pytest.raises(pytest.fail.Exception, match="UPDATE_GOLDEN is set under CI"):
+        update_golden_requested()
+    assert GOLDEN.read_bytes() == before
 
 
 def test_every_section_present_and_nothing_external(report_files: ReportFiles) -> None:
