@@ -311,7 +311,7 @@ def mean_estimate(m: Moments, min_n: int, method: str, confidence: float = 0.95)
 
 
 def nps_estimate(
-    m: Moments, min_n: int, method: str = "adjusted-wald", confidence: float = 0.95
+    m: Moments, min_n: int, method: str = "score", confidence: float = 0.95
 ) -> Estimate:
     """NPS in points (-100..100) with its interval (adjusted Wald, Wald or bootstrap)."""
     label = f"NPS, {method}"
@@ -402,7 +402,7 @@ def metrics(
     *,
     by: Sequence[str] = (),
     weights: Raking | None = None,
-    nps_method: str = "adjusted-wald",
+    nps_method: str = "score",
     min_n: int = MIN_N,
     confidence: float = 0.95,
     questions: Sequence[str] | None = None,
