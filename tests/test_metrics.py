@@ -127,7 +127,7 @@ def test_adjusted_wald_nps_hand_worked() -> None:
     # p_pro = 50.75/103 = 0.492718, p_det = 20.75/103 = 0.201456, NPS_adj = 0.291262;
     # V = 0.492718 + 0.201456 - 0.291262^2 = 0.609341; se = sqrt(V/103) = 0.0769151;
     # 0.291262 -+ 1.959964 * 0.0769151 = [0.140511, 0.442013]
-    low, high = _stats.nps_interval(0.5, 0.2, 100)
+    low, high = _stats.nps_interval(0.5, 0.2, 100, "adjusted-wald")
     assert (low, high) == pytest.approx((0.140511, 0.442013), abs=1e-6)
     # Wald: V = 0.5 + 0.2 - 0.3^2 = 0.61; 0.3 -+ 1.959964 * sqrt(0.0061) = [0.146922, 0.453078]
     assert _stats.nps_interval(0.5, 0.2, 100, "wald") == pytest.approx(
@@ -161,7 +161,7 @@ def test_adjusted_wald_covers_true_nps_95_percent(n: int, truth: tuple[float, fl
     counts = rng.multinomial(n, [p_pro, 1 - p_pro - p_det, p_det], size=2000)
     covered = 0
     for pro, _pas, det in counts:
-        low, high = _stats.nps_interval(pro / n, det / n, n)
+        low, high = _stats.nps_interval(pro / n, det / n, n, "adjusted-wald")
         covered += low <= p_pro - p_det <= high
     assert 0.93 <= covered / 2000 <= 0.97
 
@@ -218,7 +218,7 @@ def test_kish_effective_n_hand_worked() -> None:
 # ---- metrics on a workspace --------------------------------------------------------------
 def test_nps_by_segment_matches_raw_answers(small: tuple[Workspace, pd.DataFrame]) -> None:
     ws, raw = small
-    frame = metrics(ws, by=["segment"]).to_frame()
+    frame = metrics(ws, by=["segment"], nps_method="adjusted-wald").to_frame()
     for seg in ("a", "b"):
         x = raw[(raw.question_id == "nps") & (raw.segment == seg)].value.to_numpy()
         pro, det = (x >= 9).mean(), (x <= 6).mean()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -12,6 +11,7 @@ from realitygap.actions.cases import case_candidates, open_cases
 from realitygap.analysis.recovery import recovery
 from realitygap.store import Workspace
 from realitygap.store.write import insert_new
+from tests.nps_coverage import score_limits_brute_force
 
 T0 = datetime(2025, 3, 1)
 END = datetime(2026, 3, 1)  # last event: every anchor below is observed for 180 days
@@ -83,11 +83,10 @@ def _fill(ws: Workspace) -> None:
     )
 
 
-def _adjusted_wald(pro: int, det: int, n: int) -> tuple[float, float]:
-    # Rocks (2016): add 0.75 promoter, 1.5 passive, 0.75 detractor; Wald on n + 3
-    pp, pd_ = (pro + 0.75) / (n + 3), (det + 0.75) / (n + 3)
-    half = 1.959964 * math.sqrt((pp + pd_ - (pp - pd_) ** 2) / (n + 3))
-    return 100 * (pp - pd_ - half), 100 * (pp - pd_ + half)
+def _score_interval(pro: int, det: int, n: int) -> tuple[float, float]:
+    # Tango's score interval by a brute-force root find (numerical restricted MLE), in points
+    low, high = score_limits_brute_force(pro, det, n, 0.95)
+    return 100 * low, 100 * high
 
 
 def test_groups_nps_retention_and_verdict(workspace: Workspace) -> None:
@@ -102,7 +101,7 @@ def test_groups_nps_retention_and_verdict(workspace: Workspace) -> None:
     assert g["not recovered"].nps.value == pytest.approx(-75.0)
     # never: (30 - 10) / 60 = 33.3
     assert g["never had a problem"].nps.value == pytest.approx(100 * 20 / 60)
-    lo, hi = _adjusted_wald(30, 10, 60)
+    lo, hi = _score_interval(30, 10, 60)
     assert (g["never had a problem"].nps.low, g["never had a problem"].nps.high) == (
         pytest.approx((lo, hi), abs=1e-4)
     )

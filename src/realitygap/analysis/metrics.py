@@ -137,8 +137,8 @@ class MetricsResult(Values):
     min_n: int = MIN_N
     methods: tuple[str, ...] = field(
         default=(
-            "NPS = % promoters (9-10) - % detractors (0-6); interval adjusted Wald (Rocks 2016) "
-            "unless another method is chosen",
+            "NPS = % promoters (9-10) - % detractors (0-6); score interval for a difference of "
+            "two multinomial shares (Tango 1998; Rocks 2016) unless another method is chosen",
             "Shares (top/bottom box, CSAT top-2-box): Wilson score interval",
             "Means (CES, scale means): Student t interval",
             "CX index: per-respondent % top-2-box - % bottom-2-box over the items, mean over "
@@ -410,8 +410,8 @@ def metrics(
 
     ``by``: any of wave, month, touchpoint, layer or a respondents column (role, department,
     segment or an imported attribute). ``weights``: raked weights from
-    :func:`realitygap.analysis.weighting.rake`. ``nps_method``: adjusted-wald (default), wald
-    or bootstrap. ``cx_items``: the items of the CX index (default every customer likert item).
+    :func:`realitygap.analysis.weighting.rake`. ``nps_method``: score (default), adjusted-wald,
+    wald or bootstrap. ``cx_items``: the items of the CX index (default every customer likert item).
     Returns a :class:`MetricsResult`.
     """
     check_choice("nps_method", nps_method, _stats.NPS_METHODS)

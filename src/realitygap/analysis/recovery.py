@@ -6,7 +6,7 @@ Service recovery analysis (:func:`recovery`): customers who had a case are *reco
 case was resolved and, where a follow-up rating was recorded, rated 7 or more out of 10; the
 others with a case are *not recovered*; customers with neither a case nor a complaint event
 *never had a problem*. For each group: NPS (each customer's latest answer, for case customers
-the latest after the case opened; adjusted-Wald interval) and retention (no cancellation within
+the latest after the case opened; score interval, Tango 1998) and retention (no cancellation within
 the horizon after the anchor date: the case's opening or, without a case, the NPS answer; only
 customers observed for the whole horizon; Wilson interval). The recovery paradox (McCollough &
 Bharadwaj 1992) holds here when recovered customers are significantly more loyal than those who
@@ -73,7 +73,7 @@ class RecoveryResult(Values):
     methods: tuple[str, ...] = field(
         default=(
             "Recovered: case resolved, follow-up rating >= 7/10 where recorded",
-            "NPS with adjusted-Wald interval (Rocks 2016); difference by two-sample z-test",
+            "NPS with score interval (Tango 1998); difference by two-sample z-test",
             "Retention over the horizon with Wilson interval; difference with Newcombe's "
             "interval and the two-proportion z-test",
             "Recovery paradox: McCollough & Bharadwaj (1992); de Matos et al. (2007) meta-analysis",

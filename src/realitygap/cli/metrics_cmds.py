@@ -51,8 +51,11 @@ def metrics(
     by: ByOpt = None,
     weights: WeightsOpt = None,
     nps_interval: Annotated[
-        str, typer.Option("--nps-interval", help="adjusted-wald, wald or bootstrap")
-    ] = "adjusted-wald",
+        str,
+        typer.Option(
+            "--nps-interval", help="score (Tango 1998, default), adjusted-wald, wald or bootstrap"
+        ),
+    ] = "score",
     min_n: MinNOpt = MIN_N,
     json: JsonOpt = False,
 ) -> None:
