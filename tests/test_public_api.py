@@ -34,7 +34,7 @@ ANALYSIS_API = [
     "touchpoint_senses", "SensesResult", "TouchpointSense",
     # expectations, the closed loop, listening
     "kano", "KanoResult", "KanoFeature", "KanoDrift", "WowTrend", "KANO_CATEGORIES",
-    "recovery", "RecoveryResult", "RecoveryGroup", "ServiceLevel",
+    "recovery", "RecoveryResult", "RecoveryGroup", "ServiceLevel", "TRIGGERS",
     "listening", "ListeningResult", "ListeningGroup", "ErrorBand",
 ]  # fmt: skip
 

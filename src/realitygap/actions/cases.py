@@ -22,13 +22,12 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from realitygap.analysis._items import nps_question, question_bank
+from realitygap.analysis._options import TRIGGERS as TRIGGERS
 from realitygap.domain.errors import check_choice
 from realitygap.domain.models import CaseStatus
 from realitygap.domain.scales import NPS_DETRACTOR_TO
 from realitygap.store.workspace import Workspace
 from realitygap.store.write import insert_new
-
-TRIGGERS = ("detractor", "staff_attitude", "silent_attrition")
 
 
 def _owners(ws: Workspace) -> ir.Table:

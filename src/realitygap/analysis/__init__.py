@@ -20,9 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from realitygap.analysis._activity import Windows
-    from realitygap.analysis._correlation import MISSING_CHOICES, Missing
-    from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, Result, plain
-    from realitygap.analysis._stats import NPS_METHODS, Difference
+    from realitygap.analysis._options import (
+        INSUFFICIENT,
+        METHODS,
+        MIN_N,
+        MISSING_CHOICES,
+        NPS_METHODS,
+        TRIGGERS,
+        Method,
+        Missing,
+    )
+    from realitygap.analysis._result import Estimate, Result, plain
+    from realitygap.analysis._stats import Difference
     from realitygap.analysis.audit import (
         AuditResult,
         BlockReliability,
@@ -31,14 +40,7 @@ if TYPE_CHECKING:
         audit,
     )
     from realitygap.analysis.behaviour import BehaviourResult, SurvivalGroup, behaviour
-    from realitygap.analysis.drivers import (
-        METHODS,
-        Driver,
-        DriversResult,
-        Method,
-        PriorityGap,
-        drivers,
-    )
+    from realitygap.analysis.drivers import Driver, DriversResult, PriorityGap, drivers
     from realitygap.analysis.fieldwork import ResponseRates, WaveResponse, response_rates
     from realitygap.analysis.findings import Evidence, Finding
     from realitygap.analysis.gap import GapHeadline, GapResult, GapRow, StaffOffset, gap
@@ -78,11 +80,11 @@ _MODULE_OF = {
     # estimates
     "Estimate": "_result",
     "Result": "_result",
-    "MIN_N": "_result",
-    "INSUFFICIENT": "_result",
+    "MIN_N": "_options",
+    "INSUFFICIENT": "_options",
     "plain": "_result",
     "Difference": "_stats",
-    "NPS_METHODS": "_stats",
+    "NPS_METHODS": "_options",
     # metrics and weighting
     "metrics": "metrics",
     "MetricsResult": "metrics",
@@ -112,10 +114,11 @@ _MODULE_OF = {
     "DriversResult": "drivers",
     "Driver": "drivers",
     "PriorityGap": "drivers",
-    "Method": "drivers",
-    "METHODS": "drivers",
-    "Missing": "_correlation",
-    "MISSING_CHOICES": "_correlation",
+    "Method": "_options",
+    "METHODS": "_options",
+    "Missing": "_options",
+    "MISSING_CHOICES": "_options",
+    "TRIGGERS": "_options",
     # stated vs revealed loyalty
     "behaviour": "behaviour",
     "BehaviourResult": "behaviour",
@@ -153,6 +156,7 @@ __all__ = [
     "MIN_N",
     "MISSING_CHOICES",
     "NPS_METHODS",
+    "TRIGGERS",
     "AuditResult",
     "BehaviourResult",
     "BlockReliability",

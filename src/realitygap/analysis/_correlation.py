@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -30,13 +30,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from realitygap.analysis._options import MISSING_CHOICES as MISSING_CHOICES
+from realitygap.analysis._options import Missing as Missing
 from realitygap.domain.errors import Problem, SurveyDataError, check_choice
 from realitygap.store import answer_grid as store_grid
 from realitygap.store.workspace import Workspace
 
 FloatArray = npt.NDArray[np.float64]
-Missing = Literal["listwise", "pairwise"]
-MISSING_CHOICES: tuple[Missing, ...] = ("listwise", "pairwise")
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-MIN_N = 30  # default guardrail: fewer answers than this give "insufficient data"
-INSUFFICIENT = "insufficient data"
+from realitygap.analysis._options import INSUFFICIENT as INSUFFICIENT  # re-exported
+from realitygap.analysis._options import MIN_N as MIN_N
 
 
 @dataclass(frozen=True)

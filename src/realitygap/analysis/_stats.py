@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
+from realitygap.analysis._options import DEFAULT_NPS_METHOD as DEFAULT_NPS_METHOD
+from realitygap.analysis._options import NPS_METHODS as NPS_METHODS
 from realitygap.analysis._result import Estimate
 
 
@@ -111,8 +113,6 @@ def newcombe_difference(
 
 
 # ---- NPS --------------------------------------------------------------------------------------
-NPS_METHODS = ("score", "adjusted-wald", "wald", "bootstrap")
-DEFAULT_NPS_METHOD = "score"
 
 
 def nps_variance(p_pro: float, p_det: float) -> float:

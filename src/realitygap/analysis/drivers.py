@@ -31,7 +31,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,7 @@ from realitygap.analysis._items import (
     require,
     scale_of,
 )
+from realitygap.analysis._options import METHODS, Method
 from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, Values, plain
 from realitygap.analysis._shapley import (
     MAX_EXACT_PREDICTORS,
@@ -68,8 +69,6 @@ from realitygap.domain.errors import (
 )
 from realitygap.store.workspace import Workspace
 
-Method = Literal["shapley", "relweights"]
-METHODS: tuple[Method, ...] = ("shapley", "relweights")
 METHOD_TEXT = {
     "shapley": "Shapley/LMG decomposition of R^2, exact over all predictor subsets",
     "relweights": "Johnson's relative weights",

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from realitygap.analysis import plain
 from realitygap.domain.errors import ArgumentError, RealityGapError, SurveyDataError
-from realitygap.store import Workspace
+
+if TYPE_CHECKING:  # imported when a command runs: `realitygap --help` loads no engine
+    import pandas as pd
+    from rich.table import Table
+
+    from realitygap.store import Workspace
 
 console = Console()
 err_console = Console(stderr=True)
@@ -64,6 +67,8 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def print_json(obj: Any) -> None:
+    from realitygap.analysis import plain
+
     sys.stdout.write(json.dumps(plain(obj), indent=2, default=str) + "\n")
 
 
@@ -77,6 +82,8 @@ def show(result: Any, json: bool) -> None:
 
 def frame_table(frame: pd.DataFrame, title: str | None = None, max_rows: int = 40) -> Table:
     """A Rich table of a small frame (floats to 3 significant decimals)."""
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False, title_justify="left")
     for col in frame.columns:
         table.add_column(str(col), overflow="fold")
@@ -88,7 +95,7 @@ def frame_table(frame: pd.DataFrame, title: str | None = None, max_rows: int = 4
 
 
 def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 1000 else f"{value:,.0f}"
@@ -98,6 +105,8 @@ def _cell(value: Any) -> str:
 @contextmanager
 def working(path: Path, doing: str, *, read_only: bool = True) -> Iterator[Workspace]:
     """Open the workspace, with a spinner on stderr saying what runs until the block ends."""
+    from realitygap.store import Workspace
+
     with Workspace.open(path, read_only=read_only) as ws, err_console.status(doing):
         yield ws
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from realitygap.analysis import METHODS, MIN_N, MISSING_CHOICES, Method, Missing, Windows
-from realitygap.analysis import audit as audit_analysis
-from realitygap.analysis import behaviour as behaviour_analysis
-from realitygap.analysis import drivers as drivers_analysis
+# light: the options' allowed values; each command imports its analysis when it runs
+from realitygap.analysis import METHODS, MIN_N, MISSING_CHOICES
 from realitygap.cli._common import (
     JsonOpt,
     WorkspaceArg,
@@ -19,6 +17,9 @@ from realitygap.cli._common import (
     print_json,
     working,
 )
+
+if TYPE_CHECKING:
+    from realitygap.analysis import Method, Missing
 
 OutcomeOpt = Annotated[
     str | None,
@@ -47,6 +48,9 @@ def audit(
     """Audit the survey itself: ceiling and floor items, reliability (Cronbach's alpha),
     items that predict neither the outcome nor retention, redundant items, layer coverage
     and non-response. Prints a verdict per item with its reason."""
+    from realitygap.analysis import Windows
+    from realitygap.analysis import audit as audit_analysis
+
     with working(workspace, "auditing the survey") as ws:
         result = audit_analysis(
             ws, outcome, wave=wave, windows=Windows(horizon_months=months), min_n=min_n
@@ -82,13 +86,15 @@ def drivers(
     """Key drivers of the outcome: Shapley (LMG) or relative-weights importance with
     bootstrap intervals, importance x performance quadrants, penalty-reward classes
     (must-be vs delighter) and leaders' priority gap."""
+    from realitygap.analysis import drivers as drivers_analysis
+
     with working(workspace, "decomposing R² over the items") as ws:
         result = drivers_analysis(
             ws,
             outcome,
             predictor or None,
-            method=cast(Method, method),  # checked by drivers(): ArgumentError otherwise
-            missing=cast(Missing, missing),
+            method=cast("Method", method),  # checked by drivers(): ArgumentError otherwise
+            missing=cast("Missing", missing),
             wave=wave,
             bootstrap=bootstrap,
             seed=seed,
@@ -117,6 +123,9 @@ def behaviour(
     """Stated vs revealed loyalty: NPS group x retained/declining/churned, the silent
     attrition list (promoters who stopped or cut buying), Kaplan-Meier retention by group
     with the log-rank test, and a Cox regression of churn on touchpoint scores."""
+    from realitygap.analysis import Windows
+    from realitygap.analysis import behaviour as behaviour_analysis
+
     windows = Windows(horizon_months=months, baseline_months=months, decline=decline)
     with working(workspace, "joining answers with behaviour") as ws:
         result = behaviour_analysis(ws, question, wave=wave, windows=windows, min_n=min_n)

@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 
 from realitygap.cli._common import JsonOpt, WorkspaceArg, handles_errors, print_json, working
-from realitygap.ingest import KINDS, TOOL_FORMATS, import_file
+
+# For the help text, without loading the importers (pandas, pyarrow) before a command runs;
+# tests/test_cli_startup.py checks they equal realitygap.ingest.KINDS and TOOL_FORMATS.
+KINDS = (
+    "questions", "respondents", "responses", "invitations", "documents", "events", "cases",
+    "contacts", "taxonomy",
+)  # fmt: skip
+TOOL_FORMATS = ("qualtrics", "surveymonkey", "google_forms", "typeform")
 
 
 @handles_errors
@@ -36,6 +43,8 @@ def import_cmd(
 
     Bad input: every problem is listed (file, row, column, value, what was expected), exit 2.
     """
+    from realitygap.ingest import import_file
+
     with working(workspace, "validating and importing", read_only=False) as ws:
         report = import_file(ws, file, kind, fmt=format, mapping=mapping, wave=wave)
     if json:

@@ -7,10 +7,7 @@ from typing import Annotated
 
 import typer
 
-from realitygap.actions.cases import TRIGGERS, case_candidates, open_cases
-from realitygap.analysis import kano as kano_analysis
-from realitygap.analysis import listening as listening_analysis
-from realitygap.analysis import recovery
+from realitygap.analysis import TRIGGERS  # light; the analyses load when a command runs
 from realitygap.cli._common import (
     JsonOpt,
     WorkspaceArg,
@@ -21,8 +18,6 @@ from realitygap.cli._common import (
     show,
     working,
 )
-from realitygap.store import Workspace
-from realitygap.store import cases as case_store
 
 cases_app = typer.Typer(
     help="Closed-loop follow-up cases: list, assign, update.", no_args_is_help=True
@@ -32,6 +27,8 @@ cases_app = typer.Typer(
 @handles_errors
 def kano(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
     """Kano categories per feature and wave, and alarms when a delighter becomes a must-be."""
+    from realitygap.analysis import kano as kano_analysis
+
     with working(workspace, "evaluating the Kano pairs") as ws:
         result = kano_analysis(ws)
     if json:
@@ -46,6 +43,8 @@ def kano(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
 @handles_errors
 def listening(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
     """Who hears customers directly, and do those who do predict them better?"""
+    from realitygap.analysis import listening as listening_analysis
+
     with working(workspace, "auditing who hears customers") as ws:
         result = listening_analysis(ws)
     show(result, json)
@@ -64,6 +63,8 @@ def open_(
 ) -> None:
     """Open a follow-up case for every detractor answer, negative staff-attitude comment and
     silent-attrition customer that has none yet (idempotent)."""
+    from realitygap.actions.cases import case_candidates, open_cases
+
     with working(workspace, "finding customers who need a follow-up", read_only=False) as ws:
         triggers = tuple(trigger) if trigger else TRIGGERS
         candidates = case_candidates(ws, triggers=triggers, sla=timedelta(hours=sla_hours))
@@ -82,6 +83,8 @@ def recovery_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Are recovered customers more loyal than those who never had a problem?"""
+    from realitygap.analysis import recovery
+
     with working(workspace, "comparing loyalty after recovery") as ws:
         result = recovery(ws, horizon_days=horizon_days)
     show(result, json)
@@ -96,6 +99,9 @@ def list_cases(
     json: JsonOpt = False,
 ) -> None:
     """List cases, the soonest due first, with an overdue flag."""
+    from realitygap.store import Workspace
+    from realitygap.store import cases as case_store
+
     with Workspace.open(workspace, read_only=True) as ws:
         frame = case_store.list_cases(ws, status=status, owner=owner)
     if json:
@@ -114,6 +120,9 @@ def assign(
     json: JsonOpt = False,
 ) -> None:
     """Give a case to an owner."""
+    from realitygap.store import Workspace
+    from realitygap.store import cases as case_store
+
     with Workspace.open(workspace) as ws:
         case = case_store.assign(ws, case_id, owner)
     if json:
@@ -136,6 +145,9 @@ def update(
     json: JsonOpt = False,
 ) -> None:
     """Move a case along the loop (open -> contacted -> resolved -> closed)."""
+    from realitygap.store import Workspace
+    from realitygap.store import cases as case_store
+
     with Workspace.open(workspace) as ws:
         case = case_store.update(
             ws, case_id, status=status, resolution=note, recovery_rating=rating, at=at

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from realitygap.analysis import MIN_N, MetricsResult, rake, read_margins
-from realitygap.analysis import gap as gap_analysis
-from realitygap.analysis import metrics as metrics_analysis
+from realitygap.analysis import MIN_N  # light; the analyses load when a command runs
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from realitygap.analysis import MetricsResult
 from realitygap.cli._common import (
     JsonOpt,
     WeightsOpt,
@@ -33,6 +35,8 @@ MinNOpt = Annotated[int, typer.Option("--min-n", help="Fewer answers give 'insuf
 
 
 def _estimates(result: MetricsResult) -> pd.DataFrame:
+    import pandas as pd
+
     rows = [
         {
             **dict(m.group),
@@ -61,6 +65,9 @@ def metrics(
 ) -> None:
     """NPS, CSAT top-2-box, CES, means, box shares and the CX index with intervals, by any
     breakdown, with the significance of each change between waves or months."""
+    from realitygap.analysis import metrics as metrics_analysis
+    from realitygap.analysis import rake, read_margins
+
     with working(workspace, "computing the metrics") as ws:
         raking = rake(ws, read_margins(weights)) if weights is not None else None
         result = metrics_analysis(
@@ -92,6 +99,9 @@ def gap(
 ) -> None:
     """Staff predictions vs customer answers: the headline, the gap per item with intervals,
     and the blind spots."""
+    from realitygap.analysis import gap as gap_analysis
+    from realitygap.analysis import rake, read_margins
+
     with working(workspace, "comparing staff predictions with customer answers") as ws:
         raking = rake(ws, read_margins(weights)) if weights is not None else None
         dims = by if by else ["role", "department"]

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from realitygap.analysis import rake, read_margins, reality_check
 from realitygap.cli._common import (
     JsonOpt,
     WeightsOpt,
@@ -17,7 +16,6 @@ from realitygap.cli._common import (
     print_json,
     working,
 )
-from realitygap.report import write_report
 
 
 @handles_errors
@@ -34,6 +32,9 @@ def report(
     json: JsonOpt = False,
 ) -> None:
     """Write the Reality Check report: one self-contained HTML file, and PDF and XLSX."""
+    from realitygap.analysis import rake, read_margins, reality_check
+    from realitygap.report import write_report
+
     with working(workspace, "running every analysis and rendering the report") as ws:
         raking = rake(ws, read_margins(weights)) if weights is not None else None
         check = reality_check(ws, weights=raking)

@@ -9,15 +9,10 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from realitygap.analysis import reality_check
-from realitygap.analysis.text.store import tag_workspace
 from realitygap.cli._common import JsonOpt, console, err_console, handles_errors, print_json
 from realitygap.domain.errors import WorkspaceError
-from realitygap.report import build, save
-from realitygap.report.summary import summary_lines
-from realitygap.simulate import STEPS, TRUTH_FILE
-from realitygap.simulate import simulate as run_simulation
-from realitygap.store import TAXONOMY_FILE, Workspace
+
+# The simulator, the analyses and the report are imported when a command runs.
 
 CustomersOpt = Annotated[
     int, typer.Option("--customers", min=200, help="Number of customers to simulate.")
@@ -27,6 +22,9 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (same seed, sa
 
 def _run(directory: Path, customers: int, seed: int, quiet: bool) -> dict[str, Any]:
     """Simulate with a Rich progress bar over the steps (on stderr, hidden for --json)."""
+    from realitygap.simulate import STEPS
+    from realitygap.simulate import simulate as run_simulation
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -51,6 +49,8 @@ def _run(directory: Path, customers: int, seed: int, quiet: bool) -> dict[str, A
 
 
 def _summary(directory: Path, truth: dict[str, Any]) -> dict[str, Any]:
+    from realitygap.simulate import TRUTH_FILE
+
     """What the workspace holds and the headline facts of the planted truth."""
     over = truth["overestimation"]["by_item"]
     return {
@@ -123,6 +123,13 @@ def demo(
 ) -> None:
     """The whole job on an example company: simulate it, tag its text, run every analysis and
     write the Reality Check (report.html, .pdf, .xlsx) into the demo workspace."""
+    from realitygap.analysis import reality_check
+    from realitygap.analysis.text.store import tag_workspace
+    from realitygap.report import build, save
+    from realitygap.report.summary import summary_lines
+    from realitygap.simulate import TRUTH_FILE
+    from realitygap.store import TAXONOMY_FILE, Workspace
+
     if directory.exists():
         is_workspace = (directory / TAXONOMY_FILE).exists() and (directory / TRUTH_FILE).exists()
         if not is_workspace and any(directory.iterdir()):

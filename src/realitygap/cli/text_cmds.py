@@ -17,7 +17,6 @@ from realitygap.cli._common import (
     print_json,
     show,
 )
-from realitygap.store import Workspace
 
 text_app = typer.Typer(
     help="Tag free text (sentiment, touchpoints, senses, layer, staff attitude), train the "
@@ -68,6 +67,7 @@ def tag(
     """
     from realitygap.analysis.text import tagger
     from realitygap.analysis.text.store import tag_workspace
+    from realitygap.store import Workspace
 
     with Workspace.open(workspace) as ws:
         run = tag_workspace(ws, tagger.TextPath(path.value), retag=retag, workers=workers)
@@ -92,6 +92,7 @@ def train(
     """Learn the tagger from labelled examples; `text tag` uses the trained model from then on."""
     from realitygap.analysis.text import tagger
     from realitygap.analysis.text.store import train_workspace
+    from realitygap.store import Workspace
 
     with Workspace.open(workspace) as ws:
         models, saved = train_workspace(ws, labels, tagger.TextPath(path.value))
@@ -126,6 +127,7 @@ def themes(
     """Discover themes: volume, sentiment, monthly trend, emerging, NPS impact, quotes."""
     from realitygap.analysis.text import tagger
     from realitygap.analysis.text.themes import discover_themes
+    from realitygap.store import Workspace
 
     with Workspace.open(workspace) as ws:
         result = discover_themes(ws, path=tagger.TextPath(path.value), k=k, seed=seed)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from realitygap.cli._common import JsonOpt, WorkspaceArg, console, handles_errors, print_json
-from realitygap.store import SCHEMA_VERSION, Workspace
-from realitygap.store.schema import KEYS
 
 
 @handles_errors
 def init(workspace: WorkspaceArg) -> None:
     """Create a workspace: a directory with realitygap.duckdb and an editable taxonomy.toml."""
+    from realitygap.store import SCHEMA_VERSION, Workspace
+
     with Workspace.create(workspace) as ws:
         console.print(
             f"Workspace ready at [bold]{ws.path}[/] (schema v{SCHEMA_VERSION}); "
@@ -20,6 +20,9 @@ def init(workspace: WorkspaceArg) -> None:
 @handles_errors
 def info(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
     """Show what a workspace holds: rows per table and the taxonomy."""
+    from realitygap.store import Workspace
+    from realitygap.store.schema import KEYS
+
     with Workspace.open(workspace, read_only=True) as ws:
         counts = {name: ws.count(name) for name in KEYS}
         tax = ws.taxonomy

@@ -13,12 +13,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
-import ibis.expr.types as ir
-import pandas as pd
+
+if TYPE_CHECKING:  # loaded with the first table read: `realitygap info` needs neither
+    import ibis
+    import ibis.expr.types as ir
+    import pandas as pd
 
 from realitygap.domain.errors import WorkspaceError
 from realitygap.domain.taxonomy import Taxonomy, default_taxonomy_text
@@ -43,8 +45,18 @@ class Workspace:
         self.path = path
         self.con = con
         self.read_only = read_only
-        self.backend = ibis.duckdb.from_connection(con)
+        self._backend: ibis.BaseBackend | None = None
         self._taxonomy: Taxonomy | None = None
+
+    @property
+    def backend(self) -> ibis.BaseBackend:
+        """The Ibis backend over :attr:`con`, made on first use (``info`` and ``init`` never
+        load Ibis)."""
+        if self._backend is None:
+            import ibis
+
+            self._backend = ibis.duckdb.from_connection(self.con)
+        return self._backend
 
     # ---- opening ---------------------------------------------------------------------------
     @classmethod
@@ -158,7 +170,9 @@ class Workspace:
             cursor.close()
 
     def count(self, name: str) -> int:
-        return int(self.table(name).count().execute())
+        """Rows of a workspace table (a plain count: no Ibis needed)."""
+        row = self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+        return int(row[0]) if row else 0
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
