@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from realitygap.analysis._result import plain
 from realitygap.domain.errors import RealityGapError, SurveyDataError
@@ -31,19 +32,30 @@ R = TypeVar("R")
 BAD_INPUT_EXIT = 2
 
 
+def print_error(message: str) -> None:
+    """``error: message`` on stderr; the message is plain text, never Rich markup, so that
+    values such as ``[questions]`` or ``[/]`` print exactly as found."""
+    err_console.print(Text("error: ", style="bold red") + Text(message), highlight=False)
+
+
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn realitygap's own errors into a clear message on stderr and exit code 2."""
+    """Turn realitygap's own errors, and a file that cannot be read or written, into a clear
+    message on stderr and exit code 2."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except SurveyDataError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            print_error(str(exc))
             raise typer.Exit(BAD_INPUT_EXIT) from None
         except RealityGapError as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            err_console.print(f"[bold red]error:[/] {first}", markup=True, highlight=False)
+            print_error(first)
+            raise typer.Exit(BAD_INPUT_EXIT) from None
+        except OSError as exc:  # a file the command reads or writes: full disk, permissions
+            where = f"{exc.filename}: " if exc.filename else ""
+            print_error(f"{where}{exc.strerror or exc}")
             raise typer.Exit(BAD_INPUT_EXIT) from None
 
     return wrapper

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from realitygap.domain.errors import Problem, SurveyDataError, TaxonomyError
+from realitygap.domain.errors import Problem, StorageError, SurveyDataError, TaxonomyError
 from realitygap.domain.taxonomy import Taxonomy
 from realitygap.ingest._answers import validate_answers
 from realitygap.ingest._documents import redact_documents
@@ -131,16 +131,19 @@ def import_file(
         if len(originals):
             prepared.tables["document_originals"] = originals
     added: dict[str, int] = {}
-    with ws.transaction():
-        for table, columns in prepared.new_columns.items():
-            store_write.ensure_columns(ws, table, columns)
-        for table in _WRITE_ORDER:
-            if table in prepared.tables:
-                rows = prepared.tables[table]
-                added[table] = store_write.insert_new(ws, table, rows) if len(rows) else 0
-        if added.get("responses") or added.get("questions"):
-            answer_grid.refresh(ws)  # the analyses' pivot of the answers lands with them
-        _record(ws, path, kind, digest, prepared.rows_read, sum(added.values()))
+    try:
+        with ws.transaction():
+            for table, columns in prepared.new_columns.items():
+                store_write.ensure_columns(ws, table, columns)
+            for table in _WRITE_ORDER:
+                if table in prepared.tables:
+                    rows = prepared.tables[table]
+                    added[table] = store_write.insert_new(ws, table, rows) if len(rows) else 0
+            if added.get("responses") or added.get("questions"):
+                answer_grid.refresh(ws)  # the analyses' pivot of the answers lands with them
+            _record(ws, path, kind, digest, prepared.rows_read, sum(added.values()))
+    except StorageError as exc:
+        raise StorageError(f"{path}: not imported: {exc}") from None
     return ImportReport(kind, str(path), shape, encoding, digest, prepared.rows_read, added)
 
 
@@ -181,6 +184,10 @@ def _sha256(path: Path) -> str:
                 digest.update(block)
     except FileNotFoundError:
         raise SurveyDataError([Problem(str(path), None, None, None, "an existing file")]) from None
+    except OSError as exc:  # a directory, no permission ...
+        raise SurveyDataError(
+            [Problem(str(path), None, None, None, f"a readable file ({exc.strerror or exc})")]
+        ) from None
     return digest.hexdigest()
 
 

@@ -212,7 +212,7 @@ def read_export(
     _check_shape(fmt, grid, problems)
     names, candidates = _columns(fmt, grid)
     known = questions(ws)
-    by_id = set(known["question_id"])
+    by_id = {_norm(q): q for q in known["question_id"]}  # ids match ignoring case
     by_text = {_norm(t): q for q, t in zip(known["question_id"], known["text"], strict=True)}
     mapped_roles = mapping.column_roles()
     mapped_questions = {_norm(k): v for k, v in mapping.questions.items()}
@@ -246,7 +246,7 @@ def read_export(
             attribute_pos[attr] = pos
             continue
         qid = next((mapped_questions[f] for f in folded if f in mapped_questions), None)
-        qid = qid or next((c for c in cands if c in by_id), None)
+        qid = qid or next((by_id[f] for f in folded if f in by_id), None)
         qid = qid or next((by_text[f] for f in folded if f in by_text), None)
         if qid is not None:
             question_pos.append((pos, qid))

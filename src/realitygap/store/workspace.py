@@ -8,6 +8,7 @@ the same analysis code can later run on PostgreSQL or Spark; writes go through
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from realitygap.domain.errors import WorkspaceError
+from realitygap.domain.errors import StorageError, WorkspaceError
 from realitygap.domain.taxonomy import Taxonomy, default_taxonomy_text
 from realitygap.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -162,12 +163,35 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All statements inside land together or not at all (also if the process dies)."""
+        """All statements inside land together or not at all (also if the process dies).
+
+        A write the disk refuses (full, file too large, no permission) is undone and raised as
+        :class:`StorageError` naming the database file.
+        """
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
+        except (duckdb.IOException, duckdb.TransactionException, OSError) as exc:
+            self._rollback()
+            if isinstance(exc, StorageError):
+                raise
+            raise self._storage_error(exc) from None
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self._rollback()
             raise
-        else:
+        try:
             self.con.execute("COMMIT")
+        except (duckdb.IOException, duckdb.TransactionException) as exc:
+            self._rollback()
+            raise self._storage_error(exc) from None
+
+    def _rollback(self) -> None:
+        # A failed COMMIT has already been rolled back by DuckDB: nothing is left to undo.
+        with contextlib.suppress(duckdb.TransactionException):
+            self.con.execute("ROLLBACK")
+
+    def _storage_error(self, exc: BaseException) -> StorageError:
+        return StorageError(
+            f"{self.path / DB_FILE}: could not write the workspace database ({exc}); "
+            "nothing was changed (is the disk full?)"
+        )
