@@ -49,7 +49,10 @@ class ImportReport:
     ``kind`` and ``file`` as given; ``format`` the file shape read (csv, xlsx, jsonl, parquet,
     or a survey tool); ``encoding`` the text encoding used (utf-8, utf-8-sig = UTF-8 with a
     byte-order mark, cp1252; None for binary formats); ``sha256`` of the file; ``rows_read``
-    data rows in the file; ``rows_added`` new rows per table (0 when re-importing).
+    data rows in the file; ``rows_added`` new rows per table (0 when re-importing);
+    ``columns`` what each column of a survey-tool export became (``question nps``,
+    ``respondent attribute store``, ``derived: NPS group of nps ...``, ``ignored ...``);
+    ``notes`` the defaults the import chose (a wave from the export's month range).
     """
 
     kind: str
@@ -59,6 +62,8 @@ class ImportReport:
     sha256: str
     rows_read: int
     rows_added: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def total_added(self) -> int:
@@ -73,6 +78,8 @@ class ImportReport:
             "sha256": self.sha256,
             "rows_read": self.rows_read,
             "rows_added": dict(self.rows_added),
+            "columns": dict(self.columns),
+            "notes": list(self.notes),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -84,10 +91,15 @@ class ImportReport:
     def __str__(self) -> str:
         enc = f", {self.encoding}" if self.encoding else ""
         added = ", ".join(f"{n:,} {t}" for t, n in self.rows_added.items()) or "nothing"
-        return (
+        lines = [
             f"imported {self.file} as {self.kind} ({self.format}{enc}): "
             f"{self.rows_read:,} rows read, added {added}"
-        )
+        ]
+        if self.columns:
+            lines.append("columns:")
+            lines += [f"  {column}: {what}" for column, what in self.columns.items()]
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
 
 
 def import_file(
@@ -144,7 +156,17 @@ def import_file(
             _record(ws, path, kind, digest, prepared.rows_read, sum(added.values()))
     except StorageError as exc:
         raise StorageError(f"{path}: not imported: {exc}") from None
-    return ImportReport(kind, str(path), shape, encoding, digest, prepared.rows_read, added)
+    return ImportReport(
+        kind,
+        str(path),
+        shape,
+        encoding,
+        digest,
+        prepared.rows_read,
+        added,
+        prepared.columns,
+        prepared.notes,
+    )
 
 
 def _prepare(
@@ -173,7 +195,8 @@ def _prepare(
     tables = {"respondents": export.respondents, "responses": responses, "documents": documents}
     new_cols = {"respondents": export.new_attributes} if export.new_attributes else {}
     shape = f"{tool} {grid.kind}"
-    return shape, grid.encoding, Prepared(tables, export.rows_read, new_cols)
+    prepared = Prepared(tables, export.rows_read, new_cols, export.columns, tuple(export.notes))
+    return shape, grid.encoding, prepared
 
 
 def _sha256(path: Path) -> str:

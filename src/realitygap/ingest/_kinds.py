@@ -120,6 +120,8 @@ class Prepared:
     tables: dict[str, pd.DataFrame]
     rows_read: int
     new_columns: dict[str, list[str]] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)  # file column -> what it became
+    notes: tuple[str, ...] = ()  # defaults the import chose, announced in its report
 
 
 @dataclass(frozen=True)
