@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from realitygap.cli._common import JsonOpt, WorkspaceArg, handles_errors, print_json, working
+from realitygap.cli._common import (
+    JsonOpt,
+    WaitOpt,
+    WorkspaceArg,
+    handles_errors,
+    print_json,
+    working,
+)
 from realitygap.ingest import KINDS, TOOL_FORMATS, import_file
 
 
@@ -31,12 +38,13 @@ def import_cmd(
         str | None, typer.Option("--wave", help="Wave of answers whose file has no wave column.")
     ] = None,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Import FILE into the workspace: validated whole, all or nothing, idempotent on ids.
 
     Bad input: every problem is listed (file, row, column, value, what was expected), exit 2.
     """
-    with working(workspace, "validating and importing", read_only=False) as ws:
+    with working(workspace, "validating and importing", read_only=False, wait=wait) as ws:
         report = import_file(ws, file, kind, fmt=format, mapping=mapping, wave=wave)
     if json:
         print_json(report.to_dict())

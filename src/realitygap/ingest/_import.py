@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +22,7 @@ from realitygap.ingest._read import read_grid
 from realitygap.ingest._tools import FORMATS, read_export
 from realitygap.store import answer_grid
 from realitygap.store import write as store_write
+from realitygap.store.atomic import atomic_write
 from realitygap.store.settings import keep_original
 from realitygap.store.workspace import TAXONOMY_FILE, Workspace
 
@@ -235,17 +234,7 @@ def _import_taxonomy(ws: Workspace, path: Path) -> ImportReport:
                 for tp in missing
             ]
         )
-    target = ws.path / TAXONOMY_FILE
-    fd, tmp = tempfile.mkstemp(dir=ws.path, prefix=".taxonomy-", suffix=".toml")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(path.read_bytes())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(ws.path / TAXONOMY_FILE, path.read_bytes())  # keeps taxonomy.toml's mode
     ws.reload_taxonomy()
     n = len(taxonomy.touchpoints)
     with ws.transaction():

@@ -9,8 +9,12 @@ the same analysis code can later run on PostgreSQL or Spark; writes go through
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -23,10 +27,68 @@ import pandas as pd
 
 from realitygap.domain.errors import StorageError, WorkspaceError
 from realitygap.domain.taxonomy import Taxonomy, default_taxonomy_text
+from realitygap.store.atomic import atomic_write
 from realitygap.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_FILE = "realitygap.duckdb"
 TAXONOMY_FILE = "taxonomy.toml"
+
+# How long opening a workspace another process has locked waits for it (seconds), and who is
+# told that it waits (the CLI prints it; a library caller hears nothing). The CLI's
+# ``--wait SECONDS`` and the environment variable REALITYGAP_WAIT set it.
+DEFAULT_WAIT_SECONDS = 5.0
+_LOCK_HELD = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+_POLL_SECONDS = 0.2
+
+
+@dataclass
+class LockWait:
+    seconds: float = DEFAULT_WAIT_SECONDS
+    announce: Callable[[str], None] | None = None
+
+
+LOCK_WAIT = LockWait(float(os.environ.get("REALITYGAP_WAIT", DEFAULT_WAIT_SECONDS)))
+
+
+def configure_lock_wait(
+    seconds: float | None = None, announce: Callable[[str], None] | None = None
+) -> None:
+    """Set how long :meth:`Workspace.open` waits for a workspace another process holds, and
+    the function told (once) that it waits."""
+    if seconds is not None:
+        LOCK_WAIT.seconds = max(0.0, seconds)
+    if announce is not None:
+        LOCK_WAIT.announce = announce
+
+
+def _connect(
+    path: Path, db: Path, *, read_only: bool, wait: float | None
+) -> duckdb.DuckDBPyConnection:
+    """Connect to ``db``, waiting while another process holds its lock."""
+    limit = LOCK_WAIT.seconds if wait is None else max(0.0, wait)
+    deadline = time.monotonic() + limit
+    announced = False
+    while True:
+        try:
+            return duckdb.connect(str(db), read_only=read_only)
+        except duckdb.IOException as exc:
+            held = _LOCK_HELD.search(str(exc))
+            if held is None:
+                raise WorkspaceError(f"{db}: cannot open the workspace database ({exc})") from None
+            pid = held.group("pid")
+            if time.monotonic() >= deadline:
+                raise WorkspaceError(
+                    f"{path}: the workspace is in use by another process (id {pid}); waited "
+                    f"{limit:g} seconds. Run the command again when that one has finished, "
+                    "or wait longer with --wait SECONDS."
+                ) from None
+            if not announced and LOCK_WAIT.announce is not None:
+                LOCK_WAIT.announce(
+                    f"{path}: the workspace is in use by another process (id {pid}); "
+                    f"waiting up to {limit:g} seconds for it to finish"
+                )
+                announced = True
+            time.sleep(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
 
 class Workspace:
@@ -55,12 +117,19 @@ class Workspace:
         path.mkdir(parents=True, exist_ok=True)
         tax = path / TAXONOMY_FILE
         if not tax.exists():
-            tax.write_text(taxonomy_text or default_taxonomy_text(), encoding="utf-8")
+            atomic_write(tax, taxonomy_text or default_taxonomy_text())
         return cls.open(path)
 
     @classmethod
-    def open(cls, path: str | Path, *, read_only: bool = False) -> Workspace:
-        """Open an existing workspace, applying pending schema migrations."""
+    def open(
+        cls, path: str | Path, *, read_only: bool = False, wait: float | None = None
+    ) -> Workspace:
+        """Open an existing workspace, applying pending schema migrations.
+
+        ``read_only`` opens it for reading only (several readers may share it). When another
+        process holds it, waits up to ``wait`` seconds (default :data:`LOCK_WAIT`) for it to
+        finish, then raises :class:`WorkspaceError` naming that process's id.
+        """
         path = Path(path)
         db = path / DB_FILE
         if not (path / TAXONOMY_FILE).exists():
@@ -68,10 +137,7 @@ class Workspace:
                 f"{path}: not a realitygap workspace (no {TAXONOMY_FILE}); "
                 f"create one with `realitygap init {path}`"
             )
-        try:
-            con = duckdb.connect(str(db), read_only=read_only and db.exists())
-        except duckdb.IOException as exc:
-            raise WorkspaceError(f"{db}: cannot open the workspace database ({exc})") from None
+        con = _connect(path, db, read_only=read_only and db.exists(), wait=wait)
         ws = cls(path, con, read_only=read_only and db.exists())
         if not read_only:
             ws.migrate()
