@@ -11,6 +11,7 @@ import pytest
 
 from realitygap.domain.errors import Problem, SurveyDataError
 from realitygap.ingest import MAX_PROBLEMS, import_file
+from realitygap.ingest._fields import NUMBER_EXPECTED
 from realitygap.store import Workspace
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -169,7 +170,7 @@ def test_number_must_parse(ws: Workspace, tmp_path: Path) -> None:
         tmp_path, "e.csv", "customer_id,type,occurred_at,amount\nC001,purchase,2024-01-01,twelve\n"
     )
     [p] = _problems(ws, path, "events")
-    assert (p.row, p.column, p.value, p.expected) == (2, "amount", "twelve", "a number")
+    assert (p.row, p.column, p.value, p.expected) == (2, "amount", "twelve", NUMBER_EXPECTED)
 
 
 def test_truncated_csv(ws: Workspace, tmp_path: Path) -> None:

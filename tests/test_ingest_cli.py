@@ -3,10 +3,12 @@ output; survey-tool exports that do not fit their format."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -64,15 +66,26 @@ def test_unknown_kind_and_format_exit_2(ws_path: Path) -> None:
     assert result.exit_code == 2 and "limesurvey" in result.output
 
 
-def test_unmatched_survey_column_is_an_error(ws_path: Path, tmp_path: Path) -> None:
+def test_unmatched_survey_column_becomes_a_respondent_attribute(
+    ws_path: Path, tmp_path: Path
+) -> None:
+    # issue 16: an extra column of an export is kept as an attribute, not refused
     path = tmp_path / "typeform.csv"
     text = (EXAMPLES / "typeform.csv").read_text(encoding="utf-8")
     path.write_text(text.replace("Network ID", "Favourite colour"), encoding="utf-8")
-    with Workspace.open(ws_path) as ws, pytest.raises(SurveyDataError) as info:
-        import_file(ws, path, "responses", fmt="typeform", wave="w")
-    [p] = info.value.problems
-    assert (p.row, p.column) == (1, "Favourite colour")
-    assert "ignore" in p.expected
+    with Workspace.open(ws_path) as ws:
+        report = import_file(ws, path, "responses", fmt="typeform", wave="w")
+        assert report.columns["Favourite colour"] == "respondent attribute favourite_colour"
+        # the column's cells, read with the csv module, are what the attribute holds
+        with path.open(encoding="utf-8", newline="") as fh:
+            expected = {r["#"]: r["Favourite colour"] for r in csv.DictReader(fh)}
+        got = dict(
+            ws.con.execute(
+                "SELECT respondent_id, favourite_colour FROM respondents "
+                "WHERE favourite_colour IS NOT NULL"
+            ).fetchall()
+        )
+    assert got == expected
 
 
 def test_qualtrics_shape_is_checked(ws_path: Path) -> None:
@@ -82,9 +95,31 @@ def test_qualtrics_shape_is_checked(ws_path: Path) -> None:
     assert any(p.row == 3 and "ImportId" in p.expected for p in info.value.problems)
 
 
-def test_survey_export_needs_a_wave(ws_path: Path) -> None:
+def test_survey_export_without_wave_gets_its_month_range(ws_path: Path, tmp_path: Path) -> None:
+    source = EXAMPLES / "typeform.csv"
+    with source.open(encoding="utf-8", newline="") as fh:
+        months = sorted(r["Submit Date (UTC)"][:7] for r in csv.DictReader(fh))
+    expected = months[0] if months[0] == months[-1] else f"{months[0]}..{months[-1]}"
+    copy = tmp_path / "typeform.csv"
+    copy.write_bytes(source.read_bytes())
+    with Workspace.open(ws_path) as ws:
+        report = import_file(ws, copy, "responses", fmt="typeform")
+        waves = ws.con.execute(
+            "SELECT DISTINCT wave FROM responses r JOIN imports i ON true "
+            "WHERE i.file = ? AND r.wave = ?",
+            [str(copy), expected],
+        ).fetchall()
+    assert waves == [(expected,)]
+    [note] = report.notes
+    assert repr(expected) in note and "--wave" in note and note in str(report)
+
+
+def test_survey_export_without_wave_or_dates_is_an_error(ws_path: Path, tmp_path: Path) -> None:
+    frame = pd.read_csv(EXAMPLES / "typeform.csv", dtype=str)
+    path = tmp_path / "no_dates.csv"
+    frame.drop(columns=["Start Date (UTC)", "Submit Date (UTC)"]).to_csv(path, index=False)
     with Workspace.open(ws_path) as ws, pytest.raises(SurveyDataError) as info:
-        import_file(ws, EXAMPLES / "typeform.csv", "responses", fmt="typeform")
+        import_file(ws, path, "responses", fmt="typeform")
     [p] = info.value.problems
     assert p.column == "wave" and "--wave" in p.expected
 

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from realitygap.cli._common import JsonOpt, WorkspaceArg, handles_errors, print_json, working
+from realitygap.cli._common import (
+    JsonOpt,
+    WaitOpt,
+    WorkspaceArg,
+    handles_errors,
+    print_json,
+    working,
+)
 
 # For the help text, without loading the importers (pandas, pyarrow) before a command runs;
 # tests/test_cli_startup.py checks they equal realitygap.ingest.KINDS and TOOL_FORMATS.
@@ -38,6 +45,7 @@ def import_cmd(
         str | None, typer.Option("--wave", help="Wave of answers whose file has no wave column.")
     ] = None,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Import FILE into the workspace: validated whole, all or nothing, idempotent on ids.
 
@@ -45,7 +53,7 @@ def import_cmd(
     """
     from realitygap.ingest import import_file
 
-    with working(workspace, "validating and importing", read_only=False) as ws:
+    with working(workspace, "validating and importing", read_only=False, wait=wait) as ws:
         report = import_file(ws, file, kind, fmt=format, mapping=mapping, wave=wave)
     if json:
         print_json(report.to_dict())

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from realitygap.cli._common import JsonOpt, WorkspaceArg, console, handles_errors, print_json
+from rich.markup import escape
+
+from realitygap.cli._common import (
+    JsonOpt,
+    WaitOpt,
+    WorkspaceArg,
+    console,
+    handles_errors,
+    print_json,
+)
 
 
 @handles_errors
@@ -12,18 +21,19 @@ def init(workspace: WorkspaceArg) -> None:
 
     with Workspace.create(workspace) as ws:
         console.print(
-            f"Workspace ready at [bold]{ws.path}[/] (schema v{SCHEMA_VERSION}); "
-            f"edit {ws.path / 'taxonomy.toml'} to describe your journey and touchpoints."
+            f"Workspace ready at [bold]{escape(str(ws.path))}[/] (schema v{SCHEMA_VERSION}); "
+            f"edit {escape(str(ws.path / 'taxonomy.toml'))} to describe your journey and "
+            "touchpoints."
         )
 
 
 @handles_errors
-def info(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
-    """Show what a workspace holds: rows per table and the taxonomy."""
+def info(workspace: WorkspaceArg, json: JsonOpt = False, wait: WaitOpt = None) -> None:
+    """Show what a workspace holds: rows per table, the journey stages and their touchpoints."""
     from realitygap.store import Workspace
     from realitygap.store.schema import KEYS
 
-    with Workspace.open(workspace, read_only=True) as ws:
+    with Workspace.open(workspace, read_only=True, wait=wait) as ws:
         counts = {name: ws.count(name) for name in KEYS}
         tax = ws.taxonomy
         summary = {
@@ -36,7 +46,11 @@ def info(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
     if json:
         print_json(summary)
         return
-    console.print(f"[bold]{summary['workspace']}[/] (schema v{summary['schema_version']})")
+    console.print(f"[bold]{escape(str(ws.path))}[/] (schema v{summary['schema_version']})")
     for name, n in counts.items():
         console.print(f"  {name:<12} {n:>12,}")
-    console.print(f"  {len(tax.stages)} journey stages, {len(tax.touchpoints)} touchpoints")
+    console.print(f"{len(tax.stages)} journey stages, {len(tax.touchpoints)} touchpoints:")
+    for stage in tax.stages:
+        at_stage = [tp for tp in tax.touchpoints if tp.stage == stage]
+        names = ", ".join(f"{tp.id} ({tp.name})" for tp in at_stage) or "no touchpoints"
+        console.print(f"  {escape(stage)}: {escape(names)}", highlight=False)

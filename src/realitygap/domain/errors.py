@@ -19,6 +19,14 @@ class WorkspaceError(RealityGapError):
     """The workspace is missing, locked, or from a newer version of realitygap."""
 
 
+class StorageError(OSError, RealityGapError):
+    """A file or the workspace database could not be written (disk full, no permission...).
+
+    Raised after the half-done write was undone: the workspace and every file are as before.
+    The message names the file and what the operating system or database said.
+    """
+
+
 class TaxonomyError(ValueError, RealityGapError):
     """The taxonomy file is invalid (unknown layer, sense, duplicate touchpoint ...)."""
 

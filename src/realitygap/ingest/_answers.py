@@ -19,7 +19,8 @@ from realitygap.ingest._problems import Problems
 from realitygap.store.workspace import Workspace
 
 # "10 - Extremely likely", "5 = Very easy", "4 Agree": the leading number is the answer.
-_LEADING_NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)(?:\s*[-=:.)]\s*|\s+)\D")
+# ASCII digits only: other scripts' digits are not silently read as numbers.
+_LEADING_NUMBER = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)(?:\s*[-=:.)]\s*|\s+)[^0-9]")
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from realitygap.domain.errors import Problem, SurveyDataError, TaxonomyError
+from realitygap.domain.errors import Problem, StorageError, SurveyDataError, TaxonomyError
 from realitygap.domain.taxonomy import Taxonomy
 from realitygap.ingest._answers import validate_answers
 from realitygap.ingest._documents import redact_documents
@@ -24,6 +22,7 @@ from realitygap.ingest._read import read_grid
 from realitygap.ingest._tools import FORMATS, read_export
 from realitygap.store import answer_grid
 from realitygap.store import write as store_write
+from realitygap.store.atomic import atomic_write
 from realitygap.store.settings import keep_original
 from realitygap.store.workspace import TAXONOMY_FILE, Workspace
 
@@ -49,7 +48,10 @@ class ImportReport:
     ``kind`` and ``file`` as given; ``format`` the file shape read (csv, xlsx, jsonl, parquet,
     or a survey tool); ``encoding`` the text encoding used (utf-8, utf-8-sig = UTF-8 with a
     byte-order mark, cp1252; None for binary formats); ``sha256`` of the file; ``rows_read``
-    data rows in the file; ``rows_added`` new rows per table (0 when re-importing).
+    data rows in the file; ``rows_added`` new rows per table (0 when re-importing);
+    ``columns`` what each column of a survey-tool export became (``question nps``,
+    ``respondent attribute store``, ``derived: NPS group of nps ...``, ``ignored ...``);
+    ``notes`` the defaults the import chose (a wave from the export's month range).
     """
 
     kind: str
@@ -59,6 +61,8 @@ class ImportReport:
     sha256: str
     rows_read: int
     rows_added: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def total_added(self) -> int:
@@ -73,6 +77,8 @@ class ImportReport:
             "sha256": self.sha256,
             "rows_read": self.rows_read,
             "rows_added": dict(self.rows_added),
+            "columns": dict(self.columns),
+            "notes": list(self.notes),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -84,10 +90,15 @@ class ImportReport:
     def __str__(self) -> str:
         enc = f", {self.encoding}" if self.encoding else ""
         added = ", ".join(f"{n:,} {t}" for t, n in self.rows_added.items()) or "nothing"
-        return (
+        lines = [
             f"imported {self.file} as {self.kind} ({self.format}{enc}): "
             f"{self.rows_read:,} rows read, added {added}"
-        )
+        ]
+        if self.columns:
+            lines.append("columns:")
+            lines += [f"  {column}: {what}" for column, what in self.columns.items()]
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
 
 
 def import_file(
@@ -131,17 +142,30 @@ def import_file(
         if len(originals):
             prepared.tables["document_originals"] = originals
     added: dict[str, int] = {}
-    with ws.transaction():
-        for table, columns in prepared.new_columns.items():
-            store_write.ensure_columns(ws, table, columns)
-        for table in _WRITE_ORDER:
-            if table in prepared.tables:
-                rows = prepared.tables[table]
-                added[table] = store_write.insert_new(ws, table, rows) if len(rows) else 0
-        if added.get("responses") or added.get("questions"):
-            answer_grid.refresh(ws)  # the analyses' pivot of the answers lands with them
-        _record(ws, path, kind, digest, prepared.rows_read, sum(added.values()))
-    return ImportReport(kind, str(path), shape, encoding, digest, prepared.rows_read, added)
+    try:
+        with ws.transaction():
+            for table, columns in prepared.new_columns.items():
+                store_write.ensure_columns(ws, table, columns)
+            for table in _WRITE_ORDER:
+                if table in prepared.tables:
+                    rows = prepared.tables[table]
+                    added[table] = store_write.insert_new(ws, table, rows) if len(rows) else 0
+            if added.get("responses") or added.get("questions"):
+                answer_grid.refresh(ws)  # the analyses' pivot of the answers lands with them
+            _record(ws, path, kind, digest, prepared.rows_read, sum(added.values()))
+    except StorageError as exc:
+        raise StorageError(f"{path}: not imported: {exc}") from None
+    return ImportReport(
+        kind,
+        str(path),
+        shape,
+        encoding,
+        digest,
+        prepared.rows_read,
+        added,
+        prepared.columns,
+        prepared.notes,
+    )
 
 
 def _prepare(
@@ -170,7 +194,8 @@ def _prepare(
     tables = {"respondents": export.respondents, "responses": responses, "documents": documents}
     new_cols = {"respondents": export.new_attributes} if export.new_attributes else {}
     shape = f"{tool} {grid.kind}"
-    return shape, grid.encoding, Prepared(tables, export.rows_read, new_cols)
+    prepared = Prepared(tables, export.rows_read, new_cols, export.columns, tuple(export.notes))
+    return shape, grid.encoding, prepared
 
 
 def _sha256(path: Path) -> str:
@@ -181,6 +206,10 @@ def _sha256(path: Path) -> str:
                 digest.update(block)
     except FileNotFoundError:
         raise SurveyDataError([Problem(str(path), None, None, None, "an existing file")]) from None
+    except OSError as exc:  # a directory, no permission ...
+        raise SurveyDataError(
+            [Problem(str(path), None, None, None, f"a readable file ({exc.strerror or exc})")]
+        ) from None
     return digest.hexdigest()
 
 
@@ -205,17 +234,7 @@ def _import_taxonomy(ws: Workspace, path: Path) -> ImportReport:
                 for tp in missing
             ]
         )
-    target = ws.path / TAXONOMY_FILE
-    fd, tmp = tempfile.mkstemp(dir=ws.path, prefix=".taxonomy-", suffix=".toml")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(path.read_bytes())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(ws.path / TAXONOMY_FILE, path.read_bytes())  # keeps taxonomy.toml's mode
     ws.reload_taxonomy()
     n = len(taxonomy.touchpoints)
     with ws.transaction():

@@ -120,6 +120,8 @@ class Prepared:
     tables: dict[str, pd.DataFrame]
     rows_read: int
     new_columns: dict[str, list[str]] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)  # file column -> what it became
+    notes: tuple[str, ...] = ()  # defaults the import chose, announced in its report
 
 
 @dataclass(frozen=True)
@@ -337,9 +339,10 @@ def _wide_responses(ctx: Context, frame: pd.DataFrame) -> Prepared:
             None,
             "a question_id column (long format) or one column per question_id (wide format)",
         )
-    answers = melt_answers(
-        frame[question_cols], parsed, ctx.grid.rows, question_cols, question_cols
-    )
+    # Column names match question ids ignoring case and surrounding spaces (docs/formats.md).
+    folded = {str(q).strip().casefold(): q for q in questions(ctx.ws)["question_id"]}
+    question_ids = [folded.get(str(c).strip().casefold(), c) for c in question_cols]
+    answers = melt_answers(frame[question_cols], parsed, ctx.grid.rows, question_ids, question_cols)
     if "respondent_id" not in frame.columns or "wave" not in frame.columns:
         return Prepared({}, len(frame))
     responses, documents = validate_answers(ctx.ws, answers, ctx.problems, labels=ctx.labels)

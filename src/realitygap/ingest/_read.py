@@ -38,6 +38,8 @@ SUFFIXES: dict[str, str] = {
 }
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+# UTF-16 with a byte-order mark: what Excel's "Unicode text" and some survey tools write.
+_UTF16_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _CSV_EOF = re.compile(r"EOF inside string starting at row (\d+)")
 _CSV_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
@@ -100,7 +102,16 @@ def _fail(path: Path, row: int | None, expected: str, value: object = None) -> N
 
 # ---- text ------------------------------------------------------------------------------------
 def decode(path: Path, raw: bytes, what: str) -> tuple[str, str]:
-    """Decode ``raw``: UTF-8 with BOM, else UTF-8, else cp1252. Returns (text, encoding)."""
+    """Decode ``raw``: UTF-16 or UTF-8 with a BOM, else UTF-8, else cp1252.
+
+    Returns (text, encoding); the encoding is ``utf-16`` for UTF-16 with either byte order.
+    """
+    for bom, codec in _UTF16_BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom) :].decode(codec), "utf-16"
+            except UnicodeDecodeError as exc:
+                _fail(path, None, f"UTF-16 text after the byte-order mark ({exc.reason})")
     if b"\x00" in raw[:65536]:
         _fail(path, None, f"a text file ({what}) but found binary data (NUL bytes)")
     if raw.startswith(_UTF8_BOM):
@@ -172,6 +183,7 @@ def _read_csv(path: Path, header_rows: int) -> Grid:
     try:
         table = pd.read_csv(
             io.StringIO(text),
+            sep=_separator(text),
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -198,8 +210,17 @@ def _read_csv(path: Path, header_rows: int) -> Grid:
         _fail(path, None, f"a readable CSV file ({msg})")
     except pd.errors.EmptyDataError:
         _fail(path, None, "a CSV file with a header row, found an empty file")
+    except (ValueError, OverflowError, MemoryError) as exc:  # e.g. a field over the C limit
+        _fail(path, None, f"a readable CSV file ({type(exc).__name__}: {exc})")
     headers, data, rows = _split_headers(path, table, header_rows, first_row=1, blanks=False)
     return Grid(str(path), "csv", headers, data, rows, encoding)
+
+
+def _separator(text: str) -> str:
+    """A comma, or a tab when the first line has tabs and no comma (tab-separated text, as
+    Excel saves "Unicode text")."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    return "\t" if "\t" in first and "," not in first else ","
 
 
 def _read_xlsx(path: Path, header_rows: int) -> Grid:
@@ -207,8 +228,13 @@ def _read_xlsx(path: Path, header_rows: int) -> Grid:
         _fail(path, None, "an XLSX workbook (a zip archive): the file is damaged or truncated")
     try:
         table = pd.read_excel(path, header=None, dtype=str, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        _fail(path, None, f"a readable XLSX workbook ({type(exc).__name__}: {exc})")
+    except Exception as exc:
+        # zipfile.BadZipFile, KeyError (missing part), xml ParseError, ValueError, TypeError...
+        _fail(
+            path,
+            None,
+            f"a readable XLSX workbook; it is damaged or not one ({type(exc).__name__}: {exc})",
+        )
     headers, data, rows = _split_headers(path, table, header_rows, first_row=1)
     return Grid(str(path), "xlsx", headers, data, rows, None)
 
@@ -222,7 +248,8 @@ def _read_jsonl(path: Path) -> Grid:
         _fail(path, None, "JSON Lines (one JSON object per line), found an empty file")
     try:
         frame = pd.read_json(io.StringIO(body), lines=True, dtype=False, convert_dates=False)
-    except ValueError:
+    except (ValueError, AttributeError, TypeError, RecursionError):
+        # pandas raises AttributeError on a line that is JSON but not an object (true, null)
         # Find the first bad line only on the error path (pandas does not say which).
         for number, line in zip(numbers, (ln for ln in lines if ln.strip()), strict=True):
             try:
@@ -237,6 +264,11 @@ def _read_jsonl(path: Path) -> Grid:
             if not isinstance(obj, dict):
                 _fail(path, int(number), "a JSON object", line[:60])
         _fail(path, None, "JSON Lines: one JSON object per line, with plain values")
+    if len(frame) != len(numbers):  # never seen; guards the row numbering
+        _fail(path, None, "JSON Lines: one JSON object per line")
+    bad_names = [c for c in frame.columns if not isinstance(c, str) or not c.strip()]
+    if bad_names:
+        _fail(path, None, "JSON object keys that name columns", bad_names[0])
     frame = frame.map(_json_cell)
     return Grid(str(path), "jsonl", [list(frame.columns)], _with_nulls(frame), numbers, encoding)
 
@@ -256,18 +288,66 @@ def _json_cell(value: object) -> object:
 def _read_parquet(path: Path) -> Grid:
     try:
         table = pq.read_table(path)
-    except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
+    except Exception as exc:
         _fail(path, None, f"a readable Parquet file; it is damaged or truncated ({exc})")
     columns: dict[str, pd.Series] = {}
     for name in table.column_names:
-        col = table.column(name)
-        if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
-            series = col.to_pandas().astype("string").astype(object)
-        elif pa.types.is_floating(col.type):
-            series = col.to_pandas().map(_json_cell)
-        else:
-            series = col.cast(pa.string()).to_pandas().astype(object)
-        columns[name] = series
+        columns[name] = _parquet_column(path, name, table.column(name))
     frame = pd.DataFrame(columns)
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
     return Grid(str(path), "parquet", [list(frame.columns)], _with_nulls(frame), rows, None)
+
+
+def _parquet_column(path: Path, name: str, col: pa.ChunkedArray) -> pd.Series:
+    """One Parquet column as strings; nested types and undecodable bytes are problems."""
+    kind = col.type
+    if pa.types.is_nested(kind) or (
+        pa.types.is_dictionary(kind) and pa.types.is_nested(kind.value_type)
+    ):
+        raise SurveyDataError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    name,
+                    str(kind),
+                    "a column of plain values (text, numbers, dates, true/false), "
+                    "not a nested struct, list or map",
+                )
+            ]
+        )
+    try:
+        series: pd.Series
+        if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+            series = col.to_pandas().astype("string").astype(object)
+        elif pa.types.is_floating(kind):
+            series = col.to_pandas().map(_json_cell)
+        else:
+            series = col.cast(pa.string()).to_pandas().astype(object)
+        return series
+    except (pa.ArrowException, ValueError, OverflowError) as exc:
+        row, value = _first_bad_bytes(col)
+        raise SurveyDataError(
+            [
+                Problem(
+                    str(path),
+                    row,
+                    name,
+                    value,
+                    f"text in UTF-8 or plain values ({type(exc).__name__}: {exc})",
+                )
+            ]
+        ) from None
+
+
+def _first_bad_bytes(col: pa.ChunkedArray) -> tuple[int | None, object]:
+    """The 1-based record and value of the first binary cell that is not UTF-8 (error path)."""
+    if not (pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type)):
+        return None, None
+    for i, value in enumerate(col.to_pylist()):
+        if isinstance(value, bytes):
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                return i + 1, value[:60]
+    return None, None

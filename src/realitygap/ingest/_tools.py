@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from realitygap.domain.models import RespondentKind
-from realitygap.ingest._answers import Answers
+from realitygap.ingest._answers import Answers, answer_numbers
+from realitygap.ingest._derived import (
+    NPS_GROUP_SUFFIX,
+    attribute_name,
+    check_nps_group,
+    month_range_wave,
+)
 from realitygap.ingest._fields import DATE_EXPECTED, flag_duplicates, parse_datetime
 from realitygap.ingest._kinds import derived_ids, melt_answers
 from realitygap.ingest._lookup import questions
@@ -137,6 +143,8 @@ class Export:
     respondents: pd.DataFrame
     rows_read: int
     new_attributes: list[str]
+    columns: dict[str, str] = field(default_factory=dict)  # column -> what it became
+    notes: list[str] = field(default_factory=list)  # defaults the import chose
 
 
 def _norm(text: str) -> str:
@@ -212,7 +220,7 @@ def read_export(
     _check_shape(fmt, grid, problems)
     names, candidates = _columns(fmt, grid)
     known = questions(ws)
-    by_id = set(known["question_id"])
+    by_id = {_norm(q): q for q in known["question_id"]}  # ids match ignoring case
     by_text = {_norm(t): q for q, t in zip(known["question_id"], known["text"], strict=True)}
     mapped_roles = mapping.column_roles()
     mapped_questions = {_norm(k): v for k, v in mapping.questions.items()}
@@ -232,6 +240,9 @@ def read_export(
     roles: dict[str, int] = {}
     attribute_pos: dict[str, int] = {}
     question_pos: list[tuple[int, str]] = []
+    nps_groups: list[tuple[int, str]] = []  # (column, the base it is derived from)
+    unplaced: list[int] = []  # neither role, question nor metadata: attributes or errors
+    described: dict[int, str] = {}
     for pos, (name, cands) in enumerate(zip(names, candidates, strict=True)):
         folded = [_norm(c) for c in cands]
         role = next((r for c, r in mapped_roles.items() if _norm(c) in folded), None)
@@ -239,27 +250,51 @@ def read_export(
             role = tool_roles.get(pos)
         if role is not None:
             roles.setdefault(role, pos)
+            described[pos] = role
             continue
         if any(f in ignore for f in folded):
+            described[pos] = "ignored (mapping file)"
             continue
         if attr := next((attributes[f] for f in folded if f in attributes), None):
             attribute_pos[attr] = pos
+            described[pos] = f"respondent attribute {attr}"
             continue
         qid = next((mapped_questions[f] for f in folded if f in mapped_questions), None)
-        qid = qid or next((c for c in cands if c in by_id), None)
+        qid = qid or next((by_id[f] for f in folded if f in by_id), None)
         qid = qid or next((by_text[f] for f in folded if f in by_text), None)
         if qid is not None:
             question_pos.append((pos, qid))
+            described[pos] = f"question {qid}"
             continue
         if name in fmt.metadata or any(name.startswith(p) for p in fmt.metadata_prefixes):
+            described[pos] = f"ignored ({fmt.name} metadata)"
             continue
-        problems.add(
-            header_row,
-            name,
-            cands[-1] if cands else name,
-            "a column that names a question of the workspace (its question_id or its text), "
-            "an entry under [questions] in a mapping file, or a column listed in `ignore`",
-        )
+        if group := next((m for c in cands if (m := NPS_GROUP_SUFFIX.match(c))), None):
+            nps_groups.append((pos, group.group("base")))
+            continue
+        unplaced.append(pos)
+    for pos in unplaced:
+        name, cands = names[pos], candidates[pos]
+        if fmt.name == "mapped" or _is_qualtrics_question(fmt, cands):
+            problems.add(
+                header_row,
+                name,
+                cands[-1] if cands else name,
+                "a column that names a question of the workspace (its question_id or its "
+                "text), an entry under [questions] in a mapping file, or a column listed in "
+                "`ignore`",
+            )
+            continue
+        # Any other column (a store, a region, Qualtrics embedded data) describes the
+        # respondent: keep it as a segment attribute rather than refuse the export.
+        taken = {a.lower() for a in attribute_pos}
+        attr = attribute_name(name, taken)
+        attribute_pos[attr] = pos
+        described[pos] = f"respondent attribute {attr}"
+    group_bases = _nps_group_bases(nps_groups, names, candidates, question_pos, known, problems)
+    for pos, base_pos in group_bases.items():
+        qid = dict(question_pos)[base_pos]
+        described[pos] = f"derived: NPS group of {qid} (checked against {names[base_pos]!r})"
     _check_mapping_columns(mapping, names, candidates, problems)
     _check_unique_questions(question_pos, names, header_row, problems)
 
@@ -270,7 +305,13 @@ def read_export(
         real = ~status.isin(_QUALTRICS_NOT_REAL).to_numpy()
         data, rows = data[real].reset_index(drop=True), rows[real]
 
-    meta = _meta(ws, fmt, data, rows, names, roles, question_pos, mapping, wave, problems)
+    notes: list[str] = []
+    meta = _meta(ws, fmt, data, rows, names, roles, question_pos, mapping, wave, problems, notes)
+    for pos, base_pos in group_bases.items():
+        scores = answer_numbers(data.iloc[:, base_pos].astype(object), mapping.values)
+        check_nps_group(
+            data.iloc[:, pos].astype(object), scores, rows, names[pos], names[base_pos], problems
+        )
     id_column = names[roles["respondent_id"]] if "respondent_id" in roles else "respondent_id"
     flag_duplicates(
         meta[["respondent_id", "wave"]],
@@ -285,7 +326,55 @@ def read_export(
         values, meta, rows, [q for _, q in question_pos], [names[p] for p in positions]
     )
     respondents, new_attrs = _respondents(ws, data, meta, attribute_pos, problems)
-    return Export(answers, respondents, len(grid.data), new_attrs)
+    columns = {names[pos]: what for pos, what in sorted(described.items())}
+    return Export(answers, respondents, len(grid.data), new_attrs, columns, notes)
+
+
+def _is_qualtrics_question(fmt: ToolFormat, cands: list[str]) -> bool:
+    """A Qualtrics column whose ImportId is a question's (QID12, QID3_1, QID4_TEXT): an
+    answer column, so a question the workspace lacks is an error, not an attribute."""
+    return fmt.name == "qualtrics" and any(re.match(r"^QID\d+", c) for c in cands)
+
+
+def _nps_group_bases(
+    nps_groups: list[tuple[int, str]],
+    names: list[str],
+    candidates: list[list[str]],
+    question_pos: list[tuple[int, str]],
+    known: pd.DataFrame,
+    problems: Problems,
+) -> dict[int, int]:
+    """Each NPS-group column's score column (which must be an ``nps`` question)."""
+    scale_of = dict(zip(known["question_id"], known["scale"], strict=True))
+    question_of = dict(question_pos)
+    out: dict[int, int] = {}
+    for pos, base in nps_groups:
+        base_pos = next(
+            (
+                i
+                for i, cands in enumerate(candidates)
+                if i != pos and any(_norm(c) == _norm(base) for c in cands)
+            ),
+            None,
+        )
+        if base_pos is None or base_pos not in question_of:
+            problems.add(
+                1,
+                names[pos],
+                names[pos],
+                f"an NPS group beside its score column {base!r}, a question of the workspace",
+            )
+        elif scale_of.get(question_of[base_pos]) != "nps":
+            problems.add(
+                1,
+                names[pos],
+                names[pos],
+                f"an NPS group of an nps question ({question_of[base_pos]!r} is "
+                f"{scale_of.get(question_of[base_pos])})",
+            )
+        else:
+            out[pos] = base_pos
+    return out
 
 
 def _check_mapping_columns(
@@ -324,8 +413,10 @@ def _meta(
     mapping: Mapping,
     wave: str | None,
     problems: Problems,
+    notes: list[str],
 ) -> pd.DataFrame:
-    """respondent_id, wave, submitted_at, channel per row of the export."""
+    """respondent_id, wave, submitted_at, channel per row of the export; the defaults chosen
+    (the wave from the month range) are appended to ``notes``."""
     n = len(data)
 
     def column(role: str) -> pd.Series | None:
@@ -369,12 +460,20 @@ def _meta(
 
     waves = column("wave")
     if waves is None and wave is None:
-        problems.add(
-            None,
-            "wave",
-            None,
-            'a wave: pass --wave, or map a column with `wave = "COLUMN"` in a mapping file',
-        )
+        wave = month_range_wave(submitted)
+        if wave is None:
+            problems.add(
+                None,
+                "wave",
+                None,
+                'a wave: pass --wave, map a column with `wave = "COLUMN"` in a mapping '
+                "file, or export the submission dates (the wave is then their month range)",
+            )
+        else:
+            notes.append(
+                f"no --wave given: wave {wave!r} is the export's month range of submission "
+                "dates (pass --wave to name it)"
+            )
     if waves is None:
         waves = pd.Series([wave] * n, index=data.index, dtype=object)
     elif wave is not None:

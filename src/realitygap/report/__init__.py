@@ -9,6 +9,7 @@ from realitygap.analysis import RealityCheck
 from realitygap.report.model import Omitted, Report, Section
 from realitygap.report.render import render_html, write_pdf, write_xlsx
 from realitygap.report.sections import BUILDERS, methods_section
+from realitygap.store.atomic import atomic_write
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,7 @@ def save(
 ) -> ReportFiles:
     """Write a built report; returns the paths and which sections are in or out."""
     text = render_html(report)
-    html.parent.mkdir(parents=True, exist_ok=True)
-    html.write_text(text, encoding="utf-8")
+    atomic_write(html, text)  # a kill or a full disk leaves the previous report whole
     if pdf is not None:
         write_pdf(text, pdf)
     if xlsx is not None:

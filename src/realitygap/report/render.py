@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from realitygap.report.model import Headline, Para, Quotes, Report, Table
+from realitygap.store.atomic import atomic_write
 
 # Spreadsheet programs run a cell as a formula when its text starts with one of these (OWASP
 # "CSV injection"); such text is stored as an explicit string with a quote prefix.
@@ -71,7 +72,8 @@ def write_pdf(html: str, path: Path) -> None:
     def no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
         raise ValueError(f"external resource refused: {url}")
 
-    weasyprint.HTML(string=html, url_fetcher=no_fetch).write_pdf(str(path))
+    document = weasyprint.HTML(string=html, url_fetcher=no_fetch)
+    atomic_write(path, writer=lambda tmp: document.write_pdf(str(tmp)))  # never half a PDF
 
 
 def safe_cell_text(value: str) -> str:
@@ -110,7 +112,7 @@ def write_xlsx(report: Report, path: Path) -> None:
                 _append(ws, [block.text])
         for i in range(1, ws.max_column + 1):
             ws.column_dimensions[get_column_letter(i)].width = 18
-    wb.save(str(path))
+    atomic_write(path, writer=lambda tmp: wb.save(str(tmp)))  # never half a workbook
 
 
 def _append(ws: Any, values: list[Any]) -> None:

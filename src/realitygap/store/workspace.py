@@ -8,6 +8,9 @@ the same analysis code can later run on PostgreSQL or Spark; writes go through
 
 from __future__ import annotations
 
+import contextlib
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,12 +25,49 @@ if TYPE_CHECKING:  # loaded with the first table read: `realitygap info` needs n
     import ibis.expr.types as ir
     import pandas as pd
 
-from realitygap.domain.errors import WorkspaceError
+from realitygap.domain.errors import StorageError, WorkspaceError
 from realitygap.domain.taxonomy import Taxonomy, default_taxonomy_text
+from realitygap.store.atomic import atomic_write
+from realitygap.store.lock import DEFAULT_WAIT_SECONDS as DEFAULT_WAIT_SECONDS  # re-exported
+from realitygap.store.lock import LOCK_WAIT
+from realitygap.store.lock import configure_lock_wait as configure_lock_wait
 from realitygap.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_FILE = "realitygap.duckdb"
 TAXONOMY_FILE = "taxonomy.toml"
+
+_LOCK_HELD = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+_POLL_SECONDS = 0.2
+
+
+def _connect(
+    path: Path, db: Path, *, read_only: bool, wait: float | None
+) -> duckdb.DuckDBPyConnection:
+    """Connect to ``db``, waiting while another process holds its lock."""
+    limit = LOCK_WAIT.seconds if wait is None else max(0.0, wait)
+    deadline = time.monotonic() + limit
+    announced = False
+    while True:
+        try:
+            return duckdb.connect(str(db), read_only=read_only)
+        except duckdb.IOException as exc:
+            held = _LOCK_HELD.search(str(exc))
+            if held is None:
+                raise WorkspaceError(f"{db}: cannot open the workspace database ({exc})") from None
+            pid = held.group("pid")
+            if time.monotonic() >= deadline:
+                raise WorkspaceError(
+                    f"{path}: the workspace is in use by another process (id {pid}); waited "
+                    f"{limit:g} seconds. Run the command again when that one has finished, "
+                    "or wait longer with --wait SECONDS."
+                ) from None
+            if not announced and LOCK_WAIT.announce is not None:
+                LOCK_WAIT.announce(
+                    f"{path}: the workspace is in use by another process (id {pid}); "
+                    f"waiting up to {limit:g} seconds for it to finish"
+                )
+                announced = True
+            time.sleep(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
 
 class Workspace:
@@ -66,12 +106,19 @@ class Workspace:
         path.mkdir(parents=True, exist_ok=True)
         tax = path / TAXONOMY_FILE
         if not tax.exists():
-            tax.write_text(taxonomy_text or default_taxonomy_text(), encoding="utf-8")
+            atomic_write(tax, taxonomy_text or default_taxonomy_text())
         return cls.open(path)
 
     @classmethod
-    def open(cls, path: str | Path, *, read_only: bool = False) -> Workspace:
-        """Open an existing workspace, applying pending schema migrations."""
+    def open(
+        cls, path: str | Path, *, read_only: bool = False, wait: float | None = None
+    ) -> Workspace:
+        """Open an existing workspace, applying pending schema migrations.
+
+        ``read_only`` opens it for reading only (several readers may share it). When another
+        process holds it, waits up to ``wait`` seconds (default :data:`LOCK_WAIT`) for it to
+        finish, then raises :class:`WorkspaceError` naming that process's id.
+        """
         path = Path(path)
         db = path / DB_FILE
         if not (path / TAXONOMY_FILE).exists():
@@ -79,10 +126,7 @@ class Workspace:
                 f"{path}: not a realitygap workspace (no {TAXONOMY_FILE}); "
                 f"create one with `realitygap init {path}`"
             )
-        try:
-            con = duckdb.connect(str(db), read_only=read_only and db.exists())
-        except duckdb.IOException as exc:
-            raise WorkspaceError(f"{db}: cannot open the workspace database ({exc})") from None
+        con = _connect(path, db, read_only=read_only and db.exists(), wait=wait)
         ws = cls(path, con, read_only=read_only and db.exists())
         if not read_only:
             ws.migrate()
@@ -176,12 +220,35 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All statements inside land together or not at all (also if the process dies)."""
+        """All statements inside land together or not at all (also if the process dies).
+
+        A write the disk refuses (full, file too large, no permission) is undone and raised as
+        :class:`StorageError` naming the database file.
+        """
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
+        except (duckdb.IOException, duckdb.TransactionException, OSError) as exc:
+            self._rollback()
+            if isinstance(exc, StorageError):
+                raise
+            raise self._storage_error(exc) from None
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self._rollback()
             raise
-        else:
+        try:
             self.con.execute("COMMIT")
+        except (duckdb.IOException, duckdb.TransactionException) as exc:
+            self._rollback()
+            raise self._storage_error(exc) from None
+
+    def _rollback(self) -> None:
+        # A failed COMMIT has already been rolled back by DuckDB: nothing is left to undo.
+        with contextlib.suppress(duckdb.TransactionException):
+            self.con.execute("ROLLBACK")
+
+    def _storage_error(self, exc: BaseException) -> StorageError:
+        return StorageError(
+            f"{self.path / DB_FILE}: could not write the workspace database ({exc}); "
+            "nothing was changed (is the disk full?)"
+        )
