@@ -17,7 +17,6 @@ writable workspace) or pivot into a temporary table (read-only).
 from __future__ import annotations
 
 import json
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +31,6 @@ META_TABLE = "answer_grid_meta"
 
 Fingerprint = tuple[Any, ...]
 
-# A read-only connection cannot see writes (DuckDB locks the file against writers while it is
-# open), so its fingerprint is taken once.
-_READ_ONLY_FINGERPRINTS: weakref.WeakKeyDictionary[Workspace, Fingerprint] = (
-    weakref.WeakKeyDictionary()
-)
-
 
 @dataclass(frozen=True)
 class StoredGrid:
@@ -50,15 +43,34 @@ class StoredGrid:
 def fingerprint(ws: Workspace) -> Fingerprint:
     """Row count, XOR of row hashes, first and last wave of ``responses``: any insert, delete
     or change of an answer changes it."""
-    if ws.read_only and ws in _READ_ONLY_FINGERPRINTS:
-        return _READ_ONLY_FINGERPRINTS[ws]
-    row = ws.con.execute(
-        "SELECT count(*), bit_xor(hash(respondent_id, question_id, wave, value)), "
-        "min(wave), max(wave) FROM responses"
-    ).fetchone()
-    found: Fingerprint = tuple(row) if row is not None else ()
+    found = table_fingerprint(ws, "responses", ["respondent_id", "question_id", "wave", "value"])
+    return found + wave_range(ws)
+
+
+def wave_range(ws: Workspace) -> Fingerprint:
+    """(first wave, last wave) of ``responses``."""
+    return _once(ws, ("wave range",), "SELECT min(wave), max(wave) FROM responses")
+
+
+def table_fingerprint(ws: Workspace, table: str, columns: list[str]) -> Fingerprint:
+    """(row count, XOR of the hashes of ``columns`` per row) of ``table``: any insert, delete or
+    change of those columns changes it (one scan). A read-only connection cannot see writes
+    (DuckDB locks the file against writers while it is open), so there it is taken once and
+    kept on the workspace."""
+    cols = ", ".join(columns)
+    return _once(
+        ws, ("fingerprint", table, *columns), f"SELECT count(*), bit_xor(hash({cols})) FROM {table}"
+    )
+
+
+def _once(ws: Workspace, key: tuple[str, ...], sql: str) -> Fingerprint:
+    if ws.read_only and key in ws.derived:
+        found: Fingerprint = ws.derived[key]
+        return found
+    row = ws.con.execute(sql).fetchone()
+    found = tuple(row) if row is not None else ()
     if ws.read_only:
-        _READ_ONLY_FINGERPRINTS[ws] = found
+        ws.derived[key] = found
     return found
 
 

@@ -45,6 +45,11 @@ class Workspace:
         self.read_only = read_only
         self.backend = ibis.duckdb.from_connection(con)
         self._taxonomy: Taxonomy | None = None
+        # Results derived from the data that several analyses share (e.g. customer activity),
+        # kept for this connection's lifetime. Each key ends with the version of the data it
+        # was derived from, so an entry is never read once the data change (see
+        # realitygap.analysis._activity.shared_activity); close() drops them.
+        self.derived: dict[tuple[Any, ...], Any] = {}
 
     # ---- opening ---------------------------------------------------------------------------
     @classmethod
@@ -77,6 +82,7 @@ class Workspace:
         return ws
 
     def close(self) -> None:
+        self.derived.clear()
         self.con.close()
 
     def __enter__(self) -> Workspace:
