@@ -284,6 +284,11 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--child", choices=["ours", "pandas"], default=None)
+    parser.add_argument(
+        "--skip-pandas",
+        action="store_true",
+        help="realitygap only (no baseline, no equality check): to compare two versions",
+    )
     args = parser.parse_args()
     if args.child:
         print(json.dumps(_child(args.child, args.dir)))
@@ -295,6 +300,14 @@ def main() -> None:
         took = time.perf_counter() - t0
         print(f"generated {args.customers * 10 + 30_000:,} responses in {took:.1f} s")
     ours = _run_child("ours", directory)
+    if args.skip_pandas:
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"cores: {os.cpu_count()}, load average: {load} (realitygap only)")
+        for key in ("nps_seconds", "nps_cpu_seconds", "gap_seconds", "gap_cpu_seconds"):
+            print(f"{key:<28}{ours[key]:>12.3f}")
+        print(f"{'peak memory above imports (MB)':<32}{ours['peak_mb']:>8.0f}")
+        print(f"{'process peak RSS (MB)':<32}{ours['process_peak_mb']:>8.0f}")
+        return
     base = _run_child("pandas", directory)
     a, b = pd.DataFrame(ours["nps"]), pd.DataFrame(base["nps"])
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=1e-9)

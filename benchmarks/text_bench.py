@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from realitygap.analysis.text.embed import POOL_MINIMUM, Embedder
-from realitygap.analysis.text.parallel import ParallelTagger, redact_and_tag
+from realitygap.analysis.text.parallel import ParallelTagger, tag_batch
 from realitygap.analysis.text.store import tag_workspace
 from realitygap.analysis.text.tagger import DocumentTagger, TextPath
 from realitygap.domain.taxonomy import default_taxonomy
@@ -86,10 +86,10 @@ def fast_in_memory(texts: list[str], workers: int) -> None:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     tagger = DocumentTagger(default_taxonomy(), TextPath.FAST)
-    redact_and_tag(tagger, texts[:1024])  # warm up
+    tag_batch(tagger, texts[:1024])  # warm up
     start, cpu = time.perf_counter(), all_cpu()
     for batch in batches(texts, 1):
-        redact_and_tag(tagger, batch)
+        tag_batch(tagger, batch)
     one_wall = len(texts) / (time.perf_counter() - start)
     one_cpu = len(texts) / (all_cpu() - cpu)
     print(f"fast path, redact + full tagging, 1 process: {one_wall:,.0f} comments/s wall, "

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from realitygap.analysis._correlation import answer_grid
 from realitygap.ingest import import_file
@@ -118,4 +119,39 @@ def test_grid_of_a_single_wave_equals_the_grouped_pivot(workspace: Workspace) ->
     np.testing.assert_array_equal(
         grid[["v0", "v1", "v2"]].to_numpy(),
         expected.sort_values("respondent_id")[["a", "b", "c"]].to_numpy(),
+    )
+
+
+def test_grid_built_in_chunks_equals_a_pandas_pivot_of_the_stored_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The simulator writes answers a chunk of respondents at a time and folds each chunk into
+    # the grid and its fingerprint (GridBuilder). With chunks of 100 respondents the 2,000-
+    # customer company takes several chunks; the reference is pandas' pivot of the answers read
+    # back from `responses`, and the combined fingerprint must equal one computed by a scan.
+    from realitygap.simulate import simulate, tables
+
+    monkeypatch.setattr(tables, "RESPONDENT_CHUNK", 100)
+    simulate(tmp_path / "ws", customers=2000, seed=2)
+    with Workspace.open(tmp_path / "ws", read_only=True) as ws:
+        grid = stored_grid.current(ws)  # None unless the stored fingerprint matches a scan
+        assert grid is not None
+        questions = list(grid.questions)
+        long = ws.con.execute("SELECT respondent_id, question_id, wave, value FROM responses").df()
+        n_respondents = ws.con.execute(
+            "SELECT count(DISTINCT respondent_id) FROM responses WHERE question_id = 'nps'"
+        ).fetchone()
+        got = grid.table.execute()
+    assert n_respondents is not None and n_respondents[0] > 3 * 100  # several chunks
+    long = long[long["question_id"].isin(questions)]
+    expected = long.pivot_table(
+        index=["respondent_id", "wave"], columns="question_id", values="value", aggfunc="max"
+    )
+    expected = expected.reindex(columns=questions).reset_index()
+    key = ["respondent_id", "wave"]
+    got = got.rename(columns={f"v{i}": q for i, q in enumerate(questions)})
+    pd.testing.assert_frame_equal(
+        got.sort_values(key).reset_index(drop=True)[key + questions],
+        expected.sort_values(key).reset_index(drop=True)[key + questions],
+        check_names=False,
     )

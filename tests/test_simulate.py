@@ -303,3 +303,33 @@ def test_cli_simulate_json(tmp_path: Path) -> None:
             assert con.execute(f"SELECT count(*) FROM {name}").fetchone() == (n,)
     finally:
         con.close()
+
+
+def test_a_failed_write_leaves_the_workspace_empty_and_reusable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The simulator commits chunk by chunk (one transaction would hold every row in memory);
+    # a failure part-way must still land nothing. Expected: every table empty again (counted
+    # with plain SQL) and a second simulation into the same directory succeeds.
+    from realitygap.simulate import tables
+    from realitygap.store import Workspace
+
+    def broken(*_args: Any, **_kwargs: Any) -> int:
+        raise OSError("disk full (simulated)")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tables, "_cases", broken)  # after responses, events and documents
+        with pytest.raises(OSError, match="disk full"):
+            simulate(tmp_path / "ws", customers=500, seed=3)
+    con = duckdb.connect(str(tmp_path / "ws" / "realitygap.duckdb"), read_only=True)
+    try:
+        for name in KEYS:
+            assert con.execute(f"SELECT count(*) FROM {name}").fetchone() == (0,), name
+        assert not con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'answer_grid%'"
+        ).fetchall()
+    finally:
+        con.close()
+    truth = simulate(tmp_path / "ws", customers=500, seed=3)
+    with Workspace.open(tmp_path / "ws", read_only=True) as ws:
+        assert ws.count("responses") == truth["rows"]["responses"] > 0

@@ -1,4 +1,5 @@
-"""Tagging a workspace: stored tags, redacted text, originals, trained models, the CLI."""
+"""Tagging a workspace: stored tags, text redacted once at entry (and once by the migration
+of older workspaces), originals, trained models, the CLI."""
 
 from __future__ import annotations
 
@@ -24,22 +25,52 @@ TEXTS = {
 }
 
 
-def _documents(ws: Workspace, texts: dict[str, str]) -> None:
-    frame = pd.DataFrame(
+def _frame(texts: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
         {"document_id": list(texts), "source": "survey", "text": list(texts.values())}
     )
-    insert_new(ws, "documents", frame)
 
 
-def test_tags_and_redaction_are_stored(workspace: Workspace) -> None:
+def _documents(ws: Workspace, texts: dict[str, str]) -> None:
+    """The documents as an import brings them in: the importer redacts them."""
+    from realitygap.ingest import import_file
+
+    path = ws.path / "documents.csv"
+    _frame(texts).to_csv(path, index=False)
+    import_file(ws, path, "documents")
+
+
+def _stored(ws: Workspace) -> pd.Series:
+    text: pd.Series = ws.table("documents").execute().set_index("document_id")["text"]
+    return text
+
+
+def test_older_workspace_is_redacted_once_by_the_migration(workspace: Workspace) -> None:
+    # an older realitygap stored documents unredacted until tagging: written here raw, then
+    # the workspace is marked as schema 2 (before text was redacted at entry)
+    insert_new(workspace, "documents", _frame(TEXTS))
+    workspace.con.execute("DELETE FROM schema_version WHERE version > 2")
+    path = workspace.path
+    workspace.close()
+    with Workspace.open(path, read_only=True) as reader:  # a reader first: migrated anyway
+        stored = _stored(reader)
+        # expected by hand: d1 (phone) and d3 (e-mail) redacted, the others unchanged
+        assert stored["d1"].endswith("Call [PHONE]")
+        assert stored["d3"] == "Refund still not here, write to [EMAIL]"
+        assert stored["d2"] == TEXTS["d2"]
+        assert reader.count("document_originals") == 0  # not kept by default
+    with Workspace.open(path) as again:  # migrated once: nothing left to do
+        assert again.schema_version >= 3
+        run = tag_workspace(again, batch_size=2)  # 3 pages: streaming path exercised
+        assert run.documents == 5
+        assert _stored(again).equals(stored)  # tagging never rewrites the stored text
+
+
+def test_tags_are_stored(workspace: Workspace) -> None:
     _documents(workspace, TEXTS)
-    run = tag_workspace(workspace, batch_size=2)  # 3 pages: streaming path exercised
-    # expected by hand: 5 documents, d1 (phone) and d3 (e-mail) redacted
-    assert (run.documents, run.redacted) == (5, 2)
-    stored = workspace.table("documents").execute().set_index("document_id")["text"]
-    assert stored["d1"].endswith("Call [PHONE]")
-    assert stored["d3"] == "Refund still not here, write to [EMAIL]"
-    assert workspace.count("document_originals") == 0  # not kept by default
+    stored = _stored(workspace)
+    assert stored["d1"].endswith("Call [PHONE]")  # redacted on the way in
+    tag_workspace(workspace, batch_size=2)
 
     tags = workspace.table("document_tags").execute().set_index("document_id")
     aspects = workspace.table("document_aspects").execute()
@@ -69,8 +100,11 @@ def test_tags_and_redaction_are_stored(workspace: Workspace) -> None:
 
 def test_originals_kept_only_when_configured(workspace: Workspace) -> None:
     (workspace.path / "settings.toml").write_text("[privacy]\nkeep_original = true\n")
-    _documents(workspace, TEXTS)
-    tag_workspace(workspace)
+    insert_new(workspace, "documents", _frame(TEXTS))
+    workspace.con.execute("DELETE FROM schema_version WHERE version > 2")
+    path = workspace.path
+    workspace.close()
+    workspace = Workspace.open(path)  # the migration keeps what it redacts
     originals = workspace.table("document_originals").execute().set_index("document_id")["text"]
     assert originals.to_dict() == {"d1": TEXTS["d1"], "d3": TEXTS["d3"]}
 

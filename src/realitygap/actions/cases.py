@@ -122,7 +122,7 @@ def silent_attrition_candidates(ws: Workspace, sla: timedelta) -> pd.DataFrame:
     the follow-up window; touchpoint = their lowest-rated touchpoint in that wave."""
     from realitygap.analysis.behaviour import behaviour
 
-    result = behaviour(ws)
+    result = behaviour(ws, silent_top=None)  # every silent churner gets a case
     silent = result.silent
     columns = ["case_id", "customer_id", "trigger", "touchpoint", "owner", "status"]
     if silent.empty:

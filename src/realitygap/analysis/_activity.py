@@ -18,6 +18,11 @@ Status, decided in the engine:
 - ``unknown``: the follow-up window reaches past the last event in the data and no cancellation
   was seen (too recent to judge).
 
+:func:`shared_activity` computes the activity of every survey answer and every customer
+invitation in one pass over the events, once per workspace version: the audit's retention AUC
+and non-response check and the stated-vs-revealed analysis read it instead of scanning the
+events three times.
+
 ``value_at_risk`` is the baseline spend per year (activity count per year when amounts are
 missing) times the share of activity lost: all of it for churners, 1 - follow/base rate for
 decliners, 0 otherwise.
@@ -32,6 +37,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from realitygap.store.answer_grid import table_fingerprint
 from realitygap.store.workspace import Workspace
 
 DAYS_PER_MONTH = 30.4375
@@ -127,3 +133,77 @@ def activity(ws: Workspace, anchors: ir.Table, windows: Windows, end: datetime) 
         else_=0.0,
     )
     return agg.mutate(status=status, value_at_risk=yearly * lost)
+
+
+ANSWERED = "answered"
+INVITED = "invited"
+# what the shared activity is derived from: a change of these columns invalidates it
+_SOURCES = {
+    "events": ["customer_id", "occurred_at", "type", "amount"],
+    "responses": ["respondent_id", "wave", "submitted_at"],
+    "invitations": ["respondent_id", "wave", "invited_at"],
+    "respondents": ["respondent_id", "kind"],
+}
+
+
+def shared_activity(ws: Workspace, windows: Windows, end: datetime) -> ir.Table:
+    """The activity (:func:`activity`) of every anchor, as a temporary table computed once per
+    workspace version and ``windows``, kept on the workspace (``Workspace.derived``).
+
+    Rows: respondent_id, wave, kind, t0 and the activity columns. ``kind`` is ANSWERED for a
+    survey answer, one row per (respondent, wave) with t0 = their first answer of the wave,
+    or INVITED for a customer invitation, t0 = invited_at (staff invitations left out). The key
+    of the cache ends with the fingerprints of the columns it reads, so a write through any
+    means is never read stale (on a read-only workspace the fingerprints are taken once).
+    """
+    version = tuple(table_fingerprint(ws, t, cols) for t, cols in _SOURCES.items())
+    key = ("activity", windows, end, version)
+    cached = ws.derived.get(key)
+    if cached is not None:
+        table: ir.Table = cached
+        return table
+    for old in [k for k in ws.derived if k[0] == "activity"]:
+        ws.derived.pop(old).release()  # an older version's temporary table
+    r = ws.table("responses")
+    r = r.filter(r.submitted_at.notnull())
+    answered = r.group_by(["respondent_id", "wave"]).aggregate(
+        kind=ibis.literal(ANSWERED), t0=r.submitted_at.min()
+    )
+    inv = ws.table("invitations")
+    staff = ws.table("respondents")
+    staff = staff.filter(staff.kind == "staff").select("respondent_id")
+    inv = inv.filter(inv.invited_at.notnull()).anti_join(staff, "respondent_id")
+    # one schema for both (invitations' keys are NOT NULL, responses' are not declared so)
+    invited = inv.select(
+        respondent_id=inv.respondent_id.cast("string"),
+        wave=inv.wave.cast("string"),
+        kind=ibis.literal(INVITED),
+        t0=inv.invited_at.cast("timestamp"),
+    )
+    anchors = answered.select(
+        respondent_id=answered.respondent_id.cast("string"),
+        wave=answered.wave.cast("string"),
+        kind=answered.kind,
+        t0=answered.t0.cast("timestamp"),
+    )
+    table = activity(ws, anchors.union(invited), windows, end).cache()
+    ws.derived[key] = table
+    return table
+
+
+def answered_activity(
+    ws: Workspace, windows: Windows, end: datetime, *, wave: str | None = None
+) -> ir.Table:
+    """The shared activity of survey answers (one row per respondent and wave, t0 = the first
+    answer of the wave), in ``wave`` only if given."""
+    act = shared_activity(ws, windows, end)
+    act = act.filter(act.kind == ANSWERED)
+    if wave is not None:
+        act = act.filter(act.wave == wave)
+    return act.drop("kind")
+
+
+def invited_activity(ws: Workspace, windows: Windows, end: datetime) -> ir.Table:
+    """The shared activity of customer invitations (t0 = invited_at)."""
+    act = shared_activity(ws, windows, end)
+    return act.filter(act.kind == INVITED).drop("kind")

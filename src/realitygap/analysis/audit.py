@@ -41,7 +41,12 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from realitygap.analysis._activity import Windows, activity, data_end, survey_anchors
+from realitygap.analysis._activity import (
+    Windows,
+    answered_activity,
+    data_end,
+    invited_activity,
+)
 from realitygap.analysis._correlation import (
     answer_grid,
     columns_of,
@@ -496,8 +501,9 @@ def _retention_auc(
     end = data_end(ws)
     if end is None or not items:
         return {}, None
-    anchors = survey_anchors(ws, items, wave=wave)
-    act = activity(ws, anchors, windows, end)
+    # the activity shared with the non-response check and behaviour (computed once); a
+    # respondent's anchor is their first answer of the wave
+    act = answered_activity(ws, windows, end, wave=wave)
     known = act.filter(act.status != "unknown").select(
         "respondent_id", "wave", retained=(act.status != "churned").cast("int64")
     )
@@ -557,10 +563,11 @@ def _nonresponse(ws: Workspace, windows: Windows, confidence: float) -> NonRespo
     p_value = None
     end = data_end(ws)
     if end is not None:
-        anchors = base.filter(base.invited_at.notnull()).select(
-            "respondent_id", "responded", t0=base.invited_at
+        # the activity after each invitation, shared with the retention AUC and behaviour
+        invited = invited_activity(ws, windows, end)
+        act = invited.join(
+            base.select("respondent_id", "wave", "responded"), ["respondent_id", "wave"]
         )
-        act = activity(ws, anchors, windows, end)
         act = act.filter(act.status != "unknown")
         counts = (
             act.group_by("responded")

@@ -29,7 +29,7 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 from statsmodels.stats.proportion import proportion_confint
 
-from realitygap.analysis._activity import STATUSES, Windows, activity, data_end
+from realitygap.analysis._activity import STATUSES, Windows, answered_activity, data_end
 from realitygap.analysis._cox import cox_from_counts
 from realitygap.analysis._items import (
     default_outcome,
@@ -44,6 +44,7 @@ from realitygap.domain.scales import ScaleKind
 from realitygap.store.workspace import Workspace
 
 GROUPS = ("promoter", "passive", "detractor")
+SILENT_TOP = 100  # silent-attrition rows returned by default (the list grows with customers)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,9 @@ class BehaviourResult(Values):
     ``matrix``: group, retained, declining, churned, unknown, customers, and the share
     columns share_retained, share_declining, share_churned (of customers with known status).
     ``silent``: customer_id, wave, answered_at, stated, status, base_n, follow_n, churn_at,
-    value_at_risk; ranked by value at risk. ``promoters_stopped``/``promoters_silent``: share
+    value_at_risk; ranked by value at risk, the top ``silent_top`` of them (see
+    :func:`behaviour`); ``silent_count`` and ``silent_value`` (value at risk a year) are the
+    whole list's. ``promoters_stopped``/``promoters_silent``: share
     of promoters with known status who churned / who churned or declined.
     ``cox``: item, n, churned, hazard_ratio, low, high, p (per scale point, one model per
     item), or None; ``cox_n``: the largest n of those models.
@@ -84,6 +87,8 @@ class BehaviourResult(Values):
     cox_n: int
     notes: tuple[str, ...] = ()
     methods: tuple[str, ...] = field(default=())
+    silent_count: int = 0
+    silent_value: float = 0.0
 
     @property
     def headline(self) -> str:
@@ -95,8 +100,8 @@ class BehaviourResult(Values):
         return (
             f"{stopped:.0%} of your promoters stopped buying within {months}; "
             f"{silent:.0%} stopped or cut their buying by more than "
-            f"{self.windows.decline:.0%} ({len(self.silent)} customers, value at risk "
-            f"{self.silent['value_at_risk'].sum():,.0f} a year)"
+            f"{self.windows.decline:.0%} ({self.silent_count} customers, value at risk "
+            f"{self.silent_value:,.0f} a year)"
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -113,6 +118,8 @@ class BehaviourResult(Values):
             "promoters_stopped": self.promoters_stopped.to_dict(),
             "promoters_silent": self.promoters_silent.to_dict(),
             "silent": plain(self.silent),
+            "silent_count": self.silent_count,
+            "silent_value": self.silent_value,
             "survival": [plain(s) for s in self.survival],
             "logrank_p": self.logrank_p,
             "cox": plain(self.cox) if self.cox is not None else None,
@@ -160,8 +167,13 @@ def behaviour(
     windows: Windows | None = None,
     min_n: int = MIN_N,
     confidence: float = 0.95,
+    silent_top: int | None = SILENT_TOP,
 ) -> BehaviourResult:
     """Stated vs revealed loyalty for ``question`` (default: the customer NPS question).
+
+    ``silent_top``: how many of the silent-attrition list (ranked by value at risk) to return;
+    None for all of them. The result's ``silent_count`` and ``silent_value`` are always the
+    whole list's.
 
     Raises SurveyDataError when the workspace has no events or the question is unknown.
     """
@@ -189,10 +201,12 @@ def behaviour(
         )
     )
     latest = latest.filter(latest["_order"] == 0).select(
-        "respondent_id", "wave", t0=latest.submitted_at, stated=latest.value
+        "respondent_id", "wave", stated=latest.value
     )
     top, bottom = scale.top_box_from, scale.bottom_box_to
-    act = activity(ws, latest, windows, end)
+    # the activity shared with the audit (computed once per workspace version); the anchor is
+    # the respondent's first answer of that wave
+    act = answered_activity(ws, windows, end).join(latest, ["respondent_id", "wave"])
     act = act.mutate(
         group=ibis.cases(
             (act.stated >= top, GROUPS[0]), (act.stated <= bottom, GROUPS[2]), else_=GROUPS[1]
@@ -202,9 +216,13 @@ def behaviour(
     act = act.cache()
     matrix = _matrix(act)
     customers = int(matrix["customers"].sum())
-    silent_rows = act.filter(
-        (act.group == GROUPS[0]) & act.status.isin(["declining", "churned"])
-    ).order_by([ibis.desc("value_at_risk"), "respondent_id"])
+    silent_rows = act.filter((act.group == GROUPS[0]) & act.status.isin(["declining", "churned"]))
+    totals = silent_rows.aggregate(n=silent_rows.count(), value=silent_rows.value_at_risk.sum())
+    silent_total = totals.execute().iloc[0]
+    # ranked and cut in the engine: only the top of the list comes back to Python
+    silent_rows = silent_rows.order_by([ibis.desc("value_at_risk"), "respondent_id"])
+    if silent_top is not None:
+        silent_rows = silent_rows.limit(silent_top)
     silent = silent_rows.select(
         customer_id=silent_rows.respondent_id,
         wave=silent_rows.wave,
@@ -250,6 +268,8 @@ def behaviour(
         cox_n,
         tuple(notes),
         methods,
+        int(silent_total["n"]),
+        float(silent_total["value"] or 0.0),
     )
 
 

@@ -418,8 +418,14 @@ def gap(
     cust_answers = cust_answers.filter(cust_answers.question_id.isin(qids)).select(
         "respondent_id", "question_id", "value", "weight", "touchpoint", "layer"
     )
-    # materialised once (a temporary table): the cells and each pooled dimension read it
-    cust_answers = cust_answers.cache()
+    # The cells read the customer answers once, each pooled dimension (touchpoint, layer) once
+    # more. Materialise them (a temporary table) only when a second query reads them: for one
+    # reader the temporary table costs more than the scan it saves (1M customers x 10 answers:
+    # 4.8 CPU s and 960 MB against 0.9 s and 36 MB).
+    pooled = [d for d in ("touchpoint", "layer") if d in by]
+    cached = bool(pooled)
+    if cached:
+        cust_answers = cust_answers.cache()
     cust_cells = value_cells(cust_answers, ["question_id"])
     st_answers = staff_answers(ws, mmap)
     staff_cells = value_cells(st_answers, ["question_id", "role", "department"])
@@ -475,7 +481,7 @@ def gap(
                     confidence,
                 )
             )
-    for dim in (d for d in ("touchpoint", "layer") if d in by):
+    for dim in pooled:
         rows.extend(_pooled_rows(dim, cust_answers, st_answers, mmap, weighted, min_n, confidence))
 
     headline = _headline(
@@ -490,7 +496,8 @@ def gap(
         confidence,
     )
     offsets = _offsets(st_answers, cust_sums, info, min_n, confidence)
-    cust_answers.release()
+    if cached:
+        cust_answers.release()
     return GapResult(tuple(rows), headline, offsets, min_n)
 
 

@@ -25,6 +25,7 @@ from realitygap.simulate import text as text_mod
 from realitygap.simulate._common import HORIZON_DAYS, logistic, rng_for
 from realitygap.simulate.behaviour import (
     DECLINE_HAZARD_RATIO,
+    make_complaints,
     make_events,
     plant_attrition,
     rescale_after,
@@ -56,6 +57,7 @@ STEPS = (
 )
 MIN_CUSTOMERS = 200
 REVIEW_SHARE = 0.06
+DUCKDB_MEMORY = "512MB"
 
 
 def simulate(
@@ -76,6 +78,9 @@ def simulate(
     step = progress or (lambda _name: None)
     with Workspace.create(directory) as ws:
         _check_empty(ws)
+        # DuckDB's buffers default to 80% of RAM; the writes stream in chunks, so a small cap
+        # keeps the process's memory bounded at any company size without slowing them
+        ws.con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
         taxonomy = ws.taxonomy
 
         step(STEPS[0])
@@ -103,7 +108,10 @@ def simulate(
         ratio = np.ones(people.n)
         ratio[cases.customer] = recovery_hazard_ratio(cases)
         churn = rescale_after(churn, recovered_from, ratio)
+        del recovered_from, ratio  # 80 MB each at 10M customers
+        # purchases, renewals and cancellations are drawn chunk by chunk while they are written
         events = make_events(people, attrition, churn, seed)
+        complaints = make_complaints(people, churn, seed)
         silent = silent_churners(survey, attrition, churn)
 
         step(STEPS[4])
@@ -123,10 +131,7 @@ def simulate(
             np.rint(3.3 + 1.1 * review_loyalty + rng.normal(0.0, 0.7, reviewers.size)), 1, 5
         )
         reviews = text_mod.write_texts(rng, review_loyalty, "review", pool)
-        complaint = np.flatnonzero(events.type == 3)
-        tickets = text_mod.write_texts(
-            rng, people.loyalty[events.customer[complaint]], "ticket", pool
-        )
+        tickets = text_mod.write_texts(rng, people.loyalty[complaints.customer], "ticket", pool)
 
         step(STEPS[6])
         rows = write_all(
@@ -140,7 +145,7 @@ def simulate(
             events=events,
             cases=cases,
             reviews=(reviewers, review_day, review_rating, reviews),
-            tickets=(complaint, tickets),
+            tickets=(complaints, tickets),
         )
 
         step(STEPS[7])

@@ -11,6 +11,7 @@ exponential is the same as multiplying the hazard from that day on.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,29 +98,46 @@ def seasonal_keep(day: np.ndarray) -> np.ndarray:
 
 def make_events(
     customers: Customers, attrition: Attrition, churn_day: np.ndarray, seed: int
-) -> Events:
-    """Purchases, renewals, the cancellation and complaints of every customer."""
+) -> Iterator[Events]:
+    """Purchases, renewals and the cancellation of every customer, a block of CHUNK customers
+    at a time (so that 10M customers' 150M events never sit in memory at once).
+
+    Deterministic per seed: the purchases draw from one stream in block order. Complaints are
+    drawn separately (:func:`make_complaints`), because the tickets need them before the
+    events are written.
+    """
     rng = rng_for(seed, "events")
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     active_end = np.minimum(churn_day, HORIZON_DAYS)
     for start in range(0, customers.n, CHUNK):
         idx = np.arange(start, min(start + CHUNK, customers.n))
-        parts.append(_purchases(rng, customers, attrition, active_end, idx))
-    # Renewals on the sign-up anniversary for paying plans.
-    paying = np.flatnonzero(customers.plan > 0)
-    for year in (0.0, 365.0):
-        day = customers.signup_day[paying] + year
-        keep = day < active_end[paying]
-        who = paying[keep]
-        amount = np.where(customers.plan[who] == 1, 49.0, 99.0)
-        parts.append((who, np.full(who.size, 1, np.int8), day[keep], amount))
-    cancelled = np.flatnonzero(churn_day < HORIZON_DAYS)
-    no_amount = np.full(cancelled.size, np.nan)
-    parts.append((cancelled, np.full(cancelled.size, 2, np.int8), churn_day[cancelled], no_amount))
+        parts = [_purchases(rng, customers, attrition, active_end, idx)]
+        # Renewals on the sign-up anniversary for paying plans.
+        paying = idx[customers.plan[idx] > 0]
+        for year in (0.0, 365.0):
+            day = customers.signup_day[paying] + year
+            keep = day < active_end[paying]
+            who = paying[keep]
+            amount = np.where(customers.plan[who] == 1, 49.0, 99.0)
+            parts.append((who, np.full(who.size, 1, np.int8), day[keep], amount))
+        cancelled = idx[churn_day[idx] < HORIZON_DAYS]
+        no_amount = np.full(cancelled.size, np.nan)
+        parts.append(
+            (cancelled, np.full(cancelled.size, 2, np.int8), churn_day[cancelled], no_amount)
+        )
+        yield _events(parts)
+
+
+def make_complaints(customers: Customers, churn_day: np.ndarray, seed: int) -> Events:
+    """Every customer's complaints (type 3) while active. Deterministic per seed."""
+    rng = rng_for(seed, "complaints")
+    active_end = np.minimum(churn_day, HORIZON_DAYS)
     count = rng.poisson(customers.complaint_rate * active_end)
     who = np.repeat(np.arange(customers.n), count)
     day = rng.uniform(0.0, 1.0, size=who.size) * active_end[who]
-    parts.append((who, np.full(who.size, 3, np.int8), day, np.full(who.size, np.nan)))
+    return _events([(who, np.full(who.size, 3, np.int8), day, np.full(who.size, np.nan))])
+
+
+def _events(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> Events:
     return Events(
         customer=np.concatenate([p[0] for p in parts]).astype(np.int32),
         type=np.concatenate([p[1] for p in parts]).astype(np.int8),

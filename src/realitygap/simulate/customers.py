@@ -19,6 +19,7 @@ from realitygap.simulate.company import ITEMS
 
 SHARED = 0.25  # share of an ordinary item's perception that is the general perception
 LOYALTY_NOISE = 0.35
+CHUNK = 250_000  # customers per block when transforming the perceptions in place
 
 SEGMENTS = ("new", "regular", "vip")
 SEGMENT_SHARE = (0.30, 0.55, 0.15)
@@ -87,11 +88,14 @@ def make_customers(n: int, seed: int) -> Customers:
         rng.standard_normal(n).astype(np.float32)
         + np.asarray(SEGMENT_SHIFT, dtype=np.float32)[segment]
     )
-    unique = rng.standard_normal((n, len(ITEMS)), dtype=np.float32)
-    bare = np.array([it.bare_fundamental for it in ITEMS])
-    perception = np.where(
-        bare[None, :], unique, np.sqrt(SHARED) * general[:, None] + np.sqrt(1 - SHARED) * unique
-    ).astype(np.float32)
+    # One (n, items) array, transformed in place a block of customers at a time: at 10M
+    # customers it is 720 MB, and whole-array temporaries would triple it.
+    perception = rng.standard_normal((n, len(ITEMS)), dtype=np.float32)
+    ordinary = np.flatnonzero([not it.bare_fundamental for it in ITEMS])
+    for start in range(0, n, CHUNK):
+        block = slice(start, start + CHUNK)
+        shared = np.sqrt(SHARED) * general[block, None]
+        perception[block, ordinary] = shared + np.sqrt(1 - SHARED) * perception[block, ordinary]
     weights = np.array([it.weight for it in ITEMS], dtype=np.float32)
     raw = perception @ weights + rng.normal(0.0, LOYALTY_NOISE, size=n).astype(np.float32)
     loyalty = ((raw - raw.mean()) / raw.std()).astype(np.float32)

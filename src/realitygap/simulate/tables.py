@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -21,6 +24,7 @@ from realitygap.simulate.write import (
     timestamp_sql,
 )
 from realitygap.store import answer_grid
+from realitygap.store.schema import KEYS
 from realitygap.store.workspace import Workspace
 from realitygap.store.write import ensure_columns, insert_new
 
@@ -37,42 +41,42 @@ def write_all(
     staff: Staff,
     mirror: MirrorSurvey,
     contacts: Contacts,
-    events: Events,
+    events: Iterable[Events],
     cases: Cases,
     reviews: tuple[np.ndarray, np.ndarray, np.ndarray, Texts],
-    tickets: tuple[np.ndarray, Texts],
+    tickets: tuple[Events, Texts],
 ) -> dict[str, int]:
-    """Write every table in one transaction; return rows written per table."""
+    """Write every table; return rows written per table. The workspace must be empty (the
+    simulator checks); if any write fails, every table written is emptied again, so the
+    simulation lands whole or not at all.
+
+    Not one transaction: DuckDB keeps a transaction's appended rows in memory until it commits
+    (about 1 GB per million customers, unbounded by its ``memory_limit``), so each statement
+    commits on its own and the failure path restores the empty workspace instead.
+
+    ``events`` may be a generator: each chunk is written and dropped before the next is
+    drawn, so memory holds one chunk. The complaints of ``tickets`` are written as events too.
+    Responses are written a chunk of respondents at a time and the answer grid is built from
+    the same chunks (:class:`answer_grid.GridBuilder`), so no step holds every answer.
+    """
     n = people.n
     cid = customer_id_sql("c", n)
     ensure_columns(ws, "respondents", EXTRA_COLUMNS)
     rows: dict[str, int] = {}
-    with ws.transaction():
+    try:
         rows["questions"] = insert_new(ws, "questions", questions_frame())
         rows["respondents"] = _respondents(ws, people, staff, cid)
         rows["invitations"] = _invitations(ws, survey, mirror, cid)
-        rows["responses"] = _responses(ws, survey, mirror, cid)
-        rows["events"] = insert(
-            ws,
-            "events",
-            pd.DataFrame(
-                {
-                    "i": np.arange(len(events), dtype=np.int64),
-                    "c": events.customer,
-                    "t": labels(events.type, EVENT_TYPES),
-                    "d": events.day,
-                    "a": events.amount,
-                }
-            ),
-            {
-                "event_id": "printf('E%09d', i + 1)",
-                "customer_id": cid,
-                "type": "t",
-                "occurred_at": timestamp_sql("d"),
-                "amount": "a",
-            },
+        grid = answer_grid.GridBuilder(ws)  # the analyses' pivot of the answers, as an import
+        rows["responses"] = _responses(ws, survey, mirror, cid, grid)
+        grid.finish()
+        complaints, ticket_text = tickets
+        rows["events"] = 0
+        for chunk in itertools.chain(events, [complaints]):
+            rows["events"] += _events(ws, chunk, rows["events"], cid)
+        rows["documents"] = _documents(
+            ws, survey, comments, reviews, (complaints, ticket_text), cid
         )
-        rows["documents"] = _documents(ws, survey, comments, reviews, tickets, events, cid)
         rows["cases"] = _cases(ws, cases, cid)
         rows["contacts"] = insert(
             ws,
@@ -96,8 +100,43 @@ def write_all(
                 "minutes": "m",
             },
         )
-        answer_grid.refresh(ws)  # the analyses' pivot of the answers, as an import builds it
+    except BaseException:
+        _clear(ws)
+        raise
     return rows
+
+
+def _clear(ws: Workspace) -> None:
+    """Empty every table the simulator writes (they were empty before it started)."""
+    with ws.transaction():
+        for table in KEYS:
+            ws.con.execute(f"DELETE FROM {table}")
+        for table in (answer_grid.GRID_TABLE, answer_grid.META_TABLE, CHUNK_TABLE):
+            ws.con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _events(ws: Workspace, events: Events, first: int, cid: str) -> int:
+    """Write one chunk of events; ids continue from ``first``."""
+    return insert(
+        ws,
+        "events",
+        pd.DataFrame(
+            {
+                "i": np.arange(first, first + len(events), dtype=np.int64),
+                "c": events.customer,
+                "t": labels(events.type, EVENT_TYPES),
+                "d": events.day,
+                "a": events.amount,
+            }
+        ),
+        {
+            "event_id": "printf('E%09d', i + 1)",
+            "customer_id": cid,
+            "type": "t",
+            "occurred_at": timestamp_sql("d"),
+            "amount": "a",
+        },
+    )
 
 
 def _respondents(ws: Workspace, people: Customers, staff: Staff, cid: str) -> int:
@@ -178,6 +217,10 @@ def _invitations(ws: Workspace, survey: CustomerSurvey, mirror: MirrorSurvey, ci
     return count
 
 
+RESPONDENT_CHUNK = 100_000  # respondents whose answers are written (and pivoted) at a time
+CHUNK_TABLE = "_rg_sim_answers"
+
+
 def _long(answers: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Wide answers (-1 = missing) -> long (respondent row, question code, value)."""
     qids = list(answers)
@@ -193,35 +236,44 @@ def _long(answers: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.nd
     return row[order], np.concatenate(codes)[order], np.concatenate(values)[order], qids
 
 
-def _responses(ws: Workspace, survey: CustomerSurvey, mirror: MirrorSurvey, cid: str) -> int:
-    row, code, value, qids = _long(survey.answers)
-    count = insert(
-        ws,
-        "responses",
-        pd.DataFrame(
-            {
-                "c": survey.resp_customer[row],
-                "q": labels(code, qids),
-                "w": labels(survey.resp_wave[row], WAVE_NAMES),
-                "v": value.astype(np.float64),
-                "d": survey.resp_day[row],
-                "ch": labels(survey.resp_channel[row], CHANNELS),
-            }
-        ),
-        {
-            "respondent_id": cid,
-            "question_id": "q",
-            "wave": "w",
-            "value": "v",
-            "submitted_at": timestamp_sql("d"),
-            "channel": "ch",
-        },
-    )
-    row, code, value, qids = _long(mirror.answers)
-    count += insert(
-        ws,
-        "responses",
-        pd.DataFrame(
+def _responses(
+    ws: Workspace,
+    survey: CustomerSurvey,
+    mirror: MirrorSurvey,
+    cid: str,
+    grid: answer_grid.GridBuilder,
+) -> int:
+    """Write the answers a chunk of respondents at a time, each chunk into a temporary table
+    first (the responses' own column types, so the grid's fingerprint hashes what is stored),
+    then into ``responses`` and the grid."""
+    columns = ", ".join(f'"{c}"' for c in ws.columns("responses"))
+    count = 0
+    customer_select = {
+        "respondent_id": cid,
+        "question_id": "q",
+        "wave": "w",
+        "value": "v",
+        "submitted_at": timestamp_sql("d"),
+        "channel": "ch",
+    }
+    try:
+        for start in range(0, survey.resp_customer.size, RESPONDENT_CHUNK):
+            block = slice(start, start + RESPONDENT_CHUNK)
+            row, code, value, qids = _long({q: a[block] for q, a in survey.answers.items()})
+            row += start
+            frame = pd.DataFrame(
+                {
+                    "c": survey.resp_customer[row],
+                    "q": labels(code, qids),
+                    "w": labels(survey.resp_wave[row], WAVE_NAMES),
+                    "v": value.astype(np.float64),
+                    "d": survey.resp_day[row],
+                    "ch": labels(survey.resp_channel[row], CHANNELS),
+                }
+            )
+            count += _answers_chunk(ws, frame, customer_select, columns, grid)
+        row, code, value, qids = _long(mirror.answers)
+        frame = pd.DataFrame(
             {
                 "s": mirror.resp_staff[row],
                 "q": labels(code, qids),
@@ -229,16 +281,35 @@ def _responses(ws: Workspace, survey: CustomerSurvey, mirror: MirrorSurvey, cid:
                 "v": value.astype(np.float64),
                 "d": mirror.resp_day[row],
             }
-        ),
-        {
+        )
+        staff_select = {
             "respondent_id": staff_id_sql("s"),
             "question_id": "q",
             "wave": "w",
             "value": "v",
             "submitted_at": timestamp_sql("d"),
             "channel": "'web'",
-        },
+        }
+        count += _answers_chunk(ws, frame, staff_select, columns, grid)
+    finally:
+        ws.con.execute(f"DROP TABLE IF EXISTS {CHUNK_TABLE}")
+    return count
+
+
+def _answers_chunk(
+    ws: Workspace,
+    frame: pd.DataFrame,
+    select: dict[str, str],
+    columns: str,
+    grid: answer_grid.GridBuilder,
+) -> int:
+    # a fresh table per chunk: rows deleted from a temporary table keep their memory
+    ws.con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CHUNK_TABLE} AS SELECT {columns} FROM responses LIMIT 0"
     )
+    count = insert(ws, CHUNK_TABLE, frame, select)
+    ws.con.execute(f"INSERT INTO responses ({columns}) SELECT {columns} FROM {CHUNK_TABLE}")
+    grid.add(CHUNK_TABLE)
     return count
 
 
@@ -247,67 +318,63 @@ def _documents(
     survey: CustomerSurvey,
     comments: tuple[np.ndarray, Texts],
     reviews: tuple[np.ndarray, np.ndarray, np.ndarray, Texts],
-    tickets: tuple[np.ndarray, Texts],
-    events: Events,
+    tickets: tuple[Events, Texts],
     cid: str,
 ) -> int:
     comment_rows, comment_text = comments
     reviewers, review_day, review_rating, review_text = reviews
-    complaint, ticket_text = tickets
+    complaints, ticket_text = tickets
     nps = survey.nps[comment_rows].astype(np.float64)
+    no_wave = np.full(len(review_text), -1)
     parts = [
-        pd.DataFrame(
-            {
-                "src": "survey",
-                "txt": comment_text.text,
-                "c": survey.resp_customer[comment_rows],
-                "r": np.where(nps >= 0, nps, np.nan),
-                "d": survey.resp_day[comment_rows],
-                "q": COMMENT_QUESTION,
-                "w": np.array(WAVE_NAMES, dtype=object)[survey.resp_wave[comment_rows]],
-            }
+        (
+            "survey",
+            comment_text,
+            survey.resp_customer[comment_rows],
+            np.where(nps >= 0, nps, np.nan),
+            survey.resp_day[comment_rows],
+            COMMENT_QUESTION,
+            survey.resp_wave[comment_rows],
         ),
-        pd.DataFrame(
-            {
-                "src": "review",
-                "txt": review_text.text,
-                "c": reviewers,
-                "r": review_rating,
-                "d": review_day,
-                "q": None,
-                "w": None,
-            }
-        ),
-        pd.DataFrame(
-            {
-                "src": "ticket",
-                "txt": ticket_text.text,
-                "c": events.customer[complaint],
-                "r": np.nan,
-                "d": events.day[complaint],
-                "q": None,
-                "w": None,
-            }
+        ("review", review_text, reviewers, review_rating, review_day, None, no_wave),
+        (
+            "ticket",
+            ticket_text,
+            complaints.customer,
+            np.full(len(complaints), np.nan),
+            complaints.day,
+            None,
+            np.full(len(complaints), -1),
         ),
     ]
-    frame = pd.concat(parts, ignore_index=True)
-    frame["c"] = frame["c"].astype(np.int64)
-    frame["i"] = np.arange(len(frame), dtype=np.int64)
-    return insert(
-        ws,
-        "documents",
-        frame,
-        {
-            "document_id": "printf('D%08d', i + 1)",
-            "source": "src",
-            "text": "txt",
-            "customer_id": cid,
-            "rating": "r",
-            "created_at": timestamp_sql("d"),
-            "question_id": "q",
-            "wave": "w",
-        },
-    )
+    count = 0
+    for source, texts, customer, rating, day, question, wave in parts:
+        frame = pd.DataFrame(
+            {
+                "i": np.arange(count, count + len(texts), dtype=np.int64),
+                "txt": texts.text,
+                "c": np.asarray(customer, dtype=np.int64),
+                "r": np.asarray(rating, dtype=np.float64),
+                "d": day,
+                "w": labels(wave, WAVE_NAMES),
+            }
+        )
+        count += insert(
+            ws,
+            "documents",
+            frame,
+            {
+                "document_id": "printf('D%08d', i + 1)",
+                "source": f"'{source}'",
+                "text": "txt",
+                "customer_id": cid,
+                "rating": "r",
+                "created_at": timestamp_sql("d"),
+                "question_id": f"'{question}'" if question else "CAST(NULL AS VARCHAR)",
+                "wave": "w",
+            },
+        )
+    return count
 
 
 def _cases(ws: Workspace, cases: Cases, cid: str) -> int:

@@ -175,20 +175,44 @@ def theme_probabilities(loyalty: np.ndarray, source: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Texts:
-    """Generated documents: text per document, which themes it mentions, and the planted
-    probability of each theme per document (both (documents, themes))."""
+    """Generated documents: text per document, which themes it mentions ((documents, themes)
+    booleans) and the mean planted probability of each theme over the documents (themes,)."""
 
     text: np.ndarray
     mentions: np.ndarray
-    probability: np.ndarray
+    prevalence: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.text.size)
+
+
+TEXT_CHUNK = 100_000  # documents written at a time: bounds the (documents, themes) temporaries
 
 
 def write_texts(
     rng: np.random.Generator, loyalty: np.ndarray, source: str, pool: PhrasePool
 ) -> Texts:
-    """Write one document per author (``loyalty`` per author) for ``source``."""
+    """Write one document per author (``loyalty`` per author) for ``source``.
+
+    Authors are written TEXT_CHUNK at a time, drawing from ``rng`` in order, so the result
+    depends only on the stream and the authors, and memory only on TEXT_CHUNK.
+    """
+    texts, mentions = [], []
+    total = np.zeros(len(THEMES))
+    for start in range(0, max(loyalty.size, 1), TEXT_CHUNK):
+        block = loyalty[start : start + TEXT_CHUNK]
+        probability = theme_probabilities(block, source)
+        total += probability.sum(axis=0)
+        text, mentioned = _write_block(rng, block, probability, pool)
+        texts.append(text)
+        mentions.append(mentioned)
+    return Texts(np.concatenate(texts), np.concatenate(mentions), total / max(loyalty.size, 1))
+
+
+def _write_block(
+    rng: np.random.Generator, loyalty: np.ndarray, probability: np.ndarray, pool: PhrasePool
+) -> tuple[np.ndarray, np.ndarray]:
     n, k = loyalty.size, len(THEMES)
-    probability = theme_probabilities(loyalty, source)
     mentions = rng.random((n, k)) < probability
     order = np.argsort(rng.random((n, k)), axis=1)
     phrase = np.floor(rng.random((n, k)) * pool.size[None, :]).astype(np.int64)
@@ -220,7 +244,7 @@ def write_texts(
     series = series.where(~capital, series.str[:1].str.upper() + series.str[1:])
     dot = rng.random(n) < 0.7
     series = series.where(~dot, series + ".")
-    return Texts(series.to_numpy(dtype=object), mentions, probability)
+    return series.to_numpy(dtype=object), mentions
 
 
 # Survey comments that also mention one Kano feature, by the name the Kano analysis looks for
@@ -261,4 +285,4 @@ def add_feature_mentions(rng: np.random.Generator, texts: Texts, wave: np.ndarra
         pool = WOW_PHRASES if surprised[i] else PLAIN_PHRASES
         sentence = pool[phrase[i]].format(name=feature_name(KANO_FEATURES[feature[i]].feature))
         text[row] = f"{str(text[row]).rstrip('.')}. {sentence[:1].upper()}{sentence[1:]}."
-    return Texts(text, texts.mentions, texts.probability)
+    return Texts(text, texts.mentions, texts.prevalence)

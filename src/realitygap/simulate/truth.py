@@ -154,16 +154,15 @@ def build_truth(
     }
     rho = stats.spearmanr(recent, error).statistic if staff.n > 2 else float("nan")
 
-    all_probs = np.concatenate([documents[s].probability for s in SOURCES if s in documents])
+    present = [s for s in SOURCES if s in documents]
+    counts = np.array([len(documents[s]) for s in present], dtype=np.float64)
+    overall = sum(documents[s].prevalence * c for s, c in zip(present, counts, strict=True))
+    overall = overall / max(counts.sum(), 1.0)
     themes = {}
     for k, theme in enumerate(THEMES):
         themes[theme.theme_id] = {
-            "prevalence": _rounded(all_probs[:, k].mean()),
-            "prevalence_by_source": {
-                s: _rounded(documents[s].probability[:, k].mean())
-                for s in SOURCES
-                if s in documents
-            },
+            "prevalence": _rounded(overall[k]),
+            "prevalence_by_source": {s: _rounded(documents[s].prevalence[k]) for s in present},
             "touchpoint": theme.touchpoint,
             "layer": theme.layer,
             "senses": list(theme.senses),

@@ -47,14 +47,19 @@ def labels(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categori
     return out
 
 
+INSERT_ROWS = 500_000  # rows handed to DuckDB per statement: bounds its conversion buffers
+
+
 def insert(ws: Workspace, table: str, frame: pd.DataFrame, select: dict[str, str]) -> int:
-    """INSERT INTO ``table`` the columns of ``select`` computed by SQL over ``frame``."""
-    view = f"_sim_{uuid.uuid4().hex}"
-    ws.con.register(view, frame)
-    try:
-        cols = ", ".join(f'"{c}"' for c in select)
-        exprs = ", ".join(f'{expr} AS "{c}"' for c, expr in select.items())
-        ws.con.execute(f"INSERT INTO {table} ({cols}) SELECT {exprs} FROM {view}")
-    finally:
-        ws.con.unregister(view)
+    """INSERT INTO ``table`` the columns of ``select`` computed by SQL over ``frame``, in
+    slices of INSERT_ROWS rows (ids computed from a column of ``frame`` stay global)."""
+    cols = ", ".join(f'"{c}"' for c in select)
+    exprs = ", ".join(f'{expr} AS "{c}"' for c, expr in select.items())
+    for start in range(0, len(frame), INSERT_ROWS):
+        view = f"_sim_{uuid.uuid4().hex}"
+        ws.con.register(view, frame.iloc[start : start + INSERT_ROWS])
+        try:
+            ws.con.execute(f"INSERT INTO {table} ({cols}) SELECT {exprs} FROM {view}")
+        finally:
+            ws.con.unregister(view)
     return len(frame)

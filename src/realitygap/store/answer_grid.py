@@ -17,7 +17,6 @@ writable workspace) or pivot into a temporary table (read-only).
 from __future__ import annotations
 
 import json
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +31,6 @@ META_TABLE = "answer_grid_meta"
 
 Fingerprint = tuple[Any, ...]
 
-# A read-only connection cannot see writes (DuckDB locks the file against writers while it is
-# open), so its fingerprint is taken once.
-_READ_ONLY_FINGERPRINTS: weakref.WeakKeyDictionary[Workspace, Fingerprint] = (
-    weakref.WeakKeyDictionary()
-)
-
 
 @dataclass(frozen=True)
 class StoredGrid:
@@ -50,15 +43,34 @@ class StoredGrid:
 def fingerprint(ws: Workspace) -> Fingerprint:
     """Row count, XOR of row hashes, first and last wave of ``responses``: any insert, delete
     or change of an answer changes it."""
-    if ws.read_only and ws in _READ_ONLY_FINGERPRINTS:
-        return _READ_ONLY_FINGERPRINTS[ws]
-    row = ws.con.execute(
-        "SELECT count(*), bit_xor(hash(respondent_id, question_id, wave, value)), "
-        "min(wave), max(wave) FROM responses"
-    ).fetchone()
-    found: Fingerprint = tuple(row) if row is not None else ()
+    found = table_fingerprint(ws, "responses", ["respondent_id", "question_id", "wave", "value"])
+    return found + wave_range(ws)
+
+
+def wave_range(ws: Workspace) -> Fingerprint:
+    """(first wave, last wave) of ``responses``."""
+    return _once(ws, ("wave range",), "SELECT min(wave), max(wave) FROM responses")
+
+
+def table_fingerprint(ws: Workspace, table: str, columns: list[str]) -> Fingerprint:
+    """(row count, XOR of the hashes of ``columns`` per row) of ``table``: any insert, delete or
+    change of those columns changes it (one scan). A read-only connection cannot see writes
+    (DuckDB locks the file against writers while it is open), so there it is taken once and
+    kept on the workspace."""
+    cols = ", ".join(columns)
+    return _once(
+        ws, ("fingerprint", table, *columns), f"SELECT count(*), bit_xor(hash({cols})) FROM {table}"
+    )
+
+
+def _once(ws: Workspace, key: tuple[str, ...], sql: str) -> Fingerprint:
+    if ws.read_only and key in ws.derived:
+        found: Fingerprint = ws.derived[key]
+        return found
+    row = ws.con.execute(sql).fetchone()
+    found = tuple(row) if row is not None else ()
     if ws.read_only:
-        _READ_ONLY_FINGERPRINTS[ws] = found
+        ws.derived[key] = found
     return found
 
 
@@ -66,7 +78,11 @@ def pivot(ws: Workspace, question_ids: list[str], *, wave: str | None = None) ->
     """One row per (respondent_id, wave) with a column ``v0``, ``v1`` ... per question, NULL
     where the respondent did not answer that question in that wave (only ``wave``, if given).
     """
-    r = ws.table("responses")
+    return pivot_answers(ws.table("responses"), question_ids, wave=wave)
+
+
+def pivot_answers(r: ir.Table, question_ids: list[str], *, wave: str | None = None) -> ir.Table:
+    """:func:`pivot` of the long answers ``r`` (the columns of ``responses``)."""
     r = r.filter(r.question_id.isin(question_ids))
     if wave is not None:
         r = r.filter(r.wave == wave)
@@ -106,12 +122,73 @@ def refresh(ws: Workspace) -> StoredGrid:
     # a single wave: filtering on it keeps every answer and lets the pivot group by respondent
     query = ibis.to_sql(pivot(ws, questions, wave=only_wave(print_)))
     ws.con.execute(f"CREATE OR REPLACE TABLE {GRID_TABLE} AS {query}")
+    _store_meta(ws, questions, print_)
+    return StoredGrid(ws.table(GRID_TABLE), tuple(questions))
+
+
+def _store_meta(ws: Workspace, questions: list[str], print_: Fingerprint) -> None:
     ws.con.execute(f"CREATE OR REPLACE TABLE {META_TABLE} (key VARCHAR, value VARCHAR)")
     ws.con.executemany(
         f"INSERT INTO {META_TABLE} VALUES (?, ?)",
         [["questions", json.dumps(questions)], ["fingerprint", json.dumps(list(print_))]],
     )
-    return StoredGrid(ws.table(GRID_TABLE), tuple(questions))
+
+
+class GridBuilder:
+    """Builds the grid while answers are written in chunks, instead of one pivot at the end.
+
+    For a writer that appends answers a chunk at a time (the simulator: 50M answers at 10M
+    customers, which one pivot would hold in memory at once): create it after the questions are
+    written and before any answer, call :meth:`add` with each chunk's table *after* inserting
+    that chunk into ``responses``, then :meth:`finish` (in one transaction, or, like the
+    simulator, undone as a whole on failure; until :meth:`finish` no fingerprint is stored, so
+    a half-built grid is never read). Every
+    respondent's answers of a wave must lie in one chunk (chunks split by respondent). The
+    fingerprint is combined from the chunks' (count, XOR, min, max wave), so it equals what
+    :func:`fingerprint` computes over the final ``responses`` without another scan; it
+    assumes ``responses`` was empty at the start.
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+        self._questions = rated_customer_questions(ws)
+        self._count = 0
+        self._xor = 0
+        self._waves: list[str] = []
+        responses = ws.table("responses")
+        self._schema = responses.schema()
+        empty = pivot_answers(responses, self._questions).limit(0)
+        ws.con.execute(f"CREATE OR REPLACE TABLE {GRID_TABLE} AS {ibis.to_sql(empty)}")
+
+    def add(self, chunk: str) -> None:
+        """Pivot the answers in table ``chunk`` (the columns and types of ``responses``) into
+        the grid and fold them into the fingerprint."""
+        con = self._ws.con
+        row = con.execute(
+            "SELECT count(*), bit_xor(hash(respondent_id, question_id, wave, value)), "
+            f"min(wave), max(wave) FROM {chunk}"
+        ).fetchone()
+        if row is None or not row[0]:
+            return
+        self._count += int(row[0])
+        self._xor ^= int(row[1])
+        self._waves += [str(w) for w in row[2:] if w is not None]
+        # an unbound table of the responses' schema, so that ``chunk`` may be a temporary table
+        answers = ibis.table(self._schema, name=chunk)
+        grid = pivot_answers(answers, self._questions)
+        con.execute(f"INSERT INTO {GRID_TABLE} {ibis.to_sql(grid, dialect='duckdb')}")
+
+    def finish(self) -> StoredGrid:
+        """Store the questions and the fingerprint; return the grid."""
+        waves = sorted(self._waves)
+        print_: Fingerprint = (
+            self._count,
+            self._xor if self._count else None,
+            waves[0] if waves else None,
+            waves[-1] if waves else None,
+        )
+        _store_meta(self._ws, self._questions, print_)
+        return StoredGrid(self._ws.table(GRID_TABLE), tuple(self._questions))
 
 
 def current(ws: Workspace) -> StoredGrid | None:

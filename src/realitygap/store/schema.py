@@ -12,6 +12,23 @@ anti-join, which makes re-imports idempotent on any engine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from realitygap.store.workspace import Workspace
+
+Step = str | Callable[["Workspace"], Any]
+
+
+def redact_stored_documents(ws: Workspace) -> int:
+    """The one-time data migration: redact every stored document's text (see
+    :mod:`realitygap.store.redaction`)."""
+    from realitygap.store.redaction import redact_stored
+
+    return redact_stored(ws)
+
+
 # The natural key of every table: a row whose key is already present is not inserted again.
 KEYS: dict[str, tuple[str, ...]] = {
     "questions": ("question_id",),
@@ -78,7 +95,13 @@ _TEXT_TAGS = [
         document_id VARCHAR NOT NULL, text VARCHAR NOT NULL)""",
 ]
 
-# MIGRATIONS[i] brings the schema from version i to version i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _TEXT_TAGS]
+# Customer text is redacted once, when it enters the workspace (imports, the simulator).
+# Workspaces from before that stored some documents unredacted until they were tagged: this
+# step redacts every stored document once (keeping originals only when settings say so).
+_REDACTED_AT_ENTRY: list[Step] = [redact_stored_documents]
+
+# MIGRATIONS[i] brings the schema from version i to version i + 1: SQL statements, or a
+# Python step given the workspace (inside the same transaction).
+MIGRATIONS: list[list[Step]] = [list(_V1), list(_TEXT_TAGS), _REDACTED_AT_ENTRY]
 
 SCHEMA_VERSION = len(MIGRATIONS)

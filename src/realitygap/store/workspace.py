@@ -87,6 +87,11 @@ class Workspace:
         self.read_only = read_only
         self._backend: ibis.BaseBackend | None = None
         self._taxonomy: Taxonomy | None = None
+        # Results derived from the data that several analyses share (e.g. customer activity),
+        # kept for this connection's lifetime. Each key ends with the version of the data it
+        # was derived from, so an entry is never read once the data change (see
+        # realitygap.analysis._activity.shared_activity); close() drops them.
+        self.derived: dict[tuple[Any, ...], Any] = {}
 
     @property
     def backend(self) -> ibis.BaseBackend:
@@ -130,9 +135,17 @@ class Workspace:
         ws = cls(path, con, read_only=read_only and db.exists())
         if not read_only:
             ws.migrate()
+        elif ws.schema_version < SCHEMA_VERSION:
+            # an older workspace is brought up to date once (e.g. its stored text redacted)
+            # before anyone reads it, even a reader
+            ws.close()
+            with cls.open(path, wait=wait):
+                pass
+            return cls.open(path, read_only=True, wait=wait)
         return ws
 
     def close(self) -> None:
+        self.derived.clear()
         self.con.close()
 
     def __enter__(self) -> Workspace:
@@ -172,8 +185,11 @@ class Workspace:
             )
         for version in range(current, SCHEMA_VERSION):
             with self.transaction():
-                for statement in MIGRATIONS[version]:
-                    self.con.execute(statement)
+                for step in MIGRATIONS[version]:
+                    if isinstance(step, str):
+                        self.con.execute(step)
+                    else:
+                        step(self)  # a data migration written in Python
                 self.con.execute(
                     "INSERT INTO schema_version VALUES (?, ?)",
                     [version + 1, datetime.now(UTC).replace(tzinfo=None)],

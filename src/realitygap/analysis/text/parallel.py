@@ -1,4 +1,4 @@
-"""Redact and tag a stream of batches on several processes, in order, with flat memory.
+"""Tag a stream of batches on several processes, in order, with flat memory.
 
 :class:`ParallelTagger` sends each batch of texts to a pool of worker processes, each holding
 its own copy of the :class:`DocumentTagger`, and yields the results in the order the batches
@@ -9,8 +9,8 @@ The fast path is single-threaded Python and scikit-learn, so one worker per core
 the machine; the accurate path's embedder already runs one process per core, so it defaults
 to one.
 
-Each result is ``(redacted texts, documents, aspects)`` as :meth:`DocumentTagger.tag` returns
-them, computed on the redacted texts.
+Each result is ``(documents, aspects)`` as :meth:`DocumentTagger.tag` returns them. The texts
+are already redacted: customer text is redacted once, when it enters the workspace.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from types import TracebackType
 import pandas as pd
 
 from realitygap.analysis.text.tagger import DocumentTagger, TextPath
-from realitygap.domain.privacy import redact_many
 
-TagResult = tuple[list[str], pd.DataFrame, pd.DataFrame]
+TagResult = tuple[pd.DataFrame, pd.DataFrame]
 
 _worker_tagger: DocumentTagger | None = None
 
@@ -38,11 +37,9 @@ def default_workers(path: TextPath) -> int:
     return (os.cpu_count() or 1) if path is TextPath.FAST else 1
 
 
-def redact_and_tag(tagger: DocumentTagger, texts: Sequence[str]) -> TagResult:
-    """Redacts ``texts`` and tags the redacted texts."""
-    redacted = redact_many(texts)
-    documents, aspects = tagger.tag(redacted)
-    return redacted, documents, aspects
+def tag_batch(tagger: DocumentTagger, texts: Sequence[str]) -> TagResult:
+    """The tags of one batch of texts: (documents, aspects)."""
+    return tagger.tag(list(texts))
 
 
 def _init(tagger: DocumentTagger) -> None:
@@ -53,7 +50,7 @@ def _init(tagger: DocumentTagger) -> None:
 def _work(texts: Sequence[str]) -> TagResult:
     if _worker_tagger is None:  # pragma: no cover - the pool initializer always sets it
         raise RuntimeError("worker started without a tagger")
-    return redact_and_tag(_worker_tagger, texts)
+    return tag_batch(_worker_tagger, texts)
 
 
 class ParallelTagger:
@@ -91,10 +88,10 @@ class ParallelTagger:
         list(self.map([texts] * self.workers))
 
     def map(self, batches: Iterable[Sequence[str]]) -> Iterator[TagResult]:
-        """Results of :func:`redact_and_tag` for each batch, in order."""
+        """Results of :func:`tag_batch` for each batch, in order."""
         if self._pool is None:
             for texts in batches:
-                yield redact_and_tag(self.tagger, texts)
+                yield tag_batch(self.tagger, texts)
             return
         pending: deque[AsyncResult[TagResult]] = deque()
         for texts in batches:

@@ -1,19 +1,18 @@
-"""Text analytics in a workspace: redact, tag and store documents in streaming batches; save and
-load trained models; read the labels file of ``realitygap text train``.
+"""Text analytics in a workspace: tag and store documents in streaming batches; save and load
+trained models; read the labels file of ``realitygap text train``.
 
 Tagging streams the documents not yet tagged in pages of ``batch_size`` (one anti-join read on
-its own cursor), so memory stays flat whatever the number of documents. Each page is redacted
-(the stored text is replaced by its redacted form; the original goes to
-``document_originals`` only when ``DIR/settings.toml`` has ``[privacy] keep_original = true``),
-tagged, and its rows appended to ``document_tags`` and ``document_aspects`` in one transaction.
-Pages are redacted and tagged by :class:`~realitygap.analysis.text.parallel.ParallelTagger`
-(one process per core on the fast path); reading and writing stay in the calling process.
+its own cursor), so memory stays flat whatever the number of documents. Each page is tagged
+and its rows appended to ``document_tags`` and ``document_aspects`` in one transaction. The
+stored text is already redacted (at import, or once by the schema migration for older
+workspaces), so tagging never rewrites it. Pages are tagged by
+:class:`~realitygap.analysis.text.parallel.ParallelTagger` (one process per core on the fast
+path); reading and writing stay in the calling process.
 """
 
 from __future__ import annotations
 
 import csv
-import uuid
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +29,6 @@ from realitygap.analysis.text.tagger import DocumentTagger, TextPath, TrainedMod
 from realitygap.domain.errors import Problem, SurveyDataError, WorkspaceError
 from realitygap.domain.privacy import redact_many
 from realitygap.domain.taxonomy import Layer
-from realitygap.store.settings import keep_original
 from realitygap.store.workspace import Workspace
 
 MODELS_DIR = "models"
@@ -66,7 +64,6 @@ class TagRun:
     model: str
     documents: int
     aspects: int
-    redacted: int
     seconds: float
 
     def to_dict(self) -> dict[str, object]:
@@ -74,7 +71,6 @@ class TagRun:
             "model": self.model,
             "documents": self.documents,
             "aspects": self.aspects,
-            "redacted": self.redacted,
             "seconds": self.seconds,
         }
 
@@ -83,8 +79,8 @@ class TagRun:
 
     def __str__(self) -> str:
         return (
-            f"tagged {self.documents} documents with {self.model} ({self.aspects} aspect tags, "
-            f"{self.redacted} texts redacted) in {self.seconds:.1f} s"
+            f"tagged {self.documents} documents with {self.model} ({self.aspects} aspect tags) "
+            f"in {self.seconds:.1f} s"
         )
 
 
@@ -112,15 +108,14 @@ def tag_workspace(
     tagger: DocumentTagger | None = None,
     workers: int | None = None,
 ) -> TagRun:
-    """Redact and tag the workspace's documents not yet tagged (all of them with ``retag``).
+    """Tag the workspace's documents not yet tagged (all of them with ``retag``).
 
-    ``workers``: processes that redact and tag pages in parallel (None: one per core on the
+    ``workers``: processes that tag pages in parallel (None: one per core on the
     fast path when there is more than one page, else one); reading and writing stay in this
     process.
     """
     start = datetime.now(UTC)
     tagger = tagger or DocumentTagger(ws.taxonomy, path, load_models(ws, path))
-    keep = keep_original(ws)
     if retag:
         with ws.transaction() as con:
             con.execute("DELETE FROM document_aspects")
@@ -133,7 +128,7 @@ def tag_workspace(
         # starting worker processes costs seconds: not worth it for a single page
         single_page = untagged is None or int(untagged[0]) <= batch_size
         workers = 1 if single_page else default_workers(tagger.path)
-    n_docs = n_aspects = n_redacted = 0
+    n_docs = n_aspects = 0
     pages: deque[pd.DataFrame] = deque()
 
     def texts() -> Iterator[list[str]]:
@@ -142,48 +137,29 @@ def tag_workspace(
             yield page["text"].astype(str).tolist()
 
     with ParallelTagger(tagger, workers) as parallel:
-        for redacted, documents, aspects in parallel.map(texts()):
+        for documents, aspects in parallel.map(texts()):
             page = pages.popleft()
-            page["redacted"] = redacted
-            changed = page[page["redacted"] != page["text"]]
-            _store_page(ws, page, changed, documents, aspects, tagger.model_name, keep)
+            _store_page(ws, page, documents, aspects, tagger.model_name)
             n_docs += len(page)
             n_aspects += len(aspects)
-            n_redacted += len(changed)
     seconds = (datetime.now(UTC) - start).total_seconds()
-    return TagRun(tagger.model_name, n_docs, n_aspects, n_redacted, seconds)
+    return TagRun(tagger.model_name, n_docs, n_aspects, seconds)
 
 
 def _store_page(
     ws: Workspace,
     page: pd.DataFrame,
-    changed: pd.DataFrame,
     documents: pd.DataFrame,
     aspects: pd.DataFrame,
     model: str,
-    keep: bool,
 ) -> None:
-    """Writes one tagged page in one transaction: redacted texts, tags and aspects."""
+    """Writes one tagged page in one transaction: its tags and aspects."""
     ids = page["document_id"].to_numpy()
     documents.insert(0, "document_id", ids[documents.pop("row").to_numpy()])
     documents.insert(1, "model", model)
     documents["tagged_at"] = datetime.now(UTC).replace(tzinfo=None)
     aspects.insert(0, "document_id", ids[aspects.pop("row").to_numpy()])
     with ws.transaction() as con:
-        if not changed.empty:
-            view = f"_redacted_{uuid.uuid4().hex}"
-            con.register(view, changed)
-            if keep:
-                con.execute(
-                    f"INSERT INTO document_originals SELECT document_id, text FROM {view} v "
-                    "WHERE NOT EXISTS (SELECT 1 FROM document_originals o "
-                    "WHERE o.document_id = v.document_id)"
-                )
-            con.execute(
-                f"UPDATE documents SET text = v.redacted FROM {view} v "
-                "WHERE documents.document_id = v.document_id"
-            )
-            con.unregister(view)
         con.register("_tags", documents)
         con.execute(
             "INSERT INTO document_tags (document_id, model, sentiment, sentiment_score, "
