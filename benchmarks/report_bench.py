@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from realitygap.analysis.text.store import tag_workspace
+from realitygap.actions.text import tag_workspace
 from realitygap.report import save
 from realitygap.report.model import Omitted, Report, Section
 from realitygap.report.sections import BUILDERS, Context, methods_section

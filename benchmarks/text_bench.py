@@ -33,9 +33,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from realitygap.actions.text import tag_workspace
 from realitygap.analysis.text.embed import POOL_MINIMUM, Embedder
 from realitygap.analysis.text.parallel import ParallelTagger, tag_batch
-from realitygap.analysis.text.store import tag_workspace
 from realitygap.analysis.text.tagger import DocumentTagger, TextPath
 from realitygap.domain.taxonomy import default_taxonomy
 from realitygap.simulate.text import THEMES

@@ -69,7 +69,7 @@ def tagged_company(
     company: tuple[Workspace, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Workspace, dict[str, Any]]]:
     """A writable copy of the simulated company with its documents tagged (as the demo does)."""
-    from realitygap.analysis.text.store import tag_workspace
+    from realitygap.actions.text import tag_workspace
 
     source, truth = company
     copy = tmp_path_factory.mktemp("tagged") / "ws"

@@ -123,8 +123,8 @@ def demo(
 ) -> None:
     """The whole job on an example company: simulate it, tag its text, run every analysis and
     write the Reality Check (report.html, .pdf, .xlsx) into the demo workspace."""
+    from realitygap.actions.text import tag_workspace
     from realitygap.analysis import reality_check
-    from realitygap.analysis.text.store import tag_workspace
     from realitygap.report import build, save
     from realitygap.report.summary import summary_lines
     from realitygap.simulate import TRUTH_FILE

@@ -65,8 +65,8 @@ def tag(
 
     Uses the model trained by `text train` for this path when there is one, else zero-shot.
     """
+    from realitygap.actions.text import tag_workspace
     from realitygap.analysis.text import tagger
-    from realitygap.analysis.text.store import tag_workspace
     from realitygap.store import Workspace
 
     with Workspace.open(workspace) as ws:
@@ -90,8 +90,8 @@ def train(
     json: JsonOpt = False,
 ) -> None:
     """Learn the tagger from labelled examples; `text tag` uses the trained model from then on."""
+    from realitygap.actions.text import train_workspace
     from realitygap.analysis.text import tagger
-    from realitygap.analysis.text.store import train_workspace
     from realitygap.store import Workspace
 
     with Workspace.open(workspace) as ws:

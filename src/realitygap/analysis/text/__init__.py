@@ -3,7 +3,8 @@
 Tagging (:mod:`.tagger`): sentiment, touchpoints with their sentiment, senses, layer and a flag
 for complaints about staff attitude, zero-shot from the taxonomy or trained on the user's
 labels, on a fast path (n-grams, vaderSentiment's lexicon) or an accurate one (adds MiniLM
-embeddings). Storing tags in the workspace (:mod:`.store`), themes (:mod:`.themes`).
+embeddings), and themes (:mod:`.themes`). Storing tags in the workspace is an action:
+:mod:`realitygap.actions.text`.
 Personal data is redacted by :mod:`realitygap.domain.privacy`.
 
 The names below are imported on first use: worker processes that need only one module (the
@@ -17,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from realitygap.analysis.text.labels import Label, LabelSet
-    from realitygap.analysis.text.store import TagRun, tag_workspace, train_workspace
     from realitygap.analysis.text.tagger import DocumentTagger, TextPath, TrainedModels, train
     from realitygap.analysis.text.themes import Theme, ThemesResult, discover_themes
 
@@ -25,30 +25,24 @@ _MODULE_OF = {
     "DocumentTagger": "tagger",
     "Label": "labels",
     "LabelSet": "labels",
-    "TagRun": "store",
     "TextPath": "tagger",
     "Theme": "themes",
     "ThemesResult": "themes",
     "TrainedModels": "tagger",
     "discover_themes": "themes",
-    "tag_workspace": "store",
     "train": "tagger",
-    "train_workspace": "store",
 }
 
 __all__ = [
     "DocumentTagger",
     "Label",
     "LabelSet",
-    "TagRun",
     "TextPath",
     "Theme",
     "ThemesResult",
     "TrainedModels",
     "discover_themes",
-    "tag_workspace",
     "train",
-    "train_workspace",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Text analytics in a workspace: tag and store documents in streaming batches; save and load
+"""The text actions: tag and store documents in streaming batches; save and load
 trained models; read the labels file of ``realitygap text train``.
 
 Tagging streams the documents not yet tagged in pages of ``batch_size`` (one anti-join read on

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from realitygap.analysis.text.store import load_models, read_labels, tag_workspace
+from realitygap.actions.text import load_models, read_labels, tag_workspace
 from realitygap.analysis.text.tagger import TextPath
 from realitygap.cli import app
 from realitygap.domain.errors import SurveyDataError
