@@ -131,6 +131,7 @@ def _workspace_writes() -> re.Pattern[str]:
         m.group(1)
         for statements in MIGRATIONS
         for statement in statements
+        if isinstance(statement, str)
         if (m := re.match(r"\s*CREATE TABLE (\w+)", statement))
     }
     assert {"cases", "documents", "responses"} <= tables
