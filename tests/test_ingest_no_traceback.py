@@ -254,3 +254,19 @@ def test_full_disk_during_import_exits_2_and_changes_nothing(tmp_path: Path) -> 
     assert "Traceback" not in result.stderr
     with Workspace.open(ws_path, read_only=True) as ws:
         assert ws.count("events") == 0 and ws.count("imports") == 1  # only the respondents
+
+
+def test_document_text_keeps_its_leading_spaces(ws: Workspace, tmp_path: Path) -> None:
+    # docs/formats.md: documents are stored exactly as written (the CSV reader used to skip
+    # the spaces a cell starts with); a cell of only spaces is still empty
+    path = tmp_path / "docs.csv"
+    path.write_text(
+        'document_id,source,text,rating\nd1,review,   indented reply  ,4\nd2,review,"  quoted",\n'
+        "d3,review,plain,   \n",
+        encoding="utf-8",
+    )
+    import_file(ws, path, "documents")
+    got = dict(ws.con.execute("SELECT document_id, text FROM documents").fetchall())
+    assert got == {"d1": "   indented reply  ", "d2": "  quoted", "d3": "plain"}
+    [(rating,)] = ws.con.execute("SELECT rating FROM documents WHERE document_id='d3'").fetchall()
+    assert rating is None

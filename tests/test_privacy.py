@@ -38,6 +38,18 @@ IBAN_DE = "DE89370400440532013000"
         ("US line (555) 123-4567.", "US line [PHONE]."),
         ("or 555-123-4567", "or [PHONE]"),
         ("+1-202-555-0143", "[PHONE]"),
+        # issue 16: the reference-word exemption never covers a card or a valid phone
+        ("Order #4242424242424242 was wrong", "Order #[CARD] was wrong"),
+        ("order 4111 1111 1111 1111 charged", "order [CARD] charged"),
+        ("card number 4111 1111 1111 1111", "card number [CARD]"),
+        ("phone no. +44 20 7946 0958", "phone no. [PHONE]"),
+        ("mobile no: 07700 900123", "mobile no: [PHONE]"),
+        ("1-800-555-0199", "[PHONE]"),
+        ("5551234567", "[PHONE]"),
+        ("5500-0000-0000-0004", "[CARD]"),
+        ("refund gb82 west 1234 5698 7654 32 please", "refund [IBAN] please"),
+        ("jane@exämple.com", "[EMAIL]"),
+        ("用户@例子.广告", "[EMAIL]"),
     ],
 )
 def test_personal_data_is_redacted(text: str, expected: str) -> None:
@@ -49,8 +61,6 @@ def test_personal_data_is_redacted(text: str, expected: str) -> None:
     "text",
     [
         "order 100234567 arrived late",  # order number
-        "Order #4242424242424242 was wrong",  # Luhn-valid digits, but after 'order #'
-        "invoice no. 0207946095 is wrong",  # after a reference word
         "tracking number 00340434161234567890",
         "delivered on 2025-03-14 at 10:30",  # ISO date and time
         "on 14/03/2025 and 03.14.2025",  # dates

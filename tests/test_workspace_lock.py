@@ -115,3 +115,15 @@ def test_cli_exits_2_with_plain_words_and_the_process_id(ws_path: Path) -> None:
     output = " ".join(result.output.split())
     assert f"in use by another process (id {pid})" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(("value", "expected"), [("12", 12.0), ("0", 0.0), ("soon", 5.0),
+                                                  ("-3", 5.0), ("nan", 5.0)])  # fmt: skip
+def test_wait_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: float
+) -> None:
+    # docs/formats.md: REALITYGAP_WAIT seconds, else 5; a bad value must not crash the CLI
+    from realitygap.store.lock import _wait_from_environment
+
+    monkeypatch.setenv("REALITYGAP_WAIT", value)
+    assert _wait_from_environment() == expected

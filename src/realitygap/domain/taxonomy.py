@@ -159,6 +159,10 @@ class Taxonomy:
             raise TaxonomyError(f"{path}: taxonomy file not found") from None
         except tomllib.TOMLDecodeError as exc:
             raise TaxonomyError(f"{path}: not valid TOML ({exc})") from None
+        except UnicodeDecodeError as exc:
+            raise TaxonomyError(
+                f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from None
         return cls.from_dict(data, source=str(path))
 
     def save(self, path: Path) -> None:

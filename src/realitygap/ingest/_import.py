@@ -177,7 +177,11 @@ def _prepare(
     wave: str | None,
 ) -> tuple[str, str | None, Prepared]:
     tool = fmt or ("mapped" if mapping is not None else None)
-    grid = read_grid(path, header_rows=FORMATS[tool].header_rows if tool else 1)
+    grid = read_grid(
+        path,
+        header_rows=FORMATS[tool].header_rows if tool else 1,
+        keep_spaces=kind == "documents",  # documents are stored exactly as written
+    )
     problems = Problems(str(path))
     labels = mapping.values if mapping else {}
     date_format = mapping.date_format if mapping else None

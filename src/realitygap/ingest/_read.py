@@ -80,15 +80,20 @@ def file_type(path: Path) -> str:
     return kind
 
 
-def read_grid(path: Path, header_rows: int = 1) -> Grid:
-    """Read ``path`` (by suffix) with ``header_rows`` header rows; see the module docstring."""
+def read_grid(path: Path, header_rows: int = 1, *, keep_spaces: bool = False) -> Grid:
+    """Read ``path`` (by suffix) with ``header_rows`` header rows; see the module docstring.
+
+    ``keep_spaces``: keep the spaces a CSV cell starts with (free text is stored exactly as
+    written); otherwise they are skipped, which is faster. Cells of only spaces are empty
+    either way.
+    """
     kind = file_type(path)
     if not path.exists():
         raise SurveyDataError([Problem(str(path), None, None, None, "an existing file")])
     if kind in ("jsonl", "parquet") and header_rows != 1:
         _fail(path, None, f"a CSV or XLSX file (survey-tool exports are CSV or XLSX, not {kind})")
     if kind == "csv":
-        return _read_csv(path, header_rows)
+        return _read_csv(path, header_rows, keep_spaces=keep_spaces)
     if kind == "xlsx":
         return _read_xlsx(path, header_rows)
     if kind == "jsonl":
@@ -176,7 +181,7 @@ def _split_headers(
     return headers, data[filled].reset_index(drop=True), rows[filled]
 
 
-def _read_csv(path: Path, header_rows: int) -> Grid:
+def _read_csv(path: Path, header_rows: int, *, keep_spaces: bool = False) -> Grid:
     text, encoding = decode(path, path.read_bytes(), "CSV")
     if not text.strip():
         _fail(path, None, "a CSV file with a header row, found an empty file")
@@ -188,7 +193,7 @@ def _read_csv(path: Path, header_rows: int) -> Grid:
             dtype=str,
             keep_default_na=False,
             na_values=[""],
-            skipinitialspace=True,  # so that a cell of spaces is empty too
+            skipinitialspace=not keep_spaces,  # so that a cell of spaces is empty too
             skip_blank_lines=False,
             engine="c",
         )
@@ -212,7 +217,7 @@ def _read_csv(path: Path, header_rows: int) -> Grid:
         _fail(path, None, "a CSV file with a header row, found an empty file")
     except (ValueError, OverflowError, MemoryError) as exc:  # e.g. a field over the C limit
         _fail(path, None, f"a readable CSV file ({type(exc).__name__}: {exc})")
-    headers, data, rows = _split_headers(path, table, header_rows, first_row=1, blanks=False)
+    headers, data, rows = _split_headers(path, table, header_rows, first_row=1, blanks=keep_spaces)
     return Grid(str(path), "csv", headers, data, rows, encoding)
 
 

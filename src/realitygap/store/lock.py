@@ -22,7 +22,16 @@ class LockWait:
     announce: Callable[[str], None] | None = None
 
 
-LOCK_WAIT = LockWait(float(os.environ.get("REALITYGAP_WAIT", DEFAULT_WAIT_SECONDS)))
+def _wait_from_environment() -> float:
+    """REALITYGAP_WAIT in seconds; the default when unset or not a number of 0 or more."""
+    try:
+        seconds = float(os.environ.get("REALITYGAP_WAIT", DEFAULT_WAIT_SECONDS))
+    except ValueError:
+        return DEFAULT_WAIT_SECONDS
+    return seconds if seconds >= 0 and seconds == seconds else DEFAULT_WAIT_SECONDS
+
+
+LOCK_WAIT = LockWait(_wait_from_environment())
 
 
 def configure_lock_wait(
