@@ -7,6 +7,7 @@ test session and only when a doctest runs, so ``pytest tests/test_x.py`` does no
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 
@@ -18,6 +19,8 @@ from realitygap.store import Workspace
 
 DOCTEST_CUSTOMERS = 2_000
 DOCTEST_SEED = 1
+# Doctests that read the company (others, such as the simulator's own, do not build it).
+NEEDS_COMPANY = re.compile(r"\bws\b|\bcompany_path\b")
 # One display for every printed frame, so examples do not depend on the terminal.
 PANDAS_DISPLAY = {
     "display.width": 100,
@@ -44,14 +47,16 @@ def doctest_company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worksp
 
 @pytest.fixture(autouse=True)
 def _doctest_globals(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Give doctests ``ws`` (the example company), ``company_path`` (its directory) and a
-    fixed pandas display."""
-    if not isinstance(request.node, DoctestItem):
+    """Give doctests a fixed pandas display and, when they use them, ``ws`` (the example
+    company) and ``company_path`` (its directory)."""
+    node = request.node
+    if not isinstance(node, DoctestItem):
         yield
         return
-    namespace = request.getfixturevalue("doctest_namespace")
-    company = request.getfixturevalue("doctest_company")
-    namespace["ws"] = company
-    namespace["company_path"] = company.path
+    if NEEDS_COMPANY.search(node.dtest.docstring or ""):
+        namespace = request.getfixturevalue("doctest_namespace")
+        company = request.getfixturevalue("doctest_company")
+        namespace["ws"] = company
+        namespace["company_path"] = company.path
     with pd.option_context(*[x for kv in PANDAS_DISPLAY.items() for x in kv]):
         yield
