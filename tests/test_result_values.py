@@ -83,3 +83,30 @@ def test_no_field_exposes_a_mutable_frame_array_or_dict(check: Any) -> None:
 def test_fields_cannot_be_rebound(check: Any) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         check.behaviour.matrix = pd.DataFrame()  # type: ignore[misc]
+
+
+def test_nested_mappings_are_read_only_too() -> None:
+    from realitygap.analysis import Margins
+
+    margins = Margins({"segment": {"new": 0.5, "vip": 0.5}}, "margins.csv")
+    with pytest.raises(TypeError):
+        margins.targets["segment"]["new"] = 9  # type: ignore[index]
+    assert margins.targets["segment"]["new"] == 0.5
+
+
+FAMILY_FUNCTIONS = (
+    "metrics", "gap", "audit", "drivers", "behaviour", "discover_themes", "touchpoint_senses",
+    "kano", "recovery", "listening", "response_rates", "reality_check",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", FAMILY_FUNCTIONS)
+@pytest.mark.parametrize(("option", "bad"), [("confidence", 1.5), ("min_n", 0)])
+def test_every_family_names_a_bad_option(
+    company: tuple[Workspace, dict[str, Any]], name: str, option: str, bad: float
+) -> None:
+    import realitygap.analysis as api
+    from realitygap import ArgumentError
+
+    with pytest.raises(ArgumentError, match=f"{option}={bad!r}"):
+        getattr(api, name)(company[0], **{option: bad})

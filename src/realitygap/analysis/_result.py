@@ -73,7 +73,8 @@ class Values:
 
     ``frozen=True`` stops rebinding a field; this stops changing a field in place. Reading a
     DataFrame, Series or array field gives a copy, and a dict field a read-only view, so
-    ``result.matrix.iloc[0, 1] = -999`` changes nothing that a later call reads.
+    ``result.matrix.iloc[0, 1] = -999`` changes nothing that a later call reads (nested
+    mappings are read-only too).
     """
 
     def __getattribute__(self, name: str) -> Any:
@@ -81,8 +82,17 @@ class Values:
         if isinstance(value, pd.DataFrame | pd.Series | np.ndarray):
             return value.copy()
         if isinstance(value, dict):
-            return MappingProxyType(value)
+            return _read_only(value)
         return value
+
+
+def _read_only(mapping: dict[Any, Any]) -> Mapping[Any, Any]:
+    """A read-only view of a mapping whose nested mappings are read-only views too."""
+    if not any(isinstance(v, dict) for v in mapping.values()):
+        return MappingProxyType(mapping)
+    return MappingProxyType(
+        {k: _read_only(v) if isinstance(v, dict) else v for k, v in mapping.items()}
+    )
 
 
 def plain(obj: Any) -> Any:

@@ -62,6 +62,7 @@ from realitygap.analysis._items import (
 )
 from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, Values, plain
 from realitygap.analysis.fieldwork import customer_invitations
+from realitygap.domain.errors import check_confidence
 from realitygap.store.workspace import Workspace
 
 CEILING_SHARE = 0.15  # Terwee et al. (2007)
@@ -270,11 +271,79 @@ def audit(
     bare_top_share: float = BARE_TOP_SHARE,
     confidence: float = 0.95,
 ) -> AuditResult:
-    """Audit the customer survey instrument (see the module docstring).
+    """Audit the customer survey instrument: is the survey lying?
 
-    ``outcome`` defaults to the customer NPS question; ``wave`` restricts to one wave;
-    ``windows`` sets the retention rule (default: 6 months after answering).
+    Parameters
+    ----------
+    ws : Workspace
+        An open workspace.
+    outcome : str, optional
+        The outcome question items should predict (default: the customer NPS question).
+    wave : str, optional
+        Audit one wave only (default: every wave).
+    windows : Windows, optional
+        The retention rule for the AUC (default ``Windows()``: 6 months after answering,
+        a fall of more than 50% counts as declining).
+    min_n : int, default 30
+        Fewer answers than this give the verdict "insufficient data".
+    bare_top_share : float, default 0.5
+        Share at the top score from which a non-predicting item is a "bare minimum".
+    confidence : float, default 0.95
+        Level of every interval.
+
+    Returns
+    -------
+    AuditResult
+        ``items`` (:class:`ItemAudit`), ``blocks`` (:class:`BlockReliability`: Cronbach's alpha
+        per block), ``redundant_pairs`` (item_a, item_b, r, n), ``layer_share``,
+        ``hospitality_heavy``, ``nonresponse`` (:class:`NonResponse` or None),
+        ``verdict_counts()`` and ``flagged(verdict)``. ``to_frame()`` has one row per item:
+
+        - ``question_id``, ``text``, ``layer``, ``block``, ``n`` (answers);
+        - ``mean``, ``sd``; ``top_score_share``, ``bottom_score_share`` (share at the highest /
+          lowest possible answer); ``top_box``, ``bottom_box`` (top-2 / bottom-2 box shares);
+        - ``ceiling``, ``floor``: more than 15% at the highest / lowest score;
+        - ``item_rest_r``: correlation with the rest of its block; ``alpha_if_deleted``;
+        - ``redundant_with``: items it correlates with at ``|r| > 0.9`` (comma-separated);
+        - ``verdict``: ``insufficient data``, ``redundant``, ``bare minimum``,
+          ``predicts nothing`` or ``discriminating`` (rules in the module docstring);
+          ``reason``: why, in words;
+        - ``r_outcome``, ``r_outcome_low``, ``r_outcome_high``: Pearson r with the outcome
+          (Fisher-z interval);
+        - ``auc_retention``, ``auc_retention_low``, ``auc_retention_high``: AUC of the item for
+          retention (Hanley-McNeil interval; None without behaviour events).
+
+    Raises
+    ------
+    SurveyDataError
+        ``outcome`` is not a question of the workspace, or there is no NPS question to default
+        to.
+
+    References
+    ----------
+    Terwee, C. B. et al. (2007). Quality criteria were proposed for measurement properties of
+    health status questionnaires. J. Clinical Epidemiology 60 (ceiling and floor: 15%).
+    Cronbach, L. J. (1951). Psychometrika 16. Feldt, L. S. (1965). Psychometrika 30 (alpha's
+    interval). Hanley, J. A. and McNeil, B. J. (1982). Radiology 143 (AUC interval).
+
+    Examples
+    --------
+    The example company's survey has three items everyone maxes out that predict nothing:
+
+    >>> result = audit(ws)
+    >>> result.verdict_counts()
+    {'discriminating': 15, 'bare minimum': 3}
+    >>> result.flagged("bare minimum")
+    ['q02', 'q05', 'q12']
+    >>> cols = ["question_id", "verdict", "top_score_share", "r_outcome"]
+    >>> result.to_frame()[cols].head(4).round(2)
+      question_id         verdict  top_score_share  r_outcome
+    0         q01  discriminating             0.16       0.37
+    1         q02    bare minimum             0.93      -0.06
+    2         q03  discriminating             0.10       0.38
+    3         q04  discriminating             0.15       0.29
     """
+    check_confidence(confidence, min_n)
     windows = windows or Windows()
     bank = question_bank(ws)
     outcome = outcome or default_outcome(bank)

@@ -39,7 +39,7 @@ from realitygap.analysis._items import (
     scale_of,
 )
 from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, Values, plain
-from realitygap.domain.errors import Problem, SurveyDataError
+from realitygap.domain.errors import Problem, SurveyDataError, check_confidence
 from realitygap.domain.scales import ScaleKind
 from realitygap.store.workspace import Workspace
 
@@ -169,14 +169,71 @@ def behaviour(
     confidence: float = 0.95,
     silent_top: int | None = SILENT_TOP,
 ) -> BehaviourResult:
-    """Stated vs revealed loyalty for ``question`` (default: the customer NPS question).
+    """Stated vs revealed loyalty: what customers said against what they did afterwards.
 
-    ``silent_top``: how many of the silent-attrition list (ranked by value at risk) to return;
-    None for all of them. The result's ``silent_count`` and ``silent_value`` are always the
-    whole list's.
+    Parameters
+    ----------
+    ws : Workspace
+        An open workspace with behaviour events (purchases, renewals, cancellations).
+    question : str, optional
+        The stated-loyalty question (default: the customer NPS question); each customer's latest
+        answer counts.
+    wave : str, optional
+        One wave only.
+    windows : Windows, optional
+        The activity rule (default ``Windows()``: 6 months of baseline and follow-up; a fall of
+        the purchase rate by more than 50% is "declining").
+    min_n : int, default 30
+        Fewer customers than this give "insufficient data".
+    confidence : float, default 0.95
+        Level of every interval.
+    silent_top : int or None, default 100
+        How many of the silent-attrition list (ranked by value at risk, in the engine) to
+        return; None for all of them. ``silent_count`` and ``silent_value`` are always the
+        whole list's.
 
-    Raises SurveyDataError when the workspace has no events or the question is unknown.
+    Returns
+    -------
+    BehaviourResult
+        ``headline`` ("N% of your promoters stopped buying within 6 months ..."),
+        ``promoters_stopped`` / ``promoters_silent`` (Wilson), ``silent`` (the silent-attrition
+        list: customer_id, wave, answered_at, stated, status, base_n, follow_n, churn_at,
+        value_at_risk), ``survival`` (:class:`SurvivalGroup`: Kaplan-Meier retention per group),
+        ``logrank_p``, ``cox`` (item, n, churned, hazard_ratio, low, high, p; or None).
+        ``to_frame()`` is the stated x revealed matrix, one row per stated group:
+
+        - ``group``: ``promoter`` (9-10), ``passive`` (7-8), ``detractor`` (0-6); on other
+          scales top box / middle / bottom box;
+        - ``retained``, ``declining``, ``churned``, ``unknown`` (too recent to judge),
+          ``customers``: counts;
+        - ``share_retained``, ``share_declining``, ``share_churned``: shares of the customers
+          with a known status.
+
+    Raises
+    ------
+    SurveyDataError
+        No behaviour events, an unknown question, or a free-text question.
+
+    References
+    ----------
+    Kaplan, E. L. and Meier, P. (1958). JASA 53. Mantel, N. (1966) and Peto, R. and Peto, J.
+    (1972) (log-rank test). Cox, D. R. (1972). J. Royal Statistical Society B 34; Efron, B.
+    (1977). JASA 72 (ties). Wilson, E. B. (1927). JASA 22.
+
+    Examples
+    --------
+    >>> result = behaviour(ws)
+    >>> print(result.headline)
+    8% of your promoters stopped buying within 6 months; 16% stopped or cut their buying by more
+    than 50% (23 customers, value at risk 12,494 a year)
+    >>> cols = ["group", "customers", "share_retained", "share_declining", "share_churned"]
+    >>> result.to_frame()[cols].round(2)
+           group  customers  share_retained  share_declining  share_churned
+    0   promoter        145            0.84             0.08           0.08
+    1    passive        137            0.88             0.01           0.11
+    2  detractor        106            0.75             0.05           0.21
     """
+    check_confidence(confidence, min_n)
     windows = windows or Windows()
     bank = question_bank(ws)
     question = question or default_outcome(bank)

@@ -246,12 +246,84 @@ def drivers(
     confidence: float = 0.95,
     min_n: int = MIN_N,
 ) -> DriversResult:
-    """Key drivers of ``outcome`` (default: the customer NPS question).
+    """Key drivers of ``outcome``: which item ratings move it, by relative importance.
 
-    ``predictors`` default to every other rated customer question. ``bootstrap`` replicates
-    (0 = no intervals) resample ``buckets`` hash buckets of respondents. Raises
-    SurveyDataError for an unknown question; ArgumentError for an unknown method or
-    missing-value rule, or more than 20 predictors with the Shapley method.
+    Parameters
+    ----------
+    ws : Workspace
+        An open workspace.
+    outcome : str, optional
+        The outcome question (default: the customer NPS question).
+    predictors : list of str, optional
+        Predictor questions (default: every other rated customer question); at most 20 with
+        the Shapley method.
+    method : {"shapley", "relweights"}, default "shapley"
+        Shapley/LMG decomposition of R^2 (exact) or Johnson's relative weights (``METHODS``).
+    missing : {"listwise", "pairwise"}, default "listwise"
+        Listwise: respondents who answered every item; pairwise: each correlation uses everyone
+        who answered both (``MISSING_CHOICES``). Customers skip items, so pairwise keeps more.
+    wave : str, optional
+        One wave only.
+    bootstrap : int, default 200
+        Bootstrap replicates of the intervals (0 = no intervals).
+    buckets : int, default 200
+        Hash buckets of respondents the grouped bootstrap resamples.
+    seed : int, default 0
+        Seed of the bootstrap.
+    confidence : float, default 0.95
+        Level of the percentile intervals.
+    min_n : int, default 30
+        Fewer respondents than this (or than predictors + 2) give "insufficient data".
+
+    Returns
+    -------
+    DriversResult
+        ``outcome``, ``n`` (respondents used), ``r2`` (R^2 of the full model with its interval),
+        ``drivers`` (:class:`Driver`; ``ranked`` sorts them), ``priority_gap``
+        (:class:`PriorityGap`: leaders' stated ranking vs measured importance, or None),
+        ``notes``. ``to_frame()`` has one row per predictor, most important first:
+
+        - ``question_id``, ``rank`` (1 = most important), ``text``;
+        - ``share``, ``share_low``, ``share_high``: the part of R^2 it carries (shares add up to
+          R^2);
+        - ``normalised``, ``normalised_low``, ``normalised_high``: share / R^2 (adds up to 1);
+        - ``performance``: the item's mean in % of its scale range (POMP);
+        - ``quadrant``: importance x performance: ``concentrate here``, ``keep up the good
+          work``, ``low priority`` or ``possible overkill``;
+        - ``penalty``, ``reward``: penalty-reward contrast coefficients (outcome points for a
+          bottom-box / top-box answer against the middle); ``p_asymmetry``: test that
+          ``|penalty| = reward``; ``kind``: ``must-be``, ``delighter``, ``performance``,
+          ``low impact`` or None.
+
+    Raises
+    ------
+    SurveyDataError
+        An outcome or predictor that is not a question of the workspace.
+    ArgumentError
+        An unknown ``method`` or ``missing``, negative ``bootstrap``, more than 20 predictors
+        with the Shapley method, ``confidence`` outside (0, 1) or ``min_n`` below 1.
+
+    References
+    ----------
+    Lindeman, R. H., Merenda, P. F. and Gold, R. Z. (1980). Introduction to Bivariate and
+    Multivariate Analysis. Groemping, U. (2006). Relative importance for linear regression in R:
+    the package relaimpo. J. Statistical Software 17. Johnson, J. W. (2000). Multivariate
+    Behavioral Research 35 (relative weights). Martilla, J. A. and James, J. C. (1977). J.
+    Marketing 41 (importance-performance). Brandt, D. R. (1987). A procedure for identifying
+    value-enhancing service components. Bonett, D. G. and Wright, T. A. (2000). Psychometrika 65
+    (Spearman interval).
+
+    Examples
+    --------
+    >>> result = drivers(ws, missing="pairwise", bootstrap=50)
+    >>> result.r2.format(2)
+    '0.60 [0.56, 0.67] n=197'
+    >>> cols = ["question_id", "rank", "normalised", "normalised_low", "normalised_high"]
+    >>> result.to_frame()[cols].head(3).round(2)
+      question_id  rank  normalised  normalised_low  normalised_high
+    0         q13     1        0.13            0.09             0.18
+    1         q18     2        0.13            0.07             0.19
+    2         q03     3        0.10            0.06             0.14
     """
     check_choice("method", method, METHODS)
     check_choice("missing", missing, MISSING_CHOICES)

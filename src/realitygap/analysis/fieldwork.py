@@ -69,9 +69,47 @@ class ResponseRates(Values):
 
 
 def response_rates(ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.95) -> ResponseRates:
-    """Per wave: customers invited, those who answered at least once in that wave, and the
-    response rate with its Wilson interval ("insufficient data" below ``min_n``
-    invitations). Staff invited to the mirror survey are not counted."""
+    """Per wave: customers invited, those who answered at least once in that wave, and the rate.
+
+    Staff invited to the mirror survey are not counted.
+
+    Parameters
+    ----------
+    ws : Workspace
+        An open workspace; the ``invitations`` table (empty: no waves).
+    min_n : int, default 30
+        Fewer invitations than this give "insufficient data".
+    confidence : float, default 0.95
+        Level of the Wilson intervals.
+
+    Returns
+    -------
+    ResponseRates
+        ``waves``: one :class:`WaveResponse` per wave. ``to_frame()`` columns: ``wave``,
+        ``invited``, ``responded``, ``rate_value``, ``rate_low``, ``rate_high`` (share in 0..1),
+        ``rate_n`` (invitations), ``rate_method``, ``rate_confidence``, ``rate_n_effective``
+        (always None: invitations are not weighted).
+
+    Raises
+    ------
+    ArgumentError
+        ``confidence`` outside (0, 1) or ``min_n`` below 1.
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
+    JASA 22, 209-212.
+
+    Examples
+    --------
+    >>> rates = response_rates(ws)
+    >>> rates.to_frame()[["wave", "invited", "responded", "rate_value"]].round(3)
+          wave  invited  responded  rate_value
+    0  2024-Q3      240        113       0.471
+    1  2024-Q4      240        104       0.433
+    2  2025-Q1      240         88       0.367
+    3  2025-Q2      240         86       0.358
+    """
     check_confidence(confidence, min_n)
     inv = customer_invitations(ws)
     r = ws.table("responses")

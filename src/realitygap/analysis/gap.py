@@ -396,13 +396,100 @@ def gap(
     min_n: int = MIN_N,
     confidence: float = 0.95,
 ) -> GapResult:
-    """The perception gap of every mirrored customer question.
+    """The perception gap of every mirrored customer question: staff predictions vs customers.
 
-    ``by``: staff dimensions (role, department) and/or question dimensions (touchpoint, layer)
-    to add to the all-staff rows. ``weights``: raked customer weights (staff are unweighted).
-    ``headline_question``: the customer question of the headline (default: the NPS question
-    with a mirror); ``superior_from``: the answer from which a prediction counts as "superior"
-    (default: the scale's top box, 9 on NPS = promoter level). Returns a :class:`GapResult`.
+    Parameters
+    ----------
+    ws : Workspace
+        An open workspace with mirror questions (``audience = "mirror"``, ``mirrors`` naming the
+        customer question) answered by staff.
+    by : sequence of {"role", "department", "touchpoint", "layer"}, default ("role", "department")
+        Breakdowns added to the all-staff item rows: staff groups (role, department) and/or
+        pooled question groups (touchpoint, layer; respondent-level scores in % of scale range).
+    weights : Raking, optional
+        Raked customer weights (:func:`rake`); staff are never weighted.
+    headline_question : str, optional
+        The customer question of the headline (default: the NPS question with a mirror).
+    headline_role : str, default "executive"
+        The staff role of the headline.
+    superior_from : int, optional
+        The answer from which a prediction counts as "superior" (default: the scale's top box,
+        9 on NPS = promoter level).
+    min_n : int, default 30
+        Fewer answers than this give "insufficient data".
+    confidence : float, default 0.95
+        Level of every interval and test.
+
+    Returns
+    -------
+    GapResult
+        ``rows`` (:class:`GapRow`), ``headline`` (:class:`GapHeadline` or None; its
+        ``sentence()`` is Bain's "X% of your executives ...; Y% of your customers agree"),
+        ``offsets`` (:class:`StaffOffset` per role and department) and the blind spots
+        ``over_estimated``, ``under_estimated``, ``furthest_off``. ``to_frame()`` has one row per
+        item (or touchpoint/layer) and group:
+
+        - ``dimension``: ``all``, ``role``, ``department``, ``touchpoint`` or ``layer``;
+          ``group``: ``all staff``, the role, department, touchpoint or layer;
+        - ``question_id``, ``scale``, ``touchpoint``, ``layer``, ``text`` of the item (None on
+          pooled rows except their own dimension); ``unit``: ``scale points`` for an item,
+          ``% of scale`` for pooled rows;
+        - ``staff_mean``, ``customer_mean`` with ``_low``/``_high`` (t intervals);
+        - ``gap``, ``gap_low``, ``gap_high``: staff minus customer (Welch); ``p_value`` (Welch
+          t-test of no gap); ``gap_pct``: the gap in % of the scale range;
+        - ``staff_n``, ``customer_n``: answers;
+        - ``hedges_g`` with ``_low``/``_high``: the standardised gap;
+        - ``staff_top_box``, ``customer_top_box`` with ``_low``/``_high`` (Wilson), and
+          ``top_box_gap`` with ``_low``/``_high`` (Newcombe), ``top_box_p`` (pooled z-test);
+        - ``wasserstein``: Wasserstein-1 distance between the two answer distributions (scale
+          points).
+
+        ``offsets_frame()``: ``dimension``, ``group``, ``value``, ``low``, ``high``, ``n``
+        (staff), ``method``, ``confidence``, ``n_effective`` of each group's mean over-estimation
+        in % of scale.
+
+    Raises
+    ------
+    ArgumentError
+        A ``by`` entry outside the four dimensions, ``confidence`` outside (0, 1) or ``min_n``
+        below 1.
+    SurveyDataError
+        ``headline_question`` has no mirror question.
+
+    References
+    ----------
+    Allen, J., Reichheld, F., Hamilton, B. and Markey, R. (2005). Closing the delivery gap. Bain
+    & Company (80% of firms believe they deliver a superior experience, 8% of customers agree).
+    Welch, B. L. (1947). Biometrika 34. Hedges, L. V. (1981). J. Educational Statistics 6.
+    Newcombe, R. G. (1998). Statistics in Medicine 17. Wilson, E. B. (1927). JASA 22.
+
+    Examples
+    --------
+    The example company has too few executives for the headline at the default ``min_n``:
+
+    >>> result = gap(ws, by=["role"])
+    >>> print(result.headline.sentence())
+    Headline: insufficient data (n=19) of your executives; 37% [33, 42] n=388 of your customers
+    >>> frame = result.to_frame()
+    >>> cols = ["group", "question_id", "staff_mean", "customer_mean", "gap", "p_value"]
+    >>> frame[frame.dimension == "role"][cols].head(3).round(2)
+            group question_id  staff_mean  customer_mean   gap  p_value
+    19  executive         nps         NaN           7.66   NaN      NaN
+    20  frontline         nps        8.05           7.66  0.39     0.01
+    21    manager         nps        8.31           7.66  0.65     0.00
+
+    The items staff over-estimate most (gap in % of the scale range):
+
+    >>> [(r.question_id, round(r.gap_pct, 1)) for r in result.over_estimated[:3]]
+    [('q03', 15.9), ('q17', 15.0), ('q04', 12.5)]
+
+    A bad dimension names the parameter and the choices:
+
+    >>> gap(ws, by=["segment"])
+    Traceback (most recent call last):
+    ...
+    realitygap.domain.errors.ArgumentError: by='segment': expected one of 'role', 'department',
+    'touchpoint', 'layer'
     """
     for b in by:
         check_choice("by", b, DIMENSIONS)

@@ -36,7 +36,7 @@ from statsmodels.stats.multitest import multipletests
 
 from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis._stats import mean_estimate, wilson_estimate
-from realitygap.domain.errors import Problem, SurveyDataError
+from realitygap.domain.errors import Problem, SurveyDataError, check_confidence
 from realitygap.domain.scales import ScaleKind
 from realitygap.store.workspace import Workspace
 
@@ -373,10 +373,72 @@ def evaluate_cells(
 def kano(ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.95) -> KanoResult:
     """Kano categories per feature, pooled and per wave, and their drift across waves.
 
-    Output frame columns (``to_frame``): feature, wave (None = all waves), n, category,
-    share_A..share_Q, fong_significant, better_value/low/high, worse_value/low/high,
-    functional, dysfunctional, importance.
+    Parameters
+    ----------
+    ws : Workspace
+        An open workspace with Kano question pairs: one ``kano_functional`` and one
+        ``kano_dysfunctional`` question per ``feature``.
+    min_n : int, default 30
+        Fewer answer pairs than this give "insufficient data" (category None).
+    confidence : float, default 0.95
+        Level of every interval.
+
+    Returns
+    -------
+    KanoResult
+        ``features`` (pooled over waves), ``by_wave`` (one :class:`KanoFeature` per feature
+        and wave), ``drift`` (:class:`KanoDrift` per feature), ``alarms`` (the drifts whose
+        delighter is becoming a must-be), ``waves``, ``text_trends``. ``to_frame()`` has one row
+        per feature (``wave`` None: all waves) and per feature and wave:
+
+        - ``feature``, ``wave``, ``n`` (answer pairs);
+        - ``category``: the dominant one of ``A`` attractive, ``O`` one-dimensional, ``M``
+          must-be, ``I`` indifferent, ``R`` reverse, ``Q`` questionable (``KANO_CATEGORIES``);
+        - ``share_A``, ``share_O``, ``share_M``, ``share_I``, ``share_R``, ``share_Q``;
+        - ``fong_significant``: the top two categories differ by Fong's test;
+        - ``better_value``, ``better_low``, ``better_high``: (A+O)/(A+O+M+I), Wilson;
+        - ``worse_value``, ``worse_low``, ``worse_high``: -(O+M)/(A+O+M+I), Wilson;
+        - ``functional``, ``dysfunctional``: DuMouchel's continuous scores (means);
+        - ``importance``: mean self-stated importance of the feature, when asked, else None.
+
+        ``drift_frame()``: ``feature``, ``path`` ("wave:category -> ..."), ``p_homogeneity``
+        (chi-square across waves), ``attractive_first``, ``attractive_last``,
+        ``must_be_first``, ``must_be_last``, ``p_attractive_change``,
+        ``p_attractive_change_holm``, ``alarm``, ``message``.
+
+    Raises
+    ------
+    SurveyDataError
+        A Kano question without a ``feature``, or a feature without exactly one functional and
+        one dysfunctional question.
+
+    References
+    ----------
+    Kano, N. et al. (1984). Attractive quality and must-be quality. Berger, C. et al. (1993).
+    Kano's methods for understanding customer-defined quality. Center for Quality Management
+    Journal 2(4) (evaluation table, Better/Worse). DuMouchel, W. (1993), ibid. (continuous
+    scores). Fong, D. (1996). Using the self-stated importance questionnaire to interpret Kano
+    questionnaire results. CQM Journal 5(3). Holm, S. (1979). Scand. J. Statistics 6.
+
+    Examples
+    --------
+    >>> result = kano(ws)
+    >>> frame = result.to_frame()
+    >>> cols = ["feature", "n", "category", "better_value", "worse_value"]
+    >>> frame[frame.wave.isna()][cols].round(2)
+                 feature    n category  better_value  worse_value
+    0      eco_packaging  355        A          0.57        -0.38
+    1          live_chat  355        A          0.57        -0.51
+    2     order_tracking  356        M          0.30        -0.73
+    3    personal_offers  351        A          0.63        -0.32
+    4  same_day_delivery  354        O          0.62        -0.56
+
+    Three delighters of earlier waves are becoming expectations:
+
+    >>> [d.feature for d in result.alarms]
+    ['eco_packaging', 'live_chat', 'same_day_delivery']
     """
+    check_confidence(confidence, min_n)
     pairs = kano_pairs(ws)
     waves = wave_order(ws)
     if not pairs:

@@ -24,6 +24,7 @@ from scipy import stats
 
 from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis._stats import mean_estimate, wilson_estimate, z_value
+from realitygap.domain.errors import check_confidence
 from realitygap.store.workspace import Workspace
 
 FREQUENCY_BANDS = (("none", 0, 0), ("1-2", 1, 2), ("3+", 3, None))
@@ -190,12 +191,51 @@ def listening(
     min_n: int = MIN_N,
     confidence: float = 0.95,
 ) -> ListeningResult:
-    """The listening audit of a workspace (``as_of`` defaults to the latest contact).
+    """The listening audit: how often leaders and staff hear customers directly, and does it help.
 
-    ``to_frame`` columns: dimension (role | department), group, staff, and for each of
-    heard_30d, heard_90d, contacts_per_30d: value, low, high, n, method, confidence,
-    n_effective.
+    Parameters
+    ----------
+    ws : Workspace
+        An open workspace with staff ``contacts`` (calls, visits, reading feedback).
+    as_of : datetime, optional
+        The end of the 30- and 90-day windows (default: the latest contact).
+    min_n : int, default 30
+        Fewer staff than this give "insufficient data".
+    confidence : float, default 0.95
+        Level of every interval.
+
+    Returns
+    -------
+    ListeningResult
+        ``groups`` (:class:`ListeningGroup` per role and department), ``bands``
+        (:class:`ErrorBand`: mean prediction error of staff who heard customers none, 1-2 or 3+
+        times in 90 days), ``contact_error_spearman``, ``headline()``; ``groups`` is empty for
+        a workspace without contacts. ``to_frame()`` has one row per role and department:
+
+        - ``dimension`` (``role`` or ``department``), ``group``, ``staff``;
+        - ``heard_30d_value``, ``heard_30d_low``, ``heard_30d_high``, ``heard_30d_n``,
+          ``heard_30d_method``, ``heard_30d_confidence``, ``heard_30d_n_effective``: share of
+          staff who heard a customer in the last 30 days (Wilson);
+        - the same seven ``heard_90d_*`` columns for 90 days;
+        - the same seven ``contacts_per_30d_*`` columns: contacts per person per 30 days over
+          the last 90 (t interval).
+
+    References
+    ----------
+    Wilson, E. B. (1927). JASA 22. Spearman, C. (1904); Fisher, R. A. (1921) (z interval).
+    Bain & Company's "closing the delivery gap" (2005) on leaders who never hear customers.
+
+    Examples
+    --------
+    >>> result = listening(ws)
+    >>> frame = result.to_frame()
+    >>> frame[frame.dimension == "role"][["group", "staff", "heard_30d_value", "heard_90d_value"]]
+           group  staff  heard_30d_value  heard_90d_value
+    0  executive      7              NaN              NaN
+    1  frontline     33         0.757576         0.878788
+    2    manager     20              NaN              NaN
     """
+    check_confidence(confidence, min_n)
     if as_of is None:
         latest = ws.table("contacts").occurred_at.max().execute()
         as_of = None if latest is None or pd.isna(latest) else pd.Timestamp(latest).to_pydatetime()

@@ -170,25 +170,69 @@ def reality_check(
     confidence: float = 0.95,
     min_n: int = MIN_N,
 ) -> RealityCheck:
-    """Run every analysis of the workspace once and derive the findings.
+    """Run every analysis of the workspace once and derive the findings: the Reality Check.
+
+    Each family runs with the same ``confidence`` and ``min_n`` and with the choices stated in
+    :attr:`RealityCheck.choices` (gap by role, department, touchpoint and layer; drivers with
+    pairwise deletion; weights on the headline, NPS and gap only). A family the workspace has no
+    data for is None, with the reason in ``omitted``.
 
     Parameters
     ----------
     ws : Workspace
-        An open workspace (read-only is enough: nothing is written).
+        An open workspace (read-only is enough: nothing is written). Tag its documents first
+        (``realitygap text tag``) to get the text section.
     weights : Raking, optional
         Customers raked to population margins (:func:`realitygap.analysis.rake`); they weigh
         the headline, the NPS and the perception gap.
-    confidence : float
-        Level of every interval and test (default 0.95).
-    min_n : int
-        Fewer answers than this give "insufficient data" instead of a number (default 30).
+    confidence : float, default 0.95
+        Level of every interval and test.
+    min_n : int, default 30
+        Fewer answers than this give "insufficient data" instead of a number.
 
     Returns
     -------
     RealityCheck
-        Every section's result (None with a reason in ``omitted`` when there is no data) and
-        the findings.
+        The results ``gap``, ``nps`` (:func:`metrics` of the headline question), ``audit``,
+        ``drivers``, ``behaviour``, ``themes``, ``senses``, ``kano``, ``recovery``,
+        ``listening`` and ``fieldwork`` (:func:`response_rates`); ``nps_estimate``; ``data``
+        (rows per table); ``omitted`` (section: reason); ``methods`` (section, method); and
+        ``findings`` (:class:`Finding`: the sentences a reader sees, each with its evidence;
+        ``findings_of(section)``). ``str()`` prints them by section. ``to_frame()`` has one row
+        per finding:
+
+        - ``section``: ``headline``, ``gap``, ``audit``, ``drivers``, ``behaviour``, ``text``,
+          ``kano``, ``recovery`` or ``listening``;
+        - ``rule``: the rule that produced it (e.g. ``bain-headline``, ``top-driver``);
+        - ``lead``: True for the finding that leads its section;
+        - ``text``: the sentence.
+
+    Raises
+    ------
+    ArgumentError
+        ``confidence`` outside (0, 1) or ``min_n`` below 1.
+
+    References
+    ----------
+    The methods of every family (:attr:`RealityCheck.methods`); the headline follows Allen,
+    Reichheld, Hamilton and Markey (2005), Closing the delivery gap, Bain & Company.
+
+    Examples
+    --------
+    >>> check = reality_check(ws)
+    >>> check.nps_estimate.format(1)
+    '10.1 [2.1, 17.9] n=388'
+    >>> dict(check.omitted)
+    {}
+    >>> check.to_frame()[["section", "rule"]].head(4)
+        section                rule
+    0  headline       bain-headline
+    1  headline        customer-nps
+    2       gap  largest-blind-spot
+    3       gap     under-estimated
+    >>> print(check.findings_of("drivers")[0].text)
+    "My problem was solved the first time I called" explains 13% [8, 18] n=197 of what the
+    model explains of nps (R² 0.60 [0.56, 0.68] n=197).
     """
     check_confidence(confidence, min_n)
     omitted: dict[str, str] = {}

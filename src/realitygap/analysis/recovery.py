@@ -150,8 +150,58 @@ def recovery(
 ) -> RecoveryResult:
     """Loyalty of recovered, not recovered and never-a-problem customers, and service levels.
 
-    ``to_frame`` columns: group, customers, nps_value/low/high/n/method (NPS points),
-    retention_value/low/high/n/method (share retained over ``horizon_days``).
+    Parameters
+    ----------
+    ws : Workspace
+        An open workspace with follow-up cases (opened by :mod:`realitygap.actions.cases` or
+        imported).
+    horizon_days : int, default 180
+        Retention window after the anchor date (the case's opening, or the NPS answer).
+    min_n : int, default 30
+        Fewer customers than this give "insufficient data".
+    confidence : float, default 0.95
+        Level of every interval and test.
+
+    Returns
+    -------
+    RecoveryResult
+        ``groups`` (:class:`RecoveryGroup`), the differences ``nps_recovered_vs_never``,
+        ``retention_recovered_vs_never``, ``retention_recovered_vs_not`` (:class:`Difference`
+        or None), ``service`` (:class:`ServiceLevel`: cases, first contact in time, median hours
+        to contact and resolution, open and overdue), ``verdict`` (the recovery paradox, in
+        words). ``to_frame()`` has one row per group:
+
+        - ``group``: ``recovered``, ``not recovered``, ``never had a problem``;
+          ``customers``;
+        - ``nps_value``, ``nps_low``, ``nps_high``, ``nps_n``, ``nps_method``,
+          ``nps_confidence``, ``nps_n_effective``: NPS points (adjusted Wald);
+        - ``retention_value``, ``retention_low``, ``retention_high``, ``retention_n``,
+          ``retention_method``, ``retention_confidence``, ``retention_n_effective``: share
+          retained over ``horizon_days`` (Wilson; customers observed for the whole horizon).
+
+    Raises
+    ------
+    ArgumentError
+        ``confidence`` outside (0, 1) or ``min_n`` below 1.
+
+    References
+    ----------
+    McCollough, M. A. and Bharadwaj, S. G. (1992). The recovery paradox. AMA Educators'
+    Proceedings. de Matos, C. A., Henrique, J. L. and Rossi, C. A. V. (2007). Service recovery
+    paradox: a meta-analysis. J. Service Research 10. Rocks, B. (2016). The American
+    Statistician 70 (NPS interval). Newcombe, R. G. (1998). Statistics in Medicine 17.
+
+    Examples
+    --------
+    >>> result = recovery(ws)
+    >>> result.to_frame()[["group", "customers", "nps_value", "retention_value"]].round(2)
+                     group  customers  nps_value  retention_value
+    0            recovered         43        NaN             0.93
+    1        not recovered         70        NaN             0.78
+    2  never had a problem       1505      47.86             0.94
+    >>> d = result.retention_recovered_vs_not
+    >>> round(100 * d.value, 1), round(d.p_value, 3)
+    (14.7, 0.045)
     """
     check_confidence(confidence, min_n)
     qid = nps_question(question_bank(ws))

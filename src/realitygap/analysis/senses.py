@@ -64,8 +64,48 @@ class SensesResult(Values):
 def touchpoint_senses(
     ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.95
 ) -> SensesResult:
-    """Which senses customers mention at each touchpoint, and how often those documents are
-    negative ("insufficient data" below ``min_n`` documents), most documents first."""
+    """Which senses customers mention at each touchpoint, and how often those mentions are negative.
+
+    Reads the text tags (``realitygap text tag``): documents that mention both a touchpoint and a
+    sense are counted per pair.
+
+    Parameters
+    ----------
+    ws : Workspace
+        An open workspace with tagged documents.
+    min_n : int, default 30
+        Fewer documents than this give "insufficient data" for the negative share.
+    confidence : float, default 0.95
+        Level of the Wilson intervals.
+
+    Returns
+    -------
+    SensesResult
+        ``pairs`` (:class:`TouchpointSense`), most documents first. ``to_frame()`` columns:
+        ``touchpoint``, ``sense`` (see, hear, touch, smell, taste, feel), ``documents``,
+        ``negative_value``, ``negative_low``, ``negative_high`` (share of those documents whose
+        sentiment is negative), ``negative_n``, ``negative_method``, ``negative_confidence``,
+        ``negative_n_effective`` (always None).
+
+    Raises
+    ------
+    ArgumentError
+        ``confidence`` outside (0, 1) or ``min_n`` below 1.
+
+    References
+    ----------
+    Wilson, E. B. (1927). JASA 22. Lindstrom, M. (2005). Brand Sense (the senses a touchpoint
+    reaches).
+
+    Examples
+    --------
+    >>> frame = touchpoint_senses(ws).to_frame()
+    >>> frame[["touchpoint", "sense", "documents", "negative_value"]].head(3).round(2)
+        touchpoint sense  documents  negative_value
+    0  store_staff  feel         38            0.39
+    1      product  feel         29             NaN
+    2  call_centre  feel         26             NaN
+    """
     check_confidence(confidence, min_n)
     a = ws.table("document_aspects")
     tags = ws.table("document_tags").select("document_id", "sentiment")

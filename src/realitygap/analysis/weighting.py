@@ -44,10 +44,54 @@ class Margins(Values):
 
 
 def read_margins(path: str | Path) -> Margins:
-    """Read and validate a margins CSV (columns variable, category, share).
+    """Read and validate a margins CSV: the population shares customers are raked to.
 
-    Raises SurveyDataError naming the file, row and value for a missing column, a share that is
-    not a number in [0, 1], a repeated category, or shares of a variable that do not sum to 1.
+    Parameters
+    ----------
+    path : str or Path
+        A CSV with the columns ``variable`` (a respondents column, e.g. ``segment``),
+        ``category`` (one of its values) and ``share`` (the population share of that category,
+        between 0 and 1; the shares of one variable sum to 1 within 0.005 and are normalised).
+
+    Returns
+    -------
+    Margins
+        ``targets[variable][category] = share`` and ``source`` (the file name).
+
+    Raises
+    ------
+    SurveyDataError
+        Naming the file, row and value, for a missing column, a share that is not a number in
+        [0, 1], a category given twice, or shares of a variable that do not sum to 1.
+
+    References
+    ----------
+    Deming, W. E. and Stephan, F. F. (1940). On a least squares adjustment of a sampled
+    frequency table when the expected marginal totals are known. Ann. Math. Statist. 11.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "margins.csv"
+    >>> import pandas as pd
+    >>> shares = {"new": 0.4, "regular": 0.45, "vip": 0.15}
+    >>> pd.DataFrame(
+    ...     {"variable": "segment", "category": list(shares), "share": list(shares.values())}
+    ... ).to_csv(path, index=False)
+    >>> margins = read_margins(path)
+    >>> {variable: dict(shares) for variable, shares in margins.targets.items()}
+    {'segment': {'new': 0.4, 'regular': 0.45, 'vip': 0.15}}
+
+    A share outside [0, 1] is refused with its row:
+
+    >>> pd.DataFrame({"variable": ["segment"], "category": ["new"], "share": [1.4]}).to_csv(
+    ...     path, index=False
+    ... )
+    >>> read_margins(path)
+    Traceback (most recent call last):
+    ...
+    realitygap.domain.errors.SurveyDataError: 1 problem(s) in input:
+      .../margins.csv, row 2, column 'share': found 1.4, expected a share between 0 and 1
     """
     path = Path(path)
     name = str(path)
@@ -185,8 +229,53 @@ class Raking(Values):
 def rake(ws: Workspace, margins: Margins, *, max_iter: int = 200, tol: float = 1e-8) -> Raking:
     """Rake the customer respondents who answered at least once to ``margins``.
 
-    Raises SurveyDataError when a margin variable is not a respondent column, a respondent has
-    no value or a value without a target share, or a target category has no respondent.
+    Iterative proportional fitting (Deming and Stephan 1940) on the counts of customers per
+    combination of the margin variables, computed by the engine; each cell's weight is its fitted
+    total over its observed count, normalised to mean 1.
+
+    Parameters
+    ----------
+    ws : Workspace
+        An open workspace.
+    margins : Margins
+        Target shares, from :func:`read_margins` (or built directly:
+        ``Margins({"segment": {"new": 0.4, ...}})``).
+    max_iter : int, default 200
+        Most IPF sweeps.
+    tol : float, default 1e-8
+        Stop when every margin is within this of its target share.
+
+    Returns
+    -------
+    Raking
+        Pass it as ``weights=`` to :func:`metrics`, :func:`gap` or :func:`reality_check`.
+        ``converged``, ``iterations``, ``max_error`` (largest margin error at the end), ``n``
+        (customers raked), ``n_effective`` (Kish) and ``design_effect`` (n / n_effective).
+        ``to_frame()``: one row per cell, the margin variables, ``n`` (customers in the cell)
+        and ``weight``.
+
+    Raises
+    ------
+    SurveyDataError
+        A margin variable that is not a respondents column, a customer without a value or with a
+        value that has no target share, or a target category without customers.
+
+    References
+    ----------
+    Deming, W. E. and Stephan, F. F. (1940). Ann. Math. Statist. 11, 427-444.
+    Kish, L. (1965). Survey Sampling. Wiley (effective sample size and design effect).
+
+    Examples
+    --------
+    >>> from realitygap.analysis import Margins
+    >>> weights = rake(ws, Margins({"segment": {"new": 0.40, "regular": 0.45, "vip": 0.15}}))
+    >>> weights.converged, weights.n, round(weights.n_effective)
+    (True, 391, 374)
+    >>> weights.to_frame().round(2)
+       segment    n  weight
+    0      new  123    1.27
+    1  regular  217    0.81
+    2      vip   51    1.15
     """
     variables = list(margins.variables)
     columns = set(ws.columns("respondents"))

@@ -366,11 +366,76 @@ def discover_themes(
     confidence: float = 0.95,
     min_n: int = MIN_N,
 ) -> ThemesResult:
-    """Discover themes in the workspace's documents; see the module docstring for the method.
+    """Discover the themes customers talk about in the workspace's documents.
 
-    Returns a :class:`ThemesResult`; ``themes`` is empty when there are no clauses to cluster.
-    ``confidence`` and ``min_n`` set every interval and guardrail (the NPS, the sentiment and
-    the NPS impact).
+    The documents must be tagged first (``realitygap text tag`` or
+    :func:`realitygap.actions.text.tag_workspace`): sentiment comes from the tags. The
+    method is in the module docstring.
+
+    Parameters
+    ----------
+    ws : Workspace
+        An open workspace with documents (comments, reviews, tickets).
+    path : TextPath, default TextPath.FAST
+        ``TextPath.FAST``: TF-IDF of words and character n-grams reduced by SVD;
+        ``TextPath.ACCURATE``: MiniLM sentence embeddings (needs the ``accurate`` extra).
+    k : int, optional
+        Number of themes (default: the best silhouette in ``K_RANGE``).
+    seed : int, default 0
+        Seed of the sample and of k-means; the same seed gives the same themes.
+    batch_size : int, default BATCH_SIZE
+        Distinct clauses read per page in the second pass (memory only; the result does not
+        depend on it).
+    embedder : Embedder, optional
+        The sentence embedder of the accurate path (default: the packaged MiniLM).
+    confidence : float, default 0.95
+        Level of the sentiment and NPS impact intervals.
+    min_n : int, default 30
+        Fewer answers or clauses than this give "insufficient data".
+
+    Returns
+    -------
+    ThemesResult
+        ``themes`` (:class:`Theme`, largest first; empty when there is nothing to cluster),
+        ``trend`` (theme, month, documents, share of the month's documents), ``documents``,
+        ``nps`` (the NPS the impacts are measured against), ``path``, ``k``.
+        ``to_frame()`` has one row per theme:
+
+        - ``theme`` (number), ``label`` (its top three c-TF-IDF terms), ``terms``;
+        - ``documents`` with the theme and their ``share`` of all documents;
+        - ``sentiment_value``, ``sentiment_low``, ``sentiment_high``, ``sentiment_n``,
+          ``sentiment_method``, ``sentiment_confidence``, ``sentiment_n_effective``: mean
+          lexicon compound (-1..1) of the theme's clauses, t interval;
+        - ``nps_impact_value``, ``nps_impact_low``, ``nps_impact_high``, ``nps_impact_n``,
+          ``nps_impact_method``, ``nps_impact_confidence``, ``nps_impact_n_effective``: NPS
+          points gained if the detractors who wrote about the theme were passives (Wilson);
+        - ``emerging`` (share grew in the last month, one-sided p < 0.05), ``last_month_share``,
+          ``earlier_share``, ``emerging_p``;
+        - ``quotes``: up to three representative clauses, redacted.
+
+    Raises
+    ------
+    ArgumentError
+        ``confidence`` outside (0, 1) or ``min_n`` below 1.
+
+    References
+    ----------
+    Grootendorst, M. (2022). BERTopic: neural topic modeling with a class-based TF-IDF
+    procedure. arXiv:2203.05794 (c-TF-IDF). Arthur, D. and Vassilvitskii, S. (2007). k-means++.
+    Rousseeuw, P. J. (1987). Silhouettes. J. Comput. Appl. Math. 20. Hutto, C. and Gilbert, E.
+    (2014). VADER. ICWSM (lexicon sentiment). Reimers, N. and Gurevych, I. (2019).
+    Sentence-BERT (accurate path).
+
+    Examples
+    --------
+    >>> result = discover_themes(ws)
+    >>> result.documents, result.k
+    (781, 20)
+    >>> result.to_frame()[["label", "documents", "share", "nps_impact_value"]].head(3).round(2)
+                         label  documents  share  nps_impact_value
+    0        app, log, process        248   0.32              7.73
+    1     staff, rude, cashier        132   0.17              5.15
+    2  delivery, promised, day        127   0.16              4.64
     """
     check_confidence(confidence, min_n)
     # One BLAS/OpenMP thread: these matrices are small, and on a shared 2-core machine
