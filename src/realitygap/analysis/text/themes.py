@@ -82,6 +82,7 @@ SVD_DIMENSIONS = 100
 QUOTES = 3
 LABEL_TERMS = 5
 MIN_CLAUSE_WORDS = 3
+MAX_SHARE_MIN_DISTINCT = 1000  # distinct sample clauses below which no word is too common
 # A clause joins its nearest theme only when its cosine to the theme's centre is at least this
 # (after the vectors are centred; see the module docstring). Clauses further from every centre
 # ("it arrived today", a clause on something few mention) are left unthemed, as HDBSCAN leaves
@@ -380,6 +381,10 @@ class ThemeOptions:
     centre: bool = True
     min_similarity: float | None = None  # None: MIN_SIMILARITY of the path
     content_words: bool = True  # filler words and contractions are never terms
+    # a word in more than this share of the sample's clauses ("lounge" in lounge reviews,
+    # "dress" in dress reviews) names what the whole corpus is about, not a theme within it:
+    # it is left out of the fast path's clause vectors (labels may still use it)
+    max_clause_share: float = 0.05
 
     def analyzer(self) -> Callable[[str], list[str]]:
         if self.content_words:
@@ -390,7 +395,13 @@ class ThemeOptions:
         return MIN_SIMILARITY[path.value] if self.min_similarity is None else self.min_similarity
 
 
-LEGACY = ThemeOptions(char_weight=0.25, centre=False, min_similarity=-2.0, content_words=False)
+LEGACY = ThemeOptions(
+    char_weight=0.25,
+    centre=False,
+    min_similarity=-2.0,
+    content_words=False,
+    max_clause_share=1.0,
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -408,7 +419,15 @@ class _Vectoriser:
         self.embedder = embedder
         self.options = options
         parts: list[tuple[str, Any]] = [
-            ("word", TfidfVectorizer(analyzer=options.analyzer(), sublinear_tf=True, min_df=2))
+            (
+                "word",
+                TfidfVectorizer(
+                    analyzer=options.analyzer(),
+                    sublinear_tf=True,
+                    min_df=2,
+                    max_df=options.max_clause_share,
+                ),
+            )
         ]
         if options.char_weight > 0:
             # character n-grams bridge typos and inflections, but also join clauses that
@@ -433,6 +452,10 @@ class _Vectoriser:
             self.union.set_params(
                 **{f"{name}__min_df": min_df for name, _ in self.union.transformer_list}
             )
+            if len(sample.texts) < MAX_SHARE_MIN_DISTINCT:
+                # a handful of distinct clauses (a simulation, a planted test) has no
+                # corpus-wide word to drop: every frequent word is some theme's
+                self.union.set_params(word__max_df=1.0)
             self.union.fit(clauses)
             x = self.union.transform(sample.texts)
             self.svd.n_components = max(2, min(SVD_DIMENSIONS, x.shape[1] - 1, len(clauses) - 1))
