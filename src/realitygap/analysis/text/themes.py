@@ -7,20 +7,23 @@ Method (a sample to learn the themes, then one streaming pass over the distinct 
    fewer than three words ("ok", "n/a") are dropped. A theme is a cluster of clauses, and a
    document has a theme when one of its clauses is in it. One pattern (``CLAUSE_PATTERN``)
    cuts in Python (the sample) and in DuckDB (every document), so both agree.
-2. Clause vectors: fast path, TF-IDF of word 1-2-grams and, at a quarter weight, character
-   2-5-grams (robust to typos) reduced to 100 dimensions by truncated SVD, fitted on the
-   clauses of a random sample of ``SAMPLE`` documents (at most ``SAMPLE`` clauses); accurate
-   path, MiniLM sentence embeddings. Vectors are L2-normalised. Each distinct clause text is
-   vectorised once; repeats enter as weights, which leaves the fit unchanged (the SVD of the
-   sample equals that of its distinct rows scaled by the square root of their counts).
+2. Clause vectors: fast path, TF-IDF of content-word 1-2-grams (no stop words, fillers,
+   contractions or numbers; words in more than 5% of the sample's clauses left out) reduced
+   to 100 dimensions by truncated SVD, fitted on the clauses of a random sample of ``SAMPLE``
+   documents (at most ``SAMPLE`` clauses); accurate path, MiniLM sentence embeddings. The
+   sample's mean vector is subtracted and vectors are L2-normalised. A clause with no content
+   word joins no theme. Each distinct clause text is vectorised once; repeats enter as
+   weights, which leaves the fit unchanged (the SVD of the sample equals that of its distinct
+   rows scaled by the square root of their counts).
 3. Clustering: k-means (k-means++, 8 starts) on the sample's distinct vectors weighted by
    their counts (the same objective as on the repeated vectors). Unless given, k is the one in
-   ``K_RANGE`` (2 starts each) with the best silhouette of ``SILHOUETTE_SAMPLE`` clauses drawn
+   ``K_RANGE`` (1 start each) with the best silhouette of ``SILHOUETTE_SAMPLE`` clauses drawn
    from the sample without replacement, computed exactly on their distinct vectors.
 4. Pass two: DuckDB cuts every document and counts each distinct clause text; Python reads
    those in pages of ``batch_size`` (one streaming cursor) and assigns each to its nearest
-   centre, accumulates the class-based TF-IDF (c-TF-IDF, Grootendorst 2022: term frequency in
-   the theme times log(1 + average words per theme / the term's total frequency), counts
+   centre when their cosine is at least ``MIN_SIMILARITY`` (others stay unthemed),
+   accumulates the class-based TF-IDF (c-TF-IDF, Grootendorst 2022: term frequency in the
+   theme times log(1 + average words per theme / the term's total frequency), counts
    weighted by occurrences) whose top terms label the theme, and keeps the three distinct
    clauses nearest each centre (ties by text) as representative quotes. Every clause of every
    document is counted, none is estimated: DuckDB joins the clauses to their themes into a
@@ -29,7 +32,10 @@ Method (a sample to learn the themes, then one streaming pass over the distinct 
    not depend on the page size.
 
 - volume: documents with the theme and their share of all documents;
-- sentiment: mean lexicon compound of the theme's clauses, with a t interval;
+- sentiment: each document's mean lexicon compound over its clauses in the theme, averaged
+  over the theme's documents with a t interval; praise / complaint shares of those documents
+  (compound >= 0.05 / <= -0.05). Volume, sentiment, trend and NPS impact count the same
+  documents;
 - trend: documents with the theme per calendar month (``created_at``), as a share of the month;
 - emerging: the theme's share in the last month against all earlier months, two-proportion
   z-test; emerging when the share grew and one-sided p < 0.05;
