@@ -40,6 +40,7 @@ from realitygap.analysis.text.labels import (
     sense_labels,
     touchpoint_labels,
 )
+from realitygap.analysis.text.rated import shipped as shipped_rated
 from realitygap.analysis.text.supervised import (
     AspectPolarityModel,
     Features,
@@ -122,7 +123,6 @@ class DocumentTagger:
         trained = self.trained
         x = trained.features.transform(texts, emb) if trained else None
         clauses = ClauseScores(texts, self._combined, self.lexicon)
-        compound = clauses.text_compound()
 
         if trained and trained.sentiment and x is not None:
             proba = trained.sentiment.proba(x)
@@ -130,7 +130,10 @@ class DocumentTagger:
             sentiment = np.asarray(trained.sentiment.predict(x), dtype=object)
             score = _column(proba, classes, "positive") - _column(proba, classes, "negative")
         else:
-            sentiment, score = polarity_of(compound), compound
+            # document sentiment from the model trained on real star ratings (rated.py);
+            # clause-level sentiment below stays the lexicon's
+            score = shipped_rated().score(texts)
+            sentiment = polarity_of(score)
 
         tp_scores, tp_present = self._multi("touchpoint", self.touchpoints, texts, emb, x, clauses)
         se_scores, se_present = self._multi("sense", self.senses, texts, emb, x, clauses)

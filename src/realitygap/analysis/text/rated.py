@@ -1,0 +1,130 @@
+"""Document sentiment learned from real star ratings, shipped with the package.
+
+A ridge regression of the 1-5 star rating of 18,504 of the Women's E-Commerce Clothing Reviews
+(CC0 1.0, so weights derived from them may be redistributed) on three blocks of features of
+the text, all on the fast path's negation-marked tokens (:class:`~.fast.LexiconSentiment`):
+
+- TF-IDF of word 1-2-grams (sublinear term frequency, L2-normalised), scaled down by
+  ``ngram_scale``: they carry the training domain's words ("runs small"), which help there and
+  hurt elsewhere, so the scale was chosen on a third domain (below);
+- counts of VADER's lexicon words (negated and boosted forms apart) divided by the square root
+  of the number of such words: VADER's valences, re-learned from the ratings;
+- VADER's compound itself.
+
+The prediction is on the star scale; ``score`` maps it to [-1, 1] as (stars - 3) / 2, clipped,
+so that VADER's cut-offs (±0.05) still split positive, neutral and negative. The weights are
+trained by ``benchmarks/train_rated_sentiment.py`` (fixed split and settings, see there and
+docs/text.md) into ``models/rated_sentiment.npz``; nothing is trained or downloaded at run
+time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+from realitygap.analysis.text.fast import TOKEN_PATTERN, LexiconSentiment
+
+MODEL_FILE = "rated_sentiment.npz"
+_VADER_ALPHA = 15.0
+
+
+def ngram_tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """sklearn's TfidfVectorizer(sublinear_tf=True) output from raw counts and its idf_."""
+    x = counts.astype(np.float64).tocsr(copy=True)
+    x.data = 1.0 + np.log(x.data)
+    x = x @ sp.diags(idf)
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    return sp.csr_matrix(sp.diags(1.0 / np.maximum(norms, 1e-12)) @ x)
+
+
+def features(
+    texts: Sequence[str],
+    lexicon: LexiconSentiment,
+    ngrams: CountVectorizer,
+    idf: np.ndarray,
+    ngram_scale: float,
+) -> sp.csr_matrix:
+    """The three feature blocks of the module docstring, side by side."""
+    marked = [lexicon._mark(t) for t in texts]
+    words = lexicon.vectorizer.transform(marked).astype(np.float64)
+    valence = np.asarray(words @ lexicon.weights).ravel()
+    compound = valence / np.sqrt(valence * valence + _VADER_ALPHA)
+    n_words = np.asarray(words.sum(axis=1)).ravel() + 1.0
+    tfidf = ngram_tfidf(ngrams.transform(marked), idf)
+    return sp.hstack(
+        [tfidf * ngram_scale, sp.diags(1.0 / np.sqrt(n_words)) @ words, compound[:, None]]
+    ).tocsr()
+
+
+def ngram_counter(vocabulary: Sequence[str]) -> CountVectorizer:
+    """Counts of the model's word 1-2-grams in negation-marked, lower-cased text."""
+    return CountVectorizer(
+        vocabulary=list(vocabulary), token_pattern=TOKEN_PATTERN, ngram_range=(1, 2),
+        lowercase=False,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RatedSentiment:
+    """The shipped model: ``stars(texts)`` on the 1-5 scale, ``score(texts)`` in [-1, 1]."""
+
+    vocabulary: tuple[str, ...]
+    idf: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    ngram_scale: float
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> RatedSentiment:
+        source = path or Path(str(resources.files("realitygap.analysis.text") / "models"))
+        with np.load(source / MODEL_FILE if path is None else path) as f:
+            return cls(
+                tuple(str(v) for v in f["vocabulary"]),
+                f["idf"].astype(np.float64),
+                f["coef"].astype(np.float64),
+                float(f["intercept"]),
+                float(f["ngram_scale"]),
+            )
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            vocabulary=np.asarray(self.vocabulary),
+            idf=self.idf.astype(np.float32),
+            coef=self.coef.astype(np.float32),
+            intercept=np.float64(self.intercept),
+            ngram_scale=np.float64(self.ngram_scale),
+        )
+
+    @property
+    def _parts(self) -> tuple[LexiconSentiment, CountVectorizer]:
+        return _parts_of(self.vocabulary)
+
+    def stars(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0)
+        lexicon, ngrams = self._parts
+        x = features(texts, lexicon, ngrams, self.idf, self.ngram_scale)
+        return np.asarray(x @ self.coef + self.intercept)
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        return np.clip((self.stars(texts) - 3.0) / 2.0, -1.0, 1.0)
+
+
+@lru_cache(maxsize=2)
+def _parts_of(vocabulary: tuple[str, ...]) -> tuple[LexiconSentiment, CountVectorizer]:
+    return LexiconSentiment(), ngram_counter(vocabulary)
+
+
+@lru_cache(maxsize=1)
+def shipped() -> RatedSentiment:
+    """The model in the package (loaded once per process)."""
+    return RatedSentiment.load()

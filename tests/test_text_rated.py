@@ -1,0 +1,54 @@
+"""The shipped rated-sentiment model: cross-domain on real reviews it was not trained on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.metrics import roc_auc_score
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from realitygap.analysis.text.rated import ngram_tfidf, shipped
+from tests.conftest import shared_data
+
+
+def test_tfidf_from_counts_equals_sklearn() -> None:
+    texts = ["the crew were rude", "rude rude crew", "lovely lounge and lovely food", "ok"]
+    reference = TfidfVectorizer(sublinear_tf=True).fit(texts)
+    counts = CountVectorizer(vocabulary=reference.vocabulary_).transform(texts)
+    ours = ngram_tfidf(counts, reference.idf_).toarray()
+    np.testing.assert_allclose(ours, reference.transform(texts).toarray(), atol=1e-12)
+
+
+def test_scores_stay_in_range_and_order_obvious_reviews() -> None:
+    score = shipped().score(["Terrible, rude staff and a dirty lounge.", "Wonderful, I loved it."])
+    assert -1 <= score[0] < 0 < score[1] <= 1
+
+
+def test_cross_domain_rank_correlation_beats_vader_on_lounge_reviews() -> None:
+    # trained on clothing reviews only; Skytrax lounge reviews are another domain. Expected
+    # values: vaderSentiment's own analyser computed here (0.639 when measured), and the
+    # model's 0.693 (docs/text.md) with a little room for library changes.
+    frame = pd.read_csv(shared_data("skytrax-reviews", "lounge.csv"))
+    frame = frame.dropna(subset=["content", "overall_rating"])
+    frame = frame[frame["overall_rating"] <= 5]  # a few rows are on a 1-10 scale
+    texts = frame["content"].tolist()
+    vader = SentimentIntensityAnalyzer()
+    vader_rho = spearmanr([vader.polarity_scores(t)["compound"] for t in texts],
+                          frame["overall_rating"])[0]  # fmt: skip
+    ours = spearmanr(shipped().score(texts), frame["overall_rating"])[0]
+    assert ours >= vader_rho + 0.04
+    assert ours == pytest.approx(0.693, abs=0.01)  # regression pin, paired with the line above
+
+
+def test_british_airways_recommended_auc() -> None:
+    frame = pd.read_csv(shared_data("skytrax-reviews", "british_airways_2025_raw.csv"))
+    texts = frame["review_body"].str.replace(r"^.*?\|", "", regex=True).tolist()
+    recommended = (frame["Recommended"].str.lower() == "yes").to_numpy()
+    vader = SentimentIntensityAnalyzer()
+    vader_auc = roc_auc_score(recommended, [vader.polarity_scores(t)["compound"] for t in texts])
+    ours = roc_auc_score(recommended, shipped().score(texts))
+    # the recommended flag is a coarser target: the model is level with VADER (0.884 vs 0.885)
+    assert ours >= vader_auc - 0.01
