@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import zipfile
@@ -79,3 +80,25 @@ def test_browser_runs_nothing_from_customer_text(tmp_path: Path) -> None:
         assert page.evaluate("window.pwned === undefined")
         assert "<script>window.pwned" in page.inner_text("body")
         assert errors == []
+
+
+def test_css_survives_rendering_fonts_and_page_numbers(tmp_path: Path) -> None:
+    # The stylesheet is ours and must reach the browser unescaped: an escaped quote
+    # (&#34;DejaVu Sans&#34;) makes every font fall back to serif and drops the @page rules.
+    html = render_html(_report())
+    assert 'font-family: "DejaVu Sans"' in html
+    assert "&#34;" not in html.split("</style>")[0]
+    pdf = tmp_path / "r.pdf"
+    write_pdf(html, pdf)
+    if shutil.which("pdffonts") is None:
+        pytest.fail("pdffonts (poppler-utils) missing: run make sysdeps")
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "DejaVuSans" in fonts.replace("-", "").replace(" ", "")
+    assert "Serif" not in fonts  # nothing fell back to a serif face
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    # the @page counter in the footer: "1 / 1" on a one-page report (pdftotext may drop spaces)
+    assert re.search(r"^1\s*/\s*1$", text, re.MULTILINE)

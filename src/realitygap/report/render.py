@@ -41,7 +41,7 @@ def _cell(value: Any) -> str:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("realitygap.report", "templates"),
-        autoescape=True,  # every value is escaped; only chart SVG is marked safe
+        autoescape=True,  # every value is escaped; only our CSS and chart SVG are marked safe
         undefined=jinja2.StrictUndefined,
     )
     env.filters["cell"] = _cell
