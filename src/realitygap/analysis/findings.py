@@ -123,11 +123,14 @@ class Evidence(Values):
     estimate: Estimate | None = None
     test: str | None = None
     p_value: float | None = None
+    unit: str = ""  # "%": a share shown as a percentage; " points": percentage points
 
     def __str__(self) -> str:
         parts = [self.label]
         if self.estimate is not None:
-            parts.append(est(self.estimate))
+            scale = 100.0 if self.unit in ("%", " points") else 1.0
+            digits = 0 if scale == 100 else 2
+            parts.append(est(self.estimate, digits, scale, self.unit))
         if self.test:
             parts.append(self.test + (f", {p_text(self.p_value)}" if self.p_value else ""))
         return ": ".join(parts[:2]) + ("; " + parts[2] if len(parts) > 2 else "")
@@ -280,9 +283,9 @@ def _headline(rc: RealityCheck, alpha: float) -> list[Finding]:
         s, c, d = h.staff_share, h.customer_share, h.difference
         who = _PLURAL.get(h.role, h.role)
         evidence = (
-            Evidence(f"{who} predicting {h.superior_from} or more", s),
-            Evidence(f"customers answering {h.superior_from} or more", c),
-            Evidence("difference (percentage points)", d, "two-proportion z-test", h.p_value),
+            Evidence(f"{who} predicting {h.superior_from} or more", s, unit="%"),
+            Evidence(f"customers answering {h.superior_from} or more", c, unit="%"),
+            Evidence("difference", d, "two-proportion z-test", h.p_value, unit=" points"),
         )
         kind, importance = "fact", 1.0
         if s.insufficient or c.insufficient:
@@ -526,7 +529,12 @@ def _drivers(rc: RealityCheck) -> list[Finding]:
             f"{pct(top.normalised)} of what the survey explains of {outcome} "
             f"(the questions together explain {d.r2.value:.0%} of its differences, R²).",
             (
-                Evidence("share of explained variance (Shapley/LMG)", top.normalised, "bootstrap"),
+                Evidence(
+                    "share of explained variance (Shapley/LMG)",
+                    top.normalised,
+                    "bootstrap",
+                    unit="%",
+                ),
                 Evidence("R² of all questions together", d.r2),
             ),
             lead=True,
@@ -570,8 +578,10 @@ def _behaviour(rc: RealityCheck, alpha: float) -> list[Finding]:
                 "promoters-stopped",
                 text,
                 (
-                    Evidence("promoters who cancelled (1 - Kaplan-Meier retention)", stopped),
-                    Evidence("Kaplan-Meier retention of promoters", promoters.retention),
+                    Evidence(
+                        "promoters who cancelled (1 - Kaplan-Meier retention)", stopped, unit="%"
+                    ),
+                    Evidence("Kaplan-Meier retention of promoters", promoters.retention, unit="%"),
                 ),
                 lead=True,
                 kind="problem" if (stopped.low or 0.0) > 0.05 else "fact",
@@ -588,10 +598,11 @@ def _behaviour(rc: RealityCheck, alpha: float) -> list[Finding]:
                 "behaviour",
                 "promoters-silent",
                 f"{pct(silent)} of promoters cancelled or cut their buying by more than "
-                f"{b.windows.decline:.0%} ({b.windows.describe()}): {len(b.silent):,} customers "
+                f"{b.windows.decline:.0%} against the {months} before answering: "
+                f"{len(b.silent):,} customers "
                 f"who said they would recommend you, value at risk "
                 f"{labels.money(float(at_risk))} a year.",
-                (Evidence("promoters who churned or cut buying", silent),),
+                (Evidence("promoters who churned or cut buying", silent, unit="%"),),
                 lead=promoters is None,
                 kind="problem" if (silent.low or 0.0) > 0.05 else "fact",
                 importance=0.75,
@@ -623,8 +634,8 @@ def _behaviour(rc: RealityCheck, alpha: float) -> list[Finding]:
                 "retention-by-group",
                 text,
                 (
-                    Evidence("Kaplan-Meier retention, promoters", pro.retention),
-                    Evidence("Kaplan-Meier retention, detractors", det.retention),
+                    Evidence("Kaplan-Meier retention, promoters", pro.retention, unit="%"),
+                    Evidence("Kaplan-Meier retention, detractors", det.retention, unit="%"),
                     Evidence("equal survival of all groups", None, "log-rank", b.logrank_p),
                 ),
             )
@@ -864,7 +875,7 @@ def _recovery(rc: RealityCheck, alpha: float) -> list[Finding]:
             "recovery",
             "service-level",
             text,
-            (Evidence("first contact by the due date", share, "Wilson"),),
+            (Evidence("first contact by the due date", share, "Wilson", unit="%"),),
             kind=kind,
             importance=0.55 if kind == "problem" else 0.1,
             owner="customer service" if kind == "problem" else None,
