@@ -151,7 +151,7 @@ def write_xlsx(report: Report, path: Path) -> None:
 def _header(ws: Any, row: int) -> None:
     for cell in ws[row]:
         cell.font = Font(bold=True)
-    ws.freeze_panes = ws.cell(row + 1, 1)
+    ws.freeze_panes = f"A{row + 1}"  # a reference, so no empty cell is created below
 
 
 def _table_sheet(ws: Any, table: Table) -> None:
