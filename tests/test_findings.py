@@ -24,6 +24,7 @@ from realitygap.analysis.findings import (
     p_text,
     stopped_buying,
     theme_impact_shown,
+    theme_role,
 )
 from realitygap.store import Workspace
 
@@ -302,6 +303,10 @@ def test_praise_and_tiny_themes_are_never_something_to_fix(
     assert not theme_impact_shown(tiny, rc.min_n) and not theme_impact_shown(praise, rc.min_n)
     (strength,) = found["theme-strength"]
     assert strength.kind == "strength" and praise.label in strength.text
+    # merely not negative ("still waiting for my order" scored +0.13) is no praise
+    mild = dataclasses.replace(praise, sentiment=est(0.13, 0.11, 0.15, 799))
+    assert theme_role(mild, rc.min_n) == "mixed"
+    assert "theme-strength" not in again(rc, themes=dataclasses.replace(rc.themes, themes=(mild,)))
 
 
 # ---- Kano ---------------------------------------------------------------------------------

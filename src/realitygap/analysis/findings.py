@@ -40,7 +40,8 @@ retention-by-group        a difference between NPS groups is asserted only when 
 theme-to-fix              a complaint (sentiment interval below zero) with ``min_n``
                           documents and an NPS impact interval above zero from ``min_n``
                           answers; praise is never something to fix
-theme-strength            praise (sentiment interval above zero) with ``min_n`` documents
+theme-strength            praise (sentiment interval above +0.2, clearly positive) with
+                          ``min_n`` documents; a strength, never something to fix
 kano-alarm                a delighter in the first wave that is expected by the last, Holm-
                           adjusted test of the attractive share below 1 - confidence
 no-kano-alarm             no such drift
@@ -69,6 +70,10 @@ if TYPE_CHECKING:
 ALPHA_ACCEPTABLE = 0.7  # Nunnally (1978): below this a block's items do not hang together
 SERVICE_TARGET = 0.8  # share of cases contacted by the due date below which it is a problem
 SUMMARY_SIZE = 6  # findings on the executive summary page (besides the headline)
+# A theme reads as praise only when its sentiment interval lies above this (clearly positive,
+# not merely "not negative"): mildly positive clauses such as "still waiting for my order"
+# are not praise.
+PRAISE_SENTIMENT = 0.2
 
 KINDS = ("problem", "strength", "caveat", "fact")
 
@@ -660,12 +665,13 @@ def stopped_buying(retention: Estimate) -> Estimate:
 
 def theme_role(theme: Theme, min_n: int) -> str:
     """What the report may say of a theme: ``complaint`` (sentiment interval below zero),
-    ``praise`` (above zero), ``mixed``; ``too few documents`` below ``min_n``."""
+    ``praise`` (above ``PRAISE_SENTIMENT``), ``mixed``; ``too few documents`` below
+    ``min_n``."""
     if theme.documents < min_n or theme.sentiment.insufficient:
         return "too few documents"
     if theme.sentiment.high is not None and theme.sentiment.high < 0:
         return "complaint"
-    if theme.sentiment.low is not None and theme.sentiment.low > 0:
+    if theme.sentiment.low is not None and theme.sentiment.low > PRAISE_SENTIMENT:
         return "praise"
     return "mixed"
 

@@ -309,7 +309,18 @@ def audit_section(rc: RealityCheck) -> Section | Omitted:
         blocks.append(note("alpha"))
     nr = result.nonresponse
     if nr is not None and not nr.by_segment.empty:
-        blocks.append(Table("Response rate by segment", nr.by_segment, sheet="response"))
+        seg = nr.by_segment
+        for col in ("rate", "rate_low", "rate_high"):
+            if col in seg:
+                seg[col] = 100 * seg[col]
+        seg = seg.rename(
+            columns={
+                "rate": "response rate, %",
+                "rate_low": "rate, low %",
+                "rate_high": "rate, high %",
+            }
+        )
+        blocks.append(Table("Response rate by segment", seg, sheet="response"))
         if nr.churn_respondents is not None and nr.churn_nonrespondents is not None:
             blocks.append(
                 Para(
