@@ -37,6 +37,7 @@ promoters-silent          promoters whose purchases fell by more than the declin
 retention-by-group        a difference between NPS groups is asserted only when the
                           log-rank test rejects equal survival; otherwise "no detectable
                           difference"
+theme-count               how many themes in how many documents (a fact, no claim)
 theme-to-fix              a complaint (sentiment interval below zero) with ``min_n``
                           documents and an NPS impact interval above zero from ``min_n``
                           answers; praise is never something to fix
@@ -45,7 +46,8 @@ theme-strength            praise (sentiment interval above +0.2, clearly positiv
 kano-alarm                a delighter in the first wave that is expected by the last, Holm-
                           adjusted test of the attractive share below 1 - confidence
 no-kano-alarm             no such drift
-recovery-paradox          groups below ``min_n`` give "too few cases"; a paradox is asserted
+recovery-paradox          recovered or never-a-problem customers with NPS below ``min_n``
+                          answers give "too few NPS answers"; a paradox is asserted
                           only when the NPS difference recovered - never is significant
 recovery-pays             both groups with ``min_n`` customers; asserted only when the
                           Newcombe interval excludes 0 and the test rejects at the level
