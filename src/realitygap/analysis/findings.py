@@ -722,7 +722,7 @@ def _themes(rc: RealityCheck) -> list[Finding]:
                 ),
                 kind="problem",
                 importance=0.85,
-                owner=None,
+                owner="the CX lead (to name the team that owns the cause)",
                 action=(
                     f"Read the quotes on \u201c{worst.label}\u201d and name one team to fix its "
                     "cause; track the theme's share of comments each month."
