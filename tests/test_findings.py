@@ -421,3 +421,14 @@ def test_executive_summary_has_owners_and_next_steps(checked: tuple[RealityCheck
         assert f.action, f.rule
         assert f.kind in ("problem", "caveat", "strength")
     assert any(f.owner in set(rc.labels.owners.values()) for f in top)
+
+
+def test_findings_and_the_check_serialise_to_json(checked: tuple[RealityCheck, Any]) -> None:
+    import json
+
+    rc, _ = checked
+    data = json.loads(json.dumps(rc.to_dict(), default=str))
+    first = data["findings"][0]
+    assert first["text"] == rc.findings[0].text
+    assert {"kind", "importance", "owner", "action", "evidence"} <= set(first)
+    assert data["labels"]["touchpoints"]["store_staff"] == "Staff in store"

@@ -60,7 +60,7 @@ who-listens               roles below ``min_n`` staff read "insufficient data"
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from realitygap.analysis._result import Estimate, Values, plain
@@ -165,8 +165,8 @@ class Finding(Values):
     action: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = plain(self)
-        return out
+        # field by field: plain(self) would call this method again
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
 
     def __str__(self) -> str:
         return self.text

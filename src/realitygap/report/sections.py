@@ -497,6 +497,7 @@ def behaviour_section(rc: RealityCheck) -> Section | Omitted:
     silent = result.silent.head(25)
     if not silent.empty:
         money = f"value at risk a year{', ' + labels.currency if labels.currency else ''}"
+        silent["stated"] = silent["stated"].round().astype("Int64")  # an answer on 0-10
         silent = silent.rename(
             columns={
                 "customer_id": "customer",
