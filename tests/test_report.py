@@ -367,3 +367,20 @@ def test_weighted_report_uses_the_raked_gap_and_states_the_weights(
     assert unweighted is not None and unweighted.customer_share != direct.customer_share
     text = " ".join(b.text for b in methods_section(check).blocks if isinstance(b, Para))
     assert f"weigh as {raking.n_effective:.0f} (Kish effective n" in text
+
+
+def test_a_workspace_without_a_mirror_survey_still_gets_a_headline(check: RealityCheck) -> None:
+    import dataclasses
+
+    from realitygap.analysis.findings import derive
+
+    bare = dataclasses.replace(check, gap=None, omitted={**check.omitted, "headline": "no mirror"})
+    bare = dataclasses.replace(bare, findings=derive(bare))
+    report = build(bare)
+    summary = next(s for s in report.sections if s.id == "summary")
+    lead = next(b for b in summary.blocks if isinstance(b, Headline))
+    nps = check.nps_estimate
+    assert nps is not None and nps.value is not None
+    assert lead.text.startswith("Customer NPS") and f"{nps.value:.1f}" in lead.text
+    headline = next(s for s in report.sections if s.id == "headline")
+    assert any(isinstance(b, Para) and "left out" in b.text for b in headline.blocks)

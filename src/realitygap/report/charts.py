@@ -120,7 +120,10 @@ def quadrants(frame: pd.DataFrame, x: str, y: str, label: str, x_title: str, y_t
         x=alt.X(f"{x}:Q", title=x_title, scale=xs), y=alt.Y(f"{y}:Q", title=y_title, scale=ys)
     )
     points = base.mark_circle(size=70, color="#4c78a8")
-    text = base.mark_text(align="left", dx=6, dy=-6, fontSize=9).encode(text=f"{label}:N")
+    labels = alt.Chart(_merge_close_labels(frame, x, y, label, (x_hi - x_lo, y_hi - y_lo)))
+    text = labels.mark_text(align="left", dx=6, dy=-6, fontSize=9).encode(
+        x=alt.X(f"{x}:Q", scale=xs), y=alt.Y(f"{y}:Q", scale=ys), text=f"{label}:N"
+    )
     rules = pd.DataFrame({"x": [x_mid], "y": [y_mid]})
     rule_x = alt.Chart(rules).mark_rule(strokeDash=[4, 4], color="#888").encode(x="x:Q")
     rule_y = alt.Chart(rules).mark_rule(strokeDash=[4, 4], color="#888").encode(y="y:Q")
@@ -152,6 +155,32 @@ def quadrants(frame: pd.DataFrame, x: str, y: str, label: str, x_title: str, y_t
     for layer in names:
         chart = chart + layer
     return to_svg(chart.properties(width=WIDTH - 120, height=300))
+
+
+def _merge_close_labels(
+    frame: pd.DataFrame, x: str, y: str, label: str, span: tuple[float, float]
+) -> pd.DataFrame:
+    """One label per cluster of points whose labels would touch (closer than 8% of the x span
+    and 4% of the y span): "16, 17, 18", keys in order, so no two labels overlap."""
+    rows: list[dict[str, object]] = []
+    for rec in frame.sort_values([x, y]).to_dict(orient="records"):
+        near = next(
+            (
+                r
+                for r in rows
+                if abs(float(r[x]) - float(rec[x])) < 0.08 * span[0]  # type: ignore[arg-type]
+                and abs(float(r[y]) - float(rec[y])) < 0.04 * span[1]  # type: ignore[arg-type]
+            ),
+            None,
+        )
+        if near is None:
+            rows.append({x: rec[x], y: rec[y], label: [str(rec[label])]})
+        else:
+            near[label].append(str(rec[label]))  # type: ignore[attr-defined]
+    for r in rows:
+        keys: list[str] = r[label]  # type: ignore[assignment]
+        r[label] = ", ".join(sorted(keys, key=lambda k: (len(k), k)))  # 2 before 10
+    return pd.DataFrame(rows, columns=[x, y, label])
 
 
 def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, title: str) -> str:
