@@ -143,3 +143,81 @@ def test_detractor_rule_routes_to_the_owner_of_the_worst_touchpoint(workspace: W
     assert open_cases(workspace, cand) == 45
     assert open_cases(workspace, cand) == 0  # re-running opens nothing twice
     assert case_candidates(workspace, triggers=("detractor",)).empty
+
+
+def test_service_level_counts_only_cases_that_could_be_met(workspace: Workspace) -> None:
+    _fill(workspace)
+    # 10 cases due before they were opened (could never be met) and 10 open cases due after
+    # the end of the data (may still be met): neither counts in the share
+    extra = [
+        {
+            "case_id": f"late-born-{i}",
+            "customer_id": f"h{i}",
+            "trigger": "detractor",
+            "status": "open",
+            "opened_at": T0,
+            "due_at": T0 - timedelta(days=30),
+        }
+        for i in range(10)
+    ] + [
+        {
+            "case_id": f"not-due-{i}",
+            "customer_id": f"h{10 + i}",
+            "trigger": "detractor",
+            "status": "open",
+            "opened_at": T0 + timedelta(days=4),
+            "due_at": T0 + timedelta(days=30),  # the data end at the last resolution, T0 + 5d
+        }
+        for i in range(10)
+    ]
+    insert_new(workspace, "cases", pd.DataFrame(extra))
+    s = recovery(workspace).service
+    # hand count: of the 80 cases of _fill, 40 were contacted after 24 h (due 48 h): in time
+    assert s.cases == 100
+    assert s.contacted_in_time.n == 80
+    assert s.contacted_in_time.value == pytest.approx(40 / 80)
+    # open and past due: the 40 "contacted" cases of _fill (due T0 + 48 h) and the 10 that
+    # were due before they opened
+    assert s.open_overdue == 50
+
+
+def test_cases_open_today_and_are_not_overdue_on_opening(workspace: Workspace) -> None:
+    _fill(workspace)
+    answered = T0 + timedelta(days=10)  # every NPS answer of _fill
+    today = datetime(2026, 6, 1, 12)
+    cand = case_candidates(workspace, triggers=("detractor",), sla=timedelta(hours=24), now=today)
+    assert len(cand) > 0
+    # an answer of last year: the case opens today and is due 24 h from today
+    assert (cand["opened_at"] == pd.Timestamp(today)).all()
+    assert (cand["due_at"] == pd.Timestamp(today + timedelta(hours=24))).all()
+    # opened one hour after the answer: due 24 h after the answer, still ahead
+    soon = answered + timedelta(hours=1)
+    cand = case_candidates(workspace, triggers=("detractor",), sla=timedelta(hours=24), now=soon)
+    assert (cand["due_at"] == pd.Timestamp(answered + timedelta(hours=24))).all()
+    assert (cand["opened_at"] == pd.Timestamp(soon)).all()
+    # since: answers before the date get no case
+    later = case_candidates(workspace, triggers=("detractor",), since=answered + timedelta(days=1))
+    assert later.empty
+    same = case_candidates(workspace, triggers=("detractor",), since=answered.date())
+    assert len(same) == len(cand)
+
+
+def test_cli_cases_open_since(workspace: Workspace) -> None:
+    from typer.testing import CliRunner
+
+    from realitygap.cli import app
+
+    _fill(workspace)
+    path = str(workspace.path)
+    workspace.close()
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["cases", "open", path, "--trigger", "detractor", "--since", "2025-03-12", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert '"opened": 0' in result.output  # every answer was on 2025-03-11
+    result = runner.invoke(
+        app, ["cases", "open", path, "--trigger", "detractor", "--since", "2025-03-11", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert '"opened": 0' not in result.output

@@ -7,13 +7,15 @@ import os
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 
-from realitygap.analysis import reality_check
+from realitygap.analysis import RealityCheck, reality_check
 from realitygap.report import ReportFiles, build, save
 from realitygap.report.model import Chart, Headline, Omitted, Para, Quotes, Report, Table
 from realitygap.store import Workspace
@@ -103,6 +105,7 @@ def test_golden_cannot_be_rewritten_under_ci(monkeypatch: pytest.MonkeyPatch) ->
 def test_every_section_present_and_nothing_external(report_files: ReportFiles) -> None:
     html = report_files.html.read_text(encoding="utf-8")
     assert report_files.omitted == ()
+    assert report_files.sections[0] == "summary"  # the executive summary opens the report
     for section in report_files.sections:
         assert f'id="{section}"' in html
     assert "believe you deliver a superior experience" in html
@@ -144,11 +147,193 @@ def test_pdf_has_the_expected_pages(report_files: ReportFiles, tmp_path: Path) -
         assert title in text
 
 
-def test_xlsx_has_a_sheet_per_section(report_files: ReportFiles) -> None:
+@pytest.fixture(scope="module")
+def check(tagged_company: tuple[Workspace, dict[str, Any]]) -> RealityCheck:
+    return reality_check(tagged_company[0])
+
+
+def test_xlsx_sheets_named_within_31_characters_with_frozen_headers(
+    report_files: ReportFiles,
+) -> None:
     assert report_files.xlsx is not None
     wb = openpyxl.load_workbook(report_files.xlsx)
-    assert wb.sheetnames[0] == "Contents"
-    assert len(wb.sheetnames) == 1 + len(report_files.sections)
+    assert wb.sheetnames[:2] == ["Contents", "Findings"]
+    for ws in wb:
+        assert len(ws.title) <= 31
+        # cut at a word boundary, never mid-word ("The headline  what you belie")
+        assert not re.search(r"[a-z]{2,}$", ws.title) or ws.title.split()[-1].isalpha()
+        assert ws.freeze_panes in ("A2", "A3"), (ws.title, ws.freeze_panes)
+    sections = [wb["Contents"].cell(r, 1).value for r in range(3, wb["Contents"].max_row + 1)]
+    assert len(sections) == len(report_files.sections) + len(report_files.omitted)
+
+
+def _sheet_rows(wb: Any, name: str) -> list[dict[str, Any]]:
+    ws = wb[name]
+    header = [c.value for c in ws[1]]
+    return [
+        dict(zip(header, [c.value for c in row], strict=False))
+        for row in ws.iter_rows(min_row=2)
+        if row[0].value is not None
+    ]
+
+
+def test_xlsx_holds_estimates_as_numbers_equal_to_the_check(
+    report_files: ReportFiles, check: RealityCheck
+) -> None:
+    # read the numbers back out of the spreadsheet and compare with the composite result
+    assert report_files.xlsx is not None and check.gap is not None
+    wb = openpyxl.load_workbook(report_files.xlsx)
+    rows = _sheet_rows(wb, "Headline - shares")
+    h = check.gap.headline
+    assert h is not None
+    customers = next(r for r in rows if str(r["who"]).startswith("customers"))
+    assert customers["share (%)"] == pytest.approx(100 * h.customer_share.value)
+    assert customers["share low"] == pytest.approx(100 * h.customer_share.low)
+    assert customers["share high"] == pytest.approx(100 * h.customer_share.high)
+    assert customers["share n"] == h.customer_share.n
+    items = _sheet_rows(wb, "Gap - items")
+    for r, row in zip(check.gap.over_estimated, items, strict=True):
+        assert row["question"] == (r.text or r.question_id)
+        assert row["gap (points)"] == pytest.approx(r.gap.value)
+        assert row["gap (points) n"] == r.gap.n
+    header = [c.value for c in wb["Gap - items"][1]]
+    cell = wb["Gap - items"].cell(2, header.index("gap (points)") + 1)
+    assert cell.number_format == "0.00" and isinstance(cell.value, float)  # 2 decimals shown
+
+
+class _Tables(HTMLParser):
+    """Every <table class="data"> of the page: caption -> DataFrame of its cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, pd.DataFrame] = {}
+        self._caption: str | None = None
+        self._rows: list[list[str]] = []
+        self._text: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._rows, self._caption = [], ""
+        elif tag == "tr":
+            self._rows.append([])
+        elif tag in ("td", "th", "caption"):
+            self._text = []
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._text is not None:
+            self._rows[-1].append("".join(self._text).strip())
+            self._text = None
+        elif tag == "caption" and self._text is not None:
+            self._caption = "".join(self._text).strip()
+            self._text = None
+        elif tag == "table" and self._caption is not None:
+            header, *body = self._rows
+            self.tables[self._caption] = pd.DataFrame(body, columns=header)
+            self._caption = None
+
+
+def _html_tables(html: str) -> dict[str, pd.DataFrame]:
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def test_html_numbers_equal_the_check(report_files: ReportFiles, check: RealityCheck) -> None:
+    # numbers read out of the rendered HTML, compared with the composite result
+    html = report_files.html.read_text(encoding="utf-8")
+    tables = _html_tables(html)
+    shares = tables["Superior experience: belief and reality"]
+    h = check.gap.headline if check.gap is not None else None
+    assert h is not None and h.customer_share.value is not None
+    text = shares.loc[shares["who"].str.startswith("customers"), "share"].iloc[0]
+    value, low, high = map(float, re.match(r"([\d.]+)% \(([\d.]+) to ([\d.]+)\)", text).groups())  # type: ignore[union-attr]
+    assert value == round(100 * h.customer_share.value)
+    assert low == round(100 * (h.customer_share.low or 0))
+    assert high == round(100 * (h.customer_share.high or 0))
+    km = tables["Not cancelled at the horizon"]
+    assert check.behaviour is not None
+    for s in check.behaviour.survival:
+        shown = km.loc[km["NPS group"] == s.group, "not cancelled"].iloc[0]
+        assert shown.startswith(f"{100 * (s.retention.value or 0):.1f}%")
+    # one number format: no scientific notation, no negative zero, no internal ids
+    body = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
+    body = re.sub(r"<style>.*?</style>", "", body, flags=re.S)
+    assert not re.search(r"\b\d(?:\.\d+)?e[+-]?\d+\b", body)
+    assert not re.search(r"-0\.0+(?![\d])", body) and "[-0" not in body  # no negative zero
+    for internal in ("share_retained", "p_homogeneity", "touchpoint:", "store_staff", "2024-Q3:I"):
+        assert internal not in body, internal
+    assert not any(t.empty for t in tables.values())  # empty tables are left out
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_table_overflows_its_container(report_files: ReportFiles, width: int) -> None:
+    from tests.browser import open_page
+
+    with open_page(report_files.html) as (page, errors):
+        page.set_viewport_size({"width": width, "height": 900})
+        overflow = page.evaluate(
+            """() => {
+              const out = [];
+              const vw = document.documentElement.clientWidth;
+              for (const wrap of document.querySelectorAll('.table-wrap')) {
+                const box = wrap.getBoundingClientRect();
+                if (box.right > vw + 1) out.push(['wrap', box.right, vw]);
+                const table = wrap.querySelector('table');
+                // a wider table scrolls inside its wrapper instead of being cut off
+                const scrolls = getComputedStyle(wrap).overflowX === 'auto';
+                if (table.scrollWidth > wrap.clientWidth + 1 && !scrolls) {
+                  out.push(['table', table.scrollWidth]);
+                }
+              }
+              for (const svg of document.querySelectorAll('figure.chart svg')) {
+                const right = svg.getBoundingClientRect().right;
+                if (right > vw + 1) out.push(['chart', right]);
+              }
+              return {out, page: document.documentElement.scrollWidth, vw};
+            }"""
+        )
+        assert overflow["out"] == []
+        assert overflow["page"] <= overflow["vw"] + 1  # the page itself never scrolls sideways
+        assert errors == []
+
+
+def test_pdf_uses_dejavu_and_numbers_its_pages(report_files: ReportFiles) -> None:
+    assert report_files.pdf is not None
+    fonts = subprocess.run(
+        ["pdffonts", str(report_files.pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "DejaVu-Sans" in fonts and "Serif" not in fonts
+    text = subprocess.run(
+        ["pdftotext", str(report_files.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = text.count("\f")
+    assert pages > 3 and re.search(rf"^2\s*/\s*{pages}$", text, re.MULTILINE)
+
+
+def test_summary_page_lists_findings_with_owners(
+    report_files: ReportFiles, check: RealityCheck
+) -> None:
+    from realitygap.analysis.findings import executive_summary
+
+    html = report_files.html.read_text(encoding="utf-8")
+    summary = html.split('id="summary"')[1].split("</section>")[0]
+    top = executive_summary(check)
+    assert 5 <= len(top) <= 7
+    for f in top:
+        assert html_escape(f.text) in summary
+        if f.owner:
+            assert f"Suggested owner: {html_escape(f.owner)}" in summary
+
+
+def html_escape(text: str) -> str:
+    from markupsafe import escape  # what the template's autoescaping does
+
+    return str(escape(text))
 
 
 def test_weighted_report_uses_the_raked_gap_and_states_the_weights(
@@ -177,8 +362,25 @@ def test_weighted_report_uses_the_raked_gap_and_states_the_weights(
     direct = gap(ws, by=["role", "department", "touchpoint", "layer"], weights=raking).headline
     assert direct is not None and check.gap is not None and check.gap.headline == direct
     shares = next(b for b in section.blocks if isinstance(b, Table)).frame
-    assert shares.loc[1, "share"] == direct.customer_share.format(0, 100, "%")
+    assert shares.loc[1, "share"].estimate == direct.customer_share
     unweighted = gap(ws, by=["role"]).headline
     assert unweighted is not None and unweighted.customer_share != direct.customer_share
     text = " ".join(b.text for b in methods_section(check).blocks if isinstance(b, Para))
     assert f"weigh as {raking.n_effective:.0f} (Kish effective n" in text
+
+
+def test_a_workspace_without_a_mirror_survey_still_gets_a_headline(check: RealityCheck) -> None:
+    import dataclasses
+
+    from realitygap.analysis.findings import derive
+
+    bare = dataclasses.replace(check, gap=None, omitted={**check.omitted, "headline": "no mirror"})
+    bare = dataclasses.replace(bare, findings=derive(bare))
+    report = build(bare)
+    summary = next(s for s in report.sections if s.id == "summary")
+    lead = next(b for b in summary.blocks if isinstance(b, Headline))
+    nps = check.nps_estimate
+    assert nps is not None and nps.value is not None
+    assert lead.text.startswith("Customer NPS") and f"{nps.value:.1f}" in lead.text
+    headline = next(s for s in report.sections if s.id == "headline")
+    assert any(isinstance(b, Para) and "left out" in b.text for b in headline.blocks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import zipfile
@@ -79,3 +80,39 @@ def test_browser_runs_nothing_from_customer_text(tmp_path: Path) -> None:
         assert page.evaluate("window.pwned === undefined")
         assert "<script>window.pwned" in page.inner_text("body")
         assert errors == []
+
+
+def test_css_survives_rendering_fonts_and_page_numbers(tmp_path: Path) -> None:
+    # The stylesheet is ours and must reach the browser unescaped: an escaped quote
+    # (&#34;DejaVu Sans&#34;) makes every font fall back to serif and drops the @page rules.
+    html = render_html(_report())
+    assert 'font-family: "DejaVu Sans"' in html
+    assert "&#34;" not in html.split("</style>")[0]
+    pdf = tmp_path / "r.pdf"
+    write_pdf(html, pdf)
+    if shutil.which("pdffonts") is None:
+        pytest.fail("pdffonts (poppler-utils) missing: run make sysdeps")
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "DejaVuSans" in fonts.replace("-", "").replace(" ", "")
+    assert "Serif" not in fonts  # nothing fell back to a serif face
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    # the @page counter in the footer: "1 / 1" on a one-page report (pdftotext may drop spaces)
+    assert re.search(r"^1\s*/\s*1$", text, re.MULTILINE)
+
+
+def test_quadrant_labels_of_coincident_points_are_merged() -> None:
+    from realitygap.report.charts import _merge_close_labels, axis_floor
+
+    # three points on top of each other and one far away (span 10 x 10: close = 0.8 x 0.4)
+    frame = pd.DataFrame(
+        {"x": [0.1, 0.2, 0.0, 8.0], "y": [97.0, 97.1, 96.9, 55.0], "k": list("1234")}
+    )
+    merged = _merge_close_labels(frame, "x", "y", "k", (10.0, 10.0))
+    assert sorted(merged["k"]) == ["1, 2, 3", "4"]
+    # share axes start at 0 unless every value is above one half, then at a round cut
+    assert axis_floor(pd.Series([0.3, 0.9])) == 0.0
+    assert axis_floor(pd.Series([0.87, 1.0])) == pytest.approx(0.80)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 from realitygap.analysis import Estimate, gap, metrics, reality_check
 from realitygap.analysis._stats import nps_estimate
+from realitygap.analysis.findings import est, est_range
 from realitygap.cli import app
 from realitygap.report import build, save
 from realitygap.store import Workspace
@@ -25,15 +27,28 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def rendered(
     company: tuple[Workspace, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Any, str, list[str]]:
+) -> tuple[Any, str, list[str], list[tuple[Any, ...]]]:
     check = reality_check(company[0])
     out = tmp_path_factory.mktemp("same")
     files = save(build(check), out / "r.html", xlsx=out / "r.xlsx")
     assert files.xlsx is not None
     page = html.unescape(files.html.read_text(encoding="utf-8"))
     wb = openpyxl.load_workbook(files.xlsx)
-    cells = [str(c) for sheet in wb for row in sheet.iter_rows(values_only=True) for c in row if c]
-    return check, page, cells
+    rows = [row for sheet in wb for row in sheet.iter_rows(values_only=True)]
+    cells = [str(c) for row in rows for c in row if c]
+    return check, page, cells, rows
+
+
+def _holds(row: tuple[Any, ...], numbers: tuple[Any, ...]) -> bool:
+    """The row has these numbers as consecutive cells."""
+    width = len(numbers)
+    for i in range(len(row) - width + 1):
+        cells = row[i : i + width]
+        if all(isinstance(x, int | float) for x in cells) and all(
+            abs(float(x) - float(y)) < 1e-9 for x, y in zip(cells, numbers, strict=True)
+        ):
+            return True
+    return False
 
 
 def _cli_json(*args: str) -> Any:
@@ -43,10 +58,11 @@ def _cli_json(*args: str) -> Any:
 
 
 def test_customer_nps_is_one_interval(
-    company: tuple[Workspace, dict[str, Any]], rendered: tuple[Any, str, list[str]]
+    company: tuple[Workspace, dict[str, Any]],
+    rendered: tuple[Any, str, list[str], list[tuple[Any, ...]]],
 ) -> None:
     ws = company[0]
-    check, page, cells = rendered
+    check, page, cells, _rows = rendered
     question = check.gap.headline.question_id
     direct = next(m.estimate for m in metrics(ws, questions=[question]).items if m.metric == "nps")
     assert check.nps_estimate == direct
@@ -66,16 +82,19 @@ def test_customer_nps_is_one_interval(
         direct.high,
         direct.n,
     )
-    text = direct.format(1)
-    assert f"Customer NPS: {text}" in page
-    assert any(f"Customer NPS: {text}" in c for c in cells)
+    # the report prints estimates in one reader's format (analysis.findings.est)
+    text = est(direct, 1)
+    said = re.compile(r"Customer NPS[^:]*: " + re.escape(text))
+    assert said.search(page)
+    assert any(said.search(c) for c in cells)
 
 
 def test_headline_shares_are_one_interval(
-    company: tuple[Workspace, dict[str, Any]], rendered: tuple[Any, str, list[str]]
+    company: tuple[Workspace, dict[str, Any]],
+    rendered: tuple[Any, str, list[str], list[tuple[Any, ...]]],
 ) -> None:
     ws = company[0]
-    check, page, cells = rendered
+    check, page, _cells, rows = rendered
     direct = gap(ws, by=["role"]).headline
     assert direct is not None
     assert check.gap.headline == direct  # the same figures whatever breakdown is asked for
@@ -87,9 +106,12 @@ def test_headline_shares_are_one_interval(
             ours.low,
             ours.high,
         )
-    share = direct.customer_share.format(0, 100, "%")
+    share = est_range(direct.customer_share, 0, 100, "%")
     assert share in page
-    assert share in cells
+    # the spreadsheet holds the estimate as numbers: value, low, high and n side by side
+    c = direct.customer_share
+    numbers = [(c.value, c.low, c.high, c.n), (100 * c.value, 100 * c.low, 100 * c.high, c.n)]
+    assert any(_holds(row, triple) for row in rows for triple in numbers)
 
 
 def test_themes_nps_uses_the_one_nps_estimator(tagged_company: tuple[Workspace, Any]) -> None:

@@ -10,12 +10,17 @@ Rules (:func:`case_candidates` previews them, :func:`open_cases` inserts them at
 - ``silent_attrition``: a customer on the silent-attrition list (stated loyalty, falling or
   stopped purchases; ``realitygap behaviour``).
 
-Each case is due a service level after it opens (default 48 hours to first contact).
+A case opens on the day the rule runs (``now``), never before the customer spoke. It is due
+the service level (default 48 hours to first contact) after the customer spoke when that is
+still ahead, otherwise the service level after it opens: a case opened today for an answer
+of last year is due in 48 hours, not overdue since last year. ``since`` keeps only the
+answers, comments and attrition signals from that date on (an older wave's backlog stays
+closed).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -149,10 +154,14 @@ def case_candidates(
     *,
     triggers: tuple[str, ...] = TRIGGERS,
     sla: timedelta = timedelta(hours=48),
+    since: date | datetime | None = None,
+    now: datetime | None = None,
 ) -> pd.DataFrame:
     """The cases the rules in ``triggers`` would open (not yet in the ``cases`` table).
 
-    Columns: case_id, customer_id, trigger, touchpoint, owner, status, opened_at, due_at.
+    ``since`` keeps only triggers (answer, comment, attrition signal) from that date on;
+    ``now`` is when the cases open (default: the current time, UTC). Columns: case_id,
+    customer_id, trigger, touchpoint, owner, status, opened_at, due_at.
     """
     for trigger in triggers:
         check_choice("triggers", trigger, TRIGGERS)
@@ -167,9 +176,27 @@ def case_candidates(
     if not frames:
         return pd.DataFrame(columns=["case_id"])
     cand = pd.concat(frames, ignore_index=True).drop_duplicates("case_id")
+    # the rules date a candidate by its trigger (when the customer spoke)
+    spoke = pd.to_datetime(cand["opened_at"])
+    if since is not None:
+        keep = spoke >= pd.Timestamp(since)
+        cand, spoke = cand[keep.to_numpy()], spoke[keep]
+    cand = cand.assign(**_schedule(spoke, sla, now))
     existing = set(ws.table("cases").case_id.execute())
     new: pd.DataFrame = cand[~cand["case_id"].isin(existing)].reset_index(drop=True)
     return new
+
+
+def _schedule(spoke: pd.Series, sla: timedelta, now: datetime | None) -> dict[str, pd.Series]:
+    """opened_at = now (or the trigger, if later); due_at = trigger + service level when that
+    is still ahead of the opening, else opening + service level."""
+    at = pd.Timestamp(now or datetime.now(UTC))
+    if at.tzinfo is not None:
+        at = at.tz_convert(None)  # the workspace stores naive UTC timestamps
+    opened = spoke.where(spoke > at, at)
+    promised = spoke + pd.Timedelta(sla)
+    due = promised.where(promised > opened, opened + pd.Timedelta(sla))
+    return {"opened_at": opened, "due_at": due}
 
 
 def open_cases(ws: Workspace, candidates: pd.DataFrame) -> int:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from realitygap.analysis._items import nps_question, question_bank
 from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis.audit import AuditResult, audit
 from realitygap.analysis.behaviour import BehaviourResult, behaviour
@@ -32,6 +33,7 @@ from realitygap.analysis.senses import SensesResult, touchpoint_senses
 from realitygap.analysis.text.themes import ThemesResult, discover_themes
 from realitygap.analysis.weighting import Raking
 from realitygap.domain.errors import SurveyDataError, check_confidence
+from realitygap.store.settings import currency
 from realitygap.store.workspace import Workspace
 
 SECTIONS = (
@@ -78,6 +80,67 @@ R = TypeVar("R")
 
 
 @dataclass(frozen=True)
+class Labels(Values):
+    """The names a reader sees instead of ids, taken from the workspace once.
+
+    ``touchpoints``: touchpoint id -> name (taxonomy); ``owners``: touchpoint id -> owner
+    department (the *point of potential*); ``questions``: question id -> text;
+    ``question_touchpoint``: question id -> touchpoint id; ``currency``: ``[report] currency``
+    of the workspace settings ("" when not set).
+    """
+
+    touchpoints: dict[str, str] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+    questions: dict[str, str] = field(default_factory=dict)
+    question_touchpoint: dict[str, str] = field(default_factory=dict)
+    currency: str = ""
+
+    def touchpoint(self, tp: str | None) -> str:
+        """The touchpoint's name ("" for None; the id when the taxonomy does not know it)."""
+        if tp is None:
+            return ""
+        return self.touchpoints.get(tp, tp.replace("_", " "))
+
+    def question(self, qid: str | None) -> str:
+        """The question's text (the id when it has none)."""
+        if qid is None:
+            return ""
+        return self.questions.get(qid) or qid
+
+    def owner_of_question(self, qid: str | None) -> str | None:
+        tp = self.question_touchpoint.get(qid or "")
+        return self.owners.get(tp) if tp else None
+
+    def money(self, amount: float) -> str:
+        """``12,345 EUR`` (no currency word when none is set)."""
+        text = f"{amount:,.0f}"
+        return f"{text} {self.currency}" if self.currency else text
+
+
+def labels_of(ws: Workspace) -> Labels:
+    """The workspace's :class:`Labels` (taxonomy, question texts, currency setting)."""
+    bank = question_bank(ws)
+    texts = {
+        str(q): str(t)
+        for q, t in zip(bank["question_id"], bank["text"], strict=True)
+        if isinstance(t, str) and t
+    }
+    tps = {
+        str(q): str(t)
+        for q, t in zip(bank["question_id"], bank["touchpoint"], strict=True)
+        if isinstance(t, str) and t
+    }
+    tax = ws.taxonomy
+    return Labels(
+        touchpoints={tp.id: tp.name for tp in tax.touchpoints},
+        owners={tp.id: tp.owner.replace("_", " ") for tp in tax.touchpoints},
+        questions=texts,
+        question_touchpoint=tps,
+        currency=currency(ws),
+    )
+
+
+@dataclass(frozen=True)
 class RealityCheck(Values):
     """Every section's result and the findings drawn from them.
 
@@ -85,7 +148,8 @@ class RealityCheck(Values):
     reason in ``omitted[section]``); ``nps`` is the customer NPS of the headline question
     (weighted like the headline); ``data`` counts the rows of each table; ``findings`` are
     the sentences a reader sees, each with its evidence (:mod:`realitygap.analysis.findings`).
-    ``to_frame()`` lists the findings: section, rule, lead, text.
+    ``labels`` holds the names shown instead of ids (touchpoints, owners, question texts) and
+    the currency. ``to_frame()`` lists the findings: section, rule, kind, lead, text.
     """
 
     workspace: str
@@ -105,6 +169,7 @@ class RealityCheck(Values):
     recovery: RecoveryResult | None
     listening: ListeningResult | None
     omitted: dict[str, str]
+    labels: Labels = field(default_factory=Labels)
     findings: tuple[Finding, ...] = ()
     choices: tuple[tuple[str, str], ...] = field(default=CHOICES)
 
@@ -139,10 +204,16 @@ class RealityCheck(Values):
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             [
-                {"section": f.section, "rule": f.rule, "lead": f.lead, "text": f.text}
+                {
+                    "section": f.section,
+                    "rule": f.rule,
+                    "kind": f.kind,
+                    "lead": f.lead,
+                    "text": f.text,
+                }
                 for f in self.findings
             ],
-            columns=["section", "rule", "lead", "text"],
+            columns=["section", "rule", "kind", "lead", "text"],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -231,8 +302,9 @@ def reality_check(
     2       gap  largest-blind-spot
     3       gap     under-estimated
     >>> print(check.findings_of("drivers")[0].text)
-    "My problem was solved the first time I called" explains 13% [8, 18] n=197 of what the
-    model explains of nps (R² 0.60 [0.56, 0.68] n=197).
+    "My problem was solved the first time I called" matters most: it accounts for 13% (95% CI 8
+    to 18%, n=197) of what the survey explains of the likelihood to recommend (the questions
+    together explain 60% of its differences, R²).
     """
     check_confidence(confidence, min_n)
     omitted: dict[str, str] = {}
@@ -249,10 +321,13 @@ def reality_check(
     dims = ["role", "department", "touchpoint", "layer"]
     gap_result = gap(ws, by=dims, weights=weights, **opts)
     nps_result: MetricsResult | None = None
+    question = nps_question(question_bank(ws))
     if gap_result.headline is None:
         omitted["headline"] = "no NPS question with a staff mirror question"
     else:
         question = gap_result.headline.question_id
+    if question is not None:
+        # without a mirror survey the headline still gives the customer NPS
         nps_result = metrics(ws, questions=[question], weights=weights, **opts)
     if not gap_result.item_rows():
         omitted["gap"] = "no customer question has a staff mirror question"
@@ -316,5 +391,6 @@ def reality_check(
         recovery=recovery_result,
         listening=listening_result,
         omitted=omitted,
+        labels=labels_of(ws),
     )
     return dataclasses.replace(check, findings=derive(check))

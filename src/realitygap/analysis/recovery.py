@@ -53,7 +53,7 @@ class RecoveryGroup(Values):
 @dataclass(frozen=True)
 class ServiceLevel(Values):
     cases: int
-    contacted_in_time: Estimate  # share first contacted by the due date
+    contacted_in_time: Estimate  # share first contacted by the due date, of those that could be
     median_hours_to_contact: float | None
     median_hours_to_resolution: float | None
     open_overdue: int
@@ -347,24 +347,38 @@ def _verdict(nps_diff: Difference | None, ret_diff: Difference | None, *, alpha:
 
 
 def service_level(ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.95) -> ServiceLevel:
-    """Share of cases first contacted by their due date; median hours to contact and to
-    resolution; open cases past due at the end of the data."""
+    """Share of cases first contacted by their due date, among the cases whose due date
+    could be met and is decided: a case due before it was opened could never be met, and
+    an open case not yet due (at the end of the data) may still be; both are left out of
+    the share (``cases`` counts them all). Median hours to contact and to resolution; open
+    cases past due at the end of the data."""
     c = ws.table("cases")
     hours_contact = (c.first_contact_at.epoch_seconds() - c.opened_at.epoch_seconds()) / 3600
     hours_resolve = (c.resolved_at.epoch_seconds() - c.opened_at.epoch_seconds()) / 3600
-    in_time = c.first_contact_at.notnull() & (c.first_contact_at <= c.due_at)
     now = ibis.coalesce(c.resolved_at.max(), c.opened_at.max())
+    last = c.aggregate(last=now).execute()["last"].iloc[0]
+    as_of = ibis.literal(
+        pd.Timestamp(last) if last is not None and not pd.isna(last) else None, type="timestamp"
+    )
+    in_time = c.first_contact_at.notnull() & (c.first_contact_at <= c.due_at)
+    could_meet = (c.due_at >= c.opened_at) & (c.first_contact_at.notnull() | (c.due_at < as_of))
     stats_ = c.aggregate(
         n=c.count(),
-        in_time=in_time.cast("int64").sum(),
+        counted=could_meet.fill_null(False).cast("int64").sum(),
+        in_time=(in_time & could_meet).fill_null(False).cast("int64").sum(),
         med_contact=hours_contact.median(),
         med_resolve=hours_resolve.median(),
-        last=now,
     ).execute()
     n = int(stats_["n"].iloc[0])
+    counted = int(stats_["counted"].iloc[0] or 0)
     k = int(stats_["in_time"].iloc[0] or 0)
-    share = wilson_estimate(k, n, min_n, "first contact by due date, Wilson", confidence)
-    last = stats_["last"].iloc[0]
+    share = wilson_estimate(
+        k,
+        counted,
+        min_n,
+        "first contact by due date (cases that could be met), Wilson",
+        confidence,
+    )
     overdue = 0
     if n and last is not None and not pd.isna(last):
         open_ = c.filter(

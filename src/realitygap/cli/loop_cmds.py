@@ -59,15 +59,26 @@ def open_(
         list[str] | None,
         typer.Option(help="detractor, staff_attitude or silent_attrition (default: all three)."),
     ] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            help="Only answers, comments and attrition signals from this date on "
+            "(YYYY-MM-DD); older ones get no case.",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Open a follow-up case for every detractor answer, negative staff-attitude comment and
-    silent-attrition customer that has none yet (idempotent)."""
+    silent-attrition customer that has none yet (idempotent). A case opens today and is due
+    the service level after the customer spoke, or after today when that has passed."""
     from realitygap.actions.cases import case_candidates, open_cases
 
     with working(workspace, "finding customers who need a follow-up", read_only=False) as ws:
         triggers = tuple(trigger) if trigger else TRIGGERS
-        candidates = case_candidates(ws, triggers=triggers, sla=timedelta(hours=sla_hours))
+        candidates = case_candidates(
+            ws, triggers=triggers, sla=timedelta(hours=sla_hours), since=since
+        )
         added = open_cases(ws, candidates)
     if json:
         print_json({"opened": added})

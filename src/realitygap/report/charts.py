@@ -19,13 +19,21 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     return svg
 
 
-def dumbbell(frame: pd.DataFrame, label: str, left: str, right: str, title: str) -> str:
-    """One row per ``label``: a line from ``left`` (e.g. actual) to ``right`` (predicted)."""
+def dumbbell(
+    frame: pd.DataFrame,
+    label: str,
+    left: str,
+    right: str,
+    title: str,
+    domain: tuple[float, float],
+) -> str:
+    """One row per ``label``: a line from ``left`` (e.g. actual) to ``right`` (predicted), on
+    the whole answer scale ``domain`` (a 1-5 scale starts at 1, never where the data start)."""
     order = list(frame.sort_values(right, key=lambda s: s - frame[left])[label])
     long = frame.melt(id_vars=[label], value_vars=[left, right], var_name="who", value_name="v")
     base = alt.Chart(long).encode(
         y=alt.Y(f"{label}:N", sort=order[::-1], title=None),
-        x=alt.X("v:Q", title=title, scale=alt.Scale(zero=False)),
+        x=alt.X("v:Q", title=title, scale=alt.Scale(domain=list(domain), nice=False)),
     )
     lines = base.mark_line(color="#999").encode(detail=f"{label}:N")
     points = base.mark_circle(size=80, opacity=1).encode(
@@ -45,36 +53,134 @@ def interval_bars(
     """Horizontal bars with interval whiskers, largest first."""
     data = frame.dropna(subset=[value]).sort_values(value, ascending=False)
     base = alt.Chart(data).encode(y=alt.Y(f"{label}:N", sort=None, title=None))
-    bars = base.mark_bar(color="#4c78a8").encode(x=alt.X(f"{value}:Q", title=title))
+    bars = base.mark_bar(color="#4c78a8").encode(
+        x=alt.X(f"{value}:Q", title=title, scale=alt.Scale(zero=True))
+    )
     whiskers = base.mark_rule(color="#222").encode(x=f"{low}:Q", x2=f"{high}:Q")
     height = max(100, 20 * len(data))
     return to_svg((bars + whiskers).properties(width=WIDTH - 160, height=height))
 
 
+def axis_floor(values: pd.Series, step: float = 0.05) -> float:
+    """Where a share axis starts: 0 unless every value is far above it, then a round cut
+    below the smallest value (the axis title then says the axis is cut)."""
+    low = float(values.min()) if len(values) else 0.0
+    if low < 0.5:
+        return 0.0
+    return max(0.0, (low // step) * step - step)
+
+
 def lines(frame: pd.DataFrame, x: str, y: str, color: str, title: str, y_title: str) -> str:
-    chart = (
+    """Step lines of shares (Kaplan-Meier); the y axis starts at 0, or at a round cut that is
+    drawn (a dashed line) and named in the axis title."""
+    floor = axis_floor(frame[y])
+    label = y_title if floor == 0 else f"{y_title} (axis cut at {floor:.0%})"
+    layer = (
         alt.Chart(frame)
         .mark_line(interpolate="step-after")
         .encode(
             x=alt.X(f"{x}:Q", title=title),
-            y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=False)),
+            y=alt.Y(
+                f"{y}:Q",
+                title=label,
+                scale=alt.Scale(domain=[floor, 1.0], nice=False),
+                axis=alt.Axis(format="%"),
+            ),
             color=alt.Color(f"{color}:N", title=None),
         )
     )
-    return to_svg(chart.properties(width=WIDTH - 120, height=220))
+    if floor > 0:
+        cut = (
+            alt.Chart(pd.DataFrame({"cut": [floor]}))
+            .mark_rule(strokeDash=[6, 3], color="#c51b7d")
+            .encode(y="cut:Q")
+        )
+        layer = layer + cut
+    return to_svg(layer.properties(width=WIDTH - 120, height=220))
+
+
+QUADRANT_NAMES = (
+    # (right of the importance mean, above the performance mean) -> name (Martilla and James)
+    ((True, False), "concentrate here"),
+    ((True, True), "keep up the good work"),
+    ((False, False), "low priority"),
+    ((False, True), "possible overkill"),
+)
 
 
 def quadrants(frame: pd.DataFrame, x: str, y: str, label: str, x_title: str, y_title: str) -> str:
-    """A scatter with reference lines at the means, each point labelled."""
+    """A scatter split at the means into four named quadrants; each point carries a short
+    key (e.g. its rank) that a table beside the chart explains, so labels stay short."""
+    x_mid, y_mid = float(frame[x].mean()), float(frame[y].mean())
+    x_lo, x_hi = 0.0, float(frame[x].max()) * 1.1
+    y_lo, y_hi = float(frame[y].min()) - 5, float(frame[y].max()) + 5
+    xs = alt.Scale(domain=[x_lo, x_hi], nice=False)
+    ys = alt.Scale(domain=[y_lo, y_hi], nice=False)
     base = alt.Chart(frame).encode(
-        x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False)),
-        y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=False)),
+        x=alt.X(f"{x}:Q", title=x_title, scale=xs), y=alt.Y(f"{y}:Q", title=y_title, scale=ys)
     )
     points = base.mark_circle(size=70, color="#4c78a8")
-    text = base.mark_text(align="left", dx=6, fontSize=10).encode(text=f"{label}:N")
-    rule_x = alt.Chart(frame).mark_rule(strokeDash=[4, 4], color="#888").encode(x=f"mean({x}):Q")
-    rule_y = alt.Chart(frame).mark_rule(strokeDash=[4, 4], color="#888").encode(y=f"mean({y}):Q")
-    return to_svg((points + text + rule_x + rule_y).properties(width=WIDTH - 120, height=300))
+    labels = alt.Chart(_merge_close_labels(frame, x, y, label, (x_hi - x_lo, y_hi - y_lo)))
+    text = labels.mark_text(align="left", dx=6, dy=-6, fontSize=9).encode(
+        x=alt.X(f"{x}:Q", scale=xs), y=alt.Y(f"{y}:Q", scale=ys), text=f"{label}:N"
+    )
+    rules = pd.DataFrame({"x": [x_mid], "y": [y_mid]})
+    rule_x = alt.Chart(rules).mark_rule(strokeDash=[4, 4], color="#888").encode(x="x:Q")
+    rule_y = alt.Chart(rules).mark_rule(strokeDash=[4, 4], color="#888").encode(y="y:Q")
+    corners = pd.DataFrame(
+        [
+            {
+                "qx": x_hi if right else x_lo,
+                "qy": y_hi if top else y_lo,
+                "name": name,
+                "align": "right" if right else "left",
+                "baseline": "top" if top else "bottom",
+            }
+            for (right, top), name in QUADRANT_NAMES
+        ]
+    )
+    names = [
+        alt.Chart(corners.iloc[[i]].reset_index(drop=True))
+        .mark_text(
+            align=row["align"],
+            baseline=row["baseline"],
+            fontSize=10,
+            fontWeight="bold",
+            color="#c51b7d",
+        )
+        .encode(x=alt.X("qx:Q", scale=xs), y=alt.Y("qy:Q", scale=ys), text="name:N")
+        for i, row in enumerate(corners.to_dict(orient="records"))
+    ]
+    chart = points + text + rule_x + rule_y
+    for layer in names:
+        chart = chart + layer
+    return to_svg(chart.properties(width=WIDTH - 120, height=300))
+
+
+def _merge_close_labels(
+    frame: pd.DataFrame, x: str, y: str, label: str, span: tuple[float, float]
+) -> pd.DataFrame:
+    """One label per cluster of points whose labels would touch (closer than 8% of the x span
+    and 4% of the y span): "16, 17, 18", keys in order, so no two labels overlap."""
+    rows: list[dict[str, object]] = []
+    for rec in frame.sort_values([x, y]).to_dict(orient="records"):
+        near = next(
+            (
+                r
+                for r in rows
+                if abs(float(r[x]) - float(rec[x])) < 0.08 * span[0]  # type: ignore[arg-type]
+                and abs(float(r[y]) - float(rec[y])) < 0.04 * span[1]  # type: ignore[arg-type]
+            ),
+            None,
+        )
+        if near is None:
+            rows.append({x: rec[x], y: rec[y], label: [str(rec[label])]})
+        else:
+            near[label].append(str(rec[label]))  # type: ignore[attr-defined]
+    for r in rows:
+        keys: list[str] = r[label]  # type: ignore[assignment]
+        r[label] = ", ".join(sorted(keys, key=lambda k: (len(k), k)))  # 2 before 10
+    return pd.DataFrame(rows, columns=[x, y, label])
 
 
 def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, title: str) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from realitygap.analysis import Estimate
+
 
 @dataclass(frozen=True)
 class Headline:
@@ -24,17 +26,55 @@ class Para:
 
 
 @dataclass(frozen=True)
+class Fig:
+    """An estimate in a table cell: the HTML shows ``value (low to high)``, the spreadsheet
+    four numeric columns (value, low, high, n) with ``digits`` decimals. ``scale`` turns a
+    share into a percentage (100) with ``unit`` "%"."""
+
+    estimate: Estimate
+    digits: int = 1
+    scale: float = 1.0
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class P:
+    """A p-value in a table cell: ``< 0.001`` or ``0.042`` (a number in the spreadsheet)."""
+
+    value: float | None
+
+
+@dataclass(frozen=True)
 class Table:
     title: str
     frame: pd.DataFrame
     note: str = ""
+    sheet: str = ""  # short name of its spreadsheet sheet (with the section's)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One finding of the executive summary: the sentence, its evidence, owner, next step."""
+
+    text: str
+    evidence: tuple[str, ...] = ()
+    owner: str = ""
+    action: str = ""
+    kind: str = "fact"
+
+
+@dataclass(frozen=True)
+class Points:
+    title: str
+    points: tuple[Point, ...]
 
 
 @dataclass(frozen=True)
 class Chart:
     id: str
-    title: str
+    title: str  # says what the chart shows
     svg: str  # produced by realitygap.report.charts from our own Vega-Lite specs
+    alt: str = ""  # alternative text: what the chart shows, in words
 
 
 @dataclass(frozen=True)
@@ -49,7 +89,7 @@ class Quotes:
     quotes: tuple[Quote, ...]
 
 
-Block = Headline | Para | Table | Chart | Quotes
+Block = Headline | Para | Table | Chart | Quotes | Points
 
 
 @dataclass(frozen=True)
@@ -57,6 +97,7 @@ class Section:
     id: str
     title: str
     blocks: tuple[Block, ...]
+    sheet: str = ""  # short name used in the spreadsheet's sheet names
 
     @property
     def tables(self) -> tuple[Table, ...]:

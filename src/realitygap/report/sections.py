@@ -9,14 +9,30 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from realitygap.analysis import KANO_CATEGORIES, Estimate, Finding, Raking, RealityCheck
+from realitygap.analysis import Estimate, Finding, Raking, RealityCheck
+from realitygap.analysis.findings import (
+    GLOSSARY,
+    block_name,
+    est,
+    executive_summary,
+    feature_name,
+    kano_name,
+    number,
+    p_text,
+    theme_impact_shown,
+    theme_role,
+)
 from realitygap.report import charts
 from realitygap.report.model import (
     Block,
     Chart,
+    Fig,
     Headline,
     Omitted,
+    P,
     Para,
+    Point,
+    Points,
     Quote,
     Quotes,
     Section,
@@ -26,6 +42,7 @@ from realitygap.report.model import (
 Builder = Callable[[RealityCheck], Section | Omitted]
 
 TITLES = {
+    "summary": "Executive summary",
     "headline": "The headline: what you believe, what your customers say",
     "gap": "Perception vs reality",
     "audit": "Is the survey lying? The survey audit",
@@ -38,8 +55,48 @@ TITLES = {
 }
 
 
+# Short names for the spreadsheet's sheets (Excel allows 31 characters).
+SHEETS = {
+    "summary": "Summary",
+    "headline": "Headline",
+    "gap": "Gap",
+    "audit": "Audit",
+    "drivers": "Drivers",
+    "behaviour": "Behaviour",
+    "text": "Text",
+    "kano": "Kano",
+    "recovery": "Recovery",
+    "listening": "Listening",
+    "methods": "Methods",
+}
+ROLES = {"executive": "executives", "manager": "managers", "frontline": "frontline staff"}
+
+
 def fmt(e: Estimate, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
-    return e.format(digits, scale, unit)
+    return est(e, digits, scale, unit)
+
+
+def fig(e: Estimate, digits: int = 1, scale: float = 1.0, unit: str = "") -> Fig:
+    return Fig(e, digits, scale, unit)
+
+
+def pct(e: Estimate, digits: int = 0) -> Fig:
+    return Fig(e, digits, 100, "%")
+
+
+def section(sid: str, blocks: list[Block]) -> Section:
+    """A section with its empty tables left out (the section's sentences say why)."""
+    kept = tuple(b for b in blocks if not (isinstance(b, Table) and b.frame.empty))
+    return Section(sid, TITLES[sid], kept, SHEETS[sid])
+
+
+def note(*keys: str) -> Para:
+    """The plain-language notes beside a statistic (see ``findings.GLOSSARY``)."""
+    return Para("How to read it: " + " ".join(GLOSSARY[k] for k in keys))
+
+
+def short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
 
 
 def omitted(rc: RealityCheck, section: str) -> Omitted:
@@ -58,135 +115,212 @@ def finding(rc: RealityCheck, rule: str) -> Finding | None:
     return next((f for f in rc.findings if f.rule == rule), None)
 
 
+def summary_section(rc: RealityCheck) -> Section | Omitted:
+    """The one-page summary: the headline in Bain's form, then the findings that matter most,
+    each with its evidence, the suggested owner and one next step."""
+    lead = [f for f in rc.findings_of("headline") if f.rule in ("bain-headline", "customer-nps")]
+    top = executive_summary(rc)
+    if not lead and not top:
+        return Omitted("summary", TITLES["summary"], "no finding in this workspace")
+    blocks: list[Block] = []
+    if lead:
+        blocks.append(Headline(lead[0].text, " ".join(f.text for f in lead[1:])))
+    if top:
+        blocks.append(
+            Points(
+                "What matters most, and what to do next",
+                tuple(
+                    Point(
+                        f.text,
+                        tuple(str(e) for e in f.evidence if e.estimate is not None or e.p_value),
+                        f.owner or "",
+                        f.action or "",
+                        f.kind,
+                    )
+                    for f in top
+                ),
+            )
+        )
+    blocks.append(
+        Para("The rest of the report is the evidence behind these points. " + GLOSSARY["interval"])
+    )
+    return section("summary", blocks)
+
+
 def headline_section(rc: RealityCheck) -> Section | Omitted:
     if rc.gap is None or rc.gap.headline is None:
-        return omitted(rc, "headline")
+        if not rc.findings_of("headline"):
+            return omitted(rc, "headline")
+        # no mirror survey: the customer NPS alone, and why the comparison is missing
+        blocks = said(rc, "headline")
+        blocks.append(Para(f"Belief against reality left out: {rc.omitted.get('headline', '')}."))
+        return section("headline", blocks)
     h = rc.gap.headline
     blocks = said(
         rc,
         "headline",
         "Bain & Company (2005), 362 firms: 80% believed they deliver a superior experience; "
         "their customers said 8% do. 'Superior' here means predicting or giving "
-        f"{h.superior_from} or more on the {h.question_id} question.",
+        f'{h.superior_from} or more to "{rc.labels.question(h.question_id)}".',
     )
     shares = pd.DataFrame(
         [
-            {"who": f"{h.role} (predicting)", "share": fmt(h.staff_share, 0, 100, "%")},
-            {"who": "customers (answering)", "share": fmt(h.customer_share, 0, 100, "%")},
-            {"who": "difference, points", "share": fmt(h.difference, 0, 100)},
+            {"who": f"{ROLES.get(h.role, h.role)} (predicting)", "share": pct(h.staff_share)},
+            {"who": "customers (answering)", "share": pct(h.customer_share)},
+            {"who": "difference", "share": Fig(h.difference, 0, 100, " points")},
         ]
     )
-    blocks.insert(1, Table("Superior experience: belief and reality", shares))
-    return Section("headline", TITLES["headline"], tuple(blocks))
+    blocks.insert(1, Table("Superior experience: belief and reality", shares, sheet="shares"))
+    return section("headline", blocks)
+
+
+def _scale_range(scale: str | None) -> tuple[float, float] | None:
+    return {"likert5": (1.0, 5.0), "likert7": (1.0, 7.0), "ces7": (1.0, 7.0)}.get(scale or "")
 
 
 def gap_section(rc: RealityCheck) -> Section | Omitted:
     result = rc.gap
     if result is None or not result.item_rows():
         return omitted(rc, "gap")
+    labels = rc.labels
     items = result.item_rows()
     blocks = said(rc, "gap")
-    frame = pd.DataFrame(
-        [
+    by_scale: dict[tuple[float, float], list[dict[str, object]]] = {}
+    for r in items:
+        span = _scale_range(r.scale)
+        if span is None or r.customer_mean.value is None or r.staff_mean.value is None:
+            continue
+        by_scale.setdefault(span, []).append(
             {
-                "item": f"{r.question_id} {r.text or ''}".strip()[:60],
+                "item": short(r.text or labels.question(r.question_id)),
                 "customers say": r.customer_mean.value,
                 "staff predict": r.staff_mean.value,
             }
-            for r in items
-            if r.customer_mean.value is not None
-            and r.staff_mean.value is not None
-            and r.scale != "nps"
-        ]
-    )
-    if not frame.empty:
+        )
+    for (lo, hi), answers in sorted(by_scale.items()):
+        frame = pd.DataFrame(answers)
         blocks.append(
             Chart(
-                "gap-dumbbell",
-                "Predicted vs actual, per item (mean answer)",
-                charts.dumbbell(frame, "item", "customers say", "staff predict", "mean answer"),
+                f"gap-dumbbell-{int(hi)}",
+                f"What staff predict (pink) against what customers answer (green), mean on the "
+                f"{int(lo)}-{int(hi)} scale, per question",
+                charts.dumbbell(
+                    frame, "item", "customers say", "staff predict", "mean answer", (lo, hi)
+                ),
+                alt=f"Dumbbell chart of {len(frame)} questions; the axis runs the whole "
+                f"{int(lo)}-{int(hi)} scale.",
             )
         )
     spots = pd.DataFrame(
         [
             {
-                "item": r.question_id,
-                "text": r.text,
-                "touchpoint": r.touchpoint,
+                "question": r.text or labels.question(r.question_id),
+                "touchpoint": labels.touchpoint(r.touchpoint),
                 "layer": r.layer,
-                "staff": fmt(r.staff_mean, 2),
-                "customers": fmt(r.customer_mean, 2),
-                "gap": fmt(r.gap, 2),
-                "% of scale": r.gap_pct,
-                "Hedges' g": r.hedges_g.value,
+                "staff predict": fig(r.staff_mean, 2),
+                "customers say": fig(r.customer_mean, 2),
+                "gap (points)": fig(r.gap, 2),
+                "gap, % of scale": r.gap_pct,
+                "Hedges' g": fig(r.hedges_g, 2),
             }
             for r in result.over_estimated
         ]
     )
-    blocks.append(Table("Blind spots: items ranked by over-estimation", spots))
+    blocks.append(Table("Blind spots: questions ranked by over-estimation", spots, sheet="items"))
+    blocks.append(note("hedges_g"))
     for dim in ("touchpoint", "layer"):
         rows = [r for r in result.item_rows(dim) if r.gap.value is not None]
         if rows:
+            name = labels.touchpoint if dim == "touchpoint" else (lambda g: g or "")
             blocks.append(
                 Table(
                     f"Gap by {dim} (% of the scale range)",
                     pd.DataFrame(
-                        [{dim: r.group, "gap": fmt(r.gap, 1), "p": r.p_value} for r in rows]
+                        [
+                            {
+                                dim: name(r.group),
+                                "gap (% of scale)": fig(r.gap, 1),
+                                "p": P(r.p_value),
+                            }
+                            for r in rows
+                        ]
                     ),
+                    sheet=f"by {dim}",
                 )
             )
     off = pd.DataFrame(
         [
-            {"by": o.dimension, "group": o.group, "over-estimation, % of scale": fmt(o.offset, 1)}
+            {
+                "by": o.dimension,
+                "group": ROLES.get(o.group, o.group).replace("_", " "),
+                "over-estimation (% of scale)": fig(o.offset, 1),
+            }
             for o in result.furthest_off
         ]
     )
-    if not off.empty:
-        blocks.append(Table("Who is furthest off (roles and departments)", off))
-    return Section("gap", TITLES["gap"], tuple(blocks))
+    blocks.append(Table("Who is furthest off (roles and departments)", off, sheet="who"))
+    return section("gap", blocks)
 
 
 def audit_section(rc: RealityCheck) -> Section | Omitted:
     result = rc.audit
     if result is None:
         return omitted(rc, "audit")
+    labels = rc.labels
     blocks = said(rc, "audit")
     frame = pd.DataFrame(
         [
             {
-                "item": i.question_id,
-                "text": i.text,
+                "question": i.text or labels.question(i.question_id),
                 "layer": i.layer,
                 "n": i.n,
-                "top score": i.top_score_share,
-                "r with outcome": fmt(i.r_outcome, 2),
-                "AUC retention": fmt(i.auc_retention, 2) if i.auc_retention else None,
+                "top score, %": None if i.top_score_share is None else 100 * i.top_score_share,
+                "r with outcome": fig(i.r_outcome, 2),
+                "AUC retention": fig(i.auc_retention, 2) if i.auc_retention else None,
                 "verdict": i.verdict,
                 "reason": i.reason,
             }
             for i in result.items
         ]
     )
-    blocks.append(Table(f"Verdict per item (outcome: {result.outcome})", frame))
+    outcome = labels.question(result.outcome)
+    blocks.append(Table(f'Verdict per question (outcome: "{outcome}")', frame, sheet="items"))
+    blocks.append(note("auc"))
     layers = pd.DataFrame(
-        [{"layer": k, "share of items": v} for k, v in result.layer_share.items()]
+        [{"layer": k, "share of questions, %": 100 * v} for k, v in result.layer_share.items()]
     )
-    note = (
-        "The instrument mostly measures the hospitality baseline."
-        if result.hospitality_heavy
-        else ""
-    )
-    blocks.append(Table("Layer coverage", layers, note))
+    blocks.append(Table("Layer coverage", layers, sheet="layers"))
     if result.blocks:
         blocks.append(
             Table(
-                "Internal consistency per block (Cronbach's alpha, Feldt interval)",
-                pd.DataFrame([{"block": b.block, "alpha": fmt(b.alpha, 2)} for b in result.blocks]),
+                "Do the questions of each group measure one thing? (Cronbach's alpha)",
+                pd.DataFrame(
+                    [
+                        {
+                            "group of questions": block_name(b.block, labels),
+                            "alpha": fig(b.alpha, 2),
+                        }
+                        for b in result.blocks
+                    ]
+                ),
+                sheet="reliability",
             )
         )
+        blocks.append(note("alpha"))
     nr = result.nonresponse
     if nr is not None and not nr.by_segment.empty:
-        blocks.append(Table("Response rate by segment", nr.by_segment))
+        seg = nr.by_segment
+        for col in ("rate", "rate_low", "rate_high"):
+            if col in seg:
+                seg[col] = 100 * seg[col]
+        seg = seg.rename(
+            columns={
+                "rate": "response rate, %",
+                "rate_low": "rate, low %",
+                "rate_high": "rate, high %",
+            }
+        )
+        blocks.append(Table("Response rate by segment", seg, sheet="response"))
         if nr.churn_respondents is not None and nr.churn_nonrespondents is not None:
             blocks.append(
                 Para(
@@ -195,36 +329,46 @@ def audit_section(rc: RealityCheck) -> Section | Omitted:
                     f"{fmt(nr.churn_nonrespondents, 1, 100, '%')}."
                 )
             )
-    return Section("audit", TITLES["audit"], tuple(blocks))
+    return section("audit", blocks)
 
 
 def drivers_section(rc: RealityCheck) -> Section | Omitted:
     result = rc.drivers
     if result is None:
         return omitted(rc, "drivers")
+    labels = rc.labels
     blocks = said(rc, "drivers")
+    ranked = result.ranked
+    key = {d.question_id: str(i) for i, d in enumerate(ranked, start=1)}
     frame = pd.DataFrame(
         [
             {
-                "item": d.question_id,
-                "share": d.normalised.value,
-                "low": d.normalised.low,
-                "high": d.normalised.high,
+                "item": f"{key[d.question_id]}. "
+                + short(d.text or labels.question(d.question_id), 40),
+                "share": None if d.normalised.value is None else 100 * d.normalised.value,
+                "low": None if d.normalised.low is None else 100 * d.normalised.low,
+                "high": None if d.normalised.high is None else 100 * d.normalised.high,
             }
-            for d in result.ranked
+            for d in ranked
         ]
     )
     blocks.append(
         Chart(
             "drivers-importance",
-            "Share of explained variance (Shapley/LMG) with bootstrap intervals",
-            charts.interval_bars(frame, "item", "share", "low", "high", "share of R²"),
+            "How much each question accounts for of what the survey explains (%), with "
+            "bootstrap intervals",
+            charts.interval_bars(frame, "item", "share", "low", "high", "share of R², %"),
+            alt="Horizontal bars, one per question, largest share first, from 0%.",
         )
     )
     quad = pd.DataFrame(
         [
-            {"item": d.question_id, "importance": d.normalised.value, "performance": d.performance}
-            for d in result.ranked
+            {
+                "key": key[d.question_id],
+                "importance": 100 * d.normalised.value,
+                "performance": d.performance,
+            }
+            for d in ranked
             if d.normalised.value is not None and d.performance is not None
         ]
     )
@@ -232,28 +376,37 @@ def drivers_section(rc: RealityCheck) -> Section | Omitted:
         blocks.append(
             Chart(
                 "drivers-quadrants",
-                "Importance × performance",
+                "Importance against performance: where to concentrate (numbers as in the "
+                "table below)",
                 charts.quadrants(
-                    quad, "importance", "performance", "item", "importance", "performance (%)"
+                    quad,
+                    "importance",
+                    "performance",
+                    "key",
+                    "importance (share of R², %)",
+                    "performance (% of the scale)",
                 ),
+                alt="Scatter of questions by importance and performance, split at the means "
+                "into four named quadrants; numbered points match the table below.",
             )
         )
     table = pd.DataFrame(
         [
             {
-                "rank": d.rank,
-                "item": d.question_id,
-                "text": d.text,
-                "importance": fmt(d.normalised, 1, 100, "%"),
+                "#": key[d.question_id],
+                "question": d.text or labels.question(d.question_id),
+                "importance, %": pct(d.normalised, 1),
+                "performance, %": d.performance,
                 "quadrant": d.quadrant,
                 "penalty": d.penalty,
                 "reward": d.reward,
-                "class (penalty-reward)": d.kind,
+                "must-be or delighter (penalty-reward)": d.kind,
             }
-            for d in result.ranked
+            for d in ranked
         ]
     )
-    blocks.append(Table("Drivers, quadrants and must-be vs delighter", table))
+    blocks.append(Table("Drivers, quadrants and must-be vs delighter", table, sheet="drivers"))
+    blocks.append(note("shapley"))
     if result.priority_gap is not None:
         pg = result.priority_gap
         blocks.append(
@@ -263,15 +416,43 @@ def drivers_section(rc: RealityCheck) -> Section | Omitted:
             )
         )
     blocks.extend(Para(n) for n in result.notes)
-    return Section("drivers", TITLES["drivers"], tuple(blocks))
+    return section("drivers", blocks)
+
+
+STATUS_COLUMNS = {
+    "group": "NPS group",
+    "retained": "retained",
+    "declining": "declining",
+    "churned": "churned",
+    "unknown": "unknown",
+    "customers": "customers",
+    "share_retained": "retained, %",
+    "share_declining": "declining, %",
+    "share_churned": "churned, %",
+}
 
 
 def behaviour_section(rc: RealityCheck) -> Section | Omitted:
     result = rc.behaviour
     if result is None:
         return omitted(rc, "behaviour")
+    labels = rc.labels
     blocks = said(rc, "behaviour")
-    blocks.append(Table("Stated (NPS group) × revealed (behaviour)", result.matrix))
+    matrix = result.matrix
+    for col in ("share_retained", "share_declining", "share_churned"):
+        if col in matrix:
+            matrix[col] = 100 * matrix[col]
+    matrix = matrix.rename(columns=STATUS_COLUMNS)
+    blocks.append(
+        Table(
+            "What they said (NPS group) against what they did (purchases)",
+            matrix,
+            f"Definitions: {result.windows.describe()}. This table counts purchase activity; "
+            "the Kaplan-Meier curve below counts cancellations only, so a detractor who keeps "
+            "buying less counts as retained there and as declining here.",
+            sheet="stated x revealed",
+        )
+    )
     curves = pd.DataFrame(
         [{"days": t, "retention": v, "group": s.group} for s in result.survival for t, v in s.curve]
     )
@@ -279,42 +460,77 @@ def behaviour_section(rc: RealityCheck) -> Section | Omitted:
         blocks.append(
             Chart(
                 "retention-curves",
-                "Kaplan-Meier retention by NPS group",
+                "Share of customers who have not cancelled, by days since answering, per NPS "
+                "group (Kaplan-Meier)",
                 charts.lines(
-                    curves, "days", "retention", "group", "days after answering", "retained"
+                    curves, "days", "retention", "group", "days after answering", "not cancelled"
                 ),
+                alt="Step lines per NPS group; the vertical axis is cut (marked on the axis "
+                "title) to show differences of a few percent.",
             )
         )
     km = pd.DataFrame(
         [
-            {"group": s.group, "customers": s.customers, "retained": fmt(s.retention, 1, 100, "%")}
+            {"NPS group": s.group, "customers": s.customers, "not cancelled": pct(s.retention, 1)}
             for s in result.survival
         ]
     )
-    p = "" if result.logrank_p is None else f"log-rank p = {result.logrank_p:.3g}"
-    blocks.append(Table("Retention at the horizon", km, p))
+    p = (
+        ""
+        if result.logrank_p is None
+        else f"Log-rank test of equal curves: {p_text(result.logrank_p)}."
+    )
+    blocks.append(Table("Not cancelled at the horizon", km, p, sheet="retention"))
     if result.cox is not None:
+        cox = result.cox
+        cox["item"] = [labels.question(q) for q in cox["item"]]
+        cox["p"] = pd.Series([P(v) for v in cox["p"]], index=cox.index, dtype=object)
+        cox = cox.rename(columns={"item": "question", "hazard_ratio": "hazard ratio per point"})
         blocks.append(
-            Table("Cox regression of churn on each score (hazard ratio per point)", result.cox)
+            Table(
+                "Cox regression of cancelling on each score (hazard ratio per point; below 1 "
+                "= higher scores cancel less)",
+                cox,
+                sheet="cox",
+            )
         )
     silent = result.silent.head(25)
     if not silent.empty:
+        money = f"value at risk a year{', ' + labels.currency if labels.currency else ''}"
+        silent["stated"] = silent["stated"].round().astype("Int64")  # an answer on 0-10
+        silent = silent.rename(
+            columns={
+                "customer_id": "customer",
+                "answered_at": "answered",
+                "stated": "said (0-10)",
+                "base_n": "purchases before",
+                "follow_n": "purchases after",
+                "churn_at": "cancelled",
+                "value_at_risk": money,
+            }
+        )
         blocks.append(
-            Table("Silent attrition: stated loyal, buying less (top 25 by value at risk)", silent)
+            Table(
+                "Silent attrition: said they would recommend you, buying less (top 25 by value "
+                "at risk)",
+                silent,
+                sheet="silent",
+            )
         )
     blocks.extend(Para(n) for n in result.notes)
-    return Section("behaviour", TITLES["behaviour"], tuple(blocks))
+    return section("behaviour", blocks)
 
 
 def text_section(rc: RealityCheck) -> Section | Omitted:
     result = rc.themes
     if result is None:
         return omitted(rc, "text")
+    labels = rc.labels
     blocks = said(
         rc,
         "text",
-        f"NPS {fmt(result.nps, 1)}; impact = NPS points gained if the detractors who raised "
-        "the theme had been passives.",
+        "NPS impact = points gained if the detractors who raised the theme had been passives; "
+        f"shown only for complaints with at least {rc.min_n} documents.",
     )
     if result.themes:
         themes = pd.DataFrame(
@@ -322,15 +538,18 @@ def text_section(rc: RealityCheck) -> Section | Omitted:
                 {
                     "theme": t.label,
                     "documents": t.documents,
-                    "share": t.share,
-                    "sentiment": fmt(t.sentiment, 2),
-                    "NPS impact (points)": fmt(t.nps_impact, 1),
+                    "share, %": 100 * t.share,
+                    "sentiment (-1 to +1)": fig(t.sentiment, 2),
+                    "reads as": theme_role(t, rc.min_n),
+                    "NPS impact (points)": (
+                        fig(t.nps_impact, 1) if theme_impact_shown(t, rc.min_n) else None
+                    ),
                     "emerging": t.emerging,
                 }
                 for t in result.themes
             ]
         )
-        blocks.append(Table("Themes", themes))
+        blocks.append(Table("Themes", themes, sheet="themes"))
         for t in result.themes[:6]:
             # documents are redacted when they enter the workspace; quotes are stored text
             quotes = tuple(Quote(q, meta=t.label) for q in t.quotes[:3])
@@ -339,26 +558,30 @@ def text_section(rc: RealityCheck) -> Section | Omitted:
     senses = rc.senses
     if senses is not None and senses.pairs:
         frame = senses.to_frame()
+        frame["touchpoint"] = [labels.touchpoint(t) for t in frame["touchpoint"]]
         blocks.append(
             Chart(
                 "touchpoint-senses",
-                "Documents mentioning each touchpoint and sense",
+                "How many documents mention each touchpoint through each sense",
                 charts.heatmap(frame, "sense", "touchpoint", "documents", "documents"),
+                alt="Heat map: touchpoints down, senses across, darker = more documents.",
             )
         )
         shown = pd.DataFrame(
             [
                 {
-                    "touchpoint": p.touchpoint,
+                    "touchpoint": labels.touchpoint(p.touchpoint),
                     "sense": p.sense,
                     "documents": p.documents,
-                    "negative": fmt(p.negative, 0, 100, "%"),
+                    "negative, %": pct(p.negative),
                 }
                 for p in senses.pairs
             ]
         )
-        blocks.append(Table("Touchpoints by sense: how often, and how negative", shown))
-    return Section("text", TITLES["text"], tuple(blocks))
+        blocks.append(
+            Table("Touchpoints by sense: how often, and how negative", shown, sheet="senses")
+        )
+    return section("text", blocks)
 
 
 def recovery_section(rc: RealityCheck) -> Section | Omitted:
@@ -372,28 +595,26 @@ def recovery_section(rc: RealityCheck) -> Section | Omitted:
             {
                 "group": g.group,
                 "customers": g.customers,
-                "NPS": fmt(g.nps, 1),
-                f"retained {result.horizon_days} days": fmt(g.retention, 1, 100, "%"),
+                "NPS": fig(g.nps, 1),
+                f"retained {result.horizon_days} days, %": pct(g.retention, 1),
             }
             for g in result.groups
         ]
     )
-    blocks.append(Table("Loyalty after a problem", groups))
+    blocks.append(Table("Loyalty after a problem", groups, sheet="groups"))
     blocks.extend(others)
     s = result.service
     blocks.append(
         Para(
-            f"Service level: {s.cases:,} cases; first contact by the due date "
-            f"{fmt(s.contacted_in_time, 0, 100, '%')}; median hours to first contact "
-            f"{_hours(s.median_hours_to_contact)}, to resolution "
-            f"{_hours(s.median_hours_to_resolution)}; {s.open_overdue} open cases overdue."
+            f"Median hours from opening to first contact {_hours(s.median_hours_to_contact)}, "
+            f"to resolution {_hours(s.median_hours_to_resolution)} ({s.cases:,} cases)."
         )
     )
-    return Section("recovery", TITLES["recovery"], tuple(blocks))
+    return section("recovery", blocks)
 
 
 def _hours(h: float | None) -> str:
-    return "–" if h is None else f"{h:.1f}"
+    return "–" if h is None else number(h, 1)
 
 
 def kano_section(rc: RealityCheck) -> Section | Omitted:
@@ -405,55 +626,76 @@ def kano_section(rc: RealityCheck) -> Section | Omitted:
     for f in result.features:
         rows.append(
             {
-                "feature": f.feature,
-                "category": KANO_CATEGORIES[f.category] if f.category else "insufficient data",
+                "feature": feature_name(f.feature),
+                "category": kano_name(f.category),
                 "n": f.n,
-                "better": fmt(f.better, 2),
-                "worse": fmt(f.worse, 2),
-                "top two differ (Fong)": f.fong_significant,
+                "better (satisfaction if present)": fig(f.better, 2),
+                "worse (dissatisfaction if absent)": fig(f.worse, 2),
+                "top two categories differ (Fong)": f.fong_significant,
             }
         )
-    blocks.append(Table("Kano category per feature, all waves", pd.DataFrame(rows)))
+    blocks.append(
+        Table("Kano category per feature, all waves", pd.DataFrame(rows), sheet="features")
+    )
+    blocks.append(note("kano"))
     shares = pd.DataFrame(
         [
             {
-                "feature · wave": f"{f.feature} · {f.wave}",
-                "category": KANO_CATEGORIES[c],
+                "feature · wave": f"{feature_name(f.feature)} · {f.wave}",
+                "category": kano_name(c),
                 "n": f.counts[c],
             }
             for f in result.by_wave
-            for c in KANO_CATEGORIES
-            if f.counts[c] > 0
+            for c in ("M", "O", "A", "I", "R", "Q")
+            if f.counts.get(c, 0) > 0
         ]
     )
     if not shares.empty:
         blocks.append(
             Chart(
                 "kano-drift",
-                "Kano category shares per feature and wave",
+                "How customers classify each feature, wave by wave (share of answers)",
                 charts.stacked_shares(shares, "feature · wave", "category", "n", "share"),
+                alt="Stacked bars from 0 to 100% per feature and wave, coloured by category.",
             )
         )
-    drift = result.drift_frame()
-    if not drift.empty:
-        cols = ["feature", "path", "p_homogeneity", "attractive_first", "attractive_last"]
-        blocks.append(Table("Category path across waves", drift[[*cols, "alarm"]]))
+    if result.drift:
+        drift = pd.DataFrame(
+            [
+                {
+                    "feature": feature_name(d.feature),
+                    "category wave by wave": " → ".join(f"{w} {kano_name(c)}" for w, c in d.path),
+                    "categories differ across waves, p": P(d.p_homogeneity),
+                    "delighted, first wave, %": None
+                    if d.attractive_first is None
+                    else 100 * d.attractive_first,
+                    "delighted, last wave, %": None
+                    if d.attractive_last is None
+                    else 100 * d.attractive_last,
+                    "alarm": d.alarm,
+                }
+                for d in result.drift
+            ]
+        )
+        blocks.append(Table("Category path across waves", drift, sheet="drift"))
     mentioned = [t for t in result.text_trends if t.mentions > 0]
     if mentioned:
         trends = pd.DataFrame(
             [
                 {
-                    "feature": t.feature,
+                    "feature": feature_name(t.feature),
                     "mentions": t.mentions,
-                    "positively surprised": fmt(t.surprised, 0, 100, "%"),
-                    "trend p": t.p_value,
+                    "positively surprised, %": pct(t.surprised),
+                    "trend p": P(t.p_value),
                     "wow fading": t.fading,
                 }
                 for t in mentioned
             ]
         )
-        blocks.append(Table("What the text says: 'wow' mentions of each feature", trends))
-    return Section("kano", TITLES["kano"], tuple(blocks))
+        blocks.append(
+            Table("What the text says: 'wow' mentions of each feature", trends, sheet="wow")
+        )
+    return section("kano", blocks)
 
 
 def listening_section(rc: RealityCheck) -> Section | Omitted:
@@ -465,16 +707,16 @@ def listening_section(rc: RealityCheck) -> Section | Omitted:
         [
             {
                 "by": g.dimension,
-                "group": g.group,
+                "group": ROLES.get(g.group, g.group).replace("_", " "),
                 "staff": g.staff,
-                "heard a customer, 30 days": fmt(g.heard_30d, 0, 100, "%"),
-                "heard a customer, 90 days": fmt(g.heard_90d, 0, 100, "%"),
-                "contacts per person per 30 days": fmt(g.contacts_per_30d, 2),
+                "heard a customer, 30 days, %": pct(g.heard_30d),
+                "heard a customer, 90 days, %": pct(g.heard_90d),
+                "contacts per person per 30 days": fig(g.contacts_per_30d, 2),
             }
             for g in result.groups
         ]
     )
-    blocks.append(Table("Who hears customers directly", frame))
+    blocks.append(Table("Who hears customers directly", frame, sheet="who"))
     bands = pd.DataFrame(
         [
             {
@@ -491,18 +733,21 @@ def listening_section(rc: RealityCheck) -> Section | Omitted:
         blocks.append(
             Chart(
                 "listening-error",
-                "Prediction error (scale points) by how often staff hear customers",
+                "How far staff misjudge customers (mean error, scale points) by how often they "
+                "hear customers",
                 charts.interval_bars(
-                    bands, "contacts in 90 days", "error", "low", "high", "mean |error|"
+                    bands, "contacts in 90 days", "error", "low", "high", "mean |error|, points"
                 ),
+                alt="Bars from 0 per contact band with interval whiskers.",
             )
         )
     blocks.append(
         Para(
-            f"Spearman correlation of contacts with error: {fmt(result.contact_error_spearman, 2)}"
+            "Spearman correlation of contacts with error (below 0: those who hear customers "
+            f"more misjudge them less): {fmt(result.contact_error_spearman, 2)}."
         )
     )
-    return Section("listening", TITLES["listening"], tuple(blocks))
+    return section("listening", blocks)
 
 
 def methods_section(rc: RealityCheck) -> Section:
@@ -513,26 +758,27 @@ def methods_section(rc: RealityCheck) -> Section:
                 "wave": w.wave,
                 "invited": w.invited,
                 "responded": w.responded,
-                "rate": fmt(w.rate, 0, 100, "%"),
+                "rate, %": pct(w.rate),
             }
             for w in rc.fieldwork.waves
         ],
-        columns=["wave", "invited", "responded", "rate"],
+        columns=["wave", "invited", "responded", "rate, %"],
     )
     methods = pd.DataFrame([*rc.methods, *rc.choices], columns=["section", "method and reference"])
     return Section(
         "methods",
         "Methods and data",
-        (
+        sheet="Methods",
+        blocks=(
             Para(
                 f"Every estimate shows its sample size n and a {rc.confidence:.0%} interval. "
                 f"Results with fewer than {rc.min_n} answers say 'insufficient data' instead "
                 "of a number."
             ),
-            Table("Data in this workspace", counts),
-            Table("Response rate per wave (invited customers who answered)", rates),
+            Table("Data in this workspace", counts, sheet="data"),
+            Table("Response rate per wave (invited customers who answered)", rates, sheet="waves"),
             Para(weights_text(rc.weighting)),
-            Table("Methods", methods),
+            Table("Methods", methods, sheet="methods"),
         ),
     )
 
@@ -557,6 +803,7 @@ def weights_text(raking: Raking | None) -> str:
 
 
 BUILDERS: tuple[Builder, ...] = (
+    summary_section,
     headline_section,
     gap_section,
     audit_section,
