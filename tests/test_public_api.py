@@ -36,6 +36,8 @@ ANALYSIS_API = [
     "kano", "KanoResult", "KanoFeature", "KanoDrift", "WowTrend", "KANO_CATEGORIES",
     "recovery", "RecoveryResult", "RecoveryGroup", "ServiceLevel",
     "listening", "ListeningResult", "ListeningGroup", "ErrorBand",
+    # the journey map, wow moments, staff and customers
+    "journey", "JourneyResult", "JourneyCell",
 ]  # fmt: skip
 
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from realitygap.analysis.fieldwork import ResponseRates, WaveResponse, response_rates
     from realitygap.analysis.findings import Evidence, Finding
     from realitygap.analysis.gap import GapHeadline, GapResult, GapRow, StaffOffset, gap
+    from realitygap.analysis.journey import JourneyCell, JourneyResult, journey
     from realitygap.analysis.kano import (
         KANO_CATEGORIES,
         KanoDrift,
@@ -144,6 +145,10 @@ _MODULE_OF = {
     "ListeningResult": "listening",
     "ListeningGroup": "listening",
     "ErrorBand": "listening",
+    # the journey map, wow moments, staff and customers
+    "journey": "journey",
+    "JourneyResult": "journey",
+    "JourneyCell": "journey",
 }
 
 __all__ = [
@@ -168,6 +173,8 @@ __all__ = [
     "GapResult",
     "GapRow",
     "ItemAudit",
+    "JourneyCell",
+    "JourneyResult",
     "KanoDrift",
     "KanoFeature",
     "KanoResult",
@@ -202,6 +209,7 @@ __all__ = [
     "discover_themes",
     "drivers",
     "gap",
+    "journey",
     "kano",
     "listening",
     "metrics",

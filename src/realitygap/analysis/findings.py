@@ -83,6 +83,7 @@ def derive(rc: RealityCheck) -> tuple[Finding, ...]:
     out.extend(_kano(rc))
     out.extend(_recovery(rc, alpha))
     out.extend(_listening(rc))
+    out.extend(_journey(rc))
     return tuple(out)
 
 
@@ -344,3 +345,39 @@ def _listening(rc: RealityCheck) -> list[Finding]:
             lead=True,
         )
     ]
+
+
+def _journey(rc: RealityCheck) -> list[Finding]:
+    """The touchpoints where the gap is widest and the score lowest; a gap is asserted only
+    when its test rejects "no gap" at the chosen level."""
+    j = rc.journey
+    if j is None or not j.priorities:
+        return []
+    alpha = 1 - rc.confidence
+    top = j.priorities[:3]
+    parts = []
+    for c in top:
+        g, s = c.gap, c.score
+        if c.gap_p is not None and c.gap_p < alpha and (g.value or 0.0) > 0:
+            said = f"staff over-estimate it by {g.value:.1f} points [{g.low:.1f}, {g.high:.1f}]"
+        else:
+            said = f"no detectable over-estimation ({g.format(1)})"
+        parts.append(
+            f"{c.name} ({c.stage}): customers score it {s.value:.1f} of 100 "
+            f"[{s.low:.1f}, {s.high:.1f}, n={s.n:,}], {said}"
+        )
+    owners = sorted({c.owner for c in top})
+    text = (
+        "Where to act first on the journey: "
+        + "; ".join(parts)
+        + f". Owned by {', '.join(owners)}."
+    )
+    evidence = tuple(
+        e
+        for c in top
+        for e in (
+            Evidence(f"customer score of {c.touchpoint}, % of scale", c.score),
+            Evidence(f"gap of {c.touchpoint}, % of scale", c.gap, "Welch t", c.gap_p),
+        )
+    )
+    return [Finding("journey", "journey-priorities", text, evidence, lead=True)]

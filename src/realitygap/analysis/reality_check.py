@@ -24,6 +24,7 @@ from realitygap.analysis.drivers import DriversResult, drivers
 from realitygap.analysis.fieldwork import ResponseRates, response_rates
 from realitygap.analysis.findings import Finding, derive
 from realitygap.analysis.gap import GapResult, gap
+from realitygap.analysis.journey import JourneyResult, journey
 from realitygap.analysis.kano import KanoResult, kano
 from realitygap.analysis.listening import ListeningResult, listening
 from realitygap.analysis.metrics import MetricsResult, metrics
@@ -44,6 +45,7 @@ SECTIONS = (
     "kano",
     "recovery",
     "listening",
+    "journey",
 )
 DATA_TABLES = (
     "respondents",
@@ -107,6 +109,7 @@ class RealityCheck(Values):
     omitted: dict[str, str]
     findings: tuple[Finding, ...] = ()
     choices: tuple[tuple[str, str], ...] = field(default=CHOICES)
+    journey: JourneyResult | None = None
 
     @property
     def nps_estimate(self) -> Estimate | None:
@@ -130,6 +133,7 @@ class RealityCheck(Values):
             ("Kano", self.kano),
             ("Service recovery", self.recovery),
             ("Listening", self.listening),
+            ("Journey map", self.journey),
         ]
         out = [(name, m) for name, r in named if r is not None for m in r.methods]
         if self.themes is not None:
@@ -254,6 +258,11 @@ def reality_check(
         omitted["listening"] = "no staff contacts with customers recorded"
         listening_result = None
 
+    journey_result: JourneyResult | None = journey(ws, **opts)
+    if journey_result is not None and all(c.score.n == 0 for c in journey_result.cells):
+        omitted["journey"] = "no customer answers to questions with a touchpoint"
+        journey_result = None
+
     check = RealityCheck(
         workspace=ws.path.name,
         confidence=confidence,
@@ -272,5 +281,6 @@ def reality_check(
         recovery=recovery_result,
         listening=listening_result,
         omitted=omitted,
+        journey=journey_result,
     )
     return dataclasses.replace(check, findings=derive(check))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from realitygap.analysis import KANO_CATEGORIES, Estimate, Finding, Raking, RealityCheck
-from realitygap.report import charts
+from realitygap.report import charts, sections_seeds
 from realitygap.report.model import (
     Block,
     Chart,
@@ -566,4 +566,5 @@ BUILDERS: tuple[Builder, ...] = (
     kano_section,
     recovery_section,
     listening_section,
+    sections_seeds.journey_section,
 )

@@ -33,6 +33,7 @@ from realitygap.simulate.behaviour import (
 from realitygap.simulate.cases import open_cases, recovery_hazard_ratio
 from realitygap.simulate.company import ITEMS
 from realitygap.simulate.customers import make_customers
+from realitygap.simulate.journey_truth import journey_truth
 from realitygap.simulate.staff import make_contacts, make_staff, run_mirror_survey
 from realitygap.simulate.survey import run_customer_survey
 from realitygap.simulate.tables import write_all
@@ -154,6 +155,7 @@ def simulate(
             documents={"survey": comments, "review": reviews, "ticket": tickets},
             rows=rows,
         )
+        truth["journey"] = journey_truth(truth)
     (Path(directory) / TRUTH_FILE).write_text(json.dumps(truth, indent=2), encoding="utf-8")
     return truth
 

@@ -1,0 +1,31 @@
+"""`realitygap journey`, `realitygap wow` and `realitygap people`: the journey map, wow
+moments' reach and lift, and staff engagement beside customer outcomes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from realitygap.analysis import MIN_N
+from realitygap.analysis import journey as journey_analysis
+from realitygap.cli._common import JsonOpt, WorkspaceArg, handles_errors, show, working
+
+MinNOpt = Annotated[int, typer.Option("--min-n", help="Fewer answers give 'insufficient data'.")]
+ConfidenceOpt = Annotated[
+    float, typer.Option("--confidence", help="Level of every interval (0-1).")
+]
+
+
+@handles_errors
+def journey(
+    workspace: WorkspaceArg,
+    confidence: ConfidenceOpt = 0.95,
+    min_n: MinNOpt = MIN_N,
+    json: JsonOpt = False,
+) -> None:
+    """The journey map: stages x touchpoints with the customer score, the perception gap,
+    comments and their sentiment, the senses reached, and the owner department's own gap."""
+    with working(workspace, "mapping the journey") as ws:
+        result = journey_analysis(ws, confidence=confidence, min_n=min_n)
+    show(result, json)

@@ -1,0 +1,125 @@
+"""Report sections of the journey map, wow moments and the staff-customer link. Like every
+builder they render the composite :class:`~realitygap.analysis.RealityCheck`: its findings as
+sentences, its results as tables and charts, or one line saying why the section is left out."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from realitygap.analysis import RealityCheck
+from realitygap.report import charts
+from realitygap.report.model import Chart, Headline, Omitted, Para, Section, Table
+
+TITLES = {
+    "journey": "The journey map: points of connection and points of potential",
+    "wow": "Wow moments: reach and lift",
+    "people": "Staff experience and customer experience",
+}
+
+
+def _omitted(rc: RealityCheck, section: str) -> Omitted:
+    return Omitted(section, TITLES[section], rc.omitted.get(section, "no data"))
+
+
+def _said(rc: RealityCheck, section: str, detail: str = "") -> list[Headline | Para]:
+    return [Headline(f.text, detail) if f.lead else Para(f.text) for f in rc.findings_of(section)]
+
+
+def journey_chart(frame: pd.DataFrame, stages: list[str], touchpoints: list[str]) -> str:
+    """Stages left to right, touchpoints as rows; colour = score, size = |gap|, shape = its
+    sign, the senses as letters beside the mark."""
+    base = alt.Chart(frame).encode(
+        x=alt.X("stage:N", sort=stages, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("name:N", sort=touchpoints, title=None),
+    )
+    marks = base.mark_point(filled=True, opacity=0.95).encode(
+        color=alt.Color(
+            "score:Q",
+            title="customer score (% of scale)",
+            scale=alt.Scale(scheme="redyellowgreen", domain=[40, 100]),
+        ),
+        size=alt.Size(
+            "gap size:Q", title="gap (points)", scale=alt.Scale(range=[30, 900], zero=True)
+        ),
+        shape=alt.Shape(
+            "staff:N",
+            scale=alt.Scale(
+                domain=["over-estimate", "under-estimate"], range=["circle", "diamond"]
+            ),
+            title="staff",
+        ),
+    )
+    letters = base.mark_text(align="left", dx=16, fontSize=10, color="#333").encode(text="senses:N")
+    height = max(160, 22 * len(touchpoints))
+    return charts.to_svg((marks + letters).properties(width=charts.WIDTH - 160, height=height))
+
+
+def journey_section(rc: RealityCheck) -> Section | Omitted:
+    result = rc.journey
+    if result is None:
+        return _omitted(rc, "journey")
+    blocks: list[Headline | Para | Table | Chart] = list(
+        _said(
+            rc,
+            "journey",
+            "Score: customers' mean answer on the touchpoint's items, % of the scale range. "
+            "Gap: staff prediction minus customer answer, points of that range. Senses: "
+            "S see, H hear, T touch, M smell, A taste, F feel.",
+        )
+    )
+    shown = [c for c in result.cells if c.score.value is not None]
+    frame = pd.DataFrame(
+        [
+            {
+                "stage": c.stage,
+                "name": c.name,
+                "score": c.score.value,
+                "gap size": abs(c.gap.value) if c.gap.value is not None else 0.0,
+                "staff": "under-estimate" if (c.gap.value or 0.0) < 0 else "over-estimate",
+                "senses": c.sense_letters,
+            }
+            for c in shown
+        ]
+    )
+    if not frame.empty:
+        blocks.append(
+            Chart(
+                "journey-map",
+                "The journey map: score (colour) and perception gap (size) per touchpoint",
+                journey_chart(frame, list(result.stages), [c.name for c in shown]),
+            )
+        )
+    top = pd.DataFrame(
+        [
+            {
+                "touchpoint": c.name,
+                "stage": c.stage,
+                "score": c.score.format(1),
+                "gap": c.gap.format(1),
+                "owner": c.owner,
+                "owner's gap": c.owner_gap.format(1),
+            }
+            for c in result.priorities[:3]
+        ]
+    )
+    if not top.empty:
+        blocks.append(Table("Where the gap is widest and the score lowest", top))
+    table = pd.DataFrame(
+        [
+            {
+                "stage": c.stage,
+                "touchpoint": c.name,
+                "senses": c.sense_letters,
+                "score": c.score.format(1),
+                "gap": c.gap.format(1),
+                "comments": c.comments,
+                "negative": c.negative.format(0, 100, "%"),
+                "owner": c.owner,
+                "owner's gap": c.owner_gap.format(1),
+            }
+            for c in result.cells
+        ]
+    )
+    blocks.append(Table("Every touchpoint, in journey order", table))
+    return Section("journey", TITLES["journey"], tuple(blocks))
