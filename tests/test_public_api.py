@@ -38,6 +38,7 @@ ANALYSIS_API = [
     "listening", "ListeningResult", "ListeningGroup", "ErrorBand",
     # the journey map, wow moments, staff and customers
     "journey", "JourneyResult", "JourneyCell",
+    "wow", "WowResult", "WowMoment", "Lift", "Fade",
 ]  # fmt: skip
 
 

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from realitygap.analysis.text.tagger import TextPath
     from realitygap.analysis.text.themes import Theme, ThemesResult, discover_themes
     from realitygap.analysis.weighting import Margins, Raking, rake, read_margins
+    from realitygap.analysis.wow import Fade, Lift, WowMoment, WowResult, wow
 
 _MODULE_OF = {
     # the composite
@@ -149,6 +150,11 @@ _MODULE_OF = {
     "journey": "journey",
     "JourneyResult": "journey",
     "JourneyCell": "journey",
+    "wow": "wow",
+    "WowResult": "wow",
+    "WowMoment": "wow",
+    "Lift": "wow",
+    "Fade": "wow",
 }
 
 __all__ = [
@@ -168,6 +174,7 @@ __all__ = [
     "ErrorBand",
     "Estimate",
     "Evidence",
+    "Fade",
     "Finding",
     "GapHeadline",
     "GapResult",
@@ -178,6 +185,7 @@ __all__ = [
     "KanoDrift",
     "KanoFeature",
     "KanoResult",
+    "Lift",
     "ListeningGroup",
     "ListeningResult",
     "Margins",
@@ -203,6 +211,8 @@ __all__ = [
     "TouchpointSense",
     "WaveResponse",
     "Windows",
+    "WowMoment",
+    "WowResult",
     "WowTrend",
     "audit",
     "behaviour",
@@ -220,6 +230,7 @@ __all__ = [
     "recovery",
     "response_rates",
     "touchpoint_senses",
+    "wow",
 ]
 
 

@@ -84,6 +84,7 @@ def derive(rc: RealityCheck) -> tuple[Finding, ...]:
     out.extend(_recovery(rc, alpha))
     out.extend(_listening(rc))
     out.extend(_journey(rc))
+    out.extend(_wow(rc))
     return tuple(out)
 
 
@@ -381,3 +382,53 @@ def _journey(rc: RealityCheck) -> list[Finding]:
         )
     )
     return [Finding("journey", "journey-priorities", text, evidence, lead=True)]
+
+
+def _wow(rc: RealityCheck) -> list[Finding]:
+    """Per wow moment: its reach, and a lift asserted only when its test rejects "no lift";
+    fading said only when the Holm-adjusted slope test rejects "no trend"."""
+    w = rc.wow
+    if w is None or not w.moments:
+        return []
+    alpha = 1 - rc.confidence
+    found: list[Finding] = []
+    for i, m in enumerate(w.moments):
+        bits = []
+        evidence = [Evidence(f"reach of {m.name}", m.reach)]
+        for x in m.lifts:
+            label = {"repeat_purchase": "repeat purchase", "retention": "retention", "nps": "NPS"}[
+                x.outcome
+            ]
+            scale = 1.0 if x.outcome == "nps" else 100.0
+            evidence.append(Evidence(f"lift on {label}", x.lift, "z, stratified", x.p_value))
+            if x.lift.value is None:
+                continue
+            span = x.lift.format(1, scale)
+            if x.p_value is not None and x.p_value < alpha:
+                bits.append(f"{label} {scale * x.lift.value:+.1f} points ({span})")
+            else:
+                bits.append(f"no detectable lift on {label} ({span})")
+        reach = m.reach.format(0, 100, "%")
+        text = f"'{m.name}' reached {reach} of customers; against comparable customers: "
+        text += "; ".join(bits) + "." if bits else "too few customers to weigh its lift."
+        fading = [f for f in m.fades if f.fading]
+        if fading:
+            text += (
+                " Its lift fades as it becomes expected ("
+                + ", ".join(
+                    f"{f.outcome} {f.slope.format(2, 1 if f.outcome == 'nps' else 100)} per quarter"
+                    for f in fading
+                )
+                + ")."
+            )
+        found.append(Finding("wow", "wow-reach-lift", text, tuple(evidence), lead=i == 0))
+    found.append(
+        Finding(
+            "wow",
+            "wow-association",
+            "Lift compares customers who met a moment with customers of the same month, "
+            f"{', '.join(w.balance) or 'month'} and prior purchases who had not: an "
+            "association that weighting cannot clear of unmeasured differences.",
+        )
+    )
+    return found

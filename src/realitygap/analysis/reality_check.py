@@ -32,6 +32,7 @@ from realitygap.analysis.recovery import RecoveryResult, recovery
 from realitygap.analysis.senses import SensesResult, touchpoint_senses
 from realitygap.analysis.text.themes import ThemesResult, discover_themes
 from realitygap.analysis.weighting import Raking
+from realitygap.analysis.wow import WowResult, wow
 from realitygap.domain.errors import SurveyDataError, check_confidence
 from realitygap.store.workspace import Workspace
 
@@ -46,6 +47,7 @@ SECTIONS = (
     "recovery",
     "listening",
     "journey",
+    "wow",
 )
 DATA_TABLES = (
     "respondents",
@@ -110,6 +112,7 @@ class RealityCheck(Values):
     findings: tuple[Finding, ...] = ()
     choices: tuple[tuple[str, str], ...] = field(default=CHOICES)
     journey: JourneyResult | None = None
+    wow: WowResult | None = None
 
     @property
     def nps_estimate(self) -> Estimate | None:
@@ -134,6 +137,7 @@ class RealityCheck(Values):
             ("Service recovery", self.recovery),
             ("Listening", self.listening),
             ("Journey map", self.journey),
+            ("Wow moments", self.wow),
         ]
         out = [(name, m) for name, r in named if r is not None for m in r.methods]
         if self.themes is not None:
@@ -263,6 +267,11 @@ def reality_check(
         omitted["journey"] = "no customer answers to questions with a touchpoint"
         journey_result = None
 
+    wow_result: WowResult | None = wow(ws, **opts)
+    if wow_result is not None and not wow_result.moments:
+        omitted["wow"] = "no wow moments recorded (events of type wow)"
+        wow_result = None
+
     check = RealityCheck(
         workspace=ws.path.name,
         confidence=confidence,
@@ -282,5 +291,6 @@ def reality_check(
         listening=listening_result,
         omitted=omitted,
         journey=journey_result,
+        wow=wow_result,
     )
     return dataclasses.replace(check, findings=derive(check))

@@ -39,6 +39,7 @@ app.add_typer(text_cmds.text_app, name="text")
 app.command("kano")(loop_cmds.kano)
 app.command("listening")(loop_cmds.listening)
 app.command("journey")(seeds_cmds.journey)
+app.command("wow")(seeds_cmds.wow)
 app.add_typer(loop_cmds.cases_app, name="cases")
 app.command("report")(report_cmds.report)
 

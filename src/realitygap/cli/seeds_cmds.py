@@ -9,6 +9,7 @@ import typer
 
 from realitygap.analysis import MIN_N
 from realitygap.analysis import journey as journey_analysis
+from realitygap.analysis import wow as wow_analysis
 from realitygap.cli._common import JsonOpt, WorkspaceArg, handles_errors, show, working
 
 MinNOpt = Annotated[int, typer.Option("--min-n", help="Fewer answers give 'insufficient data'.")]
@@ -28,4 +29,27 @@ def journey(
     comments and their sentiment, the senses reached, and the owner department's own gap."""
     with working(workspace, "mapping the journey") as ws:
         result = journey_analysis(ws, confidence=confidence, min_n=min_n)
+    show(result, json)
+
+
+@handles_errors
+def wow(
+    workspace: WorkspaceArg,
+    balance: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--balance",
+            help="Respondent column to balance on (repeat).",
+            show_default="segment, tenure_band",
+        ),
+    ] = None,
+    confidence: ConfidenceOpt = 0.95,
+    min_n: MinNOpt = MIN_N,
+    json: JsonOpt = False,
+) -> None:
+    """Wow moments (events of type wow): reach by segment, touchpoint and month, lift on
+    repeat purchase, retention and NPS against comparable customers, and whether it fades."""
+    cols = ("segment", "tenure_band") if balance is None else tuple(balance)
+    with working(workspace, "weighing wow moments") as ws:
+        result = wow_analysis(ws, balance=cols, confidence=confidence, min_n=min_n)
     show(result, json)

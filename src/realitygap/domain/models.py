@@ -37,6 +37,7 @@ class EventType(StrEnum):
     CANCELLATION = "cancellation"
     COMPLAINT = "complaint"
     CONTACT = "contact"
+    WOW = "wow"  # a wow moment the customer met; ``name`` says which
 
 
 class CaseStatus(StrEnum):
@@ -112,6 +113,9 @@ class Event:
     type: EventType
     occurred_at: datetime
     amount: float | None = None
+    name: str | None = None  # wow moments: which moment
+    touchpoint: str | None = None  # wow moments: where the customer met it
+    detail: str | None = None
 
 
 @dataclass(frozen=True)

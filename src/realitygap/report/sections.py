@@ -567,4 +567,5 @@ BUILDERS: tuple[Builder, ...] = (
     recovery_section,
     listening_section,
     sections_seeds.journey_section,
+    sections_seeds.wow_section,
 )

@@ -123,3 +123,62 @@ def journey_section(rc: RealityCheck) -> Section | Omitted:
     )
     blocks.append(Table("Every touchpoint, in journey order", table))
     return Section("journey", TITLES["journey"], tuple(blocks))
+
+
+def wow_section(rc: RealityCheck) -> Section | Omitted:
+    result = rc.wow
+    if result is None:
+        return _omitted(rc, "wow")
+    blocks: list[Headline | Para | Table | Chart] = list(
+        _said(
+            rc,
+            "wow",
+            "Reach: share of customers who met the moment. Lift: met minus comparable "
+            "customers who had not, weighted to the met (exact strata).",
+        )
+    )
+    rows = []
+    for m in result.moments:
+        row = {"moment": m.name, "met": m.customers_met, "reach": m.reach.format(0, 100, "%")}
+        for x in m.lifts:
+            scale = 1.0 if x.outcome == "nps" else 100.0
+            row[f"lift: {x.outcome.replace('_', ' ')} (points)"] = x.lift.format(1, scale)
+        row["fades"] = "yes" if m.fading else "no"
+        rows.append(row)
+    blocks.append(Table("Reach and lift per moment", pd.DataFrame(rows)))
+    months = pd.DataFrame(
+        [
+            {"moment": m.name, "month": month, "reach": e.value}
+            for m in result.moments
+            for month, e in m.by_month
+            if e.value is not None
+        ]
+    )
+    if not months.empty:
+        blocks.append(
+            Chart(
+                "wow-reach",
+                "Reach per month: 'every customer, every time'?",
+                charts.lines(
+                    months.assign(
+                        month=pd.to_datetime(months["month"]).dt.month
+                        + 12 * (pd.to_datetime(months["month"]).dt.year - 2000)
+                    ),
+                    "month",
+                    "reach",
+                    "moment",
+                    "month (12 x (year - 2000) + month)",
+                    "share of customers",
+                ),
+            )
+        )
+    seg = pd.DataFrame(
+        [
+            {"moment": m.name, "segment": s, "reach": e.format(0, 100, "%")}
+            for m in result.moments
+            for s, e in m.by_segment
+        ]
+    )
+    if not seg.empty:
+        blocks.append(Table("Reach by segment", seg))
+    return Section("wow", TITLES["wow"], tuple(blocks))

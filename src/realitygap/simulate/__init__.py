@@ -38,6 +38,7 @@ from realitygap.simulate.staff import make_contacts, make_staff, run_mirror_surv
 from realitygap.simulate.survey import run_customer_survey
 from realitygap.simulate.tables import write_all
 from realitygap.simulate.truth import build_truth, population_anchors
+from realitygap.simulate.wow import plant_wow, write_wow
 from realitygap.simulate.write import customer_ids
 from realitygap.store.schema import KEYS
 from realitygap.store.workspace import Workspace
@@ -156,6 +157,7 @@ def simulate(
             rows=rows,
         )
         truth["journey"] = journey_truth(truth)
+        rows["events"] += write_wow(ws, *plant_wow(people, events, survey, seed), truth)
     (Path(directory) / TRUTH_FILE).write_text(json.dumps(truth, indent=2), encoding="utf-8")
     return truth
 

@@ -78,7 +78,15 @@ _TEXT_TAGS = [
         document_id VARCHAR NOT NULL, text VARCHAR NOT NULL)""",
 ]
 
+# Wow moments (``type = 'wow'``): the moment's name, the touchpoint where the customer met it
+# and a free detail. Other event types leave them empty.
+_WOW_EVENTS = [
+    "ALTER TABLE events ADD COLUMN name VARCHAR",
+    "ALTER TABLE events ADD COLUMN touchpoint VARCHAR",
+    "ALTER TABLE events ADD COLUMN detail VARCHAR",
+]
+
 # MIGRATIONS[i] brings the schema from version i to version i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _TEXT_TAGS]
+MIGRATIONS: list[list[str]] = [_V1, _TEXT_TAGS, _WOW_EVENTS]
 
 SCHEMA_VERSION = len(MIGRATIONS)
