@@ -39,6 +39,7 @@ ANALYSIS_API = [
     # the journey map, wow moments, staff and customers
     "journey", "JourneyResult", "JourneyCell",
     "wow", "WowResult", "WowMoment", "Lift", "Fade",
+    "people", "PeopleResult", "Team",
 ]  # fmt: skip
 
 

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         listening,
     )
     from realitygap.analysis.metrics import Change, Metric, MetricsResult, metrics
+    from realitygap.analysis.people import PeopleResult, Team, people
     from realitygap.analysis.reality_check import RealityCheck, reality_check
     from realitygap.analysis.recovery import (
         RecoveryGroup,
@@ -155,6 +156,9 @@ _MODULE_OF = {
     "WowMoment": "wow",
     "Lift": "wow",
     "Fade": "wow",
+    "people": "people",
+    "PeopleResult": "people",
+    "Team": "people",
 }
 
 __all__ = [
@@ -194,6 +198,7 @@ __all__ = [
     "MetricsResult",
     "Missing",
     "NonResponse",
+    "PeopleResult",
     "PriorityGap",
     "Raking",
     "RealityCheck",
@@ -205,6 +210,7 @@ __all__ = [
     "ServiceLevel",
     "StaffOffset",
     "SurvivalGroup",
+    "Team",
     "TextPath",
     "Theme",
     "ThemesResult",
@@ -223,6 +229,7 @@ __all__ = [
     "kano",
     "listening",
     "metrics",
+    "people",
     "plain",
     "rake",
     "read_margins",

@@ -85,6 +85,7 @@ def derive(rc: RealityCheck) -> tuple[Finding, ...]:
     out.extend(_listening(rc))
     out.extend(_journey(rc))
     out.extend(_wow(rc))
+    out.extend(_people(rc))
     return tuple(out)
 
 
@@ -431,4 +432,50 @@ def _wow(rc: RealityCheck) -> list[Finding]:
             "association that weighting cannot clear of unmeasured differences.",
         )
     )
+    return found
+
+
+def _people(rc: RealityCheck) -> list[Finding]:
+    """Engagement and NPS across teams: a link asserted only when the weighted slope's test
+    rejects "no link", and always called an association."""
+    pr = rc.people
+    if pr is None:
+        return []
+    alpha = 1 - rc.confidence
+    r, s = pr.engagement_nps, pr.slope
+    evidence = (
+        Evidence(f"Pearson r, engagement and NPS across {pr.unit}s", r, "Fisher z"),
+        Evidence("NPS points per engagement point", s, "WLS t", pr.slope_p),
+        Evidence(f"Pearson r, turnover and NPS across {pr.unit}s", pr.turnover_nps, "Fisher z"),
+    )
+    if s.value is not None and pr.slope_p is not None and pr.slope_p < alpha:
+        direction = "more" if s.value > 0 else "less"
+        text = (
+            f"Across {r.n} {pr.unit}s, those whose staff are more engaged have {direction} loyal "
+            f"customers: each engagement point goes with {s.value:+.2f} NPS points "
+            f"[{s.low:.2f}, {s.high:.2f}] ({p_text(pr.slope_p)}; r {r.format(2)}). "
+            "An association across teams, not a cause."
+        )
+    else:
+        text = (
+            f"No detectable link between staff engagement and customer NPS across {r.n} "
+            f"{pr.unit}s (slope {s.format(2)}, r {r.format(2)})."
+        )
+    found = [Finding("people", "engagement-nps", text, evidence, lead=True)]
+    t = pr.turnover_nps
+    if (
+        t.value is not None
+        and t.high is not None
+        and t.low is not None
+        and (t.high < 0 or t.low > 0)
+    ):
+        found.append(
+            Finding(
+                "people",
+                "turnover-nps",
+                f"{pr.unit.capitalize()}s that lose more staff have "
+                f"{'less' if t.value < 0 else 'more'} loyal customers (r {t.format(2)}).",
+                (evidence[2],),
+            )
+        )
     return found

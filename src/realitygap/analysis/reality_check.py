@@ -28,6 +28,7 @@ from realitygap.analysis.journey import JourneyResult, journey
 from realitygap.analysis.kano import KanoResult, kano
 from realitygap.analysis.listening import ListeningResult, listening
 from realitygap.analysis.metrics import MetricsResult, metrics
+from realitygap.analysis.people import PeopleResult, people
 from realitygap.analysis.recovery import RecoveryResult, recovery
 from realitygap.analysis.senses import SensesResult, touchpoint_senses
 from realitygap.analysis.text.themes import ThemesResult, discover_themes
@@ -48,6 +49,7 @@ SECTIONS = (
     "listening",
     "journey",
     "wow",
+    "people",
 )
 DATA_TABLES = (
     "respondents",
@@ -113,6 +115,7 @@ class RealityCheck(Values):
     choices: tuple[tuple[str, str], ...] = field(default=CHOICES)
     journey: JourneyResult | None = None
     wow: WowResult | None = None
+    people: PeopleResult | None = None
 
     @property
     def nps_estimate(self) -> Estimate | None:
@@ -138,6 +141,7 @@ class RealityCheck(Values):
             ("Listening", self.listening),
             ("Journey map", self.journey),
             ("Wow moments", self.wow),
+            ("Staff and customers", self.people),
         ]
         out = [(name, m) for name, r in named if r is not None for m in r.methods]
         if self.themes is not None:
@@ -272,6 +276,11 @@ def reality_check(
         omitted["wow"] = "no wow moments recorded (events of type wow)"
         wow_result = None
 
+    people_result = attempt("people", lambda: people(ws, **opts))
+    if people_result is not None and people_result.engagement_nps.insufficient:
+        omitted["people"] = "too few teams with a staff pulse survey and customer NPS"
+        people_result = None
+
     check = RealityCheck(
         workspace=ws.path.name,
         confidence=confidence,
@@ -292,5 +301,6 @@ def reality_check(
         omitted=omitted,
         journey=journey_result,
         wow=wow_result,
+        people=people_result,
     )
     return dataclasses.replace(check, findings=derive(check))

@@ -40,6 +40,7 @@ app.command("kano")(loop_cmds.kano)
 app.command("listening")(loop_cmds.listening)
 app.command("journey")(seeds_cmds.journey)
 app.command("wow")(seeds_cmds.wow)
+app.command("people")(seeds_cmds.people)
 app.add_typer(loop_cmds.cases_app, name="cases")
 app.command("report")(report_cmds.report)
 

@@ -9,6 +9,7 @@ import typer
 
 from realitygap.analysis import MIN_N
 from realitygap.analysis import journey as journey_analysis
+from realitygap.analysis import people as people_analysis
 from realitygap.analysis import wow as wow_analysis
 from realitygap.cli._common import JsonOpt, WorkspaceArg, handles_errors, show, working
 
@@ -52,4 +53,26 @@ def wow(
     cols = ("segment", "tenure_band") if balance is None else tuple(balance)
     with working(workspace, "weighing wow moments") as ws:
         result = wow_analysis(ws, balance=cols, confidence=confidence, min_n=min_n)
+    show(result, json)
+
+
+@handles_errors
+def people(
+    workspace: WorkspaceArg,
+    unit: Annotated[
+        str, typer.Option("--unit", help="Respondent column joining staff and customers.")
+    ] = "team",
+    min_staff: Annotated[
+        int, typer.Option("--min-staff", help="Fewer staff give 'insufficient data'.")
+    ] = 5,
+    confidence: ConfidenceOpt = 0.95,
+    min_n: MinNOpt = MIN_N,
+    json: JsonOpt = False,
+) -> None:
+    """Staff engagement and turnover per team beside the team's customer outcomes (NPS, gap,
+    staff-attitude mentions, listening), and their association across teams (not a cause)."""
+    with working(workspace, "joining staff and customers by team") as ws:
+        result = people_analysis(
+            ws, unit=unit, min_staff=min_staff, confidence=confidence, min_n=min_n
+        )
     show(result, json)

@@ -18,6 +18,7 @@ from realitygap.domain.taxonomy import Layer
 class Audience(StrEnum):
     CUSTOMER = "customer"
     MIRROR = "mirror"  # staff predicting how customers will answer
+    STAFF = "staff"  # staff about their own work (a pulse survey: engagement items)
 
 
 class RespondentKind(StrEnum):

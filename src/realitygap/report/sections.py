@@ -568,4 +568,5 @@ BUILDERS: tuple[Builder, ...] = (
     listening_section,
     sections_seeds.journey_section,
     sections_seeds.wow_section,
+    sections_seeds.people_section,
 )

@@ -182,3 +182,52 @@ def wow_section(rc: RealityCheck) -> Section | Omitted:
     if not seg.empty:
         blocks.append(Table("Reach by segment", seg))
     return Section("wow", TITLES["wow"], tuple(blocks))
+
+
+def people_section(rc: RealityCheck) -> Section | Omitted:
+    result = rc.people
+    if result is None:
+        return _omitted(rc, "people")
+    blocks: list[Headline | Para | Table | Chart] = list(
+        _said(
+            rc,
+            "people",
+            "Engagement: staff pulse answers in % of the scale range. One point per "
+            f"{result.unit}; weighted by how precisely its NPS is known.",
+        )
+    )
+    frame = pd.DataFrame(
+        [
+            {"team": t.team, "engagement": t.engagement.value, "NPS": t.nps.value}
+            for t in result.teams
+            if t.engagement.value is not None and t.nps.value is not None
+        ]
+    )
+    if len(frame) >= 2:
+        blocks.append(
+            Chart(
+                "people-engagement-nps",
+                f"Staff engagement and customer NPS, per {result.unit}",
+                charts.quadrants(
+                    frame, "engagement", "NPS", "team", "staff engagement (%)", "customer NPS"
+                ),
+            )
+        )
+    table = pd.DataFrame(
+        [
+            {
+                result.unit: t.team,
+                "staff": t.staff,
+                "engagement": t.engagement.format(1),
+                "turnover": t.turnover.format(0, 100, "%"),
+                "customers": t.customers,
+                "NPS": t.nps.format(1),
+                "gap (% of scale)": t.gap.format(1),
+                "staff-attitude mentions": t.staff_attitude.format(0, 100, "%"),
+                "contacts per person, 30 days": t.contacts_per_30d.format(2),
+            }
+            for t in result.teams
+        ]
+    )
+    blocks.append(Table(f"Staff and customers per {result.unit}", table))
+    return Section("people", TITLES["people"], tuple(blocks))

@@ -34,6 +34,7 @@ from realitygap.simulate.cases import open_cases, recovery_hazard_ratio
 from realitygap.simulate.company import ITEMS
 from realitygap.simulate.customers import make_customers
 from realitygap.simulate.journey_truth import journey_truth
+from realitygap.simulate.people import plant_people
 from realitygap.simulate.staff import make_contacts, make_staff, run_mirror_survey
 from realitygap.simulate.survey import run_customer_survey
 from realitygap.simulate.tables import write_all
@@ -158,6 +159,7 @@ def simulate(
         )
         truth["journey"] = journey_truth(truth)
         rows["events"] += write_wow(ws, *plant_wow(people, events, survey, seed), truth)
+        truth["people"] = plant_people(ws, people, staff, survey, seed)
     (Path(directory) / TRUTH_FILE).write_text(json.dumps(truth, indent=2), encoding="utf-8")
     return truth
 
