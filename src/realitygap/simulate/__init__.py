@@ -159,7 +159,7 @@ def simulate(
         )
         truth["journey"] = journey_truth(truth)
         rows["events"] += write_wow(ws, *plant_wow(people, events, survey, seed), truth)
-        truth["people"] = plant_people(ws, people, staff, survey, seed)
+        truth["people"] = plant_people(ws, people, staff, survey, seed, rows)
     (Path(directory) / TRUTH_FILE).write_text(json.dumps(truth, indent=2), encoding="utf-8")
     return truth
 

@@ -56,9 +56,15 @@ def team_names() -> list[str]:
 
 
 def plant_people(
-    ws: Workspace, people: Customers, staff: Staff, survey: CustomerSurvey, seed: int
+    ws: Workspace,
+    people: Customers,
+    staff: Staff,
+    survey: CustomerSurvey,
+    seed: int,
+    rows: dict[str, int],
 ) -> dict[str, Any]:
-    """Write teams, the pulse survey and staff tenure into ``ws``; return ``truth["people"]``."""
+    """Write teams, the pulse survey and staff tenure into ``ws`` (adding the rows written to
+    ``rows``); return ``truth["people"]``."""
     rng = rng_for(seed, "people")
     names = np.array(team_names(), dtype=object)
     size = rng.dirichlet(np.full(TEAMS, 2.0))
@@ -81,7 +87,7 @@ def plant_people(
     ensure_columns(ws, "respondents", ["team", "hired_at", "left_at"])
     with ws.transaction():
         _set_teams(ws, people.n, customer_team, staff_team, names, hired_day, left_day)
-        insert_new(
+        rows["questions"] += insert_new(
             ws,
             "questions",
             pd.DataFrame(
@@ -103,7 +109,7 @@ def plant_people(
                 answers.append(pd.DataFrame({"s": who, "q": PULSE_ITEMS[code][0],
                                              "w": wave.name, "v": value,
                                              "d": wave.invite_day + 3.0}))  # fmt: skip
-        insert(
+        rows["responses"] += insert(
             ws,
             "responses",
             pd.concat(answers, ignore_index=True),
