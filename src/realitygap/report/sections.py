@@ -36,6 +36,7 @@ TITLES = {
     "recovery": "Closing the loop: service recovery",
     "listening": "The listening audit",
 }
+TITLES.update(sections_seeds.TITLES)  # the journey map, wow moments, staff and customers
 
 
 def fmt(e: Estimate, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
