@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from realitygap.analysis._result import Estimate, Values, plain
 
 if TYPE_CHECKING:
@@ -386,12 +388,18 @@ def _journey(rc: RealityCheck) -> list[Finding]:
 
 
 def _wow(rc: RealityCheck) -> list[Finding]:
-    """Per wow moment: its reach, and a lift asserted only when its test rejects "no lift";
-    fading said only when the Holm-adjusted slope test rejects "no trend"."""
+    """Per wow moment: its reach, and a lift asserted only when its test, Holm-adjusted over
+    every moment and outcome, rejects "no lift"; fading said only when the Holm-adjusted slope
+    test rejects "no trend"."""
+    from realitygap.analysis._stats import holm
+
     w = rc.wow
     if w is None or not w.moments:
         return []
     alpha = 1 - rc.confidence
+    keys = [(m.name, x.outcome) for m in w.moments for x in m.lifts]
+    raw = [np.nan if x.p_value is None else x.p_value for m in w.moments for x in m.lifts]
+    adjusted = dict(zip(keys, holm(np.array(raw, dtype=float)), strict=True))
     found: list[Finding] = []
     for i, m in enumerate(w.moments):
         bits = []
@@ -401,11 +409,12 @@ def _wow(rc: RealityCheck) -> list[Finding]:
                 x.outcome
             ]
             scale = 1.0 if x.outcome == "nps" else 100.0
-            evidence.append(Evidence(f"lift on {label}", x.lift, "z, stratified", x.p_value))
+            p_holm = adjusted[(m.name, x.outcome)]
+            evidence.append(Evidence(f"lift on {label}", x.lift, "z, stratified, Holm", p_holm))
             if x.lift.value is None:
                 continue
             span = x.lift.format(1, scale)
-            if x.p_value is not None and x.p_value < alpha:
+            if np.isfinite(p_holm) and p_holm < alpha:
                 bits.append(f"{label} {scale * x.lift.value:+.1f} points ({span})")
             else:
                 bits.append(f"no detectable lift on {label} ({span})")
