@@ -35,8 +35,9 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+from scipy import special
 
-from realitygap.analysis._result import MIN_N, Estimate, Values
+from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis._stats import holm, wilson_estimate, z_value
 from realitygap.domain.errors import ArgumentError, check_confidence
 from realitygap.domain.scales import ScaleKind
@@ -131,8 +132,6 @@ class WowResult(Values):
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
-        from realitygap.analysis._result import plain
-
         return {
             "moments": plain(self.moments),
             "balance": list(self.balance),
@@ -153,9 +152,8 @@ class WowResult(Values):
                 lines.append(f"  lift on {x.outcome}: {x.lift.format(1, scale, unit)}")
             for f in m.fades:
                 if f.fading:
-                    lines.append(
-                        f"  the lift on {f.outcome} fades: {f.slope.format(2, 1)} per quarter"
-                    )
+                    per = f.slope.format(2, 1 if f.outcome == "nps" else 100)
+                    lines.append(f"  the lift on {f.outcome} fades: {per} points per quarter")
         return "\n".join(lines)
 
 
@@ -220,27 +218,41 @@ def wow(
         e.filter(e.type == "cancellation").group_by("customer_id").agg(cancel=e.occurred_at.min())
     )
     buys = e.filter(e.type == "purchase").select("customer_id", bought=e.occurred_at)
-    nps_answers = _nps_answers(ws)
+    spans = (
+        wow_events.group_by("name")
+        .agg(lo=wow_events.occurred_at.min(), hi=wow_events.occurred_at.max())
+        .execute()
+    )
+    months_of = {
+        str(r["name"]): [
+            str(m) for m in pd.period_range(pd.Timestamp(r["lo"]), pd.Timestamp(r["hi"]), freq="M")
+        ]
+        for r in spans.to_dict(orient="records")
+    }
+    every = sorted({m for ms in months_of.values() for m in ms})
+    month_frame = pd.DataFrame(
+        {
+            "month": every,
+            "m_start": [pd.Period(m, "M").start_time for m in every],
+            "m_end": [(pd.Period(m, "M") + 1).start_time for m in every],
+        }
+    )
+    base = customers.left_join(cancel, "customer_id").drop("customer_id_right")
+    # one grid of customer-months for every moment, materialised once (a temporary table)
+    grid = _grid(base, buys, _nps_answers(ws), month_frame, (prior_days, repeat_days, retain_days))
+    grid = grid.cache()
+    alive: pd.DataFrame = grid.group_by("month").agg(n=grid.count()).execute()
+    alive_of = dict(zip(alive["month"].astype(str), alive["n"].astype(int), strict=True))
     moments = tuple(
-        _moment(
-            ws,
-            name,
-            wow_events,
-            customers,
-            cancel,
-            buys,
-            nps_answers,
-            cols,
-            (prior_days, repeat_days, retain_days),
-            confidence,
-            min_n,
-        )
+        _moment(name, wow_events, base, grid, months_of[name], alive_of, cols, confidence, min_n)
         for name in names
     )
+    grid.release()
     return WowResult(moments, cols, min_n, confidence, methods)
 
 
 def _nps_answers(ws: Workspace) -> ir.Table | None:
+    """The customer NPS question's answers with their time: +100 / 0 / -100."""
     q = ws.table("questions")
     nps = q.filter((q.audience == "customer") & (q.scale == ScaleKind.NPS.value))
     ids = sorted(str(x) for x in nps.select("question_id").execute()["question_id"])
@@ -252,39 +264,70 @@ def _nps_answers(ws: Workspace) -> ir.Table | None:
     return r.select(customer_id=r.respondent_id, answered=r.submitted_at, score=cat)
 
 
-def _moment(
-    ws: Workspace,
-    name: str,
-    wow_events: ir.Table,
-    customers: ir.Table,
-    cancel: ir.Table,
+def _grid(
+    base: ir.Table,
     buys: ir.Table,
     nps_answers: ir.Table | None,
-    cols: tuple[str, ...],
+    month_frame: pd.DataFrame,
     windows: tuple[int, int, int],
+) -> ir.Table:
+    """Customer x month, for customers not cancelled before the month: the prior-purchase
+    band, whether still a customer at the month's end (``stays``) and the outcomes."""
+    prior_days, repeat_days, retain_days = windows
+    mt = ibis.memtable(month_frame)
+    grid = base.cross_join(mt)
+    grid = grid.filter(grid.cancel.isnull() | (grid.cancel >= grid.m_start))
+    day = ibis.interval(days=1)
+    b = buys.join(
+        mt,
+        (buys.bought >= mt.m_start - prior_days * day)
+        & (buys.bought < mt.m_end + repeat_days * day),
+    )
+    activity = b.group_by(["customer_id", "month"]).agg(
+        prior=(b.bought < b.m_start).cast("int64").sum(),
+        after=(b.bought >= b.m_end).cast("int64").sum(),
+    )
+    g = grid.left_join(activity, ["customer_id", "month"]).drop("customer_id_right", "month_right")
+    g = g.mutate(
+        stays=g.cancel.isnull() | (g.cancel >= g.m_end),
+        band=ibis.cases(
+            (g.prior.fill_null(0) == 0, "0"), (g.prior.fill_null(0) <= 2, "1-2"), else_="3+"
+        ),
+        repeat_purchase=(g.after.fill_null(0) > 0).cast("float64"),
+        retention=(g.cancel.isnull() | (g.cancel >= g.m_end + retain_days * day)).cast("float64"),
+    )
+    if nps_answers is None:
+        return g.mutate(nps=ibis.null("float64")).drop("prior", "after")
+    a = nps_answers.join(
+        mt,
+        (nps_answers.answered >= mt.m_end) & (nps_answers.answered < mt.m_end + retain_days * day),
+    )
+    per = a.group_by(["customer_id", "month"]).agg(nps=a.score.mean())
+    g = g.left_join(per, ["customer_id", "month"]).drop("customer_id_right", "month_right")
+    return g.drop("prior", "after")
+
+
+def _moment(
+    name: str,
+    wow_events: ir.Table,
+    base: ir.Table,
+    grid: ir.Table,
+    months: list[str],
+    alive_of: dict[str, int],
+    cols: tuple[str, ...],
     confidence: float,
     min_n: int,
 ) -> WowMoment:
-    prior_days, repeat_days, retain_days = windows
     w = wow_events.filter(wow_events.name == name)
     first = w.group_by("customer_id").agg(first=w.occurred_at.min())
-    span = w.agg(lo=w.occurred_at.min(), hi=w.occurred_at.max()).execute().iloc[0]
-    months = pd.period_range(pd.Timestamp(span["lo"]), pd.Timestamp(span["hi"]), freq="M")
-    month_frame = pd.DataFrame(
-        {
-            "month": [str(m) for m in months],
-            "m_start": [m.start_time for m in months],
-            "m_end": [(m + 1).start_time for m in months],
-        }
-    )
-    base = customers.left_join(cancel, "customer_id").drop("customer_id_right")
-    # reach: overall, by segment and touchpoint, by month
-    alive0 = base.filter(base.cancel.isnull() | (base.cancel >= _ts(month_frame["m_start"][0])))
+    # reach: overall (customers still customers when the moment began), by segment, touchpoint
+    start = _ts(pd.Period(months[0], "M").start_time)
+    alive0 = base.filter(base.cancel.isnull() | (base.cancel >= start))
     met_ids = first.select("customer_id", met=ibis.literal(1))
     at0 = alive0.left_join(met_ids, "customer_id").drop("customer_id_right")
     at0 = at0.mutate(met=at0.met.fill_null(0))
-    n0 = int(at0.count().execute())
-    k0 = int(at0.met.sum().execute() or 0)
+    overall = at0.agg(n=at0.count(), k=at0.met.sum()).execute().iloc[0]
+    n0, k0 = int(overall["n"]), int(overall["k"] or 0)
     reach = wilson_estimate(k0, n0, min_n, "share of customers who met it, Wilson", confidence)
     by_segment: list[tuple[str, Estimate]] = []
     if "segment" in cols:
@@ -309,61 +352,28 @@ def _moment(
         )
         for r in tp.sort_values("touchpoint").to_dict(orient="records")
     )
-    mt = ibis.memtable(month_frame)
-    grid = base.cross_join(mt)
     per_month_met = (
         w.mutate(month=w.occurred_at.strftime("%Y-%m"))
         .group_by("month")
         .agg(k=w.customer_id.nunique())
         .execute()
     )
-    alive = grid.filter(grid.cancel.isnull() | (grid.cancel >= grid.m_start))
-    alive_m = alive.group_by("month").agg(n=alive.count()).execute()
     k_of = dict(zip(per_month_met["month"], per_month_met["k"], strict=True))
     by_month = tuple(
         (
-            str(r["month"]),
+            m,
             wilson_estimate(
-                int(k_of.get(r["month"], 0)), int(r["n"]), min_n, "reach, Wilson", confidence
+                int(k_of.get(m, 0)), alive_of.get(m, 0), min_n, "reach, Wilson", confidence
             ),
         )
-        for r in alive_m.sort_values("month").to_dict(orient="records")
+        for m in months
     )
 
-    # lift: monthly comparisons
-    g = grid.left_join(first, "customer_id").drop("customer_id_right")
-    g = g.filter(
-        (g.cancel.isnull() | (g.cancel >= g.m_end)) & (g.first.isnull() | (g.first >= g.m_start))
-    )
+    # lift: monthly comparisons of those who first met it that month with those who had not
+    g = grid.filter(grid.month.isin(months) & grid.stays)
+    g = g.left_join(first, "customer_id").drop("customer_id_right")
+    g = g.filter(g.first.isnull() | (g.first >= g.m_start))
     g = g.mutate(met=(g.first.notnull() & (g.first < g.m_end)).cast("int64"))
-    day = ibis.interval(days=1)
-    b = buys.join(
-        mt,
-        (buys.bought >= mt.m_start - prior_days * day)
-        & (buys.bought < mt.m_end + repeat_days * day),
-    )
-    activity = b.group_by(["customer_id", "month"]).agg(
-        prior=(b.bought < b.m_start).cast("int64").sum(),
-        after=(b.bought >= b.m_end).cast("int64").sum(),
-    )
-    g = g.left_join(activity, ["customer_id", "month"]).drop("customer_id_right", "month_right")
-    g = g.mutate(
-        band=ibis.cases(
-            (g.prior.fill_null(0) == 0, "0"), (g.prior.fill_null(0) <= 2, "1-2"), else_="3+"
-        ),
-        repeat_purchase=(g.after.fill_null(0) > 0).cast("float64"),
-        retention=(g.cancel.isnull() | (g.cancel >= g.m_end + retain_days * day)).cast("float64"),
-    )
-    if nps_answers is not None:
-        a = nps_answers.join(
-            mt,
-            (nps_answers.answered >= mt.m_end)
-            & (nps_answers.answered < mt.m_end + retain_days * day),
-        )
-        per = a.group_by(["customer_id", "month"]).agg(nps=a.score.mean())
-        g = g.left_join(per, ["customer_id", "month"]).drop("customer_id_right", "month_right")
-    else:
-        g = g.mutate(nps=ibis.null("float64"))
     keys = ["month", *cols, "band", "met"]
     agg = g.group_by(keys).agg(
         n=g.count(),
@@ -446,8 +456,6 @@ def _lift(
     se1, se0 = np.sqrt(r["var_met"]), np.sqrt(r["var_comparable"] * deff)
     d = r["met"] - r["comparable"]
     se = float(np.hypot(se1, se0))
-    from scipy import special
-
     p = float(2 * special.ndtr(-abs(d / se))) if se > 0 else None
     n1, n0 = int(r["n_met"]), int(r["n_comparable"])
     return Lift(
@@ -490,8 +498,6 @@ def _fades(
             slope = float(np.sum(wts * (x - xm) * (y - np.average(y, weights=wts))) / sxx)
             se = float(1 / np.sqrt(sxx))
         slopes.append((o, by_quarter, slope, se))
-    from scipy import special
-
     raw = np.array(
         [2 * special.ndtr(-abs(s / se)) if np.isfinite(se) else np.nan for _, _, s, se in slopes]
     )
