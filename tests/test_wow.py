@@ -21,12 +21,15 @@ def measured(company: Company) -> tuple[WowResult, dict[str, Any]]:
 
 
 def test_reach_is_the_planted_share(measured: tuple[WowResult, dict[str, Any]]) -> None:
-    # realised_reach: customers the simulator made meet the moment / customers at its start
+    # expected_reach: the simulator's meeting chances summed over the months (given who was
+    # still at risk each month) / customers at the start; realised_reach counts its draws,
+    # which the analysis must count exactly (a check of the counting, not of the statistics)
     result, truth = measured
     assert sorted(m.name for m in result.moments) == sorted(truth)
     for m in result.moments:
         assert m.reach.low is not None and m.reach.high is not None
-        assert m.reach.low <= truth[m.name]["realised_reach"] <= m.reach.high
+        assert m.reach.low <= truth[m.name]["expected_reach"] <= m.reach.high
+        assert m.reach.value == pytest.approx(truth[m.name]["realised_reach"], abs=1e-5)
         assert [t for t, _ in m.by_touchpoint] == [truth[m.name]["touchpoint"]]
 
 

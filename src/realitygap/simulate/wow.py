@@ -87,6 +87,7 @@ def plant_wow(
         met = np.zeros(n, dtype=bool)
         strata: dict[tuple[str, int], tuple[float, float]] = {}
         monthly = {}
+        expected_met = 0.0  # sum over months of the meeting chances of those at risk
         for k, month in enumerate(MONTHS):
             start, end = _month_days(month), _month_days(month + 1)
             alive = cancel >= start
@@ -109,6 +110,7 @@ def plant_wow(
             p = np.where(at_risk, np.minimum(p, 0.95), 0.0)
             draw = rng.random(n) < p
             monthly[str(month)] = round(float(p.sum() / alive.sum()), 5)
+            expected_met += float(p.sum())
             band = np.minimum(prior, 3).clip(0, 3)
             band = np.where(band == 2, 1, band)  # 0, 1-2, 3+
             key = np.stack([people.segment, people.tenure, band], axis=1)[at_risk]
@@ -151,12 +153,15 @@ def plant_wow(
                 str(m): round(x[0] / x[1], 5) for m, x in zip(MONTHS, per_month, strict=True)
             }
         ever = float(met.sum())
+        at_start = float((cancel >= _month_days(MONTHS[0])).sum())
         truth[moment.name] = {
             "touchpoint": moment.touchpoint,
             "months": [str(MONTHS[0]), str(MONTHS[-1])],
             "tilt": moment.tilt,
             "fades": moment.fades,
-            "realised_reach": round(ever / float((cancel >= _month_days(MONTHS[0])).sum()), 5),
+            # expected: each month's chances summed given who was still at risk that month
+            "expected_reach": round(expected_met / at_start, 5),
+            "realised_reach": round(ever / at_start, 5),
             "expected_monthly_reach": monthly,
             "lift": lifts,
         }
