@@ -72,3 +72,32 @@ def test_bad_arguments_name_the_parameter(company: Company) -> None:
         wow(ws, retain_days=0)
     with pytest.raises(ArgumentError, match="confidence"):
         wow(ws, confidence=1.5)
+
+
+def test_exact_stratum_weighting_by_hand() -> None:
+    # two strata; met: A 2 of 4 retained, B 3 of 3; comparison: A 1 of 5, B 6 of 8.
+    # Weights to the met: A 4/7, B 3/7. Met mean 5/7; comparison (4/7)(1/5) + (3/7)(6/8);
+    # variances sum_s w_s^2 p_s (1 - p_s) / n_s on each side (hand arithmetic below)
+    import pandas as pd
+
+    from realitygap.analysis.wow import _lift
+
+    cells = pd.DataFrame(
+        {
+            "month": ["2024-01"] * 4,
+            "band": ["A", "A", "B", "B"],
+            "met": [1, 0, 1, 0],
+            "n_retention": [4, 5, 3, 8],
+            "s_retention": [2.0, 1.0, 3.0, 6.0],
+            "ss_retention": [2.0, 1.0, 3.0, 6.0],
+        }
+    )
+    x = _lift(cells, "retention", ["month", "band"], 0.95, 1)
+    wa, wb = 4 / 7, 3 / 7
+    met, comp = 5 / 7, wa * 0.2 + wb * 0.75
+    var = wa**2 * 0.5 * 0.5 / 4 + wb**2 * 0 / 3 + wa**2 * 0.2 * 0.8 / 5 + wb**2 * 0.75 * 0.25 / 8
+    assert x.met.value == pytest.approx(met)
+    assert x.comparable.value == pytest.approx(comp)
+    assert x.lift.value == pytest.approx(met - comp)
+    assert x.lift.high - x.lift.value == pytest.approx(1.959964 * var**0.5, rel=1e-6)  # type: ignore[operator]
+    assert x.unmatched == 0
