@@ -36,6 +36,10 @@ ANALYSIS_API = [
     "kano", "KanoResult", "KanoFeature", "KanoDrift", "WowTrend", "KANO_CATEGORIES",
     "recovery", "RecoveryResult", "RecoveryGroup", "ServiceLevel", "TRIGGERS",
     "listening", "ListeningResult", "ListeningGroup", "ErrorBand",
+    # the journey map, wow moments, staff and customers
+    "journey", "JourneyResult", "JourneyCell",
+    "wow", "WowResult", "WowMoment", "Lift", "Fade",
+    "people", "PeopleResult", "Team",
 ]  # fmt: skip
 
 

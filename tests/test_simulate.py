@@ -106,7 +106,8 @@ def test_referential_integrity_and_scales(company: tuple[dict[str, Any], Any]) -
         "ANTI JOIN invitations i USING (respondent_id, wave)",
     )
     assert uninvited.n[0] == 0
-    # Events, documents and cases refer to existing customers; staff answer only mirrors.
+    # Events, documents and cases refer to existing customers; staff answer only mirrors and
+    # the staff pulse survey (simulate/people.py).
     for table in ("events", "documents", "cases"):
         n = _q(
             con,
@@ -119,7 +120,7 @@ def test_referential_integrity_and_scales(company: tuple[dict[str, Any], Any]) -
         "SELECT DISTINCT q.audience FROM responses r JOIN respondents p USING (respondent_id) "
         "JOIN questions q USING (question_id) WHERE p.kind = 'staff'",
     )
-    assert staff_questions.audience.tolist() == ["mirror"]
+    assert sorted(staff_questions.audience.tolist()) == ["mirror", "staff"]
     # Case owner = the owner department of the case's touchpoint in the default taxonomy.
     owners = {tp.id: tp.owner for tp in default_taxonomy().touchpoints}
     cases = _q(con, "SELECT touchpoint, owner FROM cases")

@@ -47,9 +47,9 @@ def _stored(ws: Workspace) -> pd.Series:
 
 def test_older_workspace_is_redacted_once_by_the_migration(workspace: Workspace) -> None:
     # an older realitygap stored documents unredacted until tagging: written here raw, then
-    # the workspace is marked as schema 2 (before text was redacted at entry)
+    # the workspace is marked as schema 3 (before text was redacted at entry)
     insert_new(workspace, "documents", _frame(TEXTS))
-    workspace.con.execute("DELETE FROM schema_version WHERE version > 2")
+    workspace.con.execute("DELETE FROM schema_version WHERE version > 3")
     path = workspace.path
     workspace.close()
     with Workspace.open(path, read_only=True) as reader:  # a reader first: migrated anyway
@@ -101,7 +101,7 @@ def test_tags_are_stored(workspace: Workspace) -> None:
 def test_originals_kept_only_when_configured(workspace: Workspace) -> None:
     (workspace.path / "settings.toml").write_text("[privacy]\nkeep_original = true\n")
     insert_new(workspace, "documents", _frame(TEXTS))
-    workspace.con.execute("DELETE FROM schema_version WHERE version > 2")
+    workspace.con.execute("DELETE FROM schema_version WHERE version > 3")
     path = workspace.path
     workspace.close()
     workspace = Workspace.open(path)  # the migration keeps what it redacts

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from realitygap.analysis.fieldwork import ResponseRates, WaveResponse, response_rates
     from realitygap.analysis.findings import Evidence, Finding
     from realitygap.analysis.gap import GapHeadline, GapResult, GapRow, StaffOffset, gap
+    from realitygap.analysis.journey import JourneyCell, JourneyResult, journey
     from realitygap.analysis.kano import (
         KANO_CATEGORIES,
         KanoDrift,
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
         listening,
     )
     from realitygap.analysis.metrics import Change, Metric, MetricsResult, metrics
+    from realitygap.analysis.people import PeopleResult, Team, people
     from realitygap.analysis.reality_check import RealityCheck, reality_check
     from realitygap.analysis.recovery import (
         RecoveryGroup,
@@ -70,6 +72,7 @@ if TYPE_CHECKING:
     from realitygap.analysis.text.tagger import TextPath
     from realitygap.analysis.text.themes import Theme, ThemesResult, discover_themes
     from realitygap.analysis.weighting import Margins, Raking, rake, read_margins
+    from realitygap.analysis.wow import Fade, Lift, WowMoment, WowResult, wow
 
 _MODULE_OF = {
     # the composite
@@ -147,6 +150,18 @@ _MODULE_OF = {
     "ListeningResult": "listening",
     "ListeningGroup": "listening",
     "ErrorBand": "listening",
+    # the journey map, wow moments, staff and customers
+    "journey": "journey",
+    "JourneyResult": "journey",
+    "JourneyCell": "journey",
+    "wow": "wow",
+    "WowResult": "wow",
+    "WowMoment": "wow",
+    "Lift": "wow",
+    "Fade": "wow",
+    "people": "people",
+    "PeopleResult": "people",
+    "Team": "people",
 }
 
 __all__ = [
@@ -167,14 +182,18 @@ __all__ = [
     "ErrorBand",
     "Estimate",
     "Evidence",
+    "Fade",
     "Finding",
     "GapHeadline",
     "GapResult",
     "GapRow",
     "ItemAudit",
+    "JourneyCell",
+    "JourneyResult",
     "KanoDrift",
     "KanoFeature",
     "KanoResult",
+    "Lift",
     "ListeningGroup",
     "ListeningResult",
     "Margins",
@@ -183,6 +202,7 @@ __all__ = [
     "MetricsResult",
     "Missing",
     "NonResponse",
+    "PeopleResult",
     "PriorityGap",
     "Raking",
     "RealityCheck",
@@ -194,21 +214,26 @@ __all__ = [
     "ServiceLevel",
     "StaffOffset",
     "SurvivalGroup",
+    "Team",
     "TextPath",
     "Theme",
     "ThemesResult",
     "TouchpointSense",
     "WaveResponse",
     "Windows",
+    "WowMoment",
+    "WowResult",
     "WowTrend",
     "audit",
     "behaviour",
     "discover_themes",
     "drivers",
     "gap",
+    "journey",
     "kano",
     "listening",
     "metrics",
+    "people",
     "plain",
     "rake",
     "read_margins",
@@ -216,6 +241,7 @@ __all__ = [
     "recovery",
     "response_rates",
     "touchpoint_senses",
+    "wow",
 ]
 
 

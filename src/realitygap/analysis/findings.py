@@ -63,6 +63,8 @@ import math
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from realitygap.analysis._result import Estimate, Values, plain
 
 if TYPE_CHECKING:
@@ -258,6 +260,9 @@ def derive(rc: RealityCheck) -> tuple[Finding, ...]:
     out.extend(_kano(rc))
     out.extend(_recovery(rc, alpha))
     out.extend(_listening(rc))
+    out.extend(_journey(rc))
+    out.extend(_wow(rc))
+    out.extend(_people(rc))
     return tuple(out)
 
 
@@ -949,3 +954,142 @@ def _listening(rc: RealityCheck) -> list[Finding]:
             ),
         )
     ]
+
+
+def _journey(rc: RealityCheck) -> list[Finding]:
+    """The touchpoints where the gap is widest and the score lowest; a gap is asserted only
+    when its test rejects "no gap" at the chosen level."""
+    j = rc.journey
+    if j is None or not j.priorities:
+        return []
+    alpha = 1 - rc.confidence
+    top = j.priorities[:3]
+    parts = []
+    for c in top:
+        g, s = c.gap, c.score
+        if c.gap_p is not None and c.gap_p < alpha and (g.value or 0.0) > 0:
+            said = f"staff over-estimate it by {est_range(g, 1)} points"
+        else:
+            said = f"no detectable over-estimation ({est(g, 1)})"
+        parts.append(f"{c.name} ({c.stage}): customers score it {est(s, 1)} of 100, {said}")
+    owners = sorted({c.owner for c in top})
+    text = (
+        "Where to act first on the journey: "
+        + "; ".join(parts)
+        + f". Owned by {', '.join(owners)}."
+    )
+    evidence = tuple(
+        e
+        for c in top
+        for e in (
+            Evidence(f"customer score of {c.touchpoint}, % of scale", c.score),
+            Evidence(f"gap of {c.touchpoint}, % of scale", c.gap, "Welch t", c.gap_p),
+        )
+    )
+    return [Finding("journey", "journey-priorities", text, evidence, lead=True)]
+
+
+def _wow(rc: RealityCheck) -> list[Finding]:
+    """Per wow moment: its reach, and a lift asserted only when its test, Holm-adjusted over
+    every moment and outcome, rejects "no lift"; fading said only when the Holm-adjusted slope
+    test rejects "no trend"."""
+    from realitygap.analysis._stats import holm
+
+    w = rc.wow
+    if w is None or not w.moments:
+        return []
+    alpha = 1 - rc.confidence
+    keys = [(m.name, x.outcome) for m in w.moments for x in m.lifts]
+    raw = [np.nan if x.p_value is None else x.p_value for m in w.moments for x in m.lifts]
+    adjusted = dict(zip(keys, holm(np.array(raw, dtype=float)), strict=True))
+    found: list[Finding] = []
+    for i, m in enumerate(w.moments):
+        bits = []
+        evidence = [Evidence(f"reach of {m.name}", m.reach)]
+        for x in m.lifts:
+            label = {"repeat_purchase": "repeat purchase", "retention": "retention", "nps": "NPS"}[
+                x.outcome
+            ]
+            scale = 1.0 if x.outcome == "nps" else 100.0
+            p_holm = adjusted[(m.name, x.outcome)]
+            evidence.append(Evidence(f"lift on {label}", x.lift, "z, stratified, Holm", p_holm))
+            if x.lift.value is None:
+                continue
+            span = est(x.lift, 1, scale)
+            if np.isfinite(p_holm) and p_holm < alpha:
+                sign = "+" if (x.lift.value or 0.0) > 0 else ""
+                bits.append(
+                    f"{label} {sign}{number(scale * (x.lift.value or 0.0), 1)} points ({span})"
+                )
+            else:
+                bits.append(f"no detectable lift on {label} ({span})")
+        reach = est(m.reach, 0, 100, "%")
+        text = f"'{m.name}' reached {reach} of customers; against comparable customers: "
+        text += "; ".join(bits) + "." if bits else "too few customers to weigh its lift."
+        fading = [f for f in m.fades if f.fading]
+        if fading:
+            text += (
+                " Its lift fades as it becomes expected ("
+                + ", ".join(
+                    f"{f.outcome} {est(f.slope, 2, 1 if f.outcome == 'nps' else 100)} per quarter"
+                    for f in fading
+                )
+                + ")."
+            )
+        found.append(Finding("wow", "wow-reach-lift", text, tuple(evidence), lead=i == 0))
+    found.append(
+        Finding(
+            "wow",
+            "wow-association",
+            "Lift compares customers who met a moment with customers of the same month, "
+            f"{', '.join(w.balance) or 'month'} and prior purchases who had not: an "
+            "association that weighting cannot clear of unmeasured differences.",
+        )
+    )
+    return found
+
+
+def _people(rc: RealityCheck) -> list[Finding]:
+    """Engagement and NPS across teams: a link asserted only when the weighted slope's test
+    rejects "no link", and always called an association."""
+    pr = rc.people
+    if pr is None:
+        return []
+    alpha = 1 - rc.confidence
+    r, s = pr.engagement_nps, pr.slope
+    evidence = (
+        Evidence(f"Pearson r, engagement and NPS across {pr.unit}s", r, "Fisher z"),
+        Evidence("NPS points per engagement point", s, "WLS t", pr.slope_p),
+        Evidence(f"Pearson r, turnover and NPS across {pr.unit}s", pr.turnover_nps, "Fisher z"),
+    )
+    if s.value is not None and pr.slope_p is not None and pr.slope_p < alpha:
+        direction = "more" if s.value > 0 else "less"
+        text = (
+            f"Across {r.n} {pr.unit}s, those whose staff are more engaged have {direction} loyal "
+            f"customers: each engagement point goes with {est_range(s, 2)} NPS points "
+            f"({p_text(pr.slope_p)}; r {est_range(r, 2)}). "
+            "An association across teams, not a cause."
+        )
+    else:
+        text = (
+            f"No detectable link between staff engagement and customer NPS across {r.n} "
+            f"{pr.unit}s (slope {est(s, 2)}, r {est(r, 2)})."
+        )
+    found = [Finding("people", "engagement-nps", text, evidence, lead=True)]
+    t = pr.turnover_nps
+    if (
+        t.value is not None
+        and t.high is not None
+        and t.low is not None
+        and (t.high < 0 or t.low > 0)
+    ):
+        found.append(
+            Finding(
+                "people",
+                "turnover-nps",
+                f"{pr.unit.capitalize()}s that lose more staff have "
+                f"{'less' if t.value < 0 else 'more'} loyal customers (r {est(t, 2)}).",
+                (evidence[2],),
+            )
+        )
+    return found

@@ -25,13 +25,16 @@ from realitygap.analysis.drivers import DriversResult, drivers
 from realitygap.analysis.fieldwork import ResponseRates, response_rates
 from realitygap.analysis.findings import Finding, derive
 from realitygap.analysis.gap import GapResult, gap
+from realitygap.analysis.journey import JourneyResult, journey
 from realitygap.analysis.kano import KanoResult, kano
 from realitygap.analysis.listening import ListeningResult, listening
 from realitygap.analysis.metrics import MetricsResult, metrics
+from realitygap.analysis.people import PeopleResult, people
 from realitygap.analysis.recovery import RecoveryResult, recovery
 from realitygap.analysis.senses import SensesResult, touchpoint_senses
 from realitygap.analysis.text.themes import ThemesResult, discover_themes
 from realitygap.analysis.weighting import Raking
+from realitygap.analysis.wow import WowResult, wow
 from realitygap.domain.errors import SurveyDataError, check_confidence
 from realitygap.store.settings import currency
 from realitygap.store.workspace import Workspace
@@ -46,6 +49,9 @@ SECTIONS = (
     "kano",
     "recovery",
     "listening",
+    "journey",
+    "wow",
+    "people",
 )
 DATA_TABLES = (
     "respondents",
@@ -172,6 +178,9 @@ class RealityCheck(Values):
     labels: Labels = field(default_factory=Labels)
     findings: tuple[Finding, ...] = ()
     choices: tuple[tuple[str, str], ...] = field(default=CHOICES)
+    journey: JourneyResult | None = None
+    wow: WowResult | None = None
+    people: PeopleResult | None = None
 
     @property
     def nps_estimate(self) -> Estimate | None:
@@ -195,6 +204,9 @@ class RealityCheck(Values):
             ("Kano", self.kano),
             ("Service recovery", self.recovery),
             ("Listening", self.listening),
+            ("Journey map", self.journey),
+            ("Wow moments", self.wow),
+            ("Staff and customers", self.people),
         ]
         out = [(name, m) for name, r in named if r is not None for m in r.methods]
         if self.themes is not None:
@@ -373,6 +385,21 @@ def reality_check(
         omitted["listening"] = "no staff contacts with customers recorded"
         listening_result = None
 
+    journey_result: JourneyResult | None = journey(ws, **opts)
+    if journey_result is not None and all(c.score.n == 0 for c in journey_result.cells):
+        omitted["journey"] = "no customer answers to questions with a touchpoint"
+        journey_result = None
+
+    wow_result: WowResult | None = wow(ws, **opts)
+    if wow_result is not None and not wow_result.moments:
+        omitted["wow"] = "no wow moments recorded (events of type wow)"
+        wow_result = None
+
+    people_result = attempt("people", lambda: people(ws, **opts))
+    if people_result is not None and people_result.engagement_nps.insufficient:
+        omitted["people"] = "too few teams with a staff pulse survey and customer NPS"
+        people_result = None
+
     check = RealityCheck(
         workspace=ws.path.name,
         confidence=confidence,
@@ -392,5 +419,8 @@ def reality_check(
         listening=listening_result,
         omitted=omitted,
         labels=labels_of(ws),
+        journey=journey_result,
+        wow=wow_result,
+        people=people_result,
     )
     return dataclasses.replace(check, findings=derive(check))

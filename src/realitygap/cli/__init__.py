@@ -10,6 +10,7 @@ from realitygap.cli import (
     loop_cmds,
     metrics_cmds,
     report_cmds,
+    seeds_cmds,
     simulate_cmds,
     text_cmds,
     workspace_cmds,
@@ -37,6 +38,9 @@ app.command("behaviour")(analysis_cmds.behaviour)
 app.add_typer(text_cmds.text_app, name="text")
 app.command("kano")(loop_cmds.kano)
 app.command("listening")(loop_cmds.listening)
+app.command("journey")(seeds_cmds.journey)
+app.command("wow")(seeds_cmds.wow)
+app.command("people")(seeds_cmds.people)
 app.add_typer(loop_cmds.cases_app, name="cases")
 app.command("report")(report_cmds.report)
 

@@ -18,6 +18,7 @@ from realitygap.domain.taxonomy import Layer
 class Audience(StrEnum):
     CUSTOMER = "customer"
     MIRROR = "mirror"  # staff predicting how customers will answer
+    STAFF = "staff"  # staff about their own work (a pulse survey: engagement items)
 
 
 class RespondentKind(StrEnum):
@@ -37,6 +38,7 @@ class EventType(StrEnum):
     CANCELLATION = "cancellation"
     COMPLAINT = "complaint"
     CONTACT = "contact"
+    WOW = "wow"  # a wow moment the customer met; ``name`` says which
 
 
 class CaseStatus(StrEnum):
@@ -112,6 +114,9 @@ class Event:
     type: EventType
     occurred_at: datetime
     amount: float | None = None
+    name: str | None = None  # wow moments: which moment
+    touchpoint: str | None = None  # wow moments: where the customer met it
+    detail: str | None = None
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,9 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("type", Kind.ENUM, True, tuple(e.value for e in EventType)),
         Field("occurred_at", Kind.DATETIME, True),
         Field("amount", Kind.NUMBER),
+        Field("name", Kind.ID, doc="wow events: the moment's name (required for type wow)"),
+        Field("touchpoint", Kind.ID, doc="wow events: the touchpoint where it happened"),
+        Field("detail", Kind.TEXT, doc="wow events: what happened"),
     ),
     "cases": (
         Field("case_id", Kind.ID, True),
@@ -454,8 +457,26 @@ def _with_ids(ctx: Context, parsed: pd.DataFrame, id_col: str, prefix: str) -> p
 
 
 def _events(ctx: Context, frame: pd.DataFrame, parsed: pd.DataFrame) -> Prepared:
+    # ids derived from the columns events had before wow moments, so a file imported by an
+    # older version gets the same ids again; wow rows hash their name, touchpoint and detail too
+    wow_columns = ["name", "touchpoint", "detail"]
+    base = [c for c in parsed.columns if c != "event_id" and c not in wow_columns]
+    rich = parsed[wow_columns].notna().any(axis=1)
+    for mask, content in ((~rich, base), (rich, [*base, *wow_columns])):
+        todo = mask & parsed["event_id"].isna()
+        if todo.any():
+            parsed = parsed.copy()
+            parsed.loc[todo, "event_id"] = derived_ids(ctx.ws, "ev-", parsed.loc[todo, content])
     parsed = _with_ids(ctx, parsed, "event_id", "ev-")
     _check_customer(ctx, parsed)
+    _check_touchpoint(ctx, parsed)
+    ctx.problems.add_rows(
+        (parsed["type"] == EventType.WOW.value) & parsed["name"].isna(),
+        _rows(ctx),
+        "name",
+        frame.get("name"),
+        "the wow moment's name (every event of type wow names its moment)",
+    )
     return Prepared({"events": parsed}, len(parsed))
 
 

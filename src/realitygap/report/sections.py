@@ -22,7 +22,7 @@ from realitygap.analysis.findings import (
     theme_impact_shown,
     theme_role,
 )
-from realitygap.report import charts
+from realitygap.report import charts, sections_seeds
 from realitygap.report.model import (
     Block,
     Chart,
@@ -53,6 +53,7 @@ TITLES = {
     "recovery": "Closing the loop: service recovery",
     "listening": "The listening audit",
 }
+TITLES.update(sections_seeds.TITLES)  # the journey map, wow moments, staff and customers
 
 
 # Short names for the spreadsheet's sheets (Excel allows 31 characters).
@@ -813,4 +814,7 @@ BUILDERS: tuple[Builder, ...] = (
     kano_section,
     recovery_section,
     listening_section,
+    sections_seeds.journey_section,
+    sections_seeds.wow_section,
+    sections_seeds.people_section,
 )

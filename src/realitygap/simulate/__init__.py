@@ -14,7 +14,7 @@ was planted to ``truth.json`` so analyses can be checked against it (see docs/si
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from realitygap.simulate import text as text_mod
 from realitygap.simulate._common import HORIZON_DAYS, logistic, rng_for
 from realitygap.simulate.behaviour import (
     DECLINE_HAZARD_RATIO,
+    Events,
     make_complaints,
     make_events,
     plant_attrition,
@@ -34,10 +35,13 @@ from realitygap.simulate.behaviour import (
 from realitygap.simulate.cases import open_cases, recovery_hazard_ratio
 from realitygap.simulate.company import ITEMS
 from realitygap.simulate.customers import make_customers
+from realitygap.simulate.journey_truth import journey_truth
+from realitygap.simulate.people import plant_people
 from realitygap.simulate.staff import make_contacts, make_staff, run_mirror_survey
 from realitygap.simulate.survey import run_customer_survey
 from realitygap.simulate.tables import write_all
 from realitygap.simulate.truth import build_truth, population_anchors
+from realitygap.simulate.wow import plant_wow, write_wow
 from realitygap.simulate.write import customer_ids
 from realitygap.store.schema import KEYS
 from realitygap.store.workspace import Workspace
@@ -109,8 +113,10 @@ def simulate(
         ratio[cases.customer] = recovery_hazard_ratio(cases)
         churn = rescale_after(churn, recovered_from, ratio)
         del recovered_from, ratio  # 80 MB each at 10M customers
-        # purchases, renewals and cancellations are drawn chunk by chunk while they are written
-        events = make_events(people, attrition, churn, seed)
+        # purchases, renewals and cancellations are drawn chunk by chunk while they are written;
+        # the wow planting keeps the purchases and cancellations it reads (13 bytes an event)
+        wow_events = _WowEvents()
+        events = wow_events.keep(make_events(people, attrition, churn, seed))
         complaints = make_complaints(people, churn, seed)
         silent = silent_churners(survey, attrition, churn)
 
@@ -159,8 +165,39 @@ def simulate(
             documents={"survey": comments, "review": reviews, "ticket": tickets},
             rows=rows,
         )
+        truth["journey"] = journey_truth(truth)
+        rows["events"] += write_wow(
+            ws, *plant_wow(people, wow_events.events(), survey, seed), truth
+        )
+        truth["people"] = plant_people(ws, people, staff, survey, seed, rows)
     (Path(directory) / TRUTH_FILE).write_text(json.dumps(truth, indent=2), encoding="utf-8")
     return truth
+
+
+class _WowEvents:
+    """The purchases and cancellations of a stream of event chunks, kept as they pass by."""
+
+    KEPT = (0, 2)  # EVENT_TYPES indices: purchase, cancellation
+
+    def __init__(self) -> None:
+        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def keep(self, chunks: Iterator[Events]) -> Iterator[Events]:
+        for chunk in chunks:
+            m = np.isin(chunk.type, self.KEPT)
+            self._chunks.append(
+                (
+                    chunk.customer[m].astype(np.int32),
+                    chunk.type[m].astype(np.int8),
+                    chunk.day[m],
+                )
+            )
+            yield chunk
+
+    def events(self) -> Events:
+        parts = self._chunks or [(np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0))]
+        customer, kind, day = (np.concatenate(p) for p in zip(*parts, strict=True))
+        return Events(customer, kind, day, np.zeros(0))
 
 
 def _check_empty(ws: Workspace) -> None:

@@ -95,6 +95,14 @@ _TEXT_TAGS = [
         document_id VARCHAR NOT NULL, text VARCHAR NOT NULL)""",
 ]
 
+# Wow moments (``type = 'wow'``): the moment's name, the touchpoint where the customer met it
+# and a free detail. Other event types leave them empty.
+_WOW_EVENTS = [
+    "ALTER TABLE events ADD COLUMN name VARCHAR",
+    "ALTER TABLE events ADD COLUMN touchpoint VARCHAR",
+    "ALTER TABLE events ADD COLUMN detail VARCHAR",
+]
+
 # Customer text is redacted once, when it enters the workspace (imports, the simulator).
 # Workspaces from before that stored some documents unredacted until they were tagged: this
 # step redacts every stored document once (keeping originals only when settings say so).
@@ -102,6 +110,11 @@ _REDACTED_AT_ENTRY: list[Step] = [redact_stored_documents]
 
 # MIGRATIONS[i] brings the schema from version i to version i + 1: SQL statements, or a
 # Python step given the workspace (inside the same transaction).
-MIGRATIONS: list[list[Step]] = [list(_V1), list(_TEXT_TAGS), _REDACTED_AT_ENTRY]
+MIGRATIONS: list[list[Step]] = [
+    list(_V1),
+    list(_TEXT_TAGS),
+    list(_WOW_EVENTS),
+    _REDACTED_AT_ENTRY,
+]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,517 @@
+"""Wow moments: reach ("every customer, every time") and lift against comparable customers.
+
+A wow moment is an event of type ``wow`` with the moment's ``name`` (docs/formats.md). Per
+moment:
+
+- **reach**: the share of customers who met it, overall (customers still customers when the
+  moment began), by segment, by touchpoint and by month (customers met that month / customers
+  not cancelled before it), each with a Wilson interval;
+- **lift** on repeat purchase (a purchase within ``repeat_days`` after the month),
+  retention (no cancellation within ``retain_days``) and NPS (points, from the customer's
+  NPS answers within ``retain_days``), as a sequence of monthly comparisons: the customers who
+  first met the moment in a month against those who had not met it by the month's end, both
+  still customers then. Exact-stratum weighting: within each stratum (month x ``balance``
+  columns x purchases in the ``prior_days`` before the month: 0, 1-2, 3+) the comparison
+  customers are weighted to the number who met the moment (the effect on those who met it);
+  met customers in a stratum with no comparison customer are left out and counted. Interval:
+  normal, with the stratified variance sum_s w_s^2 var_s / n_s on each side;
+- **fading**: the lift per calendar quarter of the month it was met, its inverse-variance
+  weighted slope per quarter with a z-test, Holm-adjusted over the three outcomes; the lift
+  fades when a slope is negative and its adjusted p is below 1 - confidence.
+
+This is an association under "no unmeasured confounding": weighting balances the named
+columns and prior activity, nothing else. References: Rosenbaum & Rubin (1983); Hernán &
+Robins (2016) "Using big data to emulate a target trial", AJE 183(8) (sequential monthly
+comparisons); Imbens (2004) (weighting to the treated); Holm (1979).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from realitygap.analysis._result import MIN_N, Estimate, Values, plain
+from realitygap.analysis._stats import holm, wilson_estimate, z_value
+from realitygap.domain.errors import ArgumentError, check_confidence
+from realitygap.domain.scales import ScaleKind
+from realitygap.store.workspace import Workspace
+
+OUTCOMES = ("repeat_purchase", "retention", "nps")
+DAY_US = 86_400 * 1_000_000
+
+
+@dataclass(frozen=True)
+class Lift(Values):
+    """Met minus comparable not met, for one outcome (shares in 0-1, NPS in points)."""
+
+    outcome: str
+    met: Estimate
+    comparable: Estimate
+    lift: Estimate
+    p_value: float | None
+    unmatched: int  # met customers in strata without a comparison customer
+
+
+@dataclass(frozen=True)
+class Fade(Values):
+    """The lift per quarter the moment was met, and its weighted slope per quarter."""
+
+    outcome: str
+    by_quarter: tuple[tuple[str, Estimate], ...]
+    slope: Estimate
+    p_holm: float | None
+    fading: bool
+
+
+@dataclass(frozen=True)
+class WowMoment(Values):
+    """One wow moment: reach by group and lift on each outcome."""
+
+    name: str
+    customers_met: int
+    reach: Estimate
+    by_segment: tuple[tuple[str, Estimate], ...]
+    by_touchpoint: tuple[tuple[str, Estimate], ...]
+    by_month: tuple[tuple[str, Estimate], ...]
+    lifts: tuple[Lift, ...]
+    fades: tuple[Fade, ...]
+
+    @property
+    def fading(self) -> bool:
+        return any(f.fading for f in self.fades)
+
+    def lift_of(self, outcome: str) -> Lift:
+        return next(x for x in self.lifts if x.outcome == outcome)
+
+
+@dataclass(frozen=True)
+class WowResult(Values):
+    """Every wow moment of the workspace.
+
+    ``to_frame()`` columns: moment, customers_met, reach(_low/_high/_n), then per outcome
+    (repeat_purchase, retention, nps): <outcome>_lift(_low/_high), <outcome>_p,
+    <outcome>_fading; fading.
+    """
+
+    moments: tuple[WowMoment, ...]
+    balance: tuple[str, ...]
+    min_n: int = MIN_N
+    confidence: float = 0.95
+    methods: tuple[str, ...] = field(default=())
+
+    def moment(self, name: str) -> WowMoment:
+        return next(m for m in self.moments if m.name == name)
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = []
+        for m in self.moments:
+            row: dict[str, Any] = {"moment": m.name, "customers_met": m.customers_met}
+            row.update(
+                {
+                    k: v
+                    for k, v in m.reach.to_dict("reach_").items()
+                    if k[6:] in ("value", "low", "high", "n")
+                }
+            )
+            for x in m.lifts:
+                row[f"{x.outcome}_lift"] = x.lift.value
+                row[f"{x.outcome}_lift_low"] = x.lift.low
+                row[f"{x.outcome}_lift_high"] = x.lift.high
+                row[f"{x.outcome}_p"] = x.p_value
+            for f in m.fades:
+                row[f"{f.outcome}_fading"] = f.fading
+            row["fading"] = m.fading
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "moments": plain(self.moments),
+            "balance": list(self.balance),
+            "min_n": self.min_n,
+            "confidence": self.confidence,
+            "methods": list(self.methods),
+        }
+
+    def __str__(self) -> str:
+        lines = [
+            f"Wow moments (lift weighted on {', '.join(self.balance) or 'month'} and "
+            "prior purchases)"
+        ]
+        for m in self.moments:
+            lines.append(f"{m.name}: reach {m.reach.format(1, 100, '%')} ({m.customers_met:,} met)")
+            for x in m.lifts:
+                scale, unit = (1, " pts") if x.outcome == "nps" else (100, " pts")
+                lines.append(f"  lift on {x.outcome}: {x.lift.format(1, scale, unit)}")
+            for f in m.fades:
+                if f.fading:
+                    per = f.slope.format(2, 1 if f.outcome == "nps" else 100)
+                    lines.append(f"  the lift on {f.outcome} fades: {per} points per quarter")
+        return "\n".join(lines)
+
+
+def _ts(day: Any) -> ir.Expr:
+    return ibis.literal(pd.Timestamp(day).to_pydatetime())
+
+
+def wow(
+    ws: Workspace,
+    *,
+    balance: Sequence[str] = ("segment", "tenure_band"),
+    prior_days: int = 90,
+    repeat_days: int = 90,
+    retain_days: int = 180,
+    confidence: float = 0.95,
+    min_n: int = MIN_N,
+) -> WowResult:
+    """Reach and lift of every wow moment (events of type ``wow``).
+
+    Parameters
+    ----------
+    ws : Workspace
+    balance : sequence of str
+        Respondent columns the comparison is balanced on, besides the month and prior
+        purchases; columns the workspace lacks are left out (and not listed in the result).
+    prior_days, repeat_days, retain_days : int
+        Prior-activity window before the month, repeat-purchase and retention windows after.
+    confidence, min_n : float, int
+        Interval level; fewer customers than ``min_n`` give "insufficient data".
+
+    Returns
+    -------
+    WowResult
+    """
+    check_confidence(confidence, min_n)
+    for name, v in (
+        ("prior_days", prior_days),
+        ("repeat_days", repeat_days),
+        ("retain_days", retain_days),
+    ):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ArgumentError(name, v, "a whole number of days, at least 1")
+    p = ws.table("respondents")
+    cols = tuple(c for c in balance if c in p.columns and c not in ("respondent_id", "kind"))
+    methods = (
+        "Wow reach: customers who met the moment / customers still customers, Wilson",
+        "Wow lift: monthly comparisons (Hernán & Robins 2016), exact-stratum weighting to the "
+        f"met on month x {' x '.join(cols) or '-'} x prior purchases (0, 1-2, 3+); normal "
+        "interval with stratified variance, the comparison side's multiplied by the mean "
+        "number of monthly comparisons per comparison customer (conservative)",
+        "Wow fading: inverse-variance weighted slope of the quarterly lift, z-test, Holm",
+    )
+    e = ws.table("events")
+    wow_events = e.filter(e.type == "wow")
+    names = sorted(str(x) for x in wow_events.select("name").distinct().execute()["name"].dropna())
+    if not names:
+        return WowResult((), cols, min_n, confidence, methods)
+    customers = p.filter(p.kind == "customer").select(
+        customer_id=p.respondent_id, **{c: p[c].cast("string").fill_null("?") for c in cols}
+    )
+    cancel = (
+        e.filter(e.type == "cancellation").group_by("customer_id").agg(cancel=e.occurred_at.min())
+    )
+    buys = e.filter(e.type == "purchase").select("customer_id", bought=e.occurred_at)
+    spans = (
+        wow_events.group_by("name")
+        .agg(lo=wow_events.occurred_at.min(), hi=wow_events.occurred_at.max())
+        .execute()
+    )
+    months_of = {
+        str(r["name"]): [
+            str(m) for m in pd.period_range(pd.Timestamp(r["lo"]), pd.Timestamp(r["hi"]), freq="M")
+        ]
+        for r in spans.to_dict(orient="records")
+    }
+    every = sorted({m for ms in months_of.values() for m in ms})
+    month_frame = pd.DataFrame(
+        {
+            "month": every,
+            "m_start": [pd.Period(m, "M").start_time for m in every],
+            "m_end": [(pd.Period(m, "M") + 1).start_time for m in every],
+        }
+    )
+    base = customers.left_join(cancel, "customer_id").drop("customer_id_right")
+    # one grid of customer-months for every moment, materialised once (a temporary table)
+    grid = _grid(base, buys, _nps_answers(ws), month_frame, (prior_days, repeat_days, retain_days))
+    grid = grid.cache()
+    alive: pd.DataFrame = grid.group_by("month").agg(n=grid.count()).execute()
+    alive_of = dict(zip(alive["month"].astype(str), alive["n"].astype(int), strict=True))
+    moments = tuple(
+        _moment(name, wow_events, base, grid, months_of[name], alive_of, cols, confidence, min_n)
+        for name in names
+    )
+    grid.release()
+    return WowResult(moments, cols, min_n, confidence, methods)
+
+
+def _nps_answers(ws: Workspace) -> ir.Table | None:
+    """The customer NPS question's answers with their time: +100 / 0 / -100."""
+    q = ws.table("questions")
+    nps = q.filter((q.audience == "customer") & (q.scale == ScaleKind.NPS.value))
+    ids = sorted(str(x) for x in nps.select("question_id").execute()["question_id"])
+    if not ids:
+        return None
+    r = ws.table("responses")
+    r = r.filter((r.question_id == ids[0]) & r.submitted_at.notnull())
+    cat = ibis.cases((r.value >= 9, 100.0), (r.value <= 6, -100.0), else_=0.0)
+    return r.select(customer_id=r.respondent_id, answered=r.submitted_at, score=cat)
+
+
+def _grid(
+    base: ir.Table,
+    buys: ir.Table,
+    nps_answers: ir.Table | None,
+    month_frame: pd.DataFrame,
+    windows: tuple[int, int, int],
+) -> ir.Table:
+    """Customer x month, for customers not cancelled before the month: the prior-purchase
+    band, whether still a customer at the month's end (``stays``) and the outcomes."""
+    prior_days, repeat_days, retain_days = windows
+    mt = ibis.memtable(month_frame)
+    grid = base.cross_join(mt)
+    grid = grid.filter(grid.cancel.isnull() | (grid.cancel >= grid.m_start))
+    day = ibis.interval(days=1)
+    b = buys.join(
+        mt,
+        (buys.bought >= mt.m_start - prior_days * day)
+        & (buys.bought < mt.m_end + repeat_days * day),
+    )
+    activity = b.group_by(["customer_id", "month"]).agg(
+        prior=(b.bought < b.m_start).cast("int64").sum(),
+        after=(b.bought >= b.m_end).cast("int64").sum(),
+    )
+    g = grid.left_join(activity, ["customer_id", "month"]).drop("customer_id_right", "month_right")
+    g = g.mutate(
+        stays=g.cancel.isnull() | (g.cancel >= g.m_end),
+        band=ibis.cases(
+            (g.prior.fill_null(0) == 0, "0"), (g.prior.fill_null(0) <= 2, "1-2"), else_="3+"
+        ),
+        repeat_purchase=(g.after.fill_null(0) > 0).cast("float64"),
+        retention=(g.cancel.isnull() | (g.cancel >= g.m_end + retain_days * day)).cast("float64"),
+    )
+    if nps_answers is None:
+        return g.mutate(nps=ibis.null("float64")).drop("prior", "after")
+    a = nps_answers.join(
+        mt,
+        (nps_answers.answered >= mt.m_end) & (nps_answers.answered < mt.m_end + retain_days * day),
+    )
+    per = a.group_by(["customer_id", "month"]).agg(nps=a.score.mean())
+    g = g.left_join(per, ["customer_id", "month"]).drop("customer_id_right", "month_right")
+    return g.drop("prior", "after")
+
+
+def _moment(
+    name: str,
+    wow_events: ir.Table,
+    base: ir.Table,
+    grid: ir.Table,
+    months: list[str],
+    alive_of: dict[str, int],
+    cols: tuple[str, ...],
+    confidence: float,
+    min_n: int,
+) -> WowMoment:
+    w = wow_events.filter(wow_events.name == name)
+    first = w.group_by("customer_id").agg(first=w.occurred_at.min())
+    # reach: overall (customers still customers when the moment began), by segment, touchpoint
+    start = _ts(pd.Period(months[0], "M").start_time)
+    alive0 = base.filter(base.cancel.isnull() | (base.cancel >= start))
+    met_ids = first.select("customer_id", met=ibis.literal(1))
+    at0 = alive0.left_join(met_ids, "customer_id").drop("customer_id_right")
+    at0 = at0.mutate(met=at0.met.fill_null(0))
+    overall = at0.agg(n=at0.count(), k=at0.met.sum()).execute().iloc[0]
+    n0, k0 = int(overall["n"]), int(overall["k"] or 0)
+    reach = wilson_estimate(k0, n0, min_n, "share of customers who met it, Wilson", confidence)
+    by_segment: list[tuple[str, Estimate]] = []
+    if "segment" in cols:
+        seg = at0.group_by("segment").agg(n=at0.count(), k=at0.met.sum()).execute()
+        for r in seg.sort_values("segment").to_dict(orient="records"):
+            by_segment.append(
+                (
+                    str(r["segment"]),
+                    wilson_estimate(int(r["k"]), int(r["n"]), min_n, "reach, Wilson", confidence),
+                )
+            )
+    tp = (
+        w.filter(w.touchpoint.notnull())
+        .group_by("touchpoint")
+        .agg(k=w.customer_id.nunique())
+        .execute()
+    )
+    by_touchpoint = tuple(
+        (
+            str(r["touchpoint"]),
+            wilson_estimate(int(r["k"]), n0, min_n, "reach, Wilson", confidence),
+        )
+        for r in tp.sort_values("touchpoint").to_dict(orient="records")
+    )
+    per_month_met = (
+        w.mutate(month=w.occurred_at.strftime("%Y-%m"))
+        .group_by("month")
+        .agg(k=w.customer_id.nunique())
+        .execute()
+    )
+    k_of = dict(zip(per_month_met["month"], per_month_met["k"], strict=True))
+    by_month = tuple(
+        (
+            m,
+            wilson_estimate(
+                int(k_of.get(m, 0)), alive_of.get(m, 0), min_n, "reach, Wilson", confidence
+            ),
+        )
+        for m in months
+    )
+
+    # lift: monthly comparisons of those who first met it that month with those who had not
+    g = grid.filter(grid.month.isin(months) & grid.stays)
+    g = g.left_join(first, "customer_id").drop("customer_id_right")
+    g = g.filter(g.first.isnull() | (g.first >= g.m_start))
+    g = g.mutate(met=(g.first.notnull() & (g.first < g.m_end)).cast("int64"))
+    keys = ["month", *cols, "band", "met"]
+    agg = g.group_by(keys).agg(
+        n=g.count(),
+        **{f"s_{o}": g[o].sum() for o in OUTCOMES[:2]},
+        **{f"ss_{o}": (g[o] ** 2).sum() for o in OUTCOMES[:2]},
+        n_nps=g.nps.count(),
+        s_nps=g.nps.sum(),
+        ss_nps=(g.nps**2).sum(),
+    )
+    cells: pd.DataFrame = agg.execute()
+    for o in OUTCOMES[:2]:
+        cells[f"n_{o}"] = cells["n"]
+    # a comparison customer enters up to one comparison per month and their outcomes are
+    # correlated across months: the comparison side's variance is multiplied by the mean
+    # number of comparisons per customer (the bound for perfectly correlated repeats)
+    c = g.filter(g.met == 0)
+    reps = (
+        c.agg(
+            rows=c.count(),
+            people=c.customer_id.nunique(),
+            nps_rows=c.nps.count(),
+            nps_people=c.customer_id.nunique(where=c.nps.notnull()),
+        )
+        .execute()
+        .iloc[0]
+    )
+    deff = {o: float(reps["rows"]) / max(float(reps["people"]), 1.0) for o in OUTCOMES[:2]}
+    deff["nps"] = float(reps["nps_rows"]) / max(float(reps["nps_people"]), 1.0)
+    lifts = tuple(_lift(cells, o, keys[:-1], confidence, min_n, deff[o]) for o in OUTCOMES)
+    fades = _fades(cells, keys[:-1], confidence, min_n, deff)
+    return WowMoment(name, k0, reach, tuple(by_segment), by_touchpoint, by_month, lifts, fades)
+
+
+def _weighted(cells: pd.DataFrame, outcome: str, strata: list[str]) -> dict[str, float] | None:
+    """Met mean, comparison mean weighted to the met, and their variances, from stratum sums."""
+    n, s, ss = f"n_{outcome}", f"s_{outcome}", f"ss_{outcome}"
+    c = cells[cells[n] > 0].fillna({s: 0.0, ss: 0.0})
+    wide = c.pivot_table(
+        index=strata, columns="met", values=[n, s, ss], aggfunc="sum", fill_value=0.0
+    )
+    if (n, 1) not in wide.columns or (n, 0) not in wide.columns:
+        return None
+    n1, n0 = wide[(n, 1)], wide[(n, 0)]
+    matched = (n1 > 0) & (n0 > 0)
+    unmatched = float(n1[~matched].sum())
+    n1, n0 = n1[matched], n0[matched]
+    if n1.sum() == 0:
+        return None
+    m1 = wide[(s, 1)][matched] / n1
+    m0 = wide[(s, 0)][matched] / n0
+    v1 = (wide[(ss, 1)][matched] / n1 - m1**2).clip(lower=0)
+    v0 = (wide[(ss, 0)][matched] / n0 - m0**2).clip(lower=0)
+    wt = n1 / n1.sum()
+    return {
+        "n_met": float(n1.sum()),
+        "n_comparable": float(n0.sum()),
+        "met": float((wt * m1).sum()),
+        "comparable": float((wt * m0).sum()),
+        "var_met": float((wt**2 * v1 / n1).sum()),
+        "var_comparable": float((wt**2 * v0 / n0).sum()),
+        "unmatched": unmatched,
+    }
+
+
+def _lift(
+    cells: pd.DataFrame,
+    outcome: str,
+    strata: list[str],
+    confidence: float,
+    min_n: int,
+    deff: float = 1.0,
+) -> Lift:
+    method = "met - comparable (exact-stratum weights), normal"
+    r = _weighted(cells, outcome, strata)
+    none = Estimate.insufficient_data
+    if r is None or r["n_met"] < min_n or r["n_comparable"] < min_n:
+        n = 0 if r is None else int(r["n_met"] + r["n_comparable"])
+        return Lift(outcome, none(n, "met"), none(n, "comparable"), none(n, method), None, 0)
+    z = z_value(confidence)
+    se1, se0 = np.sqrt(r["var_met"]), np.sqrt(r["var_comparable"] * deff)
+    d = r["met"] - r["comparable"]
+    se = float(np.hypot(se1, se0))
+    p = float(2 * special.ndtr(-abs(d / se))) if se > 0 else None
+    n1, n0 = int(r["n_met"]), int(r["n_comparable"])
+    return Lift(
+        outcome,
+        Estimate(r["met"], r["met"] - z * se1, r["met"] + z * se1, n1, "met, mean", confidence),
+        Estimate(
+            r["comparable"],
+            r["comparable"] - z * se0,
+            r["comparable"] + z * se0,
+            n0,
+            "comparable, weighted to the met",
+            confidence,
+        ),
+        Estimate(d, d - z * se, d + z * se, n1 + n0, method, confidence),
+        p,
+        int(r["unmatched"]),
+    )
+
+
+def _fades(
+    cells: pd.DataFrame, strata: list[str], confidence: float, min_n: int, deff: dict[str, float]
+) -> tuple[Fade, ...]:
+    cells = cells.assign(quarter=pd.PeriodIndex(cells["month"], freq="M").asfreq("Q").astype(str))
+    out = []
+    slopes: list[tuple[str, list[tuple[str, Estimate]], float, float]] = []
+    for o in OUTCOMES:
+        by_quarter = []
+        for q, part in cells.groupby("quarter", sort=True):
+            lift = _lift(part, o, strata, confidence, min_n, deff[o]).lift
+            by_quarter.append((str(q), lift))
+        known = [(i, e) for i, (_, e) in enumerate(by_quarter) if e.value is not None]
+        slope, se = float("nan"), float("nan")
+        if len(known) >= 3:
+            x = np.array([i for i, _ in known], dtype=float)
+            y = np.array([e.value for _, e in known], dtype=float)
+            half = np.array([((e.high or 0.0) - (e.low or 0.0)) / 2 for _, e in known])
+            wts = (z_value(confidence) / np.maximum(half, 1e-12)) ** 2  # 1 / variance
+            xm = np.average(x, weights=wts)
+            sxx = float(np.sum(wts * (x - xm) ** 2))
+            slope = float(np.sum(wts * (x - xm) * (y - np.average(y, weights=wts))) / sxx)
+            se = float(1 / np.sqrt(sxx))
+        slopes.append((o, by_quarter, slope, se))
+    raw = np.array(
+        [2 * special.ndtr(-abs(s / se)) if np.isfinite(se) else np.nan for _, _, s, se in slopes]
+    )
+    adjusted = holm(raw)
+    z = z_value(confidence)
+    for (o, by_quarter, s, se), p in zip(slopes, adjusted, strict=True):
+        method = "weighted slope of the quarterly lift, per quarter, z"
+        n = sum(e.n for _, e in by_quarter)
+        est = (
+            Estimate(s, s - z * se, s + z * se, n, method, confidence)
+            if np.isfinite(se)
+            else Estimate.insufficient_data(n, method, confidence)
+        )
+        p_holm = None if np.isnan(p) else float(p)
+        fading = bool(p_holm is not None and p_holm < 1 - confidence and s < 0)
+        out.append(Fade(o, tuple(by_quarter), est, p_holm, fading))
+    return tuple(out)

@@ -1,0 +1,199 @@
+"""Wow moments with known reach and lift, one of them fading.
+
+Three moments run for twelve months (2024-03 to 2025-02). Each month every customer who is
+still a customer at the month's end and has not met the moment yet meets it with a chance
+
+    p = base * segment factor * (1.5 if 3+ purchases in the 90 days before the month)
+          * exp(tilt * (repeat + retained + nps))
+
+where ``repeat`` (a purchase in the 90 days after the month), ``retained`` (no cancellation
+in the 180 days after it) and ``nps`` (+1 promoter, 0 passive, -1 detractor: the customer's
+NPS answers in those 180 days, averaged; 0 without one) are the outcomes the simulated
+customer goes on to have. The moments add only ``wow`` events: no purchase, cancellation or
+answer changes, so every other planted truth stays as it was, and the lift is planted by who
+meets the moment. Segment and prior activity make the naive comparison biased (VIPs and
+active buyers meet moments more and are more loyal anyway); weighting on them removes that.
+
+The truth is the expectation under these chances, stratum by stratum (month x segment x
+tenure band x prior purchases 0 / 1-2 / 3+), weighted to the customers who met the moment:
+what an unbiased exact-stratum estimate of the lift estimates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from realitygap.simulate._common import START, rng_for
+from realitygap.simulate.behaviour import Events
+from realitygap.simulate.customers import SEGMENTS, Customers
+from realitygap.simulate.survey import CustomerSurvey
+from realitygap.simulate.write import customer_id_sql, insert, timestamp_sql
+from realitygap.store.workspace import Workspace
+
+PRIOR_DAYS, REPEAT_DAYS, RETAIN_DAYS = 90.0, 90.0, 180.0
+SEGMENT_FACTOR = (0.6, 1.0, 2.0)  # new, regular, vip
+MONTHS = np.arange(np.datetime64("2024-03"), np.datetime64("2025-03"))
+
+
+@dataclass(frozen=True)
+class Moment:
+    name: str
+    touchpoint: str
+    detail: str
+    base: float  # monthly chance for a regular customer with little prior activity
+    tilt: float  # selection on outcomes in the first month
+    fades: bool  # the tilt falls linearly to 0 by the last month
+
+
+MOMENTS = (
+    Moment("handwritten_note", "packaging", "a note signed by the packer", 0.05, 0.45, False),
+    Moment("birthday_surprise", "loyalty", "a birthday gift in the app", 0.04, 0.9, True),
+    Moment(
+        "greeted_by_name", "store_staff", "staff greeted the customer by name", 0.08, 0.0, False
+    ),
+)
+
+
+def _month_days(month: np.datetime64) -> float:
+    return float((month.astype("datetime64[s]") - START) / np.timedelta64(1, "D"))
+
+
+def plant_wow(
+    people: Customers, events: Events, survey: CustomerSurvey, seed: int
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Wow events (customer index, day, name, touchpoint, detail) and ``truth["wow"]``."""
+    rng = rng_for(seed, "wow moments")
+    n = people.n
+    cancel = np.full(n, np.inf)
+    c = events.type == 2
+    np.minimum.at(cancel, events.customer[c], events.day[c])
+    buy = events.type == 0
+    buy_customer, buy_day = events.customer[buy], events.day[buy]
+    nps = survey.nps.astype(np.float64)
+    answered = nps >= 0
+    category = np.where(nps >= 9, 1.0, np.where(nps <= 6, -1.0, 0.0))
+
+    def purchases_between(lo: float, hi: float) -> np.ndarray:
+        m = (buy_day >= lo) & (buy_day < hi)
+        return np.bincount(buy_customer[m], minlength=n)
+
+    rows: list[pd.DataFrame] = []
+    truth: dict[str, Any] = {}
+    for moment in MOMENTS:
+        met = np.zeros(n, dtype=bool)
+        strata: dict[tuple[str, int], tuple[float, float]] = {}
+        monthly = {}
+        expected_met = 0.0  # sum over months of the meeting chances of those at risk
+        for k, month in enumerate(MONTHS):
+            start, end = _month_days(month), _month_days(month + 1)
+            alive = cancel >= start
+            at_risk = ~met & (cancel >= end)
+            prior = purchases_between(start - PRIOR_DAYS, start)
+            repeat = (purchases_between(end, end + REPEAT_DAYS) > 0).astype(np.float64)
+            retained = (cancel >= end + RETAIN_DAYS).astype(np.float64)
+            w = answered & (survey.resp_day >= end) & (survey.resp_day < end + RETAIN_DAYS)
+            s = np.bincount(survey.resp_customer[w], category[w], minlength=n)
+            k_ans = np.bincount(survey.resp_customer[w], minlength=n)
+            has_nps = k_ans > 0
+            score = np.where(has_nps, s / np.maximum(k_ans, 1), 0.0)
+            tilt = moment.tilt * (1 - k / (len(MONTHS) - 1) if moment.fades else 1.0)
+            p = (
+                moment.base
+                * np.asarray(SEGMENT_FACTOR)[people.segment]
+                * np.where(prior >= 3, 1.5, 1.0)
+                * np.exp(tilt * (repeat + retained + score))
+            )
+            p = np.where(at_risk, np.minimum(p, 0.95), 0.0)
+            draw = rng.random(n) < p
+            monthly[str(month)] = round(float(p.sum() / alive.sum()), 5)
+            expected_met += float(p.sum())
+            band = np.minimum(prior, 3).clip(0, 3)
+            band = np.where(band == 2, 1, band)  # 0, 1-2, 3+
+            key = np.stack([people.segment, people.tenure, band], axis=1)[at_risk]
+            frame = pd.DataFrame(key, columns=["seg", "ten", "band"])
+            frame["p"] = p[at_risk]
+            for name, y, use in (
+                ("repeat_purchase", repeat, np.ones(n, dtype=bool)),
+                ("retention", retained, np.ones(n, dtype=bool)),
+                ("nps", 100 * score, has_nps),
+            ):
+                sub = frame[use[at_risk]]
+                yy = y[at_risk][use[at_risk]]
+                g = sub.assign(py=sub["p"] * yy, q=1 - sub["p"], qy=(1 - sub["p"]) * yy)
+                agg = g.groupby(["seg", "ten", "band"]).agg(
+                    p=("p", "sum"), py=("py", "sum"), q=("q", "sum"), qy=("qy", "sum")
+                )
+                agg = agg[(agg["q"] > 0) & (agg["p"] > 0)]
+                lift = agg["py"] / agg["p"] - agg["qy"] / agg["q"]
+                # the stratum's expected lift, weighted by its expected number who meet it
+                strata[(name, k)] = (float((lift * agg["p"]).sum()), float(agg["p"].sum()))
+            chosen = np.flatnonzero(draw)
+            met[chosen] = True
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "c": chosen,
+                        "d": start + rng.random(chosen.size) * (end - start),
+                        "name": moment.name,
+                        "touchpoint": moment.touchpoint,
+                        "detail": moment.detail,
+                    }
+                )
+            )
+        lifts: dict[str, Any] = {}
+        for name in ("repeat_purchase", "retention", "nps"):
+            per_month = [strata[(name, k)] for k in range(len(MONTHS))]
+            total = sum(x[1] for x in per_month)
+            lifts[name] = round(sum(x[0] for x in per_month) / total, 5)
+            lifts[f"{name}_by_month"] = {
+                str(m): round(x[0] / x[1], 5) for m, x in zip(MONTHS, per_month, strict=True)
+            }
+        ever = float(met.sum())
+        at_start = float((cancel >= _month_days(MONTHS[0])).sum())
+        truth[moment.name] = {
+            "touchpoint": moment.touchpoint,
+            "months": [str(MONTHS[0]), str(MONTHS[-1])],
+            "tilt": moment.tilt,
+            "fades": moment.fades,
+            # expected: each month's chances summed given who was still at risk that month
+            "expected_reach": round(expected_met / at_start, 5),
+            "realised_reach": round(ever / at_start, 5),
+            "expected_monthly_reach": monthly,
+            "lift": lifts,
+        }
+    out = pd.concat(rows, ignore_index=True)
+    return out, {
+        "moments": truth,
+        "segments": list(SEGMENTS),
+        "rule": "lift = met - comparable not met, weighted to the met (month x segment x "
+        "tenure band x purchases in the 90 days before the month: 0, 1-2, 3+); repeat "
+        "purchase within 90 days after the month, retention 180 days, NPS in points from "
+        "answers within 180 days",
+    }
+
+
+def write_wow(
+    ws: Workspace, frame: pd.DataFrame, wow_truth: dict[str, Any], truth: dict[str, Any]
+) -> int:
+    """Insert the wow events and put their truth in ``truth["wow"]``; return rows written."""
+    truth["wow"] = wow_truth
+    frame = frame.sort_values("d", kind="stable").reset_index(drop=True)
+    frame["i"] = np.arange(len(frame), dtype=np.int64)
+    return insert(
+        ws,
+        "events",
+        frame,
+        {
+            "event_id": "printf('W%08d', i + 1)",
+            "customer_id": customer_id_sql("c", int(truth["customers"])),
+            "type": "'wow'",
+            "occurred_at": timestamp_sql("d"),
+            "name": "name",
+            "touchpoint": "touchpoint",
+            "detail": "detail",
+        },
+    )

@@ -1,0 +1,81 @@
+"""Staff and customers across teams against the simulator's planted link (simulate/people.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from realitygap import ArgumentError, SurveyDataError
+from realitygap.analysis import PeopleResult, people
+from realitygap.store import Workspace
+
+Company = tuple[Workspace, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def measured(company: Company) -> tuple[PeopleResult, dict[str, Any]]:
+    ws, truth = company
+    return people(ws), truth["people"]
+
+
+def test_team_figures_recover_the_planted_expectations(
+    company: Company,
+) -> None:
+    # truth: expected engagement (rounded-normal answer model), turnover (leave chances) and
+    # NPS (answers weighted by each customer's chance to be served by the team); 24 teams x 3
+    # figures = 72 intervals: Bonferroni keeps the family at 95%
+    ws, truth = company
+    result = people(ws, confidence=1 - 0.05 / 72)
+    missed = []
+    for t in result.teams:
+        planted = truth["people"]["teams"][t.team]
+        for est, key in (
+            (t.engagement, "expected_engagement_pct"),
+            (t.turnover, "expected_turnover"),
+            (t.nps, "expected_nps"),
+        ):
+            if est.low is None or est.high is None:
+                continue  # teams below min_staff
+            if not est.low <= planted[key] <= est.high:
+                missed.append((t.team, key, planted[key], est.format(3)))
+    assert missed == []
+    assert sum(t.nps.value is not None for t in result.teams) >= 20
+
+
+def test_the_planted_link_is_recovered(measured: tuple[PeopleResult, dict[str, Any]]) -> None:
+    # the slope of expected NPS on expected engagement across teams (weighted by expected
+    # answers), computed in the simulator from the chances; the sign of both correlations
+    result, truth = measured
+    s = result.slope
+    assert s.low is not None and s.high is not None
+    assert s.low <= truth["slope_nps_per_engagement_point"] <= s.high
+    assert s.low > 0 and result.slope_p is not None and result.slope_p < 0.001
+    assert (result.engagement_nps.low or 0) > 0 and (result.turnover_nps.high or 0) < 0
+
+
+def test_correlation_interval_matches_scipy(measured: tuple[PeopleResult, dict[str, Any]]) -> None:
+    # independent: scipy's pearsonr and its Fisher-z confidence interval
+    result, _ = measured
+    rows = [(t.engagement.value, t.nps.value) for t in result.teams
+            if t.engagement.value is not None and t.nps.value is not None]  # fmt: skip
+    x, y = np.array(rows).T
+    ref = stats.pearsonr(x, y)
+    ci = ref.confidence_interval(0.95)
+    r = result.engagement_nps
+    assert r.value == pytest.approx(ref.statistic, abs=1e-12)
+    assert (r.low, r.high) == pytest.approx((ci.low, ci.high), abs=1e-9)
+
+
+def test_the_text_calls_it_an_association(measured: tuple[PeopleResult, dict[str, Any]]) -> None:
+    assert "not a cause" in str(measured[0])
+
+
+def test_bad_arguments(company: Company) -> None:
+    ws, _ = company
+    with pytest.raises(ArgumentError, match="min_staff"):
+        people(ws, min_staff=1)
+    with pytest.raises(SurveyDataError, match="store"):
+        people(ws, unit="store")

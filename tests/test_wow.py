@@ -1,0 +1,103 @@
+"""Wow moments against the simulator's planted reach and lift (simulate/wow.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from realitygap import ArgumentError
+from realitygap.analysis import WowResult, wow
+from realitygap.store import Workspace
+
+Company = tuple[Workspace, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def measured(company: Company) -> tuple[WowResult, dict[str, Any]]:
+    ws, truth = company
+    # 3 moments x 3 outcomes = 9 lift intervals: Bonferroni keeps the family at 95%
+    return wow(ws, confidence=1 - 0.05 / 9), truth["wow"]["moments"]
+
+
+def test_reach_is_the_planted_share(measured: tuple[WowResult, dict[str, Any]]) -> None:
+    # expected_reach: the simulator's meeting chances summed over the months (given who was
+    # still at risk each month) / customers at the start; realised_reach counts its draws,
+    # which the analysis must count exactly (a check of the counting, not of the statistics)
+    result, truth = measured
+    assert sorted(m.name for m in result.moments) == sorted(truth)
+    for m in result.moments:
+        assert m.reach.low is not None and m.reach.high is not None
+        assert m.reach.low <= truth[m.name]["expected_reach"] <= m.reach.high
+        assert m.reach.value == pytest.approx(truth[m.name]["realised_reach"], abs=1e-5)
+        assert [t for t, _ in m.by_touchpoint] == [truth[m.name]["touchpoint"]]
+
+
+def test_lift_recovers_the_planted_lift(measured: tuple[WowResult, dict[str, Any]]) -> None:
+    # truth: the expected lift under the simulator's meeting chances, stratum by stratum,
+    # computed in numpy from the probabilities (not from the draws)
+    result, truth = measured
+    missed = []
+    for m in result.moments:
+        for x in m.lifts:
+            planted = truth[m.name]["lift"][x.outcome]
+            assert x.lift.low is not None and x.lift.high is not None
+            if not x.lift.low <= planted <= x.lift.high:
+                missed.append((m.name, x.outcome, planted, x.lift.format(4)))
+    assert missed == []
+    # the moment planted without lift shows none on NPS; the others a clear positive one
+    assert result.moment("handwritten_note").lift_of("retention").lift.low > 0  # type: ignore[operator]
+
+
+def test_weighting_removes_the_segment_bias(company: Company) -> None:
+    # without balancing, VIPs (who meet moments twice as often and are more loyal anyway)
+    # make the zero-lift moment look like it lifts retention
+    ws, truth = company
+    naive = wow(ws, balance=()).moment("greeted_by_name").lift_of("retention").lift
+    weighted = wow(ws).moment("greeted_by_name").lift_of("retention").lift
+    assert truth["wow"]["moments"]["greeted_by_name"]["lift"]["retention"] == 0
+    assert abs(weighted.value or 0) < abs(naive.value or 0)
+
+
+def test_only_the_planted_moment_fades(measured: tuple[WowResult, dict[str, Any]]) -> None:
+    result, truth = measured
+    assert {m.name for m in result.moments if m.fading} == {
+        name for name, t in truth.items() if t["fades"]
+    }
+
+
+def test_bad_arguments_name_the_parameter(company: Company) -> None:
+    ws, _ = company
+    with pytest.raises(ArgumentError, match="retain_days"):
+        wow(ws, retain_days=0)
+    with pytest.raises(ArgumentError, match="confidence"):
+        wow(ws, confidence=1.5)
+
+
+def test_exact_stratum_weighting_by_hand() -> None:
+    # two strata; met: A 2 of 4 retained, B 3 of 3; comparison: A 1 of 5, B 6 of 8.
+    # Weights to the met: A 4/7, B 3/7. Met mean 5/7; comparison (4/7)(1/5) + (3/7)(6/8);
+    # variances sum_s w_s^2 p_s (1 - p_s) / n_s on each side (hand arithmetic below)
+    import pandas as pd
+
+    from realitygap.analysis.wow import _lift
+
+    cells = pd.DataFrame(
+        {
+            "month": ["2024-01"] * 4,
+            "band": ["A", "A", "B", "B"],
+            "met": [1, 0, 1, 0],
+            "n_retention": [4, 5, 3, 8],
+            "s_retention": [2.0, 1.0, 3.0, 6.0],
+            "ss_retention": [2.0, 1.0, 3.0, 6.0],
+        }
+    )
+    x = _lift(cells, "retention", ["month", "band"], 0.95, 1)
+    wa, wb = 4 / 7, 3 / 7
+    met, comp = 5 / 7, wa * 0.2 + wb * 0.75
+    var = wa**2 * 0.5 * 0.5 / 4 + wb**2 * 0 / 3 + wa**2 * 0.2 * 0.8 / 5 + wb**2 * 0.75 * 0.25 / 8
+    assert x.met.value == pytest.approx(met)
+    assert x.comparable.value == pytest.approx(comp)
+    assert x.lift.value == pytest.approx(met - comp)
+    assert x.lift.high - x.lift.value == pytest.approx(1.959964 * var**0.5, rel=1e-6)  # type: ignore[operator]
+    assert x.unmatched == 0
