@@ -17,7 +17,7 @@ Measured, each in a fresh child process so that peak memory is the measured code
 
 Times are the median of 3 runs after one warm-up run, as wall seconds and as process CPU
 seconds over all threads (the latter is less sensitive to other jobs on a shared machine).
-Peak memory is the child process's ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (whole
+Peak memory is the child process's peak RSS (``VmHWM``; whole
 process, native DuckDB memory included) minus the RSS right after imports. The two
 implementations' NPS tables and gap tables are compared for equality before anything is
 printed.
@@ -44,7 +44,13 @@ GAP_COLS = ["gap", "gap_low", "gap_high", "hedges_g", "wasserstein"]
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    """Peak RSS of this process (VmHWM; ``ru_maxrss`` would keep the parent's RSS at the fork,
+    which is large right after the parent generated the data)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB
 
 
 def generate(directory: Path, customers: int) -> None:

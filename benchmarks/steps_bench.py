@@ -4,7 +4,7 @@ For every size the script simulates a company (seed 1; not timed here, see
 ``simulate_bench.py``), then runs each step in a fresh child process that opens the workspace
 read-only, as the CLI and the report do. Per step it prints wall seconds, CPU seconds (user +
 system of the process, DuckDB's threads included), peak memory above the RSS before the step
-(``ru_maxrss`` minus the current RSS) and the rows pulled into Python: the rows of every frame
+(``VmHWM`` minus the current RSS) and the rows pulled into Python: the rows of every frame
 or column that an Ibis expression's ``execute()`` returned (a scalar counts 1; queries run on
 the raw connection, like the answer-grid fingerprint, are not counted). Across sizes it prints
 the growth exponent of each figure (log ratio over log ratio of the sizes: 1 is linear, 0 flat).
@@ -41,8 +41,14 @@ from typing import Any
 STEPS = ("metrics", "gap", "audit", "behaviour", "audit+behaviour", "drivers")
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def _peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM). Not ``ru_maxrss``: after fork and exec that keeps the
+    parent's RSS at the fork, which here holds a just simulated company."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    raise OSError("no VmHWM in /proc/self/status")
 
 
 def _current_rss_mb() -> float:
@@ -97,7 +103,7 @@ def child(step: str, directory: Path) -> dict[str, Any]:
     return {
         "wall": wall,
         "cpu": cpu,
-        "peak_mb": _rss_mb() - base,
+        "peak_mb": _peak_rss_mb() - base,
         "rows": pulled[0],
         "load": os.getloadavg()[0],
     }
