@@ -287,6 +287,7 @@ def reality_check(
         - ``section``: ``headline``, ``gap``, ``audit``, ``drivers``, ``behaviour``, ``text``,
           ``kano``, ``recovery`` or ``listening``;
         - ``rule``: the rule that produced it (e.g. ``bain-headline``, ``top-driver``);
+        - ``kind``: ``problem``, ``strength``, ``caveat`` or ``fact``;
         - ``lead``: True for the finding that leads its section;
         - ``text``: the sentence.
 
@@ -306,7 +307,7 @@ def reality_check(
     >>> check.nps_estimate.format(1)
     '10.1 [2.1, 17.9] n=388'
     >>> dict(check.omitted)
-    {}
+    {'people': 'too few teams with a staff pulse survey and customer NPS'}
     >>> check.to_frame()[["section", "rule"]].head(4)
         section                rule
     0  headline       bain-headline

@@ -43,6 +43,7 @@ from realitygap.simulate.tables import write_all
 from realitygap.simulate.truth import build_truth, population_anchors
 from realitygap.simulate.wow import plant_wow, write_wow
 from realitygap.simulate.write import customer_ids
+from realitygap.store import answer_grid
 from realitygap.store.schema import KEYS
 from realitygap.store.workspace import Workspace
 
@@ -170,6 +171,9 @@ def simulate(
             ws, *plant_wow(people, wow_events.events(), survey, seed), truth
         )
         truth["people"] = plant_people(ws, people, staff, survey, seed, rows)
+        # the staff pulse answers just written change `responses`: the stored grid's
+        # fingerprint must match them, or no analysis would trust the grid
+        answer_grid.refresh(ws)
     (Path(directory) / TRUTH_FILE).write_text(json.dumps(truth, indent=2), encoding="utf-8")
     return truth
 

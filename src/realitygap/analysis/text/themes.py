@@ -609,6 +609,11 @@ def discover_themes(
         depend on it).
     embedder : Embedder, optional
         The sentence embedder of the accurate path (default: the packaged MiniLM).
+    options : ThemeOptions, optional
+        How clauses are vectorised, assigned and labelled (default: the module docstring's
+        method; ``themes.LEGACY`` is the previous method, kept for comparison).
+    keep_members : bool, default False
+        Also return every themed document (``ThemesResult.members``).
     confidence : float, default 0.95
         Level of the sentiment and NPS impact intervals.
     min_n : int, default 30
@@ -622,17 +627,19 @@ def discover_themes(
         ``nps`` (the NPS the impacts are measured against), ``path``, ``k``.
         ``to_frame()`` has one row per theme:
 
-        - ``theme`` (number), ``label`` (its top three c-TF-IDF terms), ``terms``;
+        - ``theme`` (number), ``label`` (its top two c-TF-IDF content words), ``terms``;
         - ``documents`` with the theme and their ``share`` of all documents;
         - ``sentiment_value``, ``sentiment_low``, ``sentiment_high``, ``sentiment_n``,
-          ``sentiment_method``, ``sentiment_confidence``, ``sentiment_n_effective``: mean
-          lexicon compound (-1..1) of the theme's clauses, t interval;
+          ``sentiment_method``, ``sentiment_confidence``, ``sentiment_n_effective``: mean over
+          the theme's documents of their clauses' lexicon compound (-1..1), t interval;
         - ``nps_impact_value``, ``nps_impact_low``, ``nps_impact_high``, ``nps_impact_n``,
           ``nps_impact_method``, ``nps_impact_confidence``, ``nps_impact_n_effective``: NPS
           points gained if the detractors who wrote about the theme were passives (Wilson);
         - ``emerging`` (share grew in the last month, one-sided p < 0.05), ``last_month_share``,
           ``earlier_share``, ``emerging_p``;
-        - ``quotes``: up to three representative clauses, redacted.
+        - ``quotes``: up to three representative clauses, redacted;
+        - ``praise_share``, ``complaint_share``: shares of the theme's documents that praise or
+          complain (document sentiment).
 
     Raises
     ------
