@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from realitygap.analysis import _stats
+from realitygap.analysis._items import nps_question, question_bank
 from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis.metrics import (
     Moments,
@@ -50,7 +51,7 @@ from realitygap.analysis.metrics import (
 )
 from realitygap.analysis.weighting import Raking
 from realitygap.domain.errors import Problem, SurveyDataError, check_choice, check_confidence
-from realitygap.domain.scales import RATED_SCALES, SCALES, ScaleKind
+from realitygap.domain.scales import RATED_SCALES, SCALES
 from realitygap.store.workspace import Workspace
 
 DIMENSIONS = ("role", "department", "touchpoint", "layer")
@@ -571,6 +572,10 @@ def gap(
     for dim in pooled:
         rows.extend(_pooled_rows(dim, cust_answers, st_answers, mmap, weighted, min_n, confidence))
 
+    if headline_question is None:
+        # the one rule for "the NPS question" (analysis._items.nps_question), when mirrored
+        found = nps_question(question_bank(ws))
+        headline_question = found if found in set(mmap["question_id"]) else None
     headline = _headline(
         mmap,
         cust_cells,
@@ -702,10 +707,7 @@ def _headline(
     confidence: float,
 ) -> GapHeadline | None:
     if question is None:
-        nps = mmap[mmap["scale"] == ScaleKind.NPS.value]
-        if nps.empty:
-            return None
-        question = str(nps["question_id"].iloc[0])
+        return None
     pair = mmap[mmap["question_id"] == question]
     if pair.empty:
         raise SurveyDataError(
