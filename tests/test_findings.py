@@ -296,7 +296,12 @@ def test_praise_and_tiny_themes_are_never_something_to_fix(
         base, documents=2, sentiment=est(-0.5, -0.7, -0.3, 2), nps_impact=impact
     )
     praise = dataclasses.replace(
-        base, documents=400, sentiment=est(0.6, 0.5, 0.7, 400), nps_impact=impact
+        base,
+        documents=400,
+        sentiment=est(0.6, 0.5, 0.7, 400),
+        nps_impact=impact,
+        praise_share=0.8,
+        complaint_share=0.1,
     )
     found = again(rc, themes=dataclasses.replace(rc.themes, themes=(tiny, praise)))
     assert "theme-to-fix" not in found
@@ -307,6 +312,9 @@ def test_praise_and_tiny_themes_are_never_something_to_fix(
     mild = dataclasses.replace(praise, sentiment=est(0.13, 0.11, 0.15, 799))
     assert theme_role(mild, rc.min_n) == "mixed"
     assert "theme-strength" not in again(rc, themes=dataclasses.replace(rc.themes, themes=(mild,)))
+    # positive words in a theme most of whose documents complain ("took longer than promised")
+    complained = dataclasses.replace(praise, praise_share=0.2, complaint_share=0.7)
+    assert theme_role(complained, rc.min_n) == "mixed"
 
 
 # ---- Kano ---------------------------------------------------------------------------------

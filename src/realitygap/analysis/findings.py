@@ -41,8 +41,9 @@ theme-count               how many themes in how many documents (a fact, no clai
 theme-to-fix              a complaint (sentiment interval below zero) with ``min_n``
                           documents and an NPS impact interval above zero from ``min_n``
                           answers; praise is never something to fix
-theme-strength            praise (sentiment interval above +0.2, clearly positive) with
-                          ``min_n`` documents; a strength, never something to fix
+theme-strength            praise (sentiment interval above +0.2, clearly positive, and most
+                          of its documents praise) with ``min_n`` documents; a strength,
+                          never something to fix
 kano-alarm                a delighter in the first wave that is expected by the last, Holm-
                           adjusted test of the attractive share below 1 - confidence
 no-kano-alarm             no such drift
@@ -678,7 +679,10 @@ def theme_role(theme: Theme, min_n: int) -> str:
         return "too few documents"
     if theme.sentiment.high is not None and theme.sentiment.high < 0:
         return "complaint"
-    if theme.sentiment.low is not None and theme.sentiment.low > PRAISE_SENTIMENT:
+    # praise needs both measures: its clauses read positive (lexicon) and most of its
+    # documents praise rather than complain (the document sentiment model)
+    praised = theme.praise_share is not None and theme.praise_share > 0.5
+    if theme.sentiment.low is not None and theme.sentiment.low > PRAISE_SENTIMENT and praised:
         return "praise"
     return "mixed"
 
