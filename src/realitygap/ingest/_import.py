@@ -15,6 +15,7 @@ from realitygap.domain.errors import Problem, StorageError, SurveyDataError, Tax
 from realitygap.domain.taxonomy import Taxonomy
 from realitygap.ingest._answers import validate_answers
 from realitygap.ingest._documents import redact_documents
+from realitygap.ingest._generated import replace_generated, write_generated
 from realitygap.ingest._kinds import FIELDS, KINDS, Context, Prepared, prepare
 from realitygap.ingest._mapping import Mapping
 from realitygap.ingest._problems import Problems
@@ -142,10 +143,13 @@ def import_file(
         if len(originals):
             prepared.tables["document_originals"] = originals
     added: dict[str, int] = {}
+    notes = prepared.notes
     try:
         with ws.transaction():
             for table, columns in prepared.new_columns.items():
                 store_write.ensure_columns(ws, table, columns)
+            if kind == "questions" and (n := replace_generated(ws, prepared.tables["questions"])):
+                notes = (*notes, f"{n} generated question(s) replaced by this file's rows")
             for table in _WRITE_ORDER:
                 if table in prepared.tables:
                     rows = prepared.tables[table]
@@ -153,6 +157,10 @@ def import_file(
             if added.get("responses") or added.get("questions"):
                 answer_grid.refresh(ws)  # the analyses' pivot of the answers lands with them
             _record(ws, path, kind, digest, prepared.rows_read, sum(added.values()))
+            if kind == "responses" and "questions" in prepared.tables:
+                # inside the transaction: a file that cannot be written undoes the import
+                bank = write_generated(ws)
+                notes = (*notes, _bank_note(len(prepared.tables["questions"]), bank))
     except StorageError as exc:
         raise StorageError(f"{path}: not imported: {exc}") from None
     return ImportReport(
@@ -164,7 +172,15 @@ def import_file(
         prepared.rows_read,
         added,
         prepared.columns,
-        prepared.notes,
+        notes,
+    )
+
+
+def _bank_note(n: int, bank: Path) -> str:
+    return (
+        f"no column named a question of the workspace: {n} new question(s) from the export's "
+        f"header, written to {bank}; fill in touchpoint, layer, block and mirror questions "
+        "there and import it with --kind questions"
     )
 
 
@@ -192,10 +208,17 @@ def _prepare(
     if len(problems):
         problems.raise_if_any()
     responses, documents = validate_answers(
-        ws, export.answers, problems, labels=labels, check_respondents=False
+        ws,
+        export.answers,
+        problems,
+        labels=labels,
+        check_respondents=False,
+        new_questions=export.questions,
     )
     problems.raise_if_any()
     tables = {"respondents": export.respondents, "responses": responses, "documents": documents}
+    if len(export.questions):
+        tables["questions"] = export.questions
     new_cols = {"respondents": export.new_attributes} if export.new_attributes else {}
     shape = f"{tool} {grid.kind}"
     prepared = Prepared(tables, export.rows_read, new_cols, export.columns, tuple(export.notes))
