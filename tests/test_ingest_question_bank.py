@@ -224,3 +224,48 @@ def test_cli_import_of_google_forms_into_empty_workspace(tmp_path: Path) -> None
         "will_you_shop_with_us_again": "binary",
         "is_there_anything_else_you_would_like_to": "text",
     }
+
+
+def test_qsf_imports_as_questions_and_the_export_then_matches(workspace: Workspace) -> None:
+    report = import_file(workspace, EXAMPLES / "qualtrics_survey.qsf", "questions")
+    # By hand from examples/qualtrics_survey.qsf: QID1 MC/NPS; QID2 five choices recoded 1-5;
+    # QID3 a Likert matrix of two statements on five points recoded 1-5 (columns Q3_1, Q3_2);
+    # QID5 seven choices 1-7 asking how "easy" (ces7); QID6 Yes/No recoded 1/0; QID4 TE;
+    # QID7 is descriptive text (no question) and QID8 multiple answers (left out, noted).
+    assert {q: s for q, (_, s) in _questions(workspace).items()} == {
+        "q1": "nps",
+        "q2": "likert5",
+        "q3_1": "likert5",
+        "q3_2": "likert5",
+        "q5": "ces7",
+        "q6": "binary",
+        "q4": "text",
+    }
+    # HTML is dropped from the text (QID2 has <strong>speed</strong>)
+    assert _questions(workspace)["q2"][0] == (
+        "How satisfied were you with the speed of your delivery?"
+    )
+    blocks = workspace.con.execute(
+        "SELECT question_id FROM questions WHERE block = 'Q3' ORDER BY 1"
+    ).fetchall()
+    assert [b[0] for b in blocks] == ["q3_1", "q3_2"]
+    assert any(n.startswith("Q8 left out") for n in report.notes)
+    assert (workspace.path / "questions.generated.csv").exists()
+    # the export of the same survey finds every question by its column (no new questions)
+    export = import_file(
+        workspace, EXAMPLES / "qualtrics_new_survey.csv", "responses", fmt="qualtrics"
+    )
+    assert "questions" not in export.rows_added and export.rows_added["responses"] == 23
+    assert _values(workspace, "q6") == [0, 1, 1, 1]  # Yes/No answers of a binary question
+
+
+def test_qsf_that_is_not_a_survey_definition_exits_with_a_message(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    bad = tmp_path / "survey.qsf"
+    bad.write_text('{"SurveyEntry": {}}', encoding="utf-8")
+    with pytest.raises(SurveyDataError) as err:
+        import_file(workspace, bad, "questions")
+    [problem] = err.value.problems
+    assert problem.file == str(bad) and "SurveyElements" in problem.expected
+    assert workspace.count("questions") == 0

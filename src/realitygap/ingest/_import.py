@@ -19,6 +19,7 @@ from realitygap.ingest._generated import replace_generated, write_generated
 from realitygap.ingest._kinds import FIELDS, KINDS, Context, Prepared, prepare
 from realitygap.ingest._mapping import Mapping
 from realitygap.ingest._problems import Problems
+from realitygap.ingest._qsf import read_qsf
 from realitygap.ingest._read import read_grid
 from realitygap.ingest._tools import FORMATS, read_export
 from realitygap.store import answer_grid
@@ -157,10 +158,10 @@ def import_file(
             if added.get("responses") or added.get("questions"):
                 answer_grid.refresh(ws)  # the analyses' pivot of the answers lands with them
             _record(ws, path, kind, digest, prepared.rows_read, sum(added.values()))
-            if kind == "responses" and "questions" in prepared.tables:
+            if "generated" in prepared.tables.get("questions", pd.DataFrame()).columns:
                 # inside the transaction: a file that cannot be written undoes the import
                 bank = write_generated(ws)
-                notes = (*notes, _bank_note(len(prepared.tables["questions"]), bank))
+                notes = (*notes, _bank_note(kind, added.get("questions", 0), bank))
     except StorageError as exc:
         raise StorageError(f"{path}: not imported: {exc}") from None
     return ImportReport(
@@ -176,11 +177,15 @@ def import_file(
     )
 
 
-def _bank_note(n: int, bank: Path) -> str:
+def _bank_note(kind: str, n: int, bank: Path) -> str:
+    source = (
+        "the survey definition"
+        if kind == "questions"
+        else "no column named a question of the workspace: the export's header"
+    )
     return (
-        f"no column named a question of the workspace: {n} new question(s) from the export's "
-        f"header, written to {bank}; fill in touchpoint, layer, block and mirror questions "
-        "there and import it with --kind questions"
+        f"{n} new question(s) from {source}, written to {bank}; fill in touchpoint, layer, "
+        "block and mirror questions there and import it with --kind questions"
     )
 
 
@@ -193,6 +198,13 @@ def _prepare(
     wave: str | None,
 ) -> tuple[str, str | None, Prepared]:
     tool = fmt or ("mapped" if mapping is not None else None)
+    if kind == "questions" and path.suffix.lower() == ".qsf":
+        grid, left_out = read_qsf(path)
+        problems = Problems(str(path))
+        ctx = Context(ws, grid, problems, wave, None, {})
+        prepared = prepare(ctx, kind)
+        tables = {"questions": prepared.tables["questions"].assign(generated=True)}
+        return "qsf", "utf-8", Prepared(tables, prepared.rows_read, notes=tuple(left_out))
     grid = read_grid(
         path,
         header_rows=FORMATS[tool].header_rows if tool else 1,
