@@ -117,7 +117,9 @@ def import_file(
     ``kind`` is one of questions, respondents, responses, invitations, documents, events,
     cases, contacts, taxonomy. ``fmt`` picks a survey-tool shape for responses (qualtrics,
     surveymonkey, google_forms, typeform); ``mapping`` a mapping file (or a loaded
-    :class:`Mapping`); ``wave`` the wave for answers whose file has none. Raises
+    :class:`Mapping`); ``wave`` the wave for answers whose file has none. A ``.qsf`` file
+    (Qualtrics survey definition) imports as ``questions``; an export into a workspace
+    without its questions creates them and writes ``DIR/questions.generated.csv``. Raises
     :class:`SurveyDataError` listing every problem found; the workspace is then unchanged.
     """
     path = Path(path)
