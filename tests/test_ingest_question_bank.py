@@ -269,3 +269,31 @@ def test_qsf_that_is_not_a_survey_definition_exits_with_a_message(
     [problem] = err.value.problems
     assert problem.file == str(bad) and "SurveyElements" in problem.expected
     assert workspace.count("questions") == 0
+
+
+def test_comment_column_with_a_number_stays_text_and_mixed_ratings_are_refused(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    export = tmp_path / "typeform.csv"
+    # by hand: the comments are sentences with one "10" among them (numbers 1 of 3: text);
+    # the rating column has 4, 5 and the word "great" (numbers 2 of 3: ambiguous)
+    export.write_text(
+        "#,How did we do today?,Any comments?,Submitted At\n"
+        "t1,4,The parcel came two days late,2024-02-03 10:00:00\n"
+        "t2,5,10,2024-02-03 11:00:00\n"
+        "t3,great,Lovely staff in the shop,2024-02-03 12:00:00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SurveyDataError) as err:
+        import_file(workspace, export, "responses", fmt="typeform")
+    [problem] = err.value.problems
+    assert problem.column == "How did we do today?" and problem.value == "great"
+    assert SETTLE in problem.expected
+    fixed = tmp_path / "typeform_fixed.csv"
+    fixed.write_text(
+        export.read_text(encoding="utf-8").replace("t3,great,", "t3,1,"), encoding="utf-8"
+    )
+    report = import_file(workspace, fixed, "responses", fmt="typeform")
+    assert report.columns["Any comments?"] == "new question any_comments (text: free-text answers)"
+    assert report.columns["How did we do today?"].startswith("new question how_did_we_do_today")
+    assert workspace.count("documents") == 3  # "10" is kept as a comment

@@ -160,7 +160,8 @@ def import_file(
             if added.get("responses") or added.get("questions"):
                 answer_grid.refresh(ws)  # the analyses' pivot of the answers lands with them
             _record(ws, path, kind, digest, prepared.rows_read, sum(added.values()))
-            if "generated" in prepared.tables.get("questions", pd.DataFrame()).columns:
+            drafts = prepared.tables.get("questions", pd.DataFrame())
+            if "generated" in drafts.columns and added.get("questions"):
                 # inside the transaction: a file that cannot be written undoes the import
                 bank = write_generated(ws)
                 notes = (*notes, _bank_note(kind, added.get("questions", 0), bank))

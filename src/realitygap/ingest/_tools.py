@@ -382,7 +382,10 @@ def _question_bank(
         numeric = numbers.notna()
         open_ended = _open_ended(fmt, grid, pos, cands)
         inferred = None
-        if open_ended or (not numeric.any() and len(answers) and is_free_text(answers)):
+        # free text: a tool's open-ended column, or sentences among mostly non-numeric
+        # answers (a comment column where someone wrote "5" is still a comment column)
+        sentences = numeric.sum() < len(answers) / 2 and is_free_text(answers[~numeric])
+        if open_ended or (len(answers) and sentences):
             scale, reason = "text", "free-text answers"
         elif len(answers) and not numeric.any() and is_yes_no(answers):
             scale, reason = "binary", "Yes/No answers (stored as 1/0)"
