@@ -125,7 +125,8 @@ def is_yes_no(answers: pd.Series) -> bool:
 
 def is_free_text(answers: pd.Series) -> bool:
     """Some answer has several words: a comment, not a choice label (a store, a region)."""
-    return any(len(str(a).split()) >= _FREE_TEXT_WORDS for a in answers)
+    words = answers.astype(str).str.count(r"\S+")
+    return bool((words >= _FREE_TEXT_WORDS).any())
 
 
 def question_id(name: str, taken: set[str]) -> str:
