@@ -20,6 +20,7 @@ from realitygap.store.workspace import Workspace
 
 # "10 - Extremely likely", "5 = Very easy", "4 Agree": the leading number is the answer.
 # ASCII digits only: other scripts' digits are not silently read as numbers.
+YES_NO_NUMBERS = {"yes": 1.0, "no": 0.0}
 _LEADING_NUMBER = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)(?:\s*[-=:.)]\s*|\s+)[^0-9]")
 
 
@@ -98,15 +99,20 @@ def validate_answers(
     *,
     labels: dict[str, float] | None = None,
     check_respondents: bool = True,
+    new_questions: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Check answers against the workspace; return (responses rows, documents rows).
 
     Checks: the question exists; the respondent exists (unless the import creates them); the
     value is on the question's scale; no (respondent, question, wave) twice. Answers to
     ``text`` questions become documents (source ``survey``) so that no answer is lost.
+    ``new_questions`` (question_id, text, scale, audience) are questions the same import
+    creates: they count as questions of the workspace.
     """
     frame, rows = answers.frame, answers.rows
     known = questions(ws)
+    if new_questions is not None and len(new_questions):
+        known = pd.concat([known, new_questions[known.columns]], ignore_index=True)
     scale_of = dict(zip(known["question_id"], known["scale"], strict=True))
     qid = frame["question_id"]
     unknown_q = qid.notna() & ~qid.isin(scale_of.keys())
@@ -131,6 +137,11 @@ def validate_answers(
     is_text = scale == ScaleKind.TEXT.value
     closed = scale.notna() & ~is_text
     number = answer_numbers(frame["value"].where(closed), labels or {})
+    # Yes/No answers to a binary question are 1/0 (Google Forms and Typeform write the words).
+    binary = (scale == ScaleKind.BINARY.value) & number.isna() & frame["value"].notna()
+    if binary.any():
+        words = frame.loc[binary, "value"].astype(str).str.strip().str.casefold()
+        number[binary] = words.map(YES_NO_NUMBERS).astype("float64")
     low = scale.map({k.value: s.low for k, s in SCALES.items()})
     high = scale.map({k.value: s.high for k, s in SCALES.items()})
     on_scale = number.notna() & (number % 1 == 0) & (number >= low) & (number <= high)

@@ -15,9 +15,11 @@ from realitygap.domain.errors import Problem, StorageError, SurveyDataError, Tax
 from realitygap.domain.taxonomy import Taxonomy
 from realitygap.ingest._answers import validate_answers
 from realitygap.ingest._documents import redact_documents
+from realitygap.ingest._generated import replace_generated, write_generated
 from realitygap.ingest._kinds import FIELDS, KINDS, Context, Prepared, prepare
 from realitygap.ingest._mapping import Mapping
 from realitygap.ingest._problems import Problems
+from realitygap.ingest._qsf import read_qsf
 from realitygap.ingest._read import read_grid
 from realitygap.ingest._tools import FORMATS, read_export
 from realitygap.store import answer_grid
@@ -115,7 +117,9 @@ def import_file(
     ``kind`` is one of questions, respondents, responses, invitations, documents, events,
     cases, contacts, taxonomy. ``fmt`` picks a survey-tool shape for responses (qualtrics,
     surveymonkey, google_forms, typeform); ``mapping`` a mapping file (or a loaded
-    :class:`Mapping`); ``wave`` the wave for answers whose file has none. Raises
+    :class:`Mapping`); ``wave`` the wave for answers whose file has none. A ``.qsf`` file
+    (Qualtrics survey definition) imports as ``questions``; an export into a workspace
+    without its questions creates them and writes ``DIR/questions.generated.csv``. Raises
     :class:`SurveyDataError` listing every problem found; the workspace is then unchanged.
     """
     path = Path(path)
@@ -142,10 +146,13 @@ def import_file(
         if len(originals):
             prepared.tables["document_originals"] = originals
     added: dict[str, int] = {}
+    notes = prepared.notes
     try:
         with ws.transaction():
             for table, columns in prepared.new_columns.items():
                 store_write.ensure_columns(ws, table, columns)
+            if kind == "questions" and (n := replace_generated(ws, prepared.tables["questions"])):
+                notes = (*notes, f"{n} generated question(s) replaced by this file's rows")
             for table in _WRITE_ORDER:
                 if table in prepared.tables:
                     rows = prepared.tables[table]
@@ -153,6 +160,11 @@ def import_file(
             if added.get("responses") or added.get("questions"):
                 answer_grid.refresh(ws)  # the analyses' pivot of the answers lands with them
             _record(ws, path, kind, digest, prepared.rows_read, sum(added.values()))
+            drafts = prepared.tables.get("questions", pd.DataFrame())
+            if "generated" in drafts.columns and added.get("questions"):
+                # inside the transaction: a file that cannot be written undoes the import
+                bank = write_generated(ws)
+                notes = (*notes, _bank_note(kind, added.get("questions", 0), bank))
     except StorageError as exc:
         raise StorageError(f"{path}: not imported: {exc}") from None
     return ImportReport(
@@ -164,7 +176,19 @@ def import_file(
         prepared.rows_read,
         added,
         prepared.columns,
-        prepared.notes,
+        notes,
+    )
+
+
+def _bank_note(kind: str, n: int, bank: Path) -> str:
+    source = (
+        "the survey definition"
+        if kind == "questions"
+        else "no column named a question of the workspace: the export's header"
+    )
+    return (
+        f"{n} new question(s) from {source}, written to {bank}; fill in touchpoint, layer, "
+        "block and mirror questions there and import it with --kind questions"
     )
 
 
@@ -177,6 +201,13 @@ def _prepare(
     wave: str | None,
 ) -> tuple[str, str | None, Prepared]:
     tool = fmt or ("mapped" if mapping is not None else None)
+    if kind == "questions" and path.suffix.lower() == ".qsf":
+        grid, left_out = read_qsf(path)
+        problems = Problems(str(path))
+        ctx = Context(ws, grid, problems, wave, None, {})
+        prepared = prepare(ctx, kind)
+        tables = {"questions": prepared.tables["questions"].assign(generated=True)}
+        return "qsf", "utf-8", Prepared(tables, prepared.rows_read, notes=tuple(left_out))
     grid = read_grid(
         path,
         header_rows=FORMATS[tool].header_rows if tool else 1,
@@ -192,10 +223,17 @@ def _prepare(
     if len(problems):
         problems.raise_if_any()
     responses, documents = validate_answers(
-        ws, export.answers, problems, labels=labels, check_respondents=False
+        ws,
+        export.answers,
+        problems,
+        labels=labels,
+        check_respondents=False,
+        new_questions=export.questions,
     )
     problems.raise_if_any()
     tables = {"respondents": export.respondents, "responses": responses, "documents": documents}
+    if len(export.questions):
+        tables["questions"] = export.questions
     new_cols = {"respondents": export.new_attributes} if export.new_attributes else {}
     shape = f"{tool} {grid.kind}"
     prepared = Prepared(tables, export.rows_read, new_cols, export.columns, tuple(export.notes))

@@ -22,7 +22,7 @@ from realitygap.domain.models import (
     RespondentKind,
     Role,
 )
-from realitygap.domain.scales import ScaleKind
+from realitygap.domain.scales import SCALES, ScaleKind
 from realitygap.domain.taxonomy import Layer
 from realitygap.ingest._answers import Answers, validate_answers
 from realitygap.ingest._fields import Field, Kind, flag_duplicates, parse_fields
@@ -253,14 +253,40 @@ def _check_redefinitions(ctx: Context, parsed: pd.DataFrame, existing: pd.DataFr
     """A question already in the workspace may be imported again, but not with another scale
     or audience: its stored answers were checked against the old ones."""
     old = existing.set_index("question_id")
+    refits = _generated_refits(ctx.ws, parsed, old)
     for column in ("scale", "audience"):
         before = parsed["question_id"].map(old[column])
         changed = before.notna() & parsed[column].notna() & (before != parsed[column])
+        if column == "scale":
+            changed &= ~refits
         expected = (
             "the " + column + " the workspace already has for this question_id ("
             + before.astype(str) + "); a question cannot be redefined, give it a new id"
         )  # fmt: skip
         ctx.problems.add_rows(changed, _rows(ctx), column, parsed[column], expected)
+
+
+def _generated_refits(ws: Workspace, parsed: pd.DataFrame, old: pd.DataFrame) -> pd.Series:
+    """True where a generated question (its scale inferred from an export) gets another rated
+    scale that every stored answer of it is on: settling an inferred scale is allowed."""
+    from realitygap.ingest._generated import generated_ids
+
+    drafts = generated_ids(ws)
+    out = pd.Series(False, index=parsed.index)
+    for i, (qid, scale) in enumerate(zip(parsed["question_id"], parsed["scale"], strict=True)):
+        if qid not in drafts or not isinstance(scale, str) or scale == old.at[qid, "scale"]:
+            continue
+        new = SCALES.get(ScaleKind(scale))
+        before = SCALES.get(ScaleKind(str(old.at[qid, "scale"])))
+        if new is None or before is None:
+            continue  # to or from text: answers stored as documents cannot move
+        (off,) = ws.con.execute(
+            "SELECT count(*) FROM responses WHERE question_id = ? AND "
+            "(value < ? OR value > ? OR value <> floor(value))",
+            [qid, new.low, new.high],
+        ).fetchone() or (0,)
+        out.iloc[i] = off == 0
+    return out
 
 
 def _respondents(ctx: Context, frame: pd.DataFrame, parsed: pd.DataFrame) -> Prepared:

@@ -19,6 +19,13 @@ import pandas as pd
 
 from realitygap.domain.models import RespondentKind
 from realitygap.ingest._answers import Answers, answer_numbers
+from realitygap.ingest._bank import (
+    infer_numeric,
+    is_free_text,
+    is_yes_no,
+    question_id,
+    seen,
+)
 from realitygap.ingest._derived import (
     NPS_GROUP_SUFFIX,
     attribute_name,
@@ -34,6 +41,7 @@ from realitygap.ingest._read import Grid
 from realitygap.store.workspace import Workspace
 
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_BANK_COLUMNS = ("question_id", "text", "scale", "audience", "generated")
 
 
 @dataclass(frozen=True)
@@ -145,6 +153,8 @@ class Export:
     new_attributes: list[str]
     columns: dict[str, str] = field(default_factory=dict)  # column -> what it became
     notes: list[str] = field(default_factory=list)  # defaults the import chose
+    # questions the export brought (the workspace had none of its questions): _BANK_COLUMNS
+    questions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*_BANK_COLUMNS]))
 
 
 def _norm(text: str) -> str:
@@ -273,6 +283,20 @@ def read_export(
             nps_groups.append((pos, group.group("base")))
             continue
         unplaced.append(pos)
+    data = grid.data
+    rows = grid.rows
+    if fmt.name == "qualtrics" and "Status" in names:
+        status = data.iloc[:, names.index("Status")].astype(str).str.strip().str.casefold()
+        real = ~status.isin(_QUALTRICS_NOT_REAL).to_numpy()
+        data, rows = data[real].reset_index(drop=True), rows[real]
+    generated = pd.DataFrame(columns=[*_BANK_COLUMNS])
+    if fmt.name != "mapped" and not question_pos and not mapped_questions:
+        # No column names a question of the workspace: the export brings its question bank.
+        data, generated, unplaced = _question_bank(
+            ws, fmt, grid, data, names, candidates, unplaced, mapping, question_pos, described,
+            problems,
+        )  # fmt: skip
+        known = pd.concat([known, generated[known.columns]], ignore_index=True)
     for pos in unplaced:
         name, cands = names[pos], candidates[pos]
         if fmt.name == "mapped" or _is_qualtrics_question(fmt, cands):
@@ -298,13 +322,6 @@ def read_export(
     _check_mapping_columns(mapping, names, candidates, problems)
     _check_unique_questions(question_pos, names, header_row, problems)
 
-    data = grid.data
-    rows = grid.rows
-    if fmt.name == "qualtrics" and "Status" in names:
-        status = data.iloc[:, names.index("Status")].astype(str).str.strip().str.casefold()
-        real = ~status.isin(_QUALTRICS_NOT_REAL).to_numpy()
-        data, rows = data[real].reset_index(drop=True), rows[real]
-
     notes: list[str] = []
     meta = _meta(ws, fmt, data, rows, names, roles, question_pos, mapping, wave, problems, notes)
     for pos, base_pos in group_bases.items():
@@ -327,7 +344,119 @@ def read_export(
     )
     respondents, new_attrs = _respondents(ws, data, meta, attribute_pos, problems)
     columns = {names[pos]: what for pos, what in sorted(described.items())}
-    return Export(answers, respondents, len(grid.data), new_attrs, columns, notes)
+    return Export(answers, respondents, len(grid.data), new_attrs, columns, notes, generated)
+
+
+def _question_bank(
+    ws: Workspace,
+    fmt: ToolFormat,
+    grid: Grid,
+    data: pd.DataFrame,
+    names: list[str],
+    candidates: list[list[str]],
+    unplaced: list[int],
+    mapping: Mapping,
+    question_pos: list[tuple[int, str]],
+    described: dict[int, str],
+    problems: Problems,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
+    """New questions for the export's question columns (see :mod:`realitygap.ingest._bank`).
+
+    Appends them to ``question_pos`` and ``described``; returns the data, the new questions
+    and the columns still unplaced (choice labels and embedded data: respondent attributes).
+    """
+    taken = {q.casefold() for q in questions(ws)["question_id"]}
+    rest: list[int] = []
+    rows: list[dict[str, object]] = []
+    for pos in unplaced:
+        name, cands = names[pos], candidates[pos]
+        if fmt.name == "qualtrics" and not _is_qualtrics_question(fmt, cands):
+            rest.append(pos)  # embedded data, not a question
+            continue
+        if NPS_GROUP_SUFFIX.match(name):
+            rest.append(pos)
+            continue
+        text = _question_text(fmt, grid, pos, name)
+        answers = data.iloc[:, pos].dropna().astype(object)
+        numbers = answer_numbers(answers, mapping.values)
+        numeric = numbers.notna()
+        open_ended = _open_ended(fmt, grid, pos, cands)
+        inferred = None
+        # free text: a tool's open-ended column, or sentences among mostly non-numeric
+        # answers (a comment column where someone wrote "5" is still a comment column)
+        sentences = numeric.sum() < len(answers) / 2 and is_free_text(answers[~numeric])
+        if open_ended or (len(answers) and sentences):
+            scale, reason = "text", "free-text answers"
+        elif len(answers) and not numeric.any() and is_yes_no(answers):
+            scale, reason = "binary", "Yes/No answers (stored as 1/0)"
+        elif len(answers) and not numeric.any() and not _rating_column(fmt, cands):
+            rest.append(pos)  # short labels such as a store's name: a respondent attribute
+            continue
+        elif len(answers) and not numeric.any():
+            labels = [str(v) for v in answers.unique()[:3]]
+            problems.add(
+                1,
+                name,
+                ", ".join(labels),
+                f"answers that are numbers: column {name!r} holds labels; {_settle_labels()}",
+            )
+            continue
+        elif numeric.any() and not numeric.all():
+            labels = [str(v) for v in answers[~numeric].unique()[:3]]
+            problems.add(
+                1,
+                name,
+                ", ".join(labels),
+                f"answers that are all numbers or all text: column {name!r} has numbers "
+                f"({seen(sorted(set(numbers.dropna())))}) and text; {_settle_labels()}",
+            )
+            continue
+        else:
+            inferred = infer_numeric(text, numbers.dropna())
+            if inferred.problem is not None or inferred.scale is None:
+                problems.add(1, name, seen(sorted(set(numbers.dropna()))), str(inferred.problem))
+                continue
+            scale, reason = inferred.scale.value, inferred.reason
+        base = names[pos] if fmt.name == "qualtrics" else text
+        qid = question_id(base, taken)
+        taken.add(qid)
+        rows.append(
+            {"question_id": qid, "text": text, "scale": scale, "audience": "customer",
+             "generated": True}
+        )  # fmt: skip
+        question_pos.append((pos, qid))
+        described[pos] = f"new question {qid} ({scale}: {reason})"
+    return data, pd.DataFrame(rows, columns=[*_BANK_COLUMNS]), rest
+
+
+def _settle_labels() -> str:
+    return (
+        "add the question to the question bank with its scale, or import questions first "
+        "(labels can be listed under [values] in a mapping file)"
+    )
+
+
+def _question_text(fmt: ToolFormat, grid: Grid, pos: int, name: str) -> str:
+    """The question as asked: Qualtrics' second header row, else the column's name."""
+    if fmt.name == "qualtrics":
+        return " ".join(grid.headers[1][pos].split()) or name
+    return " ".join(name.split())
+
+
+def _open_ended(fmt: ToolFormat, grid: Grid, pos: int, cands: list[str]) -> bool:
+    """The tool marks the column as free text (Qualtrics QID4_TEXT, SurveyMonkey's
+    'Open-Ended Response')."""
+    if fmt.name == "qualtrics":
+        return any(re.match(r"^QID\d+(_\d+)*_TEXT$", c) for c in cands)
+    if fmt.name == "surveymonkey":
+        return grid.headers[1][pos].strip().casefold() == "open-ended response"
+    return False
+
+
+def _rating_column(fmt: ToolFormat, cands: list[str]) -> bool:
+    """A column that can only be an answer (a Qualtrics question, a SurveyMonkey matrix
+    row): labels there are answers to settle, never a respondent attribute."""
+    return _is_qualtrics_question(fmt, cands) or (fmt.name == "surveymonkey" and len(cands) > 1)
 
 
 def _is_qualtrics_question(fmt: ToolFormat, cands: list[str]) -> bool:

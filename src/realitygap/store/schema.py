@@ -108,6 +108,10 @@ _WOW_EVENTS = [
 # step redacts every stored document once (keeping originals only when settings say so).
 _REDACTED_AT_ENTRY: list[Step] = [redact_stored_documents]
 
+# Questions an import created from a survey-tool export's header (scale inferred) are marked
+# ``generated``: a later questions file with the same ids replaces them (docs/formats.md).
+_GENERATED_QUESTIONS = ["ALTER TABLE questions ADD COLUMN generated BOOLEAN"]
+
 # MIGRATIONS[i] brings the schema from version i to version i + 1: SQL statements, or a
 # Python step given the workspace (inside the same transaction).
 MIGRATIONS: list[list[Step]] = [
@@ -115,6 +119,7 @@ MIGRATIONS: list[list[Step]] = [
     list(_TEXT_TAGS),
     list(_WOW_EVENTS),
     _REDACTED_AT_ENTRY,
+    list(_GENERATED_QUESTIONS),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
