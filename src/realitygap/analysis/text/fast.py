@@ -7,6 +7,9 @@
   costs a little accuracy and gains about 10x speed.
 - :class:`SeedMatcher`: counts each label's seed phrases (1-3 words, plural forms included)
   in each text with one sparse product.
+- :class:`NgramCounter`: counts of a fixed vocabulary of 1-3-word phrases, the same counts as
+  scikit-learn's ``CountVectorizer(vocabulary=...)`` at a few times its speed (n-grams are
+  looked up as integer keys of token ids instead of joined strings).
 - :func:`split_clauses`: cuts texts into clauses at sentence ends, semicolons and "but", so
   that sentiment can be attributed to the aspect a clause mentions.
 """
@@ -14,8 +17,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import chain, repeat
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,6 +47,111 @@ def _vader() -> tuple[dict[str, float], tuple[str, ...], dict[str, float], float
     )
 
 
+class NgramCounter:
+    """Counts of the n-grams of ``vocabulary`` (space-separated words) in each text.
+
+    ``counts(texts)`` equals ``CountVectorizer(vocabulary=vocabulary, token_pattern=
+    TOKEN_PATTERN, ngram_range=(1, longest), lowercase=lowercase).transform(texts)``: texts are
+    tokenised once, tokens mapped to integer ids, and each n-gram of ids to one integer key,
+    looked up in the sorted keys of the vocabulary.
+    """
+
+    def __init__(self, vocabulary: Sequence[str], lowercase: bool) -> None:
+        self.size = len(vocabulary)
+        self.lowercase = lowercase
+        self._pattern = re.compile(TOKEN_PATTERN)
+        self._ids: dict[str, int] = {}
+        phrases = [entry.split(" ") for entry in vocabulary]
+        for words in phrases:
+            for word in words:
+                self._ids.setdefault(word, len(self._ids))
+        self._unknown = len(self._ids)  # the id of every token outside the vocabulary
+        self._base = self._unknown + 1
+        self.longest = max((len(words) for words in phrases), default=1)
+        if self._base**self.longest >= 2**62:
+            raise ValueError(f"vocabulary too large for integer n-gram keys: {self._base} words")
+        # per n-gram length: sorted keys and the vocabulary entry of each
+        self._keys: list[tuple[np.ndarray, np.ndarray]] = []
+        for length in range(1, self.longest + 1):
+            entries = [i for i, words in enumerate(phrases) if len(words) == length]
+            keys = np.array(
+                [self._key([self._ids[w] for w in phrases[i]]) for i in entries], dtype=np.int64
+            )
+            order = np.argsort(keys, kind="stable")
+            self._keys.append((keys[order], np.asarray(entries, dtype=np.int64)[order]))
+
+    def _key(self, ids: Sequence[int]) -> int:
+        key = 0
+        for i in ids:
+            key = key * self._base + i
+        return key
+
+    def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """(n_texts, len(vocabulary)) integer counts, canonical CSR."""
+        find = self._pattern.findall
+        tokens = [find(t.lower() if self.lowercase else t) for t in texts]
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        flat = list(chain.from_iterable(tokens))
+        ids = np.fromiter(
+            map(self._ids.get, flat, repeat(self._unknown)), dtype=np.int64, count=len(flat)
+        )
+        owner = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        key = np.zeros(len(ids), dtype=np.int64)
+        known = np.ones(len(ids), dtype=bool)
+        for length, (keys, entries) in enumerate(self._keys, start=1):
+            # n-grams starting at each position p with words p..p+length-1 of the same text
+            last = len(ids) - length + 1
+            if last <= 0:
+                break
+            key = key[:last] * self._base + ids[length - 1 :]
+            known = known[:last] & (ids[length - 1 :] != self._unknown)
+            same = owner[:last] == owner[length - 1 :]
+            candidate = np.flatnonzero(known & same)
+            if len(keys) == 0 or len(candidate) == 0:
+                continue
+            wanted = key[candidate]
+            at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+            match = keys[at] == wanted
+            rows.append(owner[candidate[match]])
+            cols.append(entries[at[match]])
+        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        out = sp.csr_matrix(
+            (np.ones(len(row), dtype=np.int64), (row, col)), shape=(len(texts), self.size)
+        )
+        out.sum_duplicates()
+        return out
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A regular expression matching exactly ``words``, as a trie of shared prefixes.
+
+    Python's ``re`` tries the branches of ``a|b|...`` one by one at every position; a trie
+    tries one character at a time, which made the lexicon's marking about 3x faster. Each
+    use here is followed by ``\\s+`` and no word contains white space, so a match always
+    ends at the first white space and the set of matches is the plain alternation's.
+    """
+    root: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [re.escape(c) + pattern(child) for c, child in sorted(node.items()) if c]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return "(?:" + body + ")?"
+        return body
+
+    return "(?:" + pattern(root) + ")"
+
+
 class LexiconSentiment:
     """Vectorised VADER-lexicon sentiment. ``compound(texts)`` gives one score in [-1, 1] each."""
 
@@ -58,17 +168,21 @@ class LexiconSentiment:
         self.weights = np.concatenate(
             [self.weights, valence + np.sign(valence) * up, valence + np.sign(valence) * down]
         )
+        self.vocabulary = vocab + boosted
+        # the reference counter (rated.py's reference features) and the fast one, same counts
         self.vectorizer = CountVectorizer(
-            vocabulary=vocab + boosted, token_pattern=TOKEN_PATTERN, lowercase=False
+            vocabulary=self.vocabulary, token_pattern=TOKEN_PATTERN, lowercase=False
         )
-        negators = sorted({n.replace("'", "'?") for n in negate}, key=len, reverse=True)
+        self.counter = NgramCounter(self.vocabulary, lowercase=False)
+        # each negator with and without its apostrophe ("don't", "dont")
+        negators = {form for n in negate for form in (n, n.replace("'", ""))}
         self._negation = re.compile(
-            r"\b(?:" + "|".join(negators) + r"|\w+n't)\s+([\w']+)(?:\s+([\w']+))?"
+            r"\b(?:" + _trie(negators) + r"|\w+n't)\s+([\w']+)(?:\s+([\w']+))?"
         )
-        ups = [re.escape(w) for w, v in self._boost.items() if v > 0]
-        downs = [re.escape(w) for w, v in self._boost.items() if v < 0]
-        self._up = re.compile(r"\b(?:" + "|".join(ups) + r")\s+(?=[\w'])")
-        self._down = re.compile(r"\b(?:" + "|".join(downs) + r")\s+(?=[\w'])")
+        ups = [w for w, v in self._boost.items() if v > 0]
+        downs = [w for w, v in self._boost.items() if v < 0]
+        self._up = re.compile(r"\b" + _trie(ups) + r"\s+(?=[\w'])")
+        self._down = re.compile(r"\b" + _trie(downs) + r"\s+(?=[\w'])")
 
     def _mark(self, text: str) -> str:
         text = text.lower()
@@ -80,7 +194,7 @@ class LexiconSentiment:
 
     def valence_sum(self, texts: Sequence[str]) -> np.ndarray:
         """Sum of word valences per text (before normalisation)."""
-        counts = self.vectorizer.transform([self._mark(t) for t in texts])
+        counts = self.counter.counts([self._mark(t) for t in texts])
         return np.asarray(counts @ self.weights).ravel()
 
     def compound(self, texts: Sequence[str]) -> np.ndarray:
@@ -123,18 +237,13 @@ class SeedMatcher:
                 rows.append(i)
                 cols.append(j)
         self.max_words = max((len(v.split()) for v in vocab), default=1)
-        self.vectorizer = CountVectorizer(
-            vocabulary=vocab,
-            token_pattern=TOKEN_PATTERN,
-            ngram_range=(1, self.max_words),
-            lowercase=True,
-        )
+        self.counter = NgramCounter(sorted(vocab, key=vocab.__getitem__), lowercase=True)
         self.weights = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, cols)), shape=(max(len(vocab), 1), len(labels.labels))
+            (np.ones(len(rows)), (rows, cols)), shape=(len(vocab), len(labels.labels))
         )
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
-        counts = self.vectorizer.transform(texts)
+        counts = self.counter.counts(texts)
         return np.asarray((counts @ self.weights).todense())
 
     def detect(self, texts: Sequence[str]) -> np.ndarray:
