@@ -6,7 +6,8 @@
   ``s / sqrt(s^2 + 15)``. It drops VADER's rules for capitals, punctuation and "but", which
   costs a little accuracy and gains about 10x speed.
 - :class:`SeedMatcher`: counts each label's seed phrases (1-3 words, plural forms included)
-  in each text with one sparse product.
+  in each text with one sparse product, less the label's excluded phrases ("return flight"
+  for returns) that contain a seed.
 - :class:`NgramCounter`: counts of a fixed vocabulary of 1-3-word phrases, the same counts as
   scikit-learn's ``CountVectorizer(vocabulary=...)`` at a few times its speed (n-grams are
   looked up as integer keys of token ids instead of joined strings).
@@ -52,8 +53,9 @@ class NgramCounter:
 
     ``counts(texts)`` equals ``CountVectorizer(vocabulary=vocabulary, token_pattern=
     TOKEN_PATTERN, ngram_range=(1, longest), lowercase=lowercase).transform(texts)``: texts are
-    tokenised once, tokens mapped to integer ids, and each n-gram of ids to one integer key,
-    looked up in the sorted keys of the vocabulary.
+    tokenised once and tokens mapped to integer ids; the vocabulary's phrases form a trie of
+    ids, walked for every start position at once, one word per step, by looking up the
+    integer key (state, next id) in the sorted keys of that step.
     """
 
     def __init__(self, vocabulary: Sequence[str], lowercase: bool) -> None:
@@ -68,23 +70,28 @@ class NgramCounter:
         self._unknown = len(self._ids)  # the id of every token outside the vocabulary
         self._base = self._unknown + 1
         self.longest = max((len(words) for words in phrases), default=1)
-        if self._base**self.longest >= 2**62:
-            raise ValueError(f"vocabulary too large for integer n-gram keys: {self._base} words")
-        # per n-gram length: sorted keys and the vocabulary entry of each
-        self._keys: list[tuple[np.ndarray, np.ndarray]] = []
-        for length in range(1, self.longest + 1):
-            entries = [i for i, words in enumerate(phrases) if len(words) == length]
-            keys = np.array(
-                [self._key([self._ids[w] for w in phrases[i]]) for i in entries], dtype=np.int64
-            )
-            order = np.argsort(keys, kind="stable")
-            self._keys.append((keys[order], np.asarray(entries, dtype=np.int64)[order]))
-
-    def _key(self, ids: Sequence[int]) -> int:
-        key = 0
-        for i in ids:
-            key = key * self._base + i
-        return key
+        states: dict[tuple[int, ...], int] = {(): 0}
+        steps: list[dict[int, int]] = [{} for _ in range(self.longest)]
+        entry_of: dict[int, int] = {}
+        for entry, words in enumerate(phrases):
+            ids = tuple(self._ids[w] for w in words)
+            for length in range(1, len(ids) + 1):
+                prefix = ids[:length]
+                if prefix not in states:
+                    states[prefix] = len(states)
+                    key = states[ids[: length - 1]] * self._base + ids[length - 1]
+                    steps[length - 1][key] = states[prefix]
+            entry_of[states[ids]] = entry
+        if len(states) * self._base >= 2**62:
+            raise ValueError(f"vocabulary too large for integer n-gram keys: {len(states)} states")
+        self._entry = np.full(len(states), -1, dtype=np.int64)
+        for state, entry in entry_of.items():
+            self._entry[state] = entry
+        self._steps = [
+            (np.array(sorted(step), dtype=np.int64),
+             np.array([step[k] for k in sorted(step)], dtype=np.int64))
+            for step in steps
+        ]  # fmt: skip
 
     def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         """(n_texts, len(vocabulary)) integer counts, canonical CSR."""
@@ -98,24 +105,25 @@ class NgramCounter:
         owner = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
         rows: list[np.ndarray] = []
         cols: list[np.ndarray] = []
-        key = np.zeros(len(ids), dtype=np.int64)
-        known = np.ones(len(ids), dtype=bool)
-        for length, (keys, entries) in enumerate(self._keys, start=1):
-            # n-grams starting at each position p with words p..p+length-1 of the same text
-            last = len(ids) - length + 1
-            if last <= 0:
+        # start positions still inside the trie, and their state after `length` words
+        start = np.flatnonzero(ids != self._unknown)
+        state = np.zeros(len(start), dtype=np.int64)
+        for length, (keys, targets) in enumerate(self._steps, start=1):
+            end = start + length - 1
+            inside = end < len(ids)
+            start, state, end = start[inside], state[inside], end[inside]
+            inside = owner[end] == owner[start]
+            start, state, end = start[inside], state[inside], end[inside]
+            if len(start) == 0 or len(keys) == 0:
                 break
-            key = key[:last] * self._base + ids[length - 1 :]
-            known = known[:last] & (ids[length - 1 :] != self._unknown)
-            same = owner[:last] == owner[length - 1 :]
-            candidate = np.flatnonzero(known & same)
-            if len(keys) == 0 or len(candidate) == 0:
-                continue
-            wanted = key[candidate]
+            wanted = state * self._base + ids[end]
             at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
             match = keys[at] == wanted
-            rows.append(owner[candidate[match]])
-            cols.append(entries[at[match]])
+            start, state = start[match], targets[at[match]]
+            entry = self._entry[state]
+            found = entry >= 0
+            rows.append(owner[start[found]])
+            cols.append(entry[found])
         row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
         col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
         out = sp.csr_matrix(
@@ -230,21 +238,27 @@ class SeedMatcher:
         vocab: dict[str, int] = {}
         rows: list[int] = []
         cols: list[int] = []
+        signs: list[float] = []
         for j, label in enumerate(labels.labels):
             forms = {f for seed in label.seeds for f in _forms(seed)}
-            for form in sorted(forms):
+            # an excluded phrase cancels the seed inside it: weight -1, scores clipped at 0
+            excluded = {f for phrase in label.exclude for f in _forms(phrase)} - forms
+            for form, sign in [(f, 1.0) for f in sorted(forms)] + [
+                (f, -1.0) for f in sorted(excluded)
+            ]:
                 i = vocab.setdefault(form, len(vocab))
                 rows.append(i)
                 cols.append(j)
+                signs.append(sign)
         self.max_words = max((len(v.split()) for v in vocab), default=1)
         self.counter = NgramCounter(sorted(vocab, key=vocab.__getitem__), lowercase=True)
         self.weights = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, cols)), shape=(len(vocab), len(labels.labels))
+            (np.asarray(signs), (rows, cols)), shape=(len(vocab), len(labels.labels))
         )
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         counts = self.counter.counts(texts)
-        return np.asarray((counts @ self.weights).todense())
+        return np.asarray(np.maximum(np.asarray((counts @ self.weights).todense()), 0.0))
 
     def detect(self, texts: Sequence[str]) -> np.ndarray:
         """Boolean (n_texts, n_labels): a label is present when one of its seeds occurs.
