@@ -17,7 +17,8 @@ The machine may be shared, so every rate is given per wall second and per CPU se
 average at the end of each measurement.
 
 Run: ``.venv/bin/python benchmarks/text_bench.py [--documents N] [--workers N]
-[--skip-accurate | --accurate-only]``.
+[--skip-accurate | --accurate-only | --scale-only]``. To compare two versions of the code
+in one session, run it twice back to back with ``PYTHONPATH`` pointing at each ``src``.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def fast_in_memory(texts: list[str], workers: int) -> None:
     with ParallelTagger(tagger, workers) as parallel:
         parallel.warm_up(texts[:1024])
         start = time.perf_counter()
-        n = sum(len(docs) for _, docs, _ in parallel.map(batches(texts, passes)))
+        n = sum(len(docs) for docs, _ in parallel.map(batches(texts, passes)))
         wall = time.perf_counter() - start
     run_cpu = all_cpu() - cpu - startup_cpu
     print(f"fast path, redact + full tagging, {workers} worker processes: {n / wall:,.0f} "
@@ -209,10 +210,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--skip-accurate", action="store_true")
     parser.add_argument("--accurate-only", action="store_true")
+    parser.add_argument("--scale-only", action="store_true", help="only the `text tag` run")
     args = parser.parse_args()
     texts = comments(20_480, seed=0)
     print(f"mean words per comment: {np.mean([len(t.split()) for t in texts]):.1f}; "
           f"{os.cpu_count()} CPUs")  # fmt: skip
+    if args.scale_only:
+        scale(args.documents, args.workers)
+        return
     if not args.accurate_only:
         fast_in_memory(texts, args.workers)
         scale(args.documents, args.workers)

@@ -52,3 +52,66 @@ def test_british_airways_recommended_auc() -> None:
     ours = roc_auc_score(recommended, shipped().score(texts))
     # the recommended flag is a coarser target: the model is level with VADER (0.884 vs 0.885)
     assert ours >= vader_auc - 0.01
+
+
+def _real_reviews() -> list[str]:
+    lounge = pd.read_csv(shared_data("skytrax-reviews", "lounge.csv"))
+    airways = pd.read_csv(shared_data("skytrax-reviews", "british_airways_2025_raw.csv"))
+    return lounge["content"].dropna().tolist() + airways["review_body"].dropna().tolist()
+
+
+def test_fast_scorer_equals_reference_features_on_real_reviews() -> None:
+    # the reference is features() with scikit-learn's CountVectorizer, stacked and multiplied
+    # by the coefficients as trained; the fast scorer must give the same stars to 1e-9
+    texts = [*_real_reviews(), "", "not not not", "$ $", "isn't bad but wasn't good either"]
+    model = shipped()
+    np.testing.assert_allclose(model.stars(texts), model.reference_stars(texts), atol=1e-9)
+
+
+def test_ngram_counter_equals_count_vectorizer_on_real_reviews() -> None:
+    # independent reference: scikit-learn's CountVectorizer on the same vocabulary and texts
+    from realitygap.analysis.text.fast import TOKEN_PATTERN, NgramCounter
+
+    texts = _real_reviews()[:2000]
+    vocabulary = ["the", "lounge", "the lounge", "food was cold", "was", "not good", "$", "it's"]
+    for lowercase in (True, False):
+        reference = CountVectorizer(
+            vocabulary=vocabulary, token_pattern=TOKEN_PATTERN, ngram_range=(1, 3),
+            lowercase=lowercase,
+        ).transform(texts)  # fmt: skip
+        ours = NgramCounter(vocabulary, lowercase=lowercase).counts(texts)
+        assert (ours != reference).nnz == 0
+        assert reference.sum() > 1000  # the texts do contain the phrases
+
+
+def test_trie_marking_equals_plain_alternation_on_real_reviews() -> None:
+    # independent reference: the marking regexes written as plain alternations (the form the
+    # model was trained with), built here from vaderSentiment's own lists
+    import re
+
+    from vaderSentiment import vaderSentiment as vs
+
+    from realitygap.analysis.text.fast import LexiconSentiment
+
+    lexicon = LexiconSentiment()
+    negators = sorted({n.replace("'", "'?") for n in vs.NEGATE}, key=len, reverse=True)
+    negation = re.compile(r"\b(?:" + "|".join(negators) + r"|\w+n't)\s+([\w']+)(?:\s+([\w']+))?")
+    boost = {w.lower(): b for w, b in vs.BOOSTER_DICT.items() if re.fullmatch(r"[\w']+", w)}
+    up = re.compile(
+        r"\b(?:" + "|".join(re.escape(w) for w, v in boost.items() if v > 0) + r")\s+(?=[\w'])"
+    )
+    down = re.compile(
+        r"\b(?:" + "|".join(re.escape(w) for w, v in boost.items() if v < 0) + r")\s+(?=[\w'])"
+    )
+
+    def plain(text: str) -> str:
+        text = negation.sub(
+            lambda m: " neg_" + m.group(1) + (" neg_" + m.group(2) if m.group(2) else ""),
+            text.lower(),
+        )
+        return down.sub(" down_", up.sub(" up_", text))
+
+    texts = [*_real_reviews(), "Don't not never uh-uh good", "o'never good", "very  very kinda bad"]
+    changed = sum(lexicon._mark(t) != t.lower() for t in texts)
+    assert changed > 1000  # the reviews do contain negators and boosters
+    assert [lexicon._mark(t) for t in texts] == [plain(t) for t in texts]

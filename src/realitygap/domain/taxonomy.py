@@ -45,6 +45,8 @@ class Touchpoint:
     owner: str  # owner department
     description: str = ""
     seeds: tuple[str, ...] = ()
+    # phrases in which a seed means something else ("return flight" for "return"); TOML `not`
+    not_seeds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,11 @@ class Taxonomy:
                         f"{where}: found sense {s!r}, expected one of {[x.value for x in Sense]}"
                     )
                 senses.append(Sense(s))
+            not_seeds = tp.get("not", [])
+            if not isinstance(not_seeds, list) or not all(isinstance(p, str) for p in not_seeds):
+                raise TaxonomyError(
+                    f"{where}: found not = {not_seeds!r}, expected a list of phrases (strings)"
+                )
             touchpoints.append(
                 Touchpoint(
                     id=str(tp["id"]),
@@ -112,6 +119,7 @@ class Taxonomy:
                     owner=str(tp["owner"]),
                     description=str(tp.get("description", "")),
                     seeds=tuple(str(s) for s in tp.get("seeds", [])),
+                    not_seeds=tuple(not_seeds),
                 )
             )
         layers: list[LayerInfo] = []
@@ -146,6 +154,7 @@ class Taxonomy:
                     "owner": tp.owner,
                     "description": tp.description,
                     "seeds": list(tp.seeds),
+                    **({"not": list(tp.not_seeds)} if tp.not_seeds else {}),
                 }
                 for tp in self.touchpoints
             ],

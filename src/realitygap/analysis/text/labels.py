@@ -18,7 +18,8 @@ class Label:
     """One label: ``id`` is stored, ``name``/``description``/``seeds`` drive zero-shot tagging.
 
     ``fallback`` marks the label given when no other label of the set is found (e.g. SemEval's
-    "anecdotes/miscellaneous").
+    "anecdotes/miscellaneous"). ``exclude`` are phrases in which a seed means something else
+    ("return flight" for the seed "return"): each occurrence cancels one seed hit.
     """
 
     id: str
@@ -26,6 +27,7 @@ class Label:
     description: str = ""
     seeds: tuple[str, ...] = ()
     fallback: bool = False
+    exclude: tuple[str, ...] = ()
 
     @property
     def prompt(self) -> str:
@@ -209,6 +211,23 @@ ATTITUDE_WORDS = (
     "rolled his eyes",
     "careless",
     "indifferent",
+    # indifference and sullenness, as reviews put it ("crew were surly and inattentive")
+    "surly",
+    "inattentive",
+    "uninterested",
+    "disinterested",
+    "sullen",
+    "grumpy",
+    "curt",
+    "abrupt",
+    "brusque",
+    "snooty",
+    "offhand",
+    "unprofessional",
+    "not interested",
+    "no interest",
+    "made us feel like a nuisance",
+    "treated us like",
 )
 
 
@@ -217,7 +236,9 @@ def touchpoint_labels(taxonomy: Taxonomy) -> LabelSet:
     return LabelSet(
         "touchpoint",
         tuple(
-            Label(tp.id, tp.name, tp.description, (tp.name.lower(), *tp.seeds))
+            Label(
+                tp.id, tp.name, tp.description, (tp.name.lower(), *tp.seeds), exclude=tp.not_seeds
+            )
             for tp in taxonomy.touchpoints
         ),
     )
