@@ -45,13 +45,28 @@ def _stored(ws: Workspace) -> pd.Series:
     return text
 
 
-def test_older_workspace_is_redacted_once_by_the_migration(workspace: Workspace) -> None:
-    # an older realitygap stored documents unredacted until tagging: written here raw, then
-    # the workspace is marked as schema 3 (before text was redacted at entry)
-    insert_new(workspace, "documents", _frame(TEXTS))
-    workspace.con.execute("DELETE FROM schema_version WHERE version > 3")
-    path = workspace.path
-    workspace.close()
+# The schema before text was redacted at entry (migration 4): an older realitygap's workspace.
+BEFORE_REDACTION = 3
+
+
+@pytest.fixture
+def old_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace written by an older realitygap (schema 3), whose documents were stored
+    unredacted (they were redacted only when tagged): written here raw."""
+    import realitygap.store.workspace as module
+    from realitygap.store.schema import MIGRATIONS
+
+    with monkeypatch.context() as older:
+        older.setattr(module, "MIGRATIONS", MIGRATIONS[:BEFORE_REDACTION])
+        older.setattr(module, "SCHEMA_VERSION", BEFORE_REDACTION)
+        with Workspace.create(tmp_path / "old") as ws:
+            assert ws.schema_version == BEFORE_REDACTION
+            insert_new(ws, "documents", _frame(TEXTS))
+    return tmp_path / "old"
+
+
+def test_older_workspace_is_redacted_once_by_the_migration(old_workspace: Path) -> None:
+    path = old_workspace
     with Workspace.open(path, read_only=True) as reader:  # a reader first: migrated anyway
         stored = _stored(reader)
         # expected by hand: d1 (phone) and d3 (e-mail) redacted, the others unchanged
@@ -60,7 +75,7 @@ def test_older_workspace_is_redacted_once_by_the_migration(workspace: Workspace)
         assert stored["d2"] == TEXTS["d2"]
         assert reader.count("document_originals") == 0  # not kept by default
     with Workspace.open(path) as again:  # migrated once: nothing left to do
-        assert again.schema_version >= 3
+        assert again.schema_version > BEFORE_REDACTION
         run = tag_workspace(again, batch_size=2)  # 3 pages: streaming path exercised
         assert run.documents == 5
         assert _stored(again).equals(stored)  # tagging never rewrites the stored text
@@ -98,13 +113,9 @@ def test_tags_are_stored(workspace: Workspace) -> None:
     assert workspace.count("document_tags") == 5
 
 
-def test_originals_kept_only_when_configured(workspace: Workspace) -> None:
-    (workspace.path / "settings.toml").write_text("[privacy]\nkeep_original = true\n")
-    insert_new(workspace, "documents", _frame(TEXTS))
-    workspace.con.execute("DELETE FROM schema_version WHERE version > 3")
-    path = workspace.path
-    workspace.close()
-    workspace = Workspace.open(path)  # the migration keeps what it redacts
+def test_originals_kept_only_when_configured(old_workspace: Path) -> None:
+    (old_workspace / "settings.toml").write_text("[privacy]\nkeep_original = true\n")
+    workspace = Workspace.open(old_workspace)  # the migration keeps what it redacts
     originals = workspace.table("document_originals").execute().set_index("document_id")["text"]
     assert originals.to_dict() == {"d1": TEXTS["d1"], "d3": TEXTS["d3"]}
 
