@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -44,3 +45,10 @@ def insert_new(ws: Workspace, table: str, rows: pd.DataFrame | pa.Table) -> int:
         return ws.count(table) - before
     finally:
         ws.con.unregister(view)
+
+
+def append_row(ws: Workspace, table: str, values: list[Any]) -> None:
+    """Append one row to ``table``, ``values`` in the order of its columns (bound as
+    parameters, never spliced into the statement)."""
+    marks = ", ".join("?" for _ in values)
+    ws.con.execute(f"INSERT INTO {table} VALUES ({marks})", values)

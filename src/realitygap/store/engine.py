@@ -1,0 +1,103 @@
+"""The engine-specific pieces every layer above ``store/`` may ask for by name.
+
+Analyses speak Ibis over the workspace's tables (:meth:`Workspace.table`). Where Ibis is too
+slow or cannot say something, the statement lives here, behind a named function that takes
+Ibis expressions or frames, so that this package is the only place with SQL and a backend
+connection (docs/engines.md; tests/test_engine_boundary.py keeps it so).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from realitygap.store.workspace import Workspace
+
+AggregateKind = Literal["count", "sum", "sum_product", "corr", "regr_count"]
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One aggregate of :func:`aggregate`: ``name`` is its output column; ``kind`` says what
+    it reduces: ``count`` (rows, or non-NULL values of the one column given), ``sum`` and
+    ``sum_product`` (the sum of the product of the columns given), ``corr`` (Pearson of two
+    columns over rows where both are present), ``regr_count`` (rows where both are present)."""
+
+    name: str
+    kind: AggregateKind
+    columns: tuple[str, ...] = ()
+
+    def sql(self) -> str:
+        cols = self.columns
+        if self.kind == "count":
+            body = f"COUNT({cols[0]})" if cols else "COUNT(*)"
+        elif self.kind in ("sum", "sum_product"):
+            body = f"SUM({' * '.join(cols)})"
+        elif self.kind == "corr":
+            body = f"corr({cols[0]}, {cols[1]})"
+        else:
+            body = f"regr_count({cols[0]}, {cols[1]})"
+        return f"{body} AS {self.name}"
+
+
+def aggregate(
+    ws: Workspace, rows: ir.Table, aggregates: Sequence[Aggregate], by: str | None = None
+) -> pd.DataFrame:
+    """The ``aggregates`` of ``rows`` in one engine pass: one row, or one per value of the
+    column ``by`` (which leads the result). Many aggregates (a driver matrix has thousands)
+    are written as plain SQL over the Ibis-compiled rows and run on the backend's cursor:
+    Ibis needs seconds to compile and re-parse a thousand aggregates."""
+    parts = ", ".join(a.sql() for a in aggregates)
+    inner = ibis.to_sql(rows)
+    query = (
+        f"SELECT {by}, {parts} FROM ({inner}) AS rows GROUP BY {by}"
+        if by is not None
+        else f"SELECT {parts} FROM ({inner}) AS rows"
+    )
+    cursor = ws.backend.raw_sql(query)
+    names = [d[0] for d in cursor.description]
+    return pd.DataFrame(cursor.fetchall(), columns=names)
+
+
+def cache_temp_table(ws: Workspace, name: str, expr: ir.Table) -> ir.Table:
+    """``expr`` computed once into the connection's temporary table ``name`` (replacing
+    one of that name), as an Ibis table."""
+    ws.backend.raw_sql(f"CREATE OR REPLACE TEMP TABLE {name} AS {ibis.to_sql(expr)}")
+    return ws.backend.table(name, database="temp")
+
+
+def temp_table_exists(ws: Workspace, name: str) -> bool:
+    """Whether the connection has the temporary table ``name`` (a rolled-back transaction
+    drops one)."""
+    row = ws.con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+@contextmanager
+def registered(ws: Workspace, frame: pd.DataFrame) -> Iterator[str]:
+    """``frame`` visible to the engine under a fresh view name while the block runs (no
+    copy: DuckDB scans the frame in place)."""
+    view = f"_frame_{uuid.uuid4().hex}"
+    ws.con.register(view, frame)
+    try:
+        yield view
+    finally:
+        ws.con.unregister(view)
+
+
+def insert_frame(ws: Workspace, table: str, frame: pd.DataFrame, casts: dict[str, str]) -> None:
+    """Append ``frame`` to ``table``, column ``c`` cast to the SQL type ``casts[c]`` (a column
+    absent from ``casts`` goes as is), in one statement inside the current transaction."""
+    cols = ", ".join(frame.columns)
+    exprs = ", ".join(f"CAST({c} AS {casts[c]})" if c in casts else c for c in frame.columns)
+    with registered(ws, frame) as view:
+        ws.con.execute(f"INSERT INTO {table} ({cols}) SELECT {exprs} FROM {view}")
