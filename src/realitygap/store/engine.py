@@ -8,6 +8,7 @@ connection (docs/engines.md; tests/test_engine_boundary.py keeps it so).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -101,3 +102,19 @@ def insert_frame(ws: Workspace, table: str, frame: pd.DataFrame, casts: dict[str
     exprs = ", ".join(f"CAST({c} AS {casts[c]})" if c in casts else c for c in frame.columns)
     with registered(ws, frame) as view:
         ws.con.execute(f"INSERT INTO {table} ({cols}) SELECT {exprs} FROM {view}")
+
+
+def stream(ws: Workspace, expr: ir.Table, batch_size: int = 1024) -> Iterator[pd.DataFrame]:
+    """The rows of ``expr`` in pages of ``batch_size``, from one streaming query on a cursor
+    of its own (:meth:`Workspace.pages`): one page in memory, nothing re-scanned per page,
+    and statements run meanwhile on the workspace do not disturb it (DuckDB gives the cursor
+    a snapshot)."""
+    return ws.pages(ibis.to_sql(expr), batch_size=batch_size)
+
+
+def set_memory_limit(ws: Workspace, limit: str) -> None:
+    """Cap the engine's buffers for this connection (DuckDB's default is 80% of RAM), e.g.
+    ``"2GB"``: a writer that streams in chunks stays bounded at any data size."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit):
+        raise ValueError(f"memory limit: found {limit!r}, expected a size such as '2GB'")
+    ws.con.execute(f"SET memory_limit = '{limit}'")
