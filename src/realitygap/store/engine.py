@@ -9,9 +9,7 @@ connection (docs/engines.md; tests/test_engine_boundary.py keeps it so).
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -81,27 +79,6 @@ def temp_table_exists(ws: Workspace, name: str) -> bool:
         "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
     ).fetchone()
     return bool(row and row[0])
-
-
-@contextmanager
-def registered(ws: Workspace, frame: pd.DataFrame) -> Iterator[str]:
-    """``frame`` visible to the engine under a fresh view name while the block runs (no
-    copy: DuckDB scans the frame in place)."""
-    view = f"_frame_{uuid.uuid4().hex}"
-    ws.con.register(view, frame)
-    try:
-        yield view
-    finally:
-        ws.con.unregister(view)
-
-
-def insert_frame(ws: Workspace, table: str, frame: pd.DataFrame, casts: dict[str, str]) -> None:
-    """Append ``frame`` to ``table``, column ``c`` cast to the SQL type ``casts[c]`` (a column
-    absent from ``casts`` goes as is), in one statement inside the current transaction."""
-    cols = ", ".join(frame.columns)
-    exprs = ", ".join(f"CAST({c} AS {casts[c]})" if c in casts else c for c in frame.columns)
-    with registered(ws, frame) as view:
-        ws.con.execute(f"INSERT INTO {table} ({cols}) SELECT {exprs} FROM {view}")
 
 
 def stream(ws: Workspace, expr: ir.Table, batch_size: int = 1024) -> Iterator[pd.DataFrame]:
