@@ -46,6 +46,14 @@ class Aggregate:
         return f"{body} AS {self.name}"
 
 
+def _sql(ws: Workspace, expr: ir.Table) -> str:
+    """The SQL of ``expr`` for the workspace's engine, its in-memory tables
+    (``ibis.memtable``) registered first as Ibis does before it executes an expression (a
+    statement run on the cursor would not find them otherwise)."""
+    ws.backend._run_pre_execute_hooks(expr)
+    return str(ibis.to_sql(expr, dialect=ws.backend.name))
+
+
 def aggregate(
     ws: Workspace, rows: ir.Table, aggregates: Sequence[Aggregate], by: str | None = None
 ) -> pd.DataFrame:
@@ -54,7 +62,7 @@ def aggregate(
     are written as plain SQL over the Ibis-compiled rows and run on the backend's cursor:
     Ibis needs seconds to compile and re-parse a thousand aggregates."""
     parts = ", ".join(a.sql() for a in aggregates)
-    inner = ibis.to_sql(rows)
+    inner = _sql(ws, rows)
     query = (
         f"SELECT {by}, {parts} FROM ({inner}) AS rows GROUP BY {by}"
         if by is not None
@@ -68,7 +76,7 @@ def aggregate(
 def cache_temp_table(ws: Workspace, name: str, expr: ir.Table) -> ir.Table:
     """``expr`` computed once into the connection's temporary table ``name`` (replacing
     one of that name), as an Ibis table."""
-    ws.backend.raw_sql(f"CREATE OR REPLACE TEMP TABLE {name} AS {ibis.to_sql(expr)}")
+    ws.backend.raw_sql(f"CREATE OR REPLACE TEMP TABLE {name} AS {_sql(ws, expr)}")
     return ws.backend.table(name, database="temp")
 
 
@@ -85,8 +93,9 @@ def stream(ws: Workspace, expr: ir.Table, batch_size: int = 1024) -> Iterator[pd
     """The rows of ``expr`` in pages of ``batch_size``, from one streaming query on a cursor
     of its own (:meth:`Workspace.pages`): one page in memory, nothing re-scanned per page,
     and statements run meanwhile on the workspace do not disturb it (DuckDB gives the cursor
-    a snapshot)."""
-    return ws.pages(ibis.to_sql(expr), batch_size=batch_size)
+    a snapshot). The cursor is a connection of its own: ``expr`` may read the workspace's
+    stored tables, not a temporary table or an ``ibis.memtable`` of the main connection."""
+    return ws.pages(_sql(ws, expr), batch_size=batch_size)
 
 
 def set_memory_limit(ws: Workspace, limit: str) -> None:
