@@ -12,7 +12,7 @@ from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
 from realitygap.analysis.text.themes import (
-    _PARTS_SQL,
+    _STRIP,
     CLAUSE_PATTERN,
     _choose_k,
     clauses_of,
@@ -23,6 +23,7 @@ from realitygap.analysis.text.themes import (
 from realitygap.domain.privacy import redact
 from realitygap.simulate.text import CONNECTORS, phrase_pool
 from realitygap.store import Workspace
+from realitygap.store.clauses import document_parts
 from realitygap.store.write import insert_new
 
 # The fast path groups clauses by shared words (and character n-grams), so each planted theme's
@@ -186,7 +187,7 @@ def test_clauses_cut_in_duckdb_match_the_look_behind_splitter(workspace: Workspa
         "documents",
         pd.DataFrame({"document_id": ids, "source": "survey", "text": texts}),
     )
-    parts = workspace.con.execute(_PARTS_SQL, {"pattern": CLAUSE_PATTERN}).df()
+    parts = document_parts(workspace, CLAUSE_PATTERN, _STRIP)
     parts["clause"] = clauses_of(parts["part"].tolist())
     got = sorted(
         (ids.index(d), c) for d, c in zip(parts["document_id"], parts["clause"], strict=True) if c

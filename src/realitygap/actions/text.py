@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import ibis.expr.types as ir
 import joblib
 import pandas as pd
 
@@ -29,6 +30,8 @@ from realitygap.analysis.text.tagger import DocumentTagger, TextPath, TrainedMod
 from realitygap.domain.errors import Problem, SurveyDataError, WorkspaceError
 from realitygap.domain.privacy import redact_many
 from realitygap.domain.taxonomy import Layer
+from realitygap.store import engine
+from realitygap.store import write as store_write
 from realitygap.store.workspace import Workspace
 
 MODELS_DIR = "models"
@@ -92,11 +95,14 @@ def _untagged_pages(ws: Workspace, batch_size: int) -> Iterator[pd.DataFrame]:
     only one page is held in memory. A query per page (keyset pagination) would re-scan the
     remaining documents every time, quadratic in their number.
     """
-    return ws.pages(
-        "SELECT d.document_id, d.text FROM documents d ANTI JOIN document_tags t "
-        "ON t.document_id = d.document_id",
-        batch_size=batch_size,
-    )
+    return engine.stream(ws, _untagged(ws), batch_size)
+
+
+def _untagged(ws: Workspace) -> ir.Table:
+    """(``document_id``, ``text``) of the documents without tags."""
+    documents = ws.table("documents")
+    tags = ws.table("document_tags")
+    return documents.anti_join(tags, "document_id").select("document_id", "text")
 
 
 def tag_workspace(
@@ -117,16 +123,12 @@ def tag_workspace(
     start = datetime.now(UTC)
     tagger = tagger or DocumentTagger(ws.taxonomy, path, load_models(ws, path))
     if retag:
-        with ws.transaction() as con:
-            con.execute("DELETE FROM document_aspects")
-            con.execute("DELETE FROM document_tags")
+        with ws.transaction():
+            store_write.delete_all(ws, "document_aspects", "document_tags")
     if workers is None:
-        untagged = ws.con.execute(
-            "SELECT count(*) FROM documents d WHERE NOT EXISTS "
-            "(SELECT 1 FROM document_tags t WHERE t.document_id = d.document_id)"
-        ).fetchone()
+        untagged = int(_untagged(ws).count().execute())
         # starting worker processes costs seconds: not worth it for a single page
-        single_page = untagged is None or int(untagged[0]) <= batch_size
+        single_page = untagged <= batch_size
         workers = 1 if single_page else default_workers(tagger.path)
     n_docs = n_aspects = 0
     pages: deque[pd.DataFrame] = deque()
@@ -159,21 +161,20 @@ def _store_page(
     documents.insert(1, "model", model)
     documents["tagged_at"] = datetime.now(UTC).replace(tzinfo=None)
     aspects.insert(0, "document_id", ids[aspects.pop("row").to_numpy()])
-    with ws.transaction() as con:
-        con.register("_tags", documents)
-        con.execute(
-            "INSERT INTO document_tags (document_id, model, sentiment, sentiment_score, "
-            "layer, staff_attitude, tagged_at) SELECT document_id, model, sentiment, "
-            "sentiment_score, layer, staff_attitude, tagged_at FROM _tags"
+    with ws.transaction():
+        store_write.append_frame(
+            ws,
+            "document_tags",
+            documents[
+                ["document_id", "model", "sentiment", "sentiment_score", "layer",
+                 "staff_attitude", "tagged_at"]
+            ],
+        )  # fmt: skip
+        store_write.append_frame(
+            ws,
+            "document_aspects",
+            aspects[["document_id", "aspect_kind", "aspect", "score", "sentiment"]],
         )
-        con.unregister("_tags")
-        con.register("_aspects", aspects)
-        con.execute(
-            "INSERT INTO document_aspects (document_id, aspect_kind, aspect, score, "
-            "sentiment) SELECT document_id, aspect_kind, aspect, score, sentiment "
-            "FROM _aspects"
-        )
-        con.unregister("_aspects")
 
 
 # ---- the labels file of `text train` -----------------------------------------------------

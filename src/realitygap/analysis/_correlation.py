@@ -20,7 +20,6 @@ Missing answers:
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +33,8 @@ from realitygap.analysis._options import MISSING_CHOICES as MISSING_CHOICES
 from realitygap.analysis._options import Missing as Missing
 from realitygap.domain.errors import Problem, SurveyDataError, check_choice
 from realitygap.store import answer_grid as store_grid
+from realitygap.store import engine
+from realitygap.store.engine import Aggregate
 from realitygap.store.workspace import Workspace
 
 FloatArray = npt.NDArray[np.float64]
@@ -117,7 +118,8 @@ class _Grid:
 
 
 TEMP_GRID_TABLE = "realitygap_answer_grid"
-_GRIDS: weakref.WeakKeyDictionary[Workspace, _Grid] = weakref.WeakKeyDictionary()
+# the key of ws.derived naming what the temporary grid of that connection holds
+_GRID_KEY = ("correlation", "temporary answer grid")
 
 
 def answer_grid(ws: Workspace, question_ids: list[str], *, wave: str | None = None) -> ir.Table:
@@ -142,23 +144,12 @@ def answer_grid(ws: Workspace, question_ids: list[str], *, wave: str | None = No
     wanted = tuple(sorted(set(question_ids)))
     fingerprint = store_grid.fingerprint(ws)
     current = _Grid(wanted, wave, fingerprint)
-    if _GRIDS.get(ws) != current or not _temp_grid_exists(ws):
+    if ws.derived.get(_GRID_KEY) != current or not engine.temp_table_exists(ws, TEMP_GRID_TABLE):
         pivot = store_grid.pivot(ws, list(wanted), wave=wave or store_grid.only_wave(fingerprint))
-        ws.backend.raw_sql(
-            f"CREATE OR REPLACE TEMP TABLE {TEMP_GRID_TABLE} AS {ibis.to_sql(pivot)}"
-        )
-        _GRIDS[ws] = current
+        engine.cache_temp_table(ws, TEMP_GRID_TABLE, pivot)
+        ws.derived[_GRID_KEY] = current
     grid = ws.backend.table(TEMP_GRID_TABLE, database="temp")
     return columns_of(grid, [wanted.index(q) for q in question_ids])
-
-
-def _temp_grid_exists(ws: Workspace) -> bool:
-    """Whether the temporary grid table is there (a rolled-back transaction drops it)."""
-    row = ws.con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
-        [TEMP_GRID_TABLE],
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def pairwise_correlation(ws: Workspace, rows: ir.Table, p: int) -> tuple[FloatArray, FloatArray]:
@@ -168,15 +159,16 @@ def pairwise_correlation(ws: Workspace, rows: ir.Table, p: int) -> tuple[FloatAr
     (SQL's two-argument aggregates skip a row where either value is NULL): the same figures
     as :meth:`CrossProducts.correlation` of pairwise cross-products, from a third as many
     aggregates."""
-    parts = [f"count(v{i}) AS n_{i}_{i}" for i in range(p)]
+    parts = [Aggregate(f"n_{i}_{i}", "count", (f"v{i}",)) for i in range(p)]
     for i in range(p):
         for j in range(i + 1, p):
-            parts.append(f"corr(v{i}, v{j}) AS r_{i}_{j}")
-            parts.append(f"regr_count(v{i}, v{j}) AS n_{i}_{j}")
-    query = f"SELECT {', '.join(parts)} FROM ({ibis.to_sql(rows)}) AS rows"
-    cursor = ws.backend.raw_sql(query)
-    names = [d[0] for d in cursor.description]
-    values = dict(zip(names, cursor.fetchone() or (), strict=True))
+            parts.append(Aggregate(f"r_{i}_{j}", "corr", (f"v{i}", f"v{j}")))
+            parts.append(Aggregate(f"n_{i}_{j}", "regr_count", (f"v{i}", f"v{j}")))
+    frame = engine.aggregate(ws, rows, parts)
+    values = {
+        name: (None if pd.isna(v) else v)
+        for name, v in (frame.iloc[0].items() if len(frame) else ())
+    }
     corr = np.full((p, p), np.nan)
     n = np.zeros((p, p))
     for i in range(p):
@@ -225,15 +217,17 @@ def cross_products(
     # one bucket: a constant, so the reduction below needs no GROUP BY (a quarter cheaper)
     bucket = bucket_of(wide.respondent_id, buckets) if buckets > 1 else ibis.literal(0)
     wide = wide.mutate(_bucket=bucket)
-    sums: list[str] = []
+    sums: list[Aggregate] = []
     if missing == "listwise":
         # drop incomplete rows first, so the sums need no per-aggregate filter
         wide = wide.filter(ibis.and_(*[wide[f"v{i}"].notnull() for i in range(p)]))
         wide = wide.select("_bucket", **{f"x{i}": wide[f"v{i}"].cast("float64") for i in range(p)})
-        sums.append("COUNT(*) AS n")
+        sums.append(Aggregate("n", "count"))
         for i in range(p):
-            sums.append(f"SUM(x{i}) AS s_{i}")
-            sums.extend(f"SUM(x{i} * x{j}) AS c_{i}_{j}" for j in range(i, p))
+            sums.append(Aggregate(f"s_{i}", "sum", (f"x{i}",)))
+            sums.extend(
+                Aggregate(f"c_{i}_{j}", "sum_product", (f"x{i}", f"x{j}")) for j in range(i, p)
+            )
     else:
         # z = answer or 0, m = answered (0/1): every pairwise statistic is a sum of products
         wide = wide.select(
@@ -243,22 +237,18 @@ def cross_products(
         )
         for i in range(p):
             for j in range(p):
-                sums.append(f"SUM(z{i} * m{j}) AS s_{i}_{j}")
-                sums.append(f"SUM(z{i} * z{i} * m{j}) AS q_{i}_{j}")
+                sums.append(Aggregate(f"s_{i}_{j}", "sum_product", (f"z{i}", f"m{j}")))
+                sums.append(Aggregate(f"q_{i}_{j}", "sum_product", (f"z{i}", f"z{i}", f"m{j}")))
                 if j >= i:
-                    sums.append(f"SUM(m{i} * m{j}) AS n_{i}_{j}")
-                    sums.append(f"SUM(z{i} * z{j}) AS c_{i}_{j}")
-    # The reduction is plain ANSI SQL over the Ibis-compiled rows, run through the backend's
-    # DB-API cursor: Ibis needs seconds to compile (and re-parse) a thousand aggregates.
-    inner = ibis.to_sql(wide)
-    query = (
-        f"SELECT _bucket, {', '.join(sums)} FROM ({inner}) AS rows GROUP BY _bucket"
-        if buckets > 1
-        else f"SELECT 0 AS _bucket, {', '.join(sums)} FROM ({inner}) AS rows"
-    )
-    cursor = ws.backend.raw_sql(query)
-    names = [d[0] for d in cursor.description]
-    frame = pd.DataFrame(cursor.fetchall(), columns=names, dtype=float)
+                    sums.append(Aggregate(f"n_{i}_{j}", "sum_product", (f"m{i}", f"m{j}")))
+                    sums.append(Aggregate(f"c_{i}_{j}", "sum_product", (f"z{i}", f"z{j}")))
+    # one engine pass of plain aggregates (store.engine.aggregate: Ibis would need seconds to
+    # compile a thousand of them)
+    if buckets > 1:
+        frame = engine.aggregate(ws, wide, sums, by="_bucket").astype(float)
+    else:
+        frame = engine.aggregate(ws, wide, sums).astype(float)
+        frame.insert(0, "_bucket", 0.0)
     return _assemble(frame, question_ids, missing, buckets)
 
 

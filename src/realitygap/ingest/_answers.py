@@ -76,7 +76,9 @@ def _check_mirror_answers(
     if not is_mirror.any():
         return
     ids = frame.loc[is_mirror, "respondent_id"]
-    not_customer = known_mask(ws, ids, "respondents", "respondent_id", "t.kind <> 'customer'")
+    not_customer = known_mask(
+        ws, ids, "respondents", "respondent_id", lambda t: t.kind != "customer"
+    )
     exists = known_mask(ws, ids, "respondents", "respondent_id")
     wrong = ids.notna() & ~not_customer
     if not created:

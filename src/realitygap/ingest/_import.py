@@ -27,6 +27,7 @@ from realitygap.store import write as store_write
 from realitygap.store.atomic import atomic_write
 from realitygap.store.settings import keep_original
 from realitygap.store.workspace import TAXONOMY_FILE, Workspace
+from realitygap.store.write import append_row
 
 TOOL_FORMATS: tuple[str, ...] = tuple(f for f in FORMATS if f != "mapped")
 # Tables in the order an import writes them (respondents before what refers to them).
@@ -264,11 +265,10 @@ def _import_taxonomy(ws: Workspace, path: Path) -> ImportReport:
         raise SurveyDataError(
             [Problem(str(path), None, None, None, f"a valid taxonomy: {exc}")]
         ) from None
-    used = ws.con.execute(
-        "SELECT DISTINCT touchpoint FROM questions WHERE touchpoint IS NOT NULL "
-        "UNION SELECT DISTINCT touchpoint FROM cases WHERE touchpoint IS NOT NULL"
-    ).fetchall()
-    missing = sorted({str(r[0]) for r in used} - set(taxonomy.touchpoint_ids))
+    used = ws.table("questions").select("touchpoint").union(ws.table("cases").select("touchpoint"))
+    used = used.filter(used.touchpoint.notnull())
+    touchpoints = used.to_pandas()["touchpoint"]
+    missing = sorted({str(tp) for tp in touchpoints} - set(taxonomy.touchpoint_ids))
     if missing:
         raise SurveyDataError(
             [
@@ -286,8 +286,9 @@ def _import_taxonomy(ws: Workspace, path: Path) -> ImportReport:
 
 def _record(ws: Workspace, path: Path, kind: str, digest: str, read: int, added: int) -> None:
     """One row in ``imports``: import_id, file, kind, sha256, rows_read, rows_added, time."""
-    ws.con.execute(
-        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?)",
+    append_row(
+        ws,
+        "imports",
         [
             uuid.uuid4().hex,
             str(path),

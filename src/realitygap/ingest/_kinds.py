@@ -7,10 +7,10 @@ insert per table, or raises one ``SurveyDataError`` with every problem found.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -26,7 +26,7 @@ from realitygap.domain.scales import SCALES, ScaleKind
 from realitygap.domain.taxonomy import Layer
 from realitygap.ingest._answers import Answers, validate_answers
 from realitygap.ingest._fields import Field, Kind, flag_duplicates, parse_fields
-from realitygap.ingest._lookup import known_mask, questions
+from realitygap.ingest._lookup import RowFilter, known_mask, questions
 from realitygap.ingest._problems import Problems
 from realitygap.ingest._read import Grid
 from realitygap.store.workspace import Workspace
@@ -185,7 +185,7 @@ def _check_known(
     table: str,
     key: str,
     expected: str,
-    where: str = "",
+    where: RowFilter | None = None,
 ) -> None:
     ok = known_mask(ctx.ws, parsed[column], table, key, where)
     ctx.problems.add_rows(~ok, _rows(ctx), column, parsed[column], expected)
@@ -280,12 +280,12 @@ def _generated_refits(ws: Workspace, parsed: pd.DataFrame, old: pd.DataFrame) ->
         before = SCALES.get(ScaleKind(str(old.at[qid, "scale"])))
         if new is None or before is None:
             continue  # to or from text: answers stored as documents cannot move
-        (off,) = ws.con.execute(
-            "SELECT count(*) FROM responses WHERE question_id = ? AND "
-            "(value < ? OR value > ? OR value <> floor(value))",
-            [qid, new.low, new.high],
-        ).fetchone() or (0,)
-        out.iloc[i] = off == 0
+        r = ws.table("responses")
+        off = r.filter(
+            (r.question_id == qid)
+            & ((r.value < new.low) | (r.value > new.high) | (r.value != r.value.floor()))
+        ).count()
+        out.iloc[i] = int(off.execute()) == 0
     return out
 
 
@@ -453,15 +453,10 @@ def derived_ids(ws: Workspace, prefix: str, parts: pd.DataFrame) -> pd.Series:
             for i, c in enumerate(parts.columns)
         }
     )
-    view = f"_rows_{uuid.uuid4().hex}"
-    ws.con.register(view, canon)
-    try:
-        cols = ", ".join(f"c{i}" for i in range(parts.shape[1]))
-        ids = ws.con.execute(
-            f"SELECT '{prefix}' || substr(md5(concat_ws('|', {cols})), 1, 16) AS id FROM {view}"
-        ).fetchdf()["id"]
-    finally:
-        ws.con.unregister(view)
+    rows = ibis.memtable(canon.assign(_row=np.arange(len(canon))))
+    joined = ibis.literal("|").join([rows[f"c{i}"] for i in range(parts.shape[1])])
+    digest = ibis.literal(prefix) + joined.hexdigest("md5").substr(0, 16)
+    ids = ws.backend.execute(rows.select(digest.name("id"), "_row").order_by("_row"))["id"]
     return pd.Series(ids.to_numpy(dtype=object), index=parts.index)
 
 
@@ -538,7 +533,7 @@ def _contacts(ctx: Context, frame: pd.DataFrame, parsed: pd.DataFrame) -> Prepar
         "respondents",
         "respondent_id",
         "the respondent_id of a staff member (kind staff)",
-        "t.kind = 'staff'",
+        lambda t: t.kind == "staff",
     )
     _check_customer(ctx, parsed)
     minutes = parsed["minutes"]

@@ -43,7 +43,7 @@ from realitygap.simulate.tables import write_all
 from realitygap.simulate.truth import build_truth, population_anchors
 from realitygap.simulate.wow import plant_wow, write_wow
 from realitygap.simulate.write import customer_ids
-from realitygap.store import answer_grid
+from realitygap.store import answer_grid, engine
 from realitygap.store.schema import KEYS
 from realitygap.store.workspace import Workspace
 
@@ -85,7 +85,7 @@ def simulate(
         _check_empty(ws)
         # DuckDB's buffers default to 80% of RAM; the writes stream in chunks, so a small cap
         # keeps the process's memory bounded at any company size without slowing them
-        ws.con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+        engine.set_memory_limit(ws, DUCKDB_MEMORY)
         taxonomy = ws.taxonomy
 
         step(STEPS[0])

@@ -24,6 +24,7 @@ from realitygap.simulate.write import (
     timestamp_sql,
 )
 from realitygap.store import answer_grid
+from realitygap.store import write as store_write
 from realitygap.store.schema import KEYS
 from realitygap.store.workspace import Workspace
 from realitygap.store.write import ensure_columns, insert_new
@@ -109,10 +110,8 @@ def write_all(
 def _clear(ws: Workspace) -> None:
     """Empty every table the simulator writes (they were empty before it started)."""
     with ws.transaction():
-        for table in KEYS:
-            ws.con.execute(f"DELETE FROM {table}")
-        for table in (answer_grid.GRID_TABLE, answer_grid.META_TABLE, CHUNK_TABLE):
-            ws.con.execute(f"DROP TABLE IF EXISTS {table}")
+        store_write.delete_all(ws, *KEYS)
+        store_write.drop_tables(ws, answer_grid.GRID_TABLE, answer_grid.META_TABLE, CHUNK_TABLE)
 
 
 def _events(ws: Workspace, events: Events, first: int, cid: str) -> int:
@@ -246,7 +245,6 @@ def _responses(
     """Write the answers a chunk of respondents at a time, each chunk into a temporary table
     first (the responses' own column types, so the grid's fingerprint hashes what is stored),
     then into ``responses`` and the grid."""
-    columns = ", ".join(f'"{c}"' for c in ws.columns("responses"))
     count = 0
     customer_select = {
         "respondent_id": cid,
@@ -271,7 +269,7 @@ def _responses(
                     "ch": labels(survey.resp_channel[row], CHANNELS),
                 }
             )
-            count += _answers_chunk(ws, frame, customer_select, columns, grid)
+            count += _answers_chunk(ws, frame, customer_select, grid)
         row, code, value, qids = _long(mirror.answers)
         frame = pd.DataFrame(
             {
@@ -290,9 +288,9 @@ def _responses(
             "submitted_at": timestamp_sql("d"),
             "channel": "'web'",
         }
-        count += _answers_chunk(ws, frame, staff_select, columns, grid)
+        count += _answers_chunk(ws, frame, staff_select, grid)
     finally:
-        ws.con.execute(f"DROP TABLE IF EXISTS {CHUNK_TABLE}")
+        store_write.drop_tables(ws, CHUNK_TABLE)
     return count
 
 
@@ -300,15 +298,12 @@ def _answers_chunk(
     ws: Workspace,
     frame: pd.DataFrame,
     select: dict[str, str],
-    columns: str,
     grid: answer_grid.GridBuilder,
 ) -> int:
     # a fresh table per chunk: rows deleted from a temporary table keep their memory
-    ws.con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {CHUNK_TABLE} AS SELECT {columns} FROM responses LIMIT 0"
-    )
+    store_write.empty_temp_copy(ws, CHUNK_TABLE, "responses")
     count = insert(ws, CHUNK_TABLE, frame, select)
-    ws.con.execute(f"INSERT INTO responses ({columns}) SELECT {columns} FROM {CHUNK_TABLE}")
+    store_write.copy_rows(ws, CHUNK_TABLE, "responses")
     grid.add(CHUNK_TABLE)
     return count
 

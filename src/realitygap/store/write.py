@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -44,3 +45,47 @@ def insert_new(ws: Workspace, table: str, rows: pd.DataFrame | pa.Table) -> int:
         return ws.count(table) - before
     finally:
         ws.con.unregister(view)
+
+
+def append_row(ws: Workspace, table: str, values: list[Any]) -> None:
+    """Append one row to ``table``, ``values`` in the order of its columns (bound as
+    parameters, never spliced into the statement)."""
+    marks = ", ".join("?" for _ in values)
+    ws.con.execute(f"INSERT INTO {table} VALUES ({marks})", values)
+
+
+def append_frame(ws: Workspace, table: str, frame: pd.DataFrame) -> None:
+    """Append every row of ``frame`` to ``table`` (its columns by name, the others NULL), in
+    one statement: call inside ``ws.transaction()`` to land it with other writes."""
+    view = f"_append_{uuid.uuid4().hex}"
+    cols = ", ".join(f'"{c}"' for c in frame.columns)
+    ws.con.register(view, frame)
+    try:
+        ws.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+    finally:
+        ws.con.unregister(view)
+
+
+def delete_all(ws: Workspace, *tables: str) -> None:
+    """Empty ``tables`` (their definitions stay): call inside ``ws.transaction()``."""
+    for table in tables:
+        ws.con.execute(f"DELETE FROM {table}")
+
+
+def drop_tables(ws: Workspace, *tables: str) -> None:
+    """Drop ``tables`` where they exist (derived or scratch tables, never a schema table)."""
+    for table in tables:
+        ws.con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def empty_temp_copy(ws: Workspace, name: str, like: str) -> None:
+    """A fresh, empty temporary table ``name`` with the columns and types of ``like``
+    (replacing one of that name: rows deleted from a temporary table keep their memory)."""
+    cols = ", ".join(f'"{c}"' for c in ws.columns(like))
+    ws.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols} FROM {like} LIMIT 0")
+
+
+def copy_rows(ws: Workspace, source: str, target: str) -> None:
+    """Append every row of ``source`` to ``target`` (the columns of ``target``, by name)."""
+    cols = ", ".join(f'"{c}"' for c in ws.columns(target))
+    ws.con.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {source}")

@@ -52,7 +52,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +85,7 @@ from realitygap.analysis.text.fast import (
 from realitygap.analysis.text.tagger import TextPath
 from realitygap.domain.errors import check_confidence
 from realitygap.domain.privacy import redact_many
+from realitygap.store import clauses as clause_store
 from realitygap.store.workspace import Workspace
 
 BATCH_SIZE = 1024
@@ -228,11 +228,6 @@ CLAUSE_PATTERN = (
 )
 _CLAUSE = re.compile(CLAUSE_PATTERN)
 _STRIP = " ,.;!?"
-# The parts of every document, cut and trimmed in DuckDB (parallel, no Python per document).
-_PARTS_SQL = (
-    f"SELECT document_id, part FROM (SELECT document_id, trim(unnest(regexp_split_to_array("
-    f"text, $pattern)), '{_STRIP}') AS part FROM documents) WHERE part <> ''"
-)
 
 
 def clauses_of(parts: Sequence[str]) -> list[str | None]:
@@ -372,16 +367,9 @@ class ThemesResult(Values):
 
 
 def _distinct_parts(ws: Workspace, batch_size: int) -> Iterator[pd.DataFrame]:
-    """Pages (``part``, ``n``: how many clauses have that text) of the distinct trimmed parts.
-
-    One streaming query on a cursor of its own, as ``store._untagged_pages`` reads documents:
-    DuckDB cuts and counts in parallel, and Python holds one page of distinct texts at a time.
-    """
-    return ws.pages(
-        f"SELECT part, count(*) AS n FROM ({_PARTS_SQL}) GROUP BY part",
-        {"pattern": CLAUSE_PATTERN},
-        batch_size,
-    )
+    """Pages (``part``, ``n``: how many clauses have that text) of the distinct trimmed parts,
+    cut and counted in the engine (:func:`realitygap.store.clauses.distinct_parts`)."""
+    return clause_store.distinct_parts(ws, CLAUSE_PATTERN, _STRIP, batch_size)
 
 
 @dataclass(frozen=True)
@@ -521,12 +509,8 @@ class _Sample:
 
 
 def _sample(ws: Workspace, seed: int, size: int) -> list[str]:
-    """Clauses from a random sample of documents (DuckDB reservoir sample, repeatable)."""
-    rows = ws.con.execute(
-        f"SELECT text FROM documents USING SAMPLE reservoir({int(size)} ROWS) REPEATABLE "
-        f"({int(seed)})"
-    ).fetchall()
-    clauses, _ = theme_clauses([str(r[0]) for r in rows])
+    """Clauses from a random sample of documents (reservoir sample, repeatable)."""
+    clauses, _ = theme_clauses(clause_store.sample_document_texts(ws, seed, size))
     return clauses[:SAMPLE]
 
 
@@ -783,13 +767,7 @@ def _discover(
     acc = _Accumulator.start(centres, counter)
     min_similarity = options.similarity(path)
     lexicon = LexiconSentiment()
-    table = f"_themes_{uuid.uuid4().hex}"
-    theme_of = f"_theme_of_{uuid.uuid4().hex}"
-    ws.con.execute(
-        f"CREATE TEMP TABLE {table} (document_id VARCHAR, theme INTEGER, compound DOUBLE)"
-    )
-    ws.con.execute(f"CREATE TEMP TABLE {theme_of} (part VARCHAR, theme INTEGER, compound DOUBLE)")
-    try:
+    with clause_store.ThemeTables(ws) as tables:
         for page in _distinct_parts(ws, batch_size):
             parts, texts, counts = _clauses_of_page(page)
             if not texts:
@@ -805,15 +783,9 @@ def _discover(
                 {"part": parts, "theme": theme.astype(np.int32),
                  "compound": lexicon.compound(texts)}
             )  # fmt: skip
-            ws.con.register("_theme_rows", rows)
-            ws.con.execute(f"INSERT INTO {theme_of} SELECT * FROM _theme_rows")
-            ws.con.unregister("_theme_rows")
-        # one row per clause of every document: a join in DuckDB, not a loop in Python
-        ws.con.execute(
-            f"INSERT INTO {table} SELECT p.document_id, t.theme, t.compound "
-            f"FROM ({_PARTS_SQL}) p JOIN {theme_of} t USING (part)",
-            {"pattern": CLAUSE_PATTERN},
-        )
+            tables.add_parts(rows)
+        # one row per clause of every document: a join in the engine, not a loop in Python
+        tables.join_documents(CLAUSE_PATTERN, _STRIP)
         frequent = np.asarray((counter.transform(content) > 0).sum(axis=0)).ravel()
         if options.content_words:
             frequent = frequent >= max(LABEL_MIN_CLAUSES, LABEL_MIN_SHARE * len(content))
@@ -822,7 +794,7 @@ def _discover(
         labels = _ctfidf_terms(acc.term_counts, counter, frequent)
         themes, trend = _summarise(
             ws,
-            table,
+            tables,
             k,
             n_documents,
             nps,
@@ -832,18 +804,8 @@ def _discover(
             confidence,
             min_n,
         )
-        row = ws.con.execute(f"SELECT count(DISTINCT document_id) FROM {table}").fetchone()
-        themed = int(row[0]) if row else 0
-        members = (
-            ws.con.execute(
-                f"SELECT DISTINCT document_id, theme FROM {table} ORDER BY theme, document_id"
-            ).df()
-            if keep_members
-            else None
-        )
-    finally:
-        ws.con.execute(f"DROP TABLE IF EXISTS {table}")
-        ws.con.execute(f"DROP TABLE IF EXISTS {theme_of}")
+        themed = tables.themed_documents()
+        members = tables.members() if keep_members else None
     return ThemesResult(
         themes, trend, n_documents, nps, path.value, k, themed_documents=themed, members=members
     )
@@ -873,34 +835,24 @@ def _ctfidf_terms(
     return out
 
 
-def _nps_sql(ws: Workspace) -> str | None:
-    """Each customer's latest answer to the NPS question (the one rule of
-    :func:`realitygap.analysis._items.nps_question`)."""
-    qid = nps_question(question_bank(ws))
-    if qid is None:
-        return None
-    quoted = "'" + qid.replace("'", "''") + "'"
-    return (
-        "SELECT respondent_id, arg_max(value, coalesce(submitted_at, TIMESTAMP '1970-01-01')"
-        f" ) AS score FROM responses WHERE question_id = {quoted} GROUP BY respondent_id"
-    )
+def _nps_question(ws: Workspace) -> str | None:
+    """The NPS question (the one rule of :func:`realitygap.analysis._items.nps_question`);
+    each customer's latest answer to it counts."""
+    return nps_question(question_bank(ws))
 
 
 def _nps(ws: Workspace, min_n: int, confidence: float) -> Estimate:
     """NPS of responding customers (latest answer each), the one NPS estimate of every family."""
-    sql = _nps_sql(ws)
-    if sql is None:
+    qid = _nps_question(ws)
+    if qid is None:
         return Estimate.insufficient_data(0, f"NPS, {DEFAULT_NPS_METHOD}", confidence)
-    row = ws.con.execute(
-        f"SELECT count(*), count(*) FILTER (score >= 9), count(*) FILTER (score <= 6) FROM ({sql})"
-    ).fetchone()
-    n, pro, det = (int(x) for x in row) if row else (0, 0, 0)
+    n, pro, det = clause_store.latest_score_counts(ws, qid)
     return nps_estimate(pro / max(n, 1), det / max(n, 1), n, min_n, confidence=confidence)
 
 
 def _summarise(
     ws: Workspace,
-    table: str,
+    tables: clause_store.ThemeTables,
     k: int,
     n_documents: int,
     nps: Estimate,
@@ -914,45 +866,18 @@ def _summarise(
     # a document's sentiment on a theme is the mean compound of its clauses in the theme, so
     # every figure of a theme is over the same documents
     stats_of: dict[int, tuple[int, float, float, int, int]] = {
-        int(r[0]): (
-            int(r[1]),
-            float(r[2]),
-            float("nan") if r[3] is None else float(r[3]),
-            int(r[4]),
-            int(r[5]),
+        theme: (n, mean, float("nan") if sd is None else sd, praising, complaining)
+        for theme, n, mean, sd, praising, complaining in tables.theme_stats(
+            POSITIVE_THRESHOLD, NEGATIVE_THRESHOLD
         )
-        for r in ws.con.execute(
-            f"WITH d AS (SELECT theme, document_id, avg(compound) AS c FROM {table} "
-            f"GROUP BY theme, document_id) "
-            f"SELECT theme, count(*), avg(c), stddev_samp(c), "
-            f"count(*) FILTER (c >= {POSITIVE_THRESHOLD}), "
-            f"count(*) FILTER (c <= {NEGATIVE_THRESHOLD}) FROM d GROUP BY theme"
-        ).fetchall()
     }
-    trend = ws.con.execute(
-        f"WITH m AS (SELECT document_id, date_trunc('month', created_at) AS month "
-        f"FROM documents WHERE created_at IS NOT NULL), "
-        f"totals AS (SELECT month, count(*) AS total FROM m GROUP BY month) "
-        f"SELECT t.theme, m.month, count(DISTINCT t.document_id) AS documents, "
-        f"any_value(totals.total) AS month_documents "
-        f"FROM {table} t JOIN m USING (document_id) JOIN totals USING (month) "
-        f"GROUP BY t.theme, m.month ORDER BY t.theme, m.month"
-    ).df()
+    trend = tables.monthly_trend()
     if not trend.empty:
         trend["share"] = trend["documents"] / trend["month_documents"]
     impact_counts = pd.DataFrame(columns=["theme", "detractors"]).set_index("theme")
-    sql = _nps_sql(ws)
-    if sql is not None and not nps.insufficient:
-        impact_counts = (
-            ws.con.execute(
-                f"SELECT t.theme, count(DISTINCT n.respondent_id) AS detractors "
-                f"FROM {table} t JOIN documents d USING (document_id) "
-                f"JOIN ({sql}) n ON n.respondent_id = d.customer_id WHERE n.score <= 6 "
-                f"GROUP BY t.theme"
-            )
-            .df()
-            .set_index("theme")
-        )
+    qid = _nps_question(ws)
+    if qid is not None and not nps.insufficient:
+        impact_counts = tables.detractors(qid).set_index("theme")
     months = sorted(trend["month"].unique()) if not trend.empty else []
     month_totals = (
         trend.groupby("month")["month_documents"].first() if not trend.empty else pd.Series()

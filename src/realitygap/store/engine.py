@@ -1,0 +1,106 @@
+"""The engine-specific pieces every layer above ``store/`` may ask for by name.
+
+Analyses speak Ibis over the workspace's tables (:meth:`Workspace.table`). Where Ibis is too
+slow or cannot say something, the statement lives here, behind a named function that takes
+Ibis expressions or frames, so that this package is the only place with SQL and a backend
+connection (docs/engines.md; tests/test_engine_boundary.py keeps it so).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from realitygap.store.workspace import Workspace
+
+AggregateKind = Literal["count", "sum", "sum_product", "corr", "regr_count"]
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One aggregate of :func:`aggregate`: ``name`` is its output column; ``kind`` says what
+    it reduces: ``count`` (rows, or non-NULL values of the one column given), ``sum`` and
+    ``sum_product`` (the sum of the product of the columns given), ``corr`` (Pearson of two
+    columns over rows where both are present), ``regr_count`` (rows where both are present)."""
+
+    name: str
+    kind: AggregateKind
+    columns: tuple[str, ...] = ()
+
+    def sql(self) -> str:
+        cols = self.columns
+        if self.kind == "count":
+            body = f"COUNT({cols[0]})" if cols else "COUNT(*)"
+        elif self.kind in ("sum", "sum_product"):
+            body = f"SUM({' * '.join(cols)})"
+        elif self.kind == "corr":
+            body = f"corr({cols[0]}, {cols[1]})"
+        else:
+            body = f"regr_count({cols[0]}, {cols[1]})"
+        return f"{body} AS {self.name}"
+
+
+def _sql(ws: Workspace, expr: ir.Table) -> str:
+    """The SQL of ``expr`` for the workspace's engine, its in-memory tables
+    (``ibis.memtable``) registered first as Ibis does before it executes an expression (a
+    statement run on the cursor would not find them otherwise)."""
+    ws.backend._run_pre_execute_hooks(expr)
+    return str(ibis.to_sql(expr, dialect=ws.backend.name))
+
+
+def aggregate(
+    ws: Workspace, rows: ir.Table, aggregates: Sequence[Aggregate], by: str | None = None
+) -> pd.DataFrame:
+    """The ``aggregates`` of ``rows`` in one engine pass: one row, or one per value of the
+    column ``by`` (which leads the result). Many aggregates (a driver matrix has thousands)
+    are written as plain SQL over the Ibis-compiled rows and run on the backend's cursor:
+    Ibis needs seconds to compile and re-parse a thousand aggregates."""
+    parts = ", ".join(a.sql() for a in aggregates)
+    inner = _sql(ws, rows)
+    query = (
+        f"SELECT {by}, {parts} FROM ({inner}) AS rows GROUP BY {by}"
+        if by is not None
+        else f"SELECT {parts} FROM ({inner}) AS rows"
+    )
+    cursor = ws.backend.raw_sql(query)
+    names = [d[0] for d in cursor.description]
+    return pd.DataFrame(cursor.fetchall(), columns=names)
+
+
+def cache_temp_table(ws: Workspace, name: str, expr: ir.Table) -> ir.Table:
+    """``expr`` computed once into the connection's temporary table ``name`` (replacing
+    one of that name), as an Ibis table."""
+    ws.backend.raw_sql(f"CREATE OR REPLACE TEMP TABLE {name} AS {_sql(ws, expr)}")
+    return ws.backend.table(name, database="temp")
+
+
+def temp_table_exists(ws: Workspace, name: str) -> bool:
+    """Whether the connection has the temporary table ``name`` (a rolled-back transaction
+    drops one)."""
+    row = ws.con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def stream(ws: Workspace, expr: ir.Table, batch_size: int = 1024) -> Iterator[pd.DataFrame]:
+    """The rows of ``expr`` in pages of ``batch_size``, from one streaming query on a cursor
+    of its own (:meth:`Workspace.pages`): one page in memory, nothing re-scanned per page,
+    and statements run meanwhile on the workspace do not disturb it (DuckDB gives the cursor
+    a snapshot). The cursor is a connection of its own: ``expr`` may read the workspace's
+    stored tables, not a temporary table or an ``ibis.memtable`` of the main connection."""
+    return ws.pages(_sql(ws, expr), batch_size=batch_size)
+
+
+def set_memory_limit(ws: Workspace, limit: str) -> None:
+    """Cap the engine's buffers for this connection (DuckDB's default is 80% of RAM), e.g.
+    ``"2GB"``: a writer that streams in chunks stays bounded at any data size."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit):
+        raise ValueError(f"memory limit: found {limit!r}, expected a size such as '2GB'")
+    ws.con.execute(f"SET memory_limit = '{limit}'")
