@@ -216,6 +216,12 @@ def est_range(e: Estimate, digits: int = 1, scale: float = 1.0, unit: str = "") 
     return f"{v} ({number(e.low * scale, digits)} to {number(e.high * scale, digits)})"
 
 
+def readable(identifier: str | None) -> str:
+    """An id the taxonomy gives no name for (a stage, a department, a wow moment), as words:
+    ``renew_or_leave`` -> ``renew or leave``."""
+    return (identifier or "").replace("_", " ")
+
+
 def kano_name(code: str | None) -> str:
     return KANO_NAMES.get(code or "", "insufficient data")
 
@@ -975,8 +981,10 @@ def _journey(rc: RealityCheck) -> list[Finding]:
             said = f"staff over-estimate it by {est_range(g, 1)} points"
         else:
             said = f"no detectable over-estimation ({est(g, 1)})"
-        parts.append(f"{c.name} ({c.stage}): customers score it {est(s, 1)} of 100, {said}")
-    owners = sorted({c.owner for c in top})
+        parts.append(
+            f"{c.name} ({readable(c.stage)}): customers score it {est(s, 1)} of 100, {said}"
+        )
+    owners = sorted({readable(c.owner) for c in top})
     text = (
         "Where to act first on the journey: "
         + "; ".join(parts)
@@ -1022,13 +1030,12 @@ def _wow(rc: RealityCheck) -> list[Finding]:
             span = est(x.lift, 1, scale)
             if np.isfinite(p_holm) and p_holm < alpha:
                 sign = "+" if (x.lift.value or 0.0) > 0 else ""
-                bits.append(
-                    f"{label} {sign}{number(scale * (x.lift.value or 0.0), 1)} points ({span})"
-                )
+                bits.append(f"{label} {sign}{span} points")
             else:
                 bits.append(f"no detectable lift on {label} ({span})")
         reach = est(m.reach, 0, 100, "%")
-        text = f"'{m.name}' reached {reach} of customers; against comparable customers: "
+        moment = f"\u201c{readable(m.name)}\u201d"
+        text = f"{moment} reached {reach} of customers; against comparable customers: "
         text += "; ".join(bits) + "." if bits else "too few customers to weigh its lift."
         fading = [f for f in m.fades if f.fading]
         if fading:

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from realitygap.analysis import RealityCheck
-from realitygap.analysis.findings import est_range
+from realitygap.analysis.findings import est_range, readable
 from realitygap.report import charts
 from realitygap.report.model import Chart, Headline, Omitted, Para, Section, Table
 
@@ -73,7 +73,7 @@ def journey_section(rc: RealityCheck) -> Section | Omitted:
     frame = pd.DataFrame(
         [
             {
-                "stage": c.stage,
+                "stage": readable(c.stage),
                 "name": c.name,
                 "score": c.score.value,
                 "gap size": abs(c.gap.value) if c.gap.value is not None else 0.0,
@@ -88,17 +88,17 @@ def journey_section(rc: RealityCheck) -> Section | Omitted:
             Chart(
                 "journey-map",
                 "The journey map: score (colour) and perception gap (size) per touchpoint",
-                journey_chart(frame, list(result.stages), [c.name for c in shown]),
+                journey_chart(frame, [readable(x) for x in result.stages], [c.name for c in shown]),
             )
         )
     top = pd.DataFrame(
         [
             {
                 "touchpoint": c.name,
-                "stage": c.stage,
+                "stage": readable(c.stage),
                 "score": est_range(c.score, 1),
                 "gap": est_range(c.gap, 1),
-                "owner": c.owner,
+                "owner": readable(c.owner),
                 "owner's gap": est_range(c.owner_gap, 1),
             }
             for c in result.priorities[:3]
@@ -109,14 +109,14 @@ def journey_section(rc: RealityCheck) -> Section | Omitted:
     table = pd.DataFrame(
         [
             {
-                "stage": c.stage,
+                "stage": readable(c.stage),
                 "touchpoint": c.name,
                 "senses": c.sense_letters,
                 "score": est_range(c.score, 1),
                 "gap": est_range(c.gap, 1),
                 "comments": c.comments,
                 "negative": est_range(c.negative, 0, 100, "%"),
-                "owner": c.owner,
+                "owner": readable(c.owner),
                 "owner's gap": est_range(c.owner_gap, 1),
             }
             for c in result.cells
@@ -140,7 +140,11 @@ def wow_section(rc: RealityCheck) -> Section | Omitted:
     )
     rows = []
     for m in result.moments:
-        row = {"moment": m.name, "met": m.customers_met, "reach": est_range(m.reach, 0, 100, "%")}
+        row = {
+            "moment": readable(m.name),
+            "met": m.customers_met,
+            "reach": est_range(m.reach, 0, 100, "%"),
+        }
         for x in m.lifts:
             scale = 1.0 if x.outcome == "nps" else 100.0
             row[f"lift: {x.outcome.replace('_', ' ')} (points)"] = est_range(x.lift, 1, scale)
@@ -149,7 +153,7 @@ def wow_section(rc: RealityCheck) -> Section | Omitted:
     blocks.append(Table("Reach and lift per moment", pd.DataFrame(rows)))
     months = pd.DataFrame(
         [
-            {"moment": m.name, "month": month, "reach": e.value}
+            {"moment": readable(m.name), "month": month, "reach": e.value}
             for m in result.moments
             for month, e in m.by_month
             if e.value is not None
@@ -175,7 +179,7 @@ def wow_section(rc: RealityCheck) -> Section | Omitted:
         )
     seg = pd.DataFrame(
         [
-            {"moment": m.name, "segment": s, "reach": est_range(e, 0, 100, "%")}
+            {"moment": readable(m.name), "segment": s, "reach": est_range(e, 0, 100, "%")}
             for m in result.moments
             for s, e in m.by_segment
         ]
