@@ -55,6 +55,16 @@ recovery-pays             both groups with ``min_n`` customers; asserted only wh
 service-level             share of cases first contacted by the due date, below ``min_n``
                           insufficient; a problem below 80%
 who-listens               roles below ``min_n`` staff read "insufficient data"
+journey-priorities        the three touchpoints ranked by gap and low score, named with
+                          their owners (the figures are the next finding's)
+journey-figures           each one's score and gap; an over-estimation is asserted only
+                          when its Welch test rejects "no gap"
+wow-reach-lift            reach with its interval; a lift only when its Holm-adjusted test
+                          rejects, else "no detectable lift" with the interval
+wow-association           says that weighting on observed traits cannot make it a cause
+engagement-nps            the across-team slope and correlation with intervals, stated as
+                          an association, not a cause; below the minimum of teams, left out
+turnover-nps              the turnover-NPS correlation with its interval, an association
 ========================= ==============================================================
 """
 
@@ -985,11 +995,13 @@ def _journey(rc: RealityCheck) -> list[Finding]:
             f"{c.name} ({readable(c.stage)}): customers score it {est(s, 1)} of 100, {said}"
         )
     owners = sorted({readable(c.owner) for c in top})
-    text = (
+    # the lead stays a headline (names only); the figures follow in the next sentence
+    lead = (
         "Where to act first on the journey: "
-        + "; ".join(parts)
-        + f". Owned by {', '.join(owners)}."
+        + ", ".join(c.name for c in top)
+        + f" (owned by {', '.join(owners)})."
     )
+    text = "; ".join(parts) + "."
     evidence = tuple(
         e
         for c in top
@@ -998,7 +1010,10 @@ def _journey(rc: RealityCheck) -> list[Finding]:
             Evidence(f"gap of {c.touchpoint}, % of scale", c.gap, "Welch t", c.gap_p),
         )
     )
-    return [Finding("journey", "journey-priorities", text, evidence, lead=True)]
+    return [
+        Finding("journey", "journey-priorities", lead, evidence, lead=True),
+        Finding("journey", "journey-figures", text[0].upper() + text[1:], evidence),
+    ]
 
 
 def _wow(rc: RealityCheck) -> list[Finding]:
