@@ -116,3 +116,40 @@ def test_quadrant_labels_of_coincident_points_are_merged() -> None:
     # share axes start at 0 unless every value is above one half, then at a round cut
     assert axis_floor(pd.Series([0.3, 0.9])) == 0.0
     assert axis_floor(pd.Series([0.87, 1.0])) == pytest.approx(0.80)
+
+
+def test_colour_legend_is_painted_in_the_pdf(tmp_path: Path) -> None:
+    # A journey map whose marks all score 70 (a pale yellow): the legend's bar alone holds the
+    # ends of the red-yellow-green scale, whose end colours are d3-scale-chromatic's RdYlGn
+    # (#a50026 and #006837). Before the fix WeasyPrint painted the bar as nothing.
+    from realitygap.report.model import Chart
+    from realitygap.report.sections_seeds import journey_chart
+
+    frame = pd.DataFrame(
+        {
+            "stage": ["buy", "use"],
+            "name": ["Checkout", "Product"],
+            "score": [70.0, 70.0],
+            "gap size": [5.0, 5.0],
+            "staff": ["over-estimate", "over-estimate"],
+            "senses": ["S", "T"],
+        }
+    )
+    svg = journey_chart(frame, ["buy", "use"], ["Checkout", "Product"])
+    assert 'gradientUnits="userSpaceOnUse"' in svg
+    report = Report("Reality Check", "test", (Section("journey", "J", (Chart("j", "J", svg),)),))
+    pdf = tmp_path / "legend.pdf"
+    write_pdf(render_html(report), pdf)
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("pdftoppm (poppler-utils) missing: run make sysdeps")
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(next(tmp_path.glob("p-*.png"))).convert("RGB"), dtype=int)
+
+    def near(colour: tuple[int, int, int]) -> int:
+        return int((np.abs(pixels - np.array(colour)).max(axis=2) <= 30).sum())
+
+    assert near((0xA5, 0x00, 0x26)) > 10  # the red end of the legend (score 40)
+    assert near((0x00, 0x68, 0x37)) > 10  # the green end (score 100)

@@ -5,6 +5,8 @@ The same SVG goes into the HTML and, through WeasyPrint, into the PDF.
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 import vl_convert as vlc
@@ -12,10 +14,35 @@ import vl_convert as vlc
 WIDTH = 560
 FONT = "DejaVu Sans"
 
+# A gradient legend's bar: a path "M0,0h{w}v{h}h-{w}Z" filled with url(#id).
+_GRADIENT_BAR = re.compile(
+    r'd="M0,0h(?P<w>[\d.]+)v(?P<h>[\d.]+)h-[\d.]+Z" fill="url\(#(?P<id>[\w-]+)\)"'
+)
+
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
     spec = chart.configure(font=FONT).configure_view(stroke=None).to_json()
     svg: str = vlc.vegalite_to_svg(spec)
+    return gradients_in_user_space(svg)
+
+
+def gradients_in_user_space(svg: str) -> str:
+    """Vega draws a colour legend as a bar filled with a gradient in bounding-box units;
+    WeasyPrint (70) paints such gradients as nothing, so the PDF lost every colour legend.
+    The same gradient in user-space units (the bar's own size) looks the same everywhere."""
+    for bar in _GRADIENT_BAR.finditer(svg):
+        w, h, gid = float(bar["w"]), float(bar["h"]), bar["id"]
+        start = re.search(rf'<linearGradient id="{re.escape(gid)}"([^>]*)>', svg)
+        if start is None or "gradientUnits" in start[1]:
+            continue
+        ends = {k: float(v) for k, v in re.findall(r'(x1|x2|y1|y2)="([\d.]+)"', start[1])}
+        coords = " ".join(
+            f'{k}="{ends.get(k, 1.0 if k == "x2" else 0.0) * (w if k[0] == "x" else h):g}"'
+            for k in ("x1", "x2", "y1", "y2")
+        )
+        svg = svg.replace(
+            start[0], f'<linearGradient id="{gid}" gradientUnits="userSpaceOnUse" {coords}>', 1
+        )
     return svg
 
 
