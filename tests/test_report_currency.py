@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from realitygap.analysis.reality_check import Labels, labels_of
@@ -27,3 +29,19 @@ def test_bad_currency_is_a_clear_error(workspace: Workspace) -> None:
     (workspace.path / "settings.toml").write_text("[report]\ncurrency = 42\n", "utf-8")
     with pytest.raises(WorkspaceError, match=r"\[report\] currency is 42, expected a code"):
         currency(workspace)
+
+
+def test_simulated_company_prices_in_euros_and_keeps_a_users_settings(tmp_path: Path) -> None:
+    from realitygap.simulate import simulate
+
+    # planted: the simulator's company states its currency (simulate.CURRENCY = "EUR")
+    truth = simulate(tmp_path / "new", customers=600, seed=1)
+    assert truth["currency"] == "EUR"
+    with Workspace.open(tmp_path / "new") as ws:
+        assert currency(ws) == "EUR"
+        assert labels_of(ws).money(1234.4) == "1,234 EUR"
+    # settings made before simulating are the user's: they stay as written
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "settings.toml").write_text('[report]\ncurrency = "£"\n', "utf-8")
+    assert simulate(mine, customers=600, seed=1)["currency"] == "£"

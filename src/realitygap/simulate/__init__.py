@@ -45,6 +45,7 @@ from realitygap.simulate.wow import plant_wow, write_wow
 from realitygap.simulate.write import customer_ids
 from realitygap.store import answer_grid, engine
 from realitygap.store.schema import KEYS
+from realitygap.store.settings import SETTINGS_FILE, currency
 from realitygap.store.workspace import Workspace
 
 __all__ = ["STEPS", "TRUTH_FILE", "simulate"]
@@ -61,6 +62,9 @@ STEPS = (
     "truth",
 )
 MIN_CUSTOMERS = 200
+# The example company prices in euros: its workspace settings say so, and the report shows
+# money (value at risk) in it (store.settings, docs/report.md).
+CURRENCY = "EUR"
 REVIEW_SHARE = 0.06
 DUCKDB_MEMORY = "512MB"
 
@@ -83,6 +87,7 @@ def simulate(
     step = progress or (lambda _name: None)
     with Workspace.create(directory) as ws:
         _check_empty(ws)
+        _set_currency(ws.path)
         # DuckDB's buffers default to 80% of RAM; the writes stream in chunks, so a small cap
         # keeps the process's memory bounded at any company size without slowing them
         engine.set_memory_limit(ws, DUCKDB_MEMORY)
@@ -166,6 +171,7 @@ def simulate(
             documents={"survey": comments, "review": reviews, "ticket": tickets},
             rows=rows,
         )
+        truth["currency"] = currency(ws)
         truth["journey"] = journey_truth(truth)
         rows["events"] += write_wow(
             ws, *plant_wow(people, wow_events.events(), survey, seed), truth
@@ -202,6 +208,14 @@ class _WowEvents:
         parts = self._chunks or [(np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0))]
         customer, kind, day = (np.concatenate(p) for p in zip(*parts, strict=True))
         return Events(customer, kind, day, np.zeros(0))
+
+
+def _set_currency(directory: Path) -> None:
+    """Write ``[report] currency`` into a new workspace's settings; settings the user made
+    already are theirs and stay as they are."""
+    path = directory / SETTINGS_FILE
+    if not path.exists():
+        path.write_text(f'[report]\ncurrency = "{CURRENCY}"\n', encoding="utf-8")
 
 
 def _check_empty(ws: Workspace) -> None:
