@@ -79,6 +79,8 @@ import numpy as np
 from realitygap.analysis._result import Estimate, Values, plain
 
 if TYPE_CHECKING:
+    from realitygap.analysis.behaviour import BehaviourResult
+    from realitygap.analysis.kano import KanoResult
     from realitygap.analysis.reality_check import Labels, RealityCheck
     from realitygap.analysis.text.themes import Theme
 
@@ -579,10 +581,17 @@ def _drivers(rc: RealityCheck) -> list[Finding]:
 
 
 def _behaviour(rc: RealityCheck, alpha: float) -> list[Finding]:
-    b = rc.behaviour
-    if b is None:
+    if rc.behaviour is None:
         return []
-    labels = rc.labels
+    return list(behaviour_findings(rc.behaviour, rc.labels, 1 - alpha))
+
+
+def behaviour_findings(
+    b: BehaviourResult, labels: Labels, confidence: float = 0.95
+) -> tuple[Finding, ...]:
+    """The findings of the stated vs revealed loyalty section, from its result: the same
+    sentences the report prints (``realitygap behaviour`` prints them too)."""
+    alpha = 1 - confidence
     months = f"{b.windows.horizon_months:g} months"
     found: list[Finding] = []
     promoters = next((s for s in b.survival if s.group == "promoter"), None)
@@ -621,16 +630,16 @@ def _behaviour(rc: RealityCheck, alpha: float) -> list[Finding]:
         )
     silent = b.promoters_silent
     if not silent.insufficient:
-        at_risk = b.silent["value_at_risk"].sum()
+        # the whole list's count and value (``silent`` holds only its top rows)
         found.append(
             Finding(
                 "behaviour",
                 "promoters-silent",
                 f"{pct(silent)} of promoters cancelled or cut their buying by more than "
                 f"{b.windows.decline:.0%} against the {months} before answering: "
-                f"{len(b.silent):,} customers "
+                f"{b.silent_count:,} customers "
                 f"who said they would recommend you, value at risk "
-                f"{labels.money(float(at_risk))} a year.",
+                f"{labels.money(b.silent_value)} a year.",
                 (Evidence("promoters who churned or cut buying", silent, unit="%"),),
                 lead=promoters is None,
                 kind="problem" if (silent.low or 0.0) > 0.05 else "fact",
@@ -669,7 +678,7 @@ def _behaviour(rc: RealityCheck, alpha: float) -> list[Finding]:
                 ),
             )
         )
-    return found
+    return tuple(found)
 
 
 def stopped_buying(retention: Estimate) -> Estimate:
@@ -774,19 +783,24 @@ def _themes(rc: RealityCheck) -> list[Finding]:
 
 
 def _kano(rc: RealityCheck) -> list[Finding]:
-    k = rc.kano
-    if k is None or not k.features:
-        return []
+    return [] if rc.kano is None else list(kano_findings(rc.kano))
+
+
+def kano_findings(k: KanoResult) -> tuple[Finding, ...]:
+    """The findings of the Kano section, from its result: the same sentences the report
+    prints (``realitygap kano`` prints them too)."""
+    if not k.features:
+        return ()
     alarms = [a for a in k.drift if a.alarm]
     if not alarms:
-        return [
+        return (
             Finding(
                 "kano",
                 "no-kano-alarm",
                 "No delighter is turning into a basic expectation across the waves.",
                 lead=True,
-            )
-        ]
+            ),
+        )
     out = []
     for i, a in enumerate(alarms):
         # the wave it was first a delighter in (the drift test compares that wave with the last)
@@ -824,7 +838,7 @@ def _kano(rc: RealityCheck) -> list[Finding]:
                 ),
             )
         )
-    return out
+    return tuple(out)
 
 
 def _recovery(rc: RealityCheck, alpha: float) -> list[Finding]:

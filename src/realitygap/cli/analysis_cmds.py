@@ -122,16 +122,53 @@ def behaviour(
 ) -> None:
     """Stated vs revealed loyalty: NPS group x retained/declining/churned, the silent
     attrition list (promoters who stopped or cut buying), Kaplan-Meier retention by group
-    with the log-rank test, and a Cox regression of churn on touchpoint scores."""
+    with the log-rank test, and a Cox regression of churn on touchpoint scores. The sentences
+    are the report's findings for this section (the same rules, the same words)."""
     from realitygap.analysis import Windows
     from realitygap.analysis import behaviour as behaviour_analysis
+    from realitygap.analysis.findings import behaviour_findings, est_range
+    from realitygap.analysis.reality_check import labels_of
 
     windows = Windows(horizon_months=months, baseline_months=months, decline=decline)
     with working(workspace, "joining answers with behaviour") as ws:
         result = behaviour_analysis(ws, question, wave=wave, windows=windows, min_n=min_n)
+        labels = labels_of(ws)
+    found = behaviour_findings(result, labels)
     if json:
-        print_json(result)
+        out = result.to_dict()
+        out.pop("headline")  # the findings say it, with the report's definitions
+        print_json({**out, "findings": [f.to_dict() for f in found]})
         return
-    typer.echo(str(result))
+    import pandas as pd
+
+    typer.echo(f"Stated vs revealed loyalty, {result.customers:,} customers")
+    for f in found:
+        typer.echo(f"  {f.text}")
+    typer.echo(f"  Definitions: {result.windows.describe()}.")
+    # shares as percentages, named as in the report
+    shares = [str(c) for c in result.matrix.columns if str(c).startswith("share_")]
+    matrix = result.matrix.assign(**{c: 100 * result.matrix[c] for c in shares})
+    matrix = matrix.rename(columns={c: c.removeprefix("share_") + ", %" for c in shares})
+    console.print(frame_table(matrix, "What they said (NPS group) against what they did"))
+    km = pd.DataFrame(
+        [
+            {
+                "NPS group": s.group,
+                "customers": s.customers,
+                "not cancelled, %": est_range(s.retention, 1, 100),
+            }
+            for s in result.survival
+        ]
+    )
+    if not km.empty:
+        console.print(frame_table(km, "Not cancelled at the horizon (Kaplan-Meier)"))
+    if result.cox is not None:
+        cox = result.cox.assign(
+            item=[labels.question(q) for q in result.cox["item"]],
+            p=["< 0.001" if p < 0.001 else f"{p:.3f}" for p in result.cox["p"]],
+        ).rename(columns={"item": "question", "hazard_ratio": "hazard ratio"})
+        console.print(frame_table(cox, "Cox regression of cancelling (hazard ratio per point)"))
     if not result.silent.empty:
-        console.print(frame_table(result.silent, "Silent attrition (by value at risk)", top))
+        money = f"value at risk a year{', ' + labels.currency if labels.currency else ''}"
+        silent = result.silent.rename(columns={"value_at_risk": money})
+        console.print(frame_table(silent, "Silent attrition (by value at risk)", top))

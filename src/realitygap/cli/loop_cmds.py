@@ -26,18 +26,53 @@ cases_app = typer.Typer(
 
 @handles_errors
 def kano(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
-    """Kano categories per feature and wave, and alarms when a delighter becomes a must-be."""
+    """Kano categories per feature and wave, and alarms when a delighter becomes a must-be.
+    The sentences are the report's findings for this section (the same rules and words)."""
+    import pandas as pd
+
     from realitygap.analysis import kano as kano_analysis
+    from realitygap.analysis.findings import est_range, feature_name, kano_findings, kano_name
 
     with working(workspace, "evaluating the Kano pairs") as ws:
         result = kano_analysis(ws)
+    found = kano_findings(result)
     if json:
-        print_json(result)
+        out = result.to_dict()
+        out.pop("alarms")  # the findings say it, in the report's words
+        print_json({**out, "findings": [f.to_dict() for f in found]})
         return
-    console.print(str(result), highlight=False)
-    drift = result.drift_frame()
+    typer.echo("Kano categories and drift")
+    for f in found:
+        typer.echo(f"  {f.text}")
+    features = pd.DataFrame(
+        [
+            {
+                "feature": feature_name(f.feature),
+                "category": kano_name(f.category),
+                "n": f.n,
+                "better": est_range(f.better, 2),
+                "worse": est_range(f.worse, 2),
+            }
+            for f in result.features
+        ]
+    )
+    if not features.empty:
+        console.print(frame_table(features, "Kano category per feature, all waves"))
+    drift = pd.DataFrame(
+        [
+            {
+                "feature": feature_name(d.feature),
+                "category wave by wave": " → ".join(f"{w} {kano_name(c)}" for w, c in d.path),
+                "categories differ, p": "–"
+                if d.p_homogeneity is None
+                else ("< 0.001" if d.p_homogeneity < 0.001 else f"{d.p_homogeneity:.3f}"),
+                "alarm": d.alarm,
+            }
+            for d in result.drift
+        ]
+    )
     if not drift.empty:
-        console.print(frame_table(drift[["feature", "path", "p_homogeneity", "alarm"]], "Drift"))
+        console.print(frame_table(drift, "Category path across waves"))
 
 
 @handles_errors
