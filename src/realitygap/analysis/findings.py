@@ -57,14 +57,17 @@ service-level             share of cases first contacted by the due date, below 
 who-listens               roles below ``min_n`` staff read "insufficient data"
 journey-priorities        the three touchpoints ranked by gap and low score, named with
                           their owners (the figures are the next finding's)
-journey-figures           each one's score and gap; an over-estimation is asserted only
-                          when its Welch test rejects "no gap"
+journey-figures           each one's score and gap; an over- or under-estimation is
+                          asserted only when its Welch test rejects "no gap"
+wow-lead                  names the moments with a lift whose Holm-adjusted test rejects
+                          (more or less loyalty) and those with no detectable lift
 wow-reach-lift            reach with its interval; a lift only when its Holm-adjusted test
                           rejects, else "no detectable lift" with the interval
 wow-association           says that weighting on observed traits cannot make it a cause
 engagement-nps            the across-team slope and correlation with intervals, stated as
                           an association, not a cause; below the minimum of teams, left out
-turnover-nps              the turnover-NPS correlation with its interval, an association
+turnover-nps              the turnover-NPS correlation, only when its interval excludes 0;
+                          an association
 ========================= ==============================================================
 """
 
@@ -1000,40 +1003,78 @@ def _journey(rc: RealityCheck) -> list[Finding]:
     top = j.priorities[:3]
     parts = []
     for c in top:
-        g, s = c.gap, c.score
-        if c.gap_p is not None and c.gap_p < alpha and (g.value or 0.0) > 0:
-            said = f"staff over-estimate it by {est_range(g, 1)} points"
+        g = c.gap
+        significant = c.gap_p is not None and c.gap_p < alpha and g.value is not None
+        if significant and (g.value or 0.0) > 0:
+            said = f"staff over-estimate it by {est(g, 1, unit=' points')}"
+        elif significant:
+            said = f"staff under-estimate it ({est(g, 1, unit=' points')})"
         else:
-            said = f"no detectable over-estimation ({est(g, 1)})"
+            said = f"no detectable gap ({est(g, 1, unit=' points')})"
         parts.append(
-            f"{c.name} ({readable(c.stage)}): customers score it {est(s, 1)} of 100, {said}"
+            f"{c.name} ({readable(c.stage)}): customers score it {of_100(c.score)}; {said}"
         )
-    owners = sorted({readable(c.owner) for c in top})
-    # the lead stays a headline (names only); the figures follow in the next sentence
+    # the lead stays a headline (names and owners only); the figures follow in the next one
     lead = (
         "Where to act first on the journey: "
-        + ", ".join(c.name for c in top)
-        + f" (owned by {', '.join(owners)})."
+        + "; ".join(f"{c.name} (owner: {readable(c.owner)})" for c in top)
+        + "."
     )
-    text = "; ".join(parts) + "."
     evidence = tuple(
         e
         for c in top
         for e in (
-            Evidence(f"customer score of {c.touchpoint}, % of scale", c.score),
-            Evidence(f"gap of {c.touchpoint}, % of scale", c.gap, "Welch t", c.gap_p),
+            Evidence(f"customer score of {c.name}, % of scale", c.score),
+            Evidence(f"gap of {c.name}, points of the scale", c.gap, "Welch t", c.gap_p),
         )
     )
     return [
         Finding("journey", "journey-priorities", lead, evidence, lead=True),
-        Finding("journey", "journey-figures", text[0].upper() + text[1:], evidence),
+        Finding("journey", "journey-figures", ". ".join(parts) + ".", evidence),
     ]
+
+
+def of_100(e: Estimate) -> str:
+    """A score on 0-100: ``51.4 of 100 (95% CI 49.7 to 53.1, n=859)``."""
+    if e.value is None:
+        return f"insufficient data (n={e.n:,})"
+    if e.low is None or e.high is None:
+        return f"{number(e.value, 1)} of 100 (n={e.n:,})"
+    return (
+        f"{number(e.value, 1)} of 100 ({e.confidence:.0%} CI {number(e.low, 1)} to "
+        f"{number(e.high, 1)}, n={e.n:,})"
+    )
+
+
+def signed(e: Estimate, digits: int, scale: float, unit: str) -> str:
+    """A difference with its sign and unit first: ``+2.7 percentage points (95% CI 1.7 to
+    3.7, n=23,218)``."""
+    if e.value is None:
+        return f"insufficient data (n={e.n:,})"
+    v = number(e.value * scale, digits)
+    v = v if v.startswith("-") else "+" + v
+    if e.low is None or e.high is None:
+        return f"{v}{unit} (n={e.n:,})"
+    lo, hi = number(e.low * scale, digits), number(e.high * scale, digits)
+    return f"{v}{unit} ({e.confidence:.0%} CI {lo} to {hi}, n={e.n:,})"
+
+
+def moment_name(moment: str) -> str:
+    """``birthday_surprise`` -> ``Birthday surprise``."""
+    return feature_name(moment)
+
+
+_OUTCOMES = {  # wow outcome -> (words, scale, unit)
+    "repeat_purchase": ("repeat purchase", 100.0, " percentage points"),
+    "retention": ("retention", 100.0, " percentage points"),
+    "nps": ("NPS", 1.0, " points"),
+}
 
 
 def _wow(rc: RealityCheck) -> list[Finding]:
     """Per wow moment: its reach, and a lift asserted only when its test, Holm-adjusted over
     every moment and outcome, rejects "no lift"; fading said only when the Holm-adjusted slope
-    test rejects "no trend"."""
+    test rejects "no trend". The lead names the moments with and without a detectable lift."""
     from realitygap.analysis._stats import holm
 
     w = rc.wow
@@ -1044,49 +1085,74 @@ def _wow(rc: RealityCheck) -> list[Finding]:
     raw = [np.nan if x.p_value is None else x.p_value for m in w.moments for x in m.lifts]
     adjusted = dict(zip(keys, holm(np.array(raw, dtype=float)), strict=True))
     found: list[Finding] = []
-    for i, m in enumerate(w.moments):
+    more: list[str] = []
+    less: list[str] = []
+    none: list[str] = []
+    for m in w.moments:
         bits = []
-        evidence = [Evidence(f"reach of {m.name}", m.reach)]
+        name = moment_name(m.name)
+        evidence = [Evidence(f"reach of {name}", m.reach, unit="%")]
+        direction = set()
         for x in m.lifts:
-            label = {"repeat_purchase": "repeat purchase", "retention": "retention", "nps": "NPS"}[
-                x.outcome
-            ]
-            scale = 1.0 if x.outcome == "nps" else 100.0
+            label, scale, unit = _OUTCOMES.get(x.outcome, (readable(x.outcome), 1.0, ""))
             p_holm = adjusted[(m.name, x.outcome)]
-            evidence.append(Evidence(f"lift on {label}", x.lift, "z, stratified, Holm", p_holm))
+            evidence.append(
+                Evidence(f"lift of {name} on {label}", x.lift, "z, stratified, Holm", p_holm)
+            )
             if x.lift.value is None:
                 continue
-            span = est(x.lift, 1, scale)
             if np.isfinite(p_holm) and p_holm < alpha:
-                sign = "+" if (x.lift.value or 0.0) > 0 else ""
-                bits.append(f"{label} {sign}{span} points")
+                bits.append(f"{label} {signed(x.lift, 1, scale, unit)}")
+                direction.add(x.lift.value > 0)
             else:
-                bits.append(f"no detectable lift on {label} ({span})")
-        reach = est(m.reach, 0, 100, "%")
-        moment = f"\u201c{readable(m.name)}\u201d"
-        text = f"{moment} reached {reach} of customers; against comparable customers: "
+                bits.append(f"no detectable lift on {label}: {signed(x.lift, 1, scale, unit)}")
+        (more if True in direction else less if False in direction else none).append(name)
+        text = f"{name} reached {pct(m.reach)} of customers. Against comparable customers: "
         text += "; ".join(bits) + "." if bits else "too few customers to weigh its lift."
         fading = [f for f in m.fades if f.fading]
         if fading:
             text += (
                 " Its lift fades as it becomes expected ("
                 + ", ".join(
-                    f"{f.outcome} {est(f.slope, 2, 1 if f.outcome == 'nps' else 100)} per quarter"
+                    f"{_OUTCOMES.get(f.outcome, (readable(f.outcome),))[0]} "
+                    f"{est(f.slope, 2, 1 if f.outcome == 'nps' else 100)} points per quarter"
                     for f in fading
                 )
                 + ")."
             )
-        found.append(Finding("wow", "wow-reach-lift", text, tuple(evidence), lead=i == 0))
+        found.append(Finding("wow", "wow-reach-lift", text, tuple(evidence)))
+    said = []
+    if more:
+        said.append(f"{_and(more)} {'goes' if len(more) == 1 else 'go'} with more loyalty")
+    if less:
+        said.append(f"{_and(less)} {'goes' if len(less) == 1 else 'go'} with less")
+    if none:
+        said.append(f"no detectable lift from {_and(none)}")
+    lead = "Wow moments against comparable customers: " + "; ".join(said) + "."
+    found.insert(
+        0,
+        Finding(
+            "wow",
+            "wow-lead",
+            lead[:1].upper() + lead[1:],
+            tuple(e for f in found for e in f.evidence),
+            lead=True,
+        ),
+    )
     found.append(
         Finding(
             "wow",
             "wow-association",
             "Lift compares customers who met a moment with customers of the same month, "
-            f"{', '.join(w.balance) or 'month'} and prior purchases who had not: an "
-            "association that weighting cannot clear of unmeasured differences.",
+            f"{', '.join(readable(b) for b in w.balance) or 'month'} and prior purchases who "
+            "had not: an association that weighting cannot clear of unmeasured differences.",
         )
     )
     return found
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _people(rc: RealityCheck) -> list[Finding]:
@@ -1106,14 +1172,15 @@ def _people(rc: RealityCheck) -> list[Finding]:
         direction = "more" if s.value > 0 else "less"
         text = (
             f"Across {r.n} {pr.unit}s, those whose staff are more engaged have {direction} loyal "
-            f"customers: each engagement point goes with {est_range(s, 2)} NPS points "
-            f"({p_text(pr.slope_p)}; r {est_range(r, 2)}). "
+            f"customers: each engagement point goes with {signed(s, 2, 1.0, ' NPS points')}, "
+            f"{p_text(pr.slope_p)}; correlation r = {est(r, 2)}. "
             "An association across teams, not a cause."
         )
     else:
         text = (
             f"No detectable link between staff engagement and customer NPS across {r.n} "
-            f"{pr.unit}s (slope {est(s, 2)}, r {est(r, 2)})."
+            f"{pr.unit}s (slope {signed(s, 2, 1.0, ' NPS points')} per engagement point, "
+            f"{p_text(pr.slope_p)}; r = {est(r, 2)})."
         )
     found = [Finding("people", "engagement-nps", text, evidence, lead=True)]
     t = pr.turnover_nps
@@ -1128,7 +1195,8 @@ def _people(rc: RealityCheck) -> list[Finding]:
                 "people",
                 "turnover-nps",
                 f"{pr.unit.capitalize()}s that lose more staff have "
-                f"{'less' if t.value < 0 else 'more'} loyal customers (r {est(t, 2)}).",
+                f"{'less' if t.value < 0 else 'more'} loyal customers: r = {est(t, 2)}, an "
+                "association, not a cause.",
                 (evidence[2],),
             )
         )

@@ -97,16 +97,30 @@ def axis_floor(values: pd.Series, step: float = 0.05) -> float:
     return max(0.0, (low // step) * step - step)
 
 
-def lines(frame: pd.DataFrame, x: str, y: str, color: str, title: str, y_title: str) -> str:
+def lines(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str,
+    title: str,
+    y_title: str,
+    months: bool = False,
+) -> str:
     """Step lines of shares (Kaplan-Meier); the y axis starts at 0, or at a round cut that is
-    drawn (a dashed line) and named in the axis title."""
+    drawn (a dashed line) and named in the axis title. ``months``: ``x`` holds dates, one
+    per month, labelled as months ("Mar 2024")."""
     floor = axis_floor(frame[y])
+    x_axis = (
+        alt.X(f"{x}:T", title=title, axis=alt.Axis(format="%b %Y", labelAngle=-40))
+        if months
+        else alt.X(f"{x}:Q", title=title)
+    )
     label = y_title if floor == 0 else f"{y_title} (axis cut at {floor:.0%})"
     layer = (
         alt.Chart(frame)
         .mark_line(interpolate="step-after")
         .encode(
-            x=alt.X(f"{x}:Q", title=title),
+            x=x_axis,
             y=alt.Y(
                 f"{y}:Q",
                 title=label,
@@ -135,12 +149,23 @@ QUADRANT_NAMES = (
 )
 
 
-def quadrants(frame: pd.DataFrame, x: str, y: str, label: str, x_title: str, y_title: str) -> str:
-    """A scatter split at the means into four named quadrants; each point carries a short
-    key (e.g. its rank) that a table beside the chart explains, so labels stay short."""
+def quadrants(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    label: str,
+    x_title: str,
+    y_title: str,
+    names: tuple[tuple[tuple[bool, bool], str], ...] = QUADRANT_NAMES,
+) -> str:
+    """A scatter split at the means into four named quadrants (``names``: (right, top) ->
+    name; by default importance x performance); each point carries a short key (e.g. its
+    rank) that a table beside the chart explains, so labels stay short."""
     x_mid, y_mid = float(frame[x].mean()), float(frame[y].mean())
     x_lo, x_hi = 0.0, float(frame[x].max()) * 1.1
-    y_lo, y_hi = float(frame[y].min()) - 5, float(frame[y].max()) + 5
+    # headroom above and below the points for the quadrant names
+    pad = max(5.0, 0.12 * (float(frame[y].max()) - float(frame[y].min())))
+    y_lo, y_hi = float(frame[y].min()) - pad, float(frame[y].max()) + pad
     xs = alt.Scale(domain=[x_lo, x_hi], nice=False)
     ys = alt.Scale(domain=[y_lo, y_hi], nice=False)
     base = alt.Chart(frame).encode(
@@ -163,10 +188,10 @@ def quadrants(frame: pd.DataFrame, x: str, y: str, label: str, x_title: str, y_t
                 "align": "right" if right else "left",
                 "baseline": "top" if top else "bottom",
             }
-            for (right, top), name in QUADRANT_NAMES
+            for (right, top), name in names
         ]
     )
-    names = [
+    captions = [
         alt.Chart(corners.iloc[[i]].reset_index(drop=True))
         .mark_text(
             align=row["align"],
@@ -179,7 +204,7 @@ def quadrants(frame: pd.DataFrame, x: str, y: str, label: str, x_title: str, y_t
         for i, row in enumerate(corners.to_dict(orient="records"))
     ]
     chart = points + text + rule_x + rule_y
-    for layer in names:
+    for layer in captions:
         chart = chart + layer
     return to_svg(chart.properties(width=WIDTH - 120, height=300))
 

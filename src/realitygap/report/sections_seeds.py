@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from realitygap.analysis import RealityCheck
-from realitygap.analysis.findings import est_range, readable
+from realitygap.analysis.findings import est_range, moment_name, readable
 from realitygap.report import charts
 from realitygap.report.model import Chart, Headline, Omitted, Para, Section, Table
 
@@ -17,6 +17,15 @@ TITLES = {
     "wow": "Wow moments: reach and lift",
     "people": "Staff experience and customer experience",
 }
+
+
+# (right of the mean engagement, above the mean NPS) -> what the quadrant holds
+ENGAGEMENT_QUADRANTS = (  # staff · customers, short so the four names never touch
+    ((True, True), "engaged · loyal"),
+    ((False, True), "less engaged · loyal"),
+    ((False, False), "less engaged · less loyal"),
+    ((True, False), "engaged · less loyal"),
+)
 
 
 def _omitted(rc: RealityCheck, section: str) -> Omitted:
@@ -141,19 +150,21 @@ def wow_section(rc: RealityCheck) -> Section | Omitted:
     rows = []
     for m in result.moments:
         row = {
-            "moment": readable(m.name),
-            "met": m.customers_met,
+            "moment": moment_name(m.name),
+            "customers who met it": m.customers_met,
             "reach": est_range(m.reach, 0, 100, "%"),
         }
         for x in m.lifts:
-            scale = 1.0 if x.outcome == "nps" else 100.0
-            row[f"lift: {x.outcome.replace('_', ' ')} (points)"] = est_range(x.lift, 1, scale)
-        row["fades"] = "yes" if m.fading else "no"
+            scale, unit = (1.0, "NPS points") if x.outcome == "nps" else (100.0, "% points")
+            name = "NPS" if x.outcome == "nps" else readable(x.outcome)
+            row[f"lift on {name} ({unit})"] = est_range(x.lift, 1, scale)
+        # a fade is said only when its test rejects "no trend"; otherwise it is not ruled out
+        row["lift fades"] = "yes" if m.fading else "not detected"
         rows.append(row)
     blocks.append(Table("Reach and lift per moment", pd.DataFrame(rows)))
     months = pd.DataFrame(
         [
-            {"moment": readable(m.name), "month": month, "reach": e.value}
+            {"moment": moment_name(m.name), "month": pd.Timestamp(month), "reach": e.value}
             for m in result.moments
             for month, e in m.by_month
             if e.value is not None
@@ -165,21 +176,21 @@ def wow_section(rc: RealityCheck) -> Section | Omitted:
                 "wow-reach",
                 "Reach per month: 'every customer, every time'?",
                 charts.lines(
-                    months.assign(
-                        month=pd.to_datetime(months["month"]).dt.month
-                        + 12 * (pd.to_datetime(months["month"]).dt.year - 2000)
-                    ),
+                    months,
                     "month",
                     "reach",
                     "moment",
-                    "month (12 x (year - 2000) + month)",
-                    "share of customers",
+                    "month",
+                    "share of customers who met it that month",
+                    months=True,
                 ),
+                alt="Step lines per wow moment: the share of customers who met it, month by "
+                "month, on an axis from 0 to 100%.",
             )
         )
     seg = pd.DataFrame(
         [
-            {"moment": readable(m.name), "segment": s, "reach": est_range(e, 0, 100, "%")}
+            {"moment": moment_name(m.name), "segment": s, "reach": est_range(e, 0, 100, "%")}
             for m in result.moments
             for s, e in m.by_segment
         ]
@@ -212,10 +223,19 @@ def people_section(rc: RealityCheck) -> Section | Omitted:
         blocks.append(
             Chart(
                 "people-engagement-nps",
-                f"Staff engagement and customer NPS, per {result.unit}",
+                f"Staff engagement and customer NPS, per {result.unit} (quadrants: staff · "
+                "customers, split at the means)",
                 charts.quadrants(
-                    frame, "engagement", "NPS", "team", "staff engagement (%)", "customer NPS"
+                    frame,
+                    "engagement",
+                    "NPS",
+                    "team",
+                    "staff engagement (% of the scale)",
+                    "customer NPS (points, -100 to +100)",
+                    names=ENGAGEMENT_QUADRANTS,
                 ),
+                alt=f"Scatter of {len(frame)} {result.unit}s by staff engagement and customer "
+                "NPS, split at the means; each point is labelled with its id in the table below.",
             )
         )
     table = pd.DataFrame(
@@ -231,7 +251,8 @@ def people_section(rc: RealityCheck) -> Section | Omitted:
                 "staff-attitude mentions": est_range(t.staff_attitude, 0, 100, "%"),
                 "contacts per person, 30 days": est_range(t.contacts_per_30d, 2),
             }
-            for t in result.teams
+            # the teams whose figures are known first, then the others (insufficient data)
+            for t in sorted(result.teams, key=lambda t: (t.nps.value is None, t.team))
         ]
     )
     blocks.append(Table(f"Staff and customers per {result.unit}", table))
