@@ -80,6 +80,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from realitygap.analysis._result import Estimate, Values, plain
+from realitygap.analysis._stats import wilson_estimate
 
 if TYPE_CHECKING:
     from realitygap.analysis.behaviour import BehaviourResult
@@ -442,7 +443,8 @@ def _gap(rc: RealityCheck) -> list[Finding]:
                 "under-estimated",
                 "Staff under-estimate customers on: "
                 + "; ".join(
-                    f'"{r.text or labels.question(r.question_id)}" ({est_range(r.gap, 2)} points)'
+                    f'"{r.text or labels.question(r.question_id)}": '
+                    f"{signed(r.gap, 2, 1.0, ' points')}"
                     for r in under
                 )
                 + ".",
@@ -810,6 +812,14 @@ def kano_findings(k: KanoResult) -> tuple[Finding, ...]:
         first_wave, first_cat = next(((w, c) for w, c in a.path if c == "A"), a.path[0])
         last_wave, last_cat = a.path[-1]
         name = feature_name(a.feature)
+
+        def delighted(wave: str, feature: str = a.feature) -> Estimate | None:
+            """The feature's delighted (A) share in one wave, with n and its interval."""
+            f = next((f for f in k.by_wave if f.feature == feature and f.wave == wave), None)
+            if f is None:
+                return None
+            return wilson_estimate(f.counts.get("A", 0), f.n, k.min_n, "Wilson", k.confidence)
+
         share = "" if a.attractive_first is None else f" ({a.attractive_first:.0%} delighted)"
         now = "" if a.attractive_last is None else f" (delighted {a.attractive_last:.0%}"
         if now and a.must_be_last is not None:
@@ -824,6 +834,14 @@ def kano_findings(k: KanoResult) -> tuple[Finding, ...]:
                 f"{p_text(a.p_attractive_change_holm)}. Today's pleasant surprise is "
                 "tomorrow's expectation.",
                 (
+                    *(
+                        Evidence(f"delighted share of {name}, {w}", e, "Wilson", unit="%")
+                        for w, e in (
+                            (first_wave, delighted(first_wave)),
+                            (last_wave, delighted(last_wave)),
+                        )
+                        if e is not None
+                    ),
                     Evidence(
                         f"delighted share of {name}, first vs last wave",
                         None,

@@ -59,7 +59,8 @@ def dumbbell(
     order = list(frame.sort_values(right, key=lambda s: s - frame[left])[label])
     long = frame.melt(id_vars=[label], value_vars=[left, right], var_name="who", value_name="v")
     base = alt.Chart(long).encode(
-        y=alt.Y(f"{label}:N", sort=order[::-1], title=None),
+        # room for the whole (already shortened) question text: no second cut by Vega
+        y=alt.Y(f"{label}:N", sort=order[::-1], title=None, axis=alt.Axis(labelLimit=320)),
         x=alt.X("v:Q", title=title, scale=alt.Scale(domain=list(domain), nice=False)),
     )
     lines = base.mark_line(color="#999").encode(detail=f"{label}:N")
