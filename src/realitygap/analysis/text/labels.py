@@ -115,7 +115,6 @@ _SENSE_SEEDS: dict[Sense, tuple[str, ...]] = {
         "screaming",
         "crying",
         "announcement",
-        "announced",
         "guffaw",
         "tone",
     ),
@@ -222,7 +221,8 @@ _SENSE_SEEDS: dict[Sense, tuple[str, ...]] = {
 _SENSE_EXCLUDE: dict[Sense, tuple[str, ...]] = {
     Sense.SEE: ("look it up", "looking into", "looking for", "look forward", "looking forward",
                 "looks like we", "looks like i", "looking at the reviews"),
-    Sense.HEAR: ("heard about", "heard that", "heard of", "heard back", "quiet holiday"),
+    Sense.HEAR: ("heard about", "heard that", "heard of", "heard back", "quiet holiday",
+                 "sounds like", "sound like", "sounds good", "sounds great", "sounds lovely"),
     Sense.TOUCH: ("soft views", "soft color", "soft colour", "thin crowd"),
     Sense.SMELL: (),
     Sense.TASTE: (),
