@@ -2,6 +2,7 @@
 hand (tests/data/tag_eval_labels.csv, labelled following docs/text-labelling.md).
 
     python benchmarks/tag_eval.py            # figures on dev and held-out test, beside targets
+    python benchmarks/tag_eval.py --accurate # the same on the accurate path (MiniLM embeddings)
     python benchmarks/tag_eval.py --sample   # the reproducible draw, with texts, for labelling
 
 The draw (seed 17, stratified; realitygap.analysis.text.tag_eval): 160 airline tweets (80
@@ -28,11 +29,14 @@ from realitygap.analysis.text.tag_eval import (  # noqa: E402
     load_eval_set,
     sample_reviews,
 )
+from realitygap.analysis.text.tagger import DocumentTagger, TextPath  # noqa: E402
+from realitygap.domain.taxonomy import default_taxonomy  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sample", action="store_true", help="print the draw for labelling")
+    parser.add_argument("--accurate", action="store_true", help="score the accurate path")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--labels", type=Path, default=ROOT / "tests/data/tag_eval_labels.csv")
     args = parser.parse_args()
@@ -41,9 +45,12 @@ def main() -> None:
             print(f"### {row.dataset} {row.row_id} {row.split}\n{row.text}\n")
         return
     data = load_eval_set(args.labels, args.data)
+    path = TextPath.ACCURATE if args.accurate else TextPath.FAST
+    tagger = DocumentTagger(default_taxonomy(), path)
+    print(f"path: {path.value}, zero-shot, default taxonomy")
     for split in ("dev", "test"):
         part = data[data["split"] == split]
-        figures = evaluate(part)
+        figures = evaluate(part, tagger)
         print(f"\n== {split}: n={len(part)} reviews")
         for name, (value, low, high) in figures.items():
             target = TARGETS.get(name)
