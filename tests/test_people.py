@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -139,3 +140,26 @@ def test_recovery_is_planted_independent_of_team(company: Company) -> None:
     r = people(ws, confidence=0.99).engagement_recovery
     assert r.low is not None and r.high is not None and r.low <= 0 <= r.high
     assert "recovered" in str(people(ws))
+
+
+def test_engagement_recovery_finding_asserts_a_link_only_outside_zero(
+    measured: tuple[PeopleResult, dict[str, Any]],
+) -> None:
+    from types import SimpleNamespace
+
+    from realitygap.analysis import findings
+    from realitygap.analysis._result import Estimate
+
+    result, _ = measured
+
+    def rule(r: Estimate) -> str:
+        pr = dataclasses.replace(result, engagement_recovery=r)
+        rc = cast(Any, SimpleNamespace(people=pr, confidence=0.95))
+        (f,) = [x for x in findings._people(rc) if x.rule == "engagement-recovery"]
+        return f.text
+
+    method = "Pearson r across teams, Fisher z"
+    assert "recover more" in rule(Estimate(0.7, 0.3, 0.9, 12, method, 0.95))
+    assert "association, not a cause" in rule(Estimate(0.7, 0.3, 0.9, 12, method, 0.95))
+    assert "recover fewer" in rule(Estimate(-0.7, -0.9, -0.3, 12, method, 0.95))
+    assert rule(Estimate(0.2, -0.3, 0.6, 12, method, 0.95)).startswith("No detectable link")

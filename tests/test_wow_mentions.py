@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pytest
@@ -137,3 +138,26 @@ def test_text_moments_are_beside_the_recorded_ones(
     assert {m.name for m in result.moments}.isdisjoint(named)  # text names, not event names
     assert "Recognised in text" in str(result)
     assert result.to_dict()["text_moments"][0]["by_source"]
+
+
+def test_the_text_finding_counts_telling_not_meeting(
+    measured: tuple[WowResult, dict[str, Any]],
+) -> None:
+    from types import SimpleNamespace
+
+    from realitygap.analysis import findings
+
+    result, truth = measured
+    found = {
+        f.rule: f for f in findings._wow(cast(Any, SimpleNamespace(wow=result, confidence=0.95)))
+    }
+    f = found["wow-in-text"]
+    top = result.text_moments[0]
+    (_, reach), *_ = top.by_source
+    assert f"\u201c{top.name}\u201d by {findings.est(reach, 0, 100, '%')}" in f.text
+    assert "not who met it" in f.text and "no lift" in f.text
+    assert f.evidence[0].estimate == reach
+    # without text moments the rule is silent
+    bare = dataclasses.replace(result, text_moments=())
+    rules = {x.rule for x in findings._wow(cast(Any, SimpleNamespace(wow=bare, confidence=0.95)))}
+    assert "wow-in-text" not in rules and "wow-reach-lift" in rules
