@@ -147,7 +147,7 @@ def test_the_text_finding_counts_telling_not_meeting(
 
     from realitygap.analysis import findings
 
-    result, truth = measured
+    result, _ = measured
     found = {
         f.rule: f for f in findings._wow(cast(Any, SimpleNamespace(wow=result, confidence=0.95)))
     }
