@@ -130,7 +130,7 @@ def _questions(ws: Workspace, items: list[store.ItemRow], kind: str) -> tuple[Qu
         asked_id = item.mirror_id if staff and item.mirror_id else item.question_id
         asked[item.question_id] = asked_id
         text = str(q["text"]).strip()
-        label = f"How will customers answer: {text.rstrip('?')}?" if staff else text
+        label = f"How will customers answer: {text.rstrip('?.!')}?" if staff else text
         cond = parse_condition(item.show_when) if item.show_when else None
         if cond is not None:
             if cond.question not in asked:
