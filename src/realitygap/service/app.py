@@ -145,9 +145,9 @@ def create_app(workspace: Path) -> FastAPI:
         with access.open() as ws:
             # an acknowledged submission retried is answered as it was the first time, even
             # once the survey is finished or closed
-            done = store.recorded_outcome(ws, store.token_digest(token), f"page{page}:{key}")
-            if done is not None:
-                return RedirectResponse(str(json.loads(done[1])["next"]), status_code=303)
+            acked = store.recorded_outcome(ws, store.token_digest(token), f"page{page}:{key}")
+            if acked is not None:
+                return RedirectResponse(str(json.loads(acked[1])["next"]), status_code=303)
             survey = open_link(ws, token, store.utc_now())
             if isinstance(survey, Refusal):
                 return refusal(survey)
