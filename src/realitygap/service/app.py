@@ -69,6 +69,36 @@ class WorkspaceAccess:
             yield ws
 
 
+def _access(request: Request) -> WorkspaceAccess:
+    access: WorkspaceAccess = request.app.state.access
+    return access
+
+
+def token_scope(
+    access: Annotated[WorkspaceAccess, Depends(_access)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> str:
+    """The scope of the request's API token (read or write); 401 without a token in force."""
+    if not authorization or not authorization.startswith("Bearer "):
+        raise HTTPException(401, "an API token is needed: Authorization: Bearer TOKEN")
+    digest = store.token_digest(authorization.removeprefix("Bearer ").strip())
+    with access.open() as ws:
+        row = store.api_token_by_digest(ws, digest)
+    if row is None:
+        raise HTTPException(401, "the API token is unknown or revoked")
+    return row.scope
+
+
+def reader(scope: Annotated[str, Depends(token_scope)]) -> str:
+    return scope
+
+
+def writer(scope: Annotated[str, Depends(token_scope)]) -> str:
+    if scope != "write":
+        raise HTTPException(403, "this API token may only read (scope read); use a write token")
+    return scope
+
+
 def _templates() -> Environment:
     return Environment(
         loader=PackageLoader("realitygap.service", "templates"),
@@ -87,6 +117,7 @@ def create_app(workspace: Path) -> FastAPI:
         summary="Survey campaigns, invitations and submissions of a realitygap workspace.",
         version="1",
     )
+    app.state.access = access
 
     def html(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("lang", "en")
@@ -206,26 +237,6 @@ def create_app(workspace: Path) -> FastAPI:
             for e in exc.errors()
         ]
         return error(422, "invalid_request", "the request does not match the schema", problems)
-
-    def token_scope(
-        authorization: Annotated[str | None, Header()] = None,
-    ) -> str:
-        if not authorization or not authorization.startswith("Bearer "):
-            raise HTTPException(401, "an API token is needed: Authorization: Bearer TOKEN")
-        digest = store.token_digest(authorization.removeprefix("Bearer ").strip())
-        with access.open() as ws:
-            row = store.api_token_by_digest(ws, digest)
-        if row is None:
-            raise HTTPException(401, "the API token is unknown or revoked")
-        return row.scope
-
-    def reader(scope: Annotated[str, Depends(token_scope)]) -> str:
-        return scope
-
-    def writer(scope: Annotated[str, Depends(token_scope)]) -> str:
-        if scope != "write":
-            raise HTTPException(403, "this API token may only read (scope read); use a write token")
-        return scope
 
     def campaign_out(ws: Workspace, row: store.CampaignRow) -> m.CampaignOut:
         items = store.campaign_items(ws, row.campaign_id)
