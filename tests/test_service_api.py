@@ -162,6 +162,18 @@ def test_a_bad_submission_gets_the_import_messages(
         url, json={"respondent_id": "c1", "answers": {"m_nps": 6}}, headers=headers
     )
     assert unknown.status_code == 422  # a customer is not asked the mirror question
+    stranger = client.post(
+        url, json={"respondent_id": "c99", "answers": {"q_nps": 6}}, headers=headers
+    )
+    assert stranger.status_code == 422
+    assert stranger.json()["error"]["problems"] == [
+        {
+            "field": "respondent_id",
+            "value": "c99",
+            "expected": "found 'c99', expected a respondent_id of the workspace (import the "
+            "respondents first)",
+        }
+    ]
     no_key = client.post(
         url, json={"respondent_id": "c1", "answers": {"q_nps": 6}}, headers=_auth(tokens["write"])
     )
@@ -181,3 +193,5 @@ def test_the_openapi_schema_lists_the_resources(
         "/api/campaigns/{campaign_id}/submissions",
     }
     assert "ErrorOut" in schema["components"]["schemas"]
+    # no interactive docs page: it would load its scripts from another host
+    assert client.get("/docs").status_code == 404

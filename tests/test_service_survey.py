@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,10 @@ from fastapi.testclient import TestClient
 from realitygap.analysis.gap import gap
 from realitygap.ingest import import_file
 from realitygap.service.app import create_app
-from realitygap.service.manage import close_campaign
+from realitygap.service.manage import close_campaign, create_campaign, invite
 from realitygap.service.survey import REQUIRED_MESSAGE
 from realitygap.store import Workspace
-from tests.service_fixtures import campaign_with_links, make_workspace
+from tests.service_fixtures import CAMPAIGN_TOML, campaign_with_links, make_workspace
 
 WAVE = "2026-spring"
 
@@ -173,6 +174,31 @@ def test_a_closed_campaign_says_so_politely(
     posted = _post(client, links["c1"], 1, "k", q_nps="5")
     assert posted.status_code == 410  # type: ignore[attr-defined]
     assert _responses(path) == []
+
+
+def test_links_before_the_opening_and_after_the_closing_time_say_so(tmp_path: Path) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for opens, closes, status, words in (
+        (now + timedelta(days=1), None, 403, "This survey is not open yet"),
+        (now - timedelta(days=2), now - timedelta(days=1), 410, "This survey is closed"),
+    ):
+        root = tmp_path / f"ws{status}"
+        root.mkdir()
+        toml = CAMPAIGN_TOML.replace(
+            "page_size = 2", f"page_size = 2\nopens = {opens:%Y-%m-%dT%H:%M:%S}"
+        )
+        if closes is not None:
+            toml = toml.replace(
+                "page_size = 2", f"page_size = 2\ncloses = {closes:%Y-%m-%dT%H:%M:%S}"
+            )
+        (root / "campaign.toml").write_text(toml, encoding="utf-8")
+        with make_workspace(root / "ws") as ws:
+            create_campaign(ws, root / "campaign.toml")
+            links = invite(ws, WAVE, "http://testserver").links
+        token = str(links["link"].iloc[0]).rsplit("/", 1)[1]
+        with TestClient(create_app(root / "ws")) as client:
+            reply = client.get(f"/s/{token}")
+        assert (reply.status_code, words in reply.text) == (status, True)
 
 
 def test_an_unknown_link_is_refused(served: tuple[TestClient, dict[str, str], Path]) -> None:

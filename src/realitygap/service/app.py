@@ -116,6 +116,10 @@ def create_app(workspace: Path) -> FastAPI:
         title="realitygap service",
         summary="Survey campaigns, invitations and submissions of a realitygap workspace.",
         version="1",
+        # the interactive pages would load their scripts from a CDN: nothing comes from
+        # another host, so only the schema (/openapi.json) is served
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.access = access
 
@@ -327,7 +331,7 @@ def create_app(workspace: Path) -> FastAPI:
                 )
                 problems = [
                     m.ProblemOut(
-                        field=f"answers.{q}" if q in answers else "respondent_id",
+                        field=f"answers.{q}" if q in answers else q,
                         value=answers.get(q, submission.respondent_id),
                         expected=msg,
                     )

@@ -171,7 +171,8 @@ def check_answers(
     ws: Workspace, respondent_id: str, wave: str, answers: dict[str, str], channel: str = CHANNEL
 ) -> tuple[dict[str, str], pd.DataFrame, pd.DataFrame]:
     """Check ``answers`` (asked id -> value as typed) by the import's rules: (messages per
-    question, responses rows, documents rows). Rows are only meaningful without messages."""
+    question, or under ``respondent_id`` for the respondent; responses rows, documents rows).
+    Rows are only meaningful without messages."""
     qids = list(answers)
     frame = pd.DataFrame(
         {
@@ -193,7 +194,7 @@ def check_answers(
         problems.raise_if_any()
     except SurveyDataError as exc:
         for p in exc.problems:
-            where = str(p.column) if p.column in answers else next(iter(answers), "")
+            where = str(p.column) if p.column in answers else "respondent_id"
             messages.setdefault(where, problem_text(str(p)))
     return messages, responses, documents
 
