@@ -123,3 +123,44 @@ def test_tokens_are_created_listed_and_revoked(tmp_path: Path) -> None:
         assert store.api_token_by_digest(ws, store.token_digest(token)) is None
     bad = runner.invoke(app, ["token", "create", str(ws_path), "--scope", "admin"])
     assert bad.exit_code == 2 and "--scope: found 'admin', expected read or write" in bad.output
+
+
+def test_serve_answers_on_the_port_it_is_given(tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    ws_path = _workspace(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "realitygap", "serve", str(ws_path), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                reply = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert reply.json() == {"status": "ok"}
+        assert httpx.get(f"http://127.0.0.1:{port}/s/nothing").status_code == 404
+        # between requests the server holds no lock: another process reads the workspace
+        # without waiting (docs/service.md, "Running it")
+        with Workspace.open(ws_path, read_only=True, wait=0) as ws:
+            assert ws.count("campaigns") == 0
+    finally:
+        proc.terminate()
+        proc.wait(20)
