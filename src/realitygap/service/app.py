@@ -19,6 +19,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from realitygap.service import api_models as m
@@ -174,7 +175,8 @@ def create_app(workspace: Path) -> FastAPI:
         except ValueError:
             page = -1
         key = str(data.get("key", ""))[:64] or secrets.token_urlsafe(16)
-        return _submit(token, page, key, form)
+        # the workspace is written off the event loop, as the other (sync) endpoints are
+        return await run_in_threadpool(_submit, token, page, key, form)
 
     def _submit(token: str, page: int, key: str, form: dict[str, str]) -> Response:
         with access.open() as ws:
