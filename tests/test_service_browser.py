@@ -3,6 +3,7 @@ and finishes from the same link on another device; the server runs on uvicorn on
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import threading
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from typer.testing import CliRunner
 
+from realitygap.cli import app
 from realitygap.service.app import create_app
 from realitygap.store import Workspace
 from tests.browser import CHROMIUM_ARGS
@@ -89,17 +92,50 @@ def test_a_customer_answers_on_a_phone_leaves_and_finishes(
             page.get_by_role("button", name="Finish").click()
             page.wait_for_url(link)
             assert page.get_by_text("Your answers have been received").is_visible()
+
+            # an executive answers the mirror on a desktop: one page, both mirrored items
+            staff = browser.new_context(viewport={"width": 1280, "height": 800})
+            page = staff.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(f"{base}/s/{links['s1']}")
+            page.get_by_role(
+                "group",
+                name="How will customers answer: How likely are you to recommend us? (required)",
+            ).get_by_label("9", exact=True).check()
+            page.get_by_role(
+                "group", name="How will customers answer: It was easy to order?"
+            ).get_by_label("4", exact=True).check()
+            page.get_by_role("button", name="Finish").click()
+            assert page.get_by_text("Your answers have been received").is_visible()
         finally:
             browser.close()
     assert all(u.startswith(base) for u in requests), requests  # nothing from another host
     assert loaded and max(loaded) < PAGE_LIMIT
     with Workspace.open(path, read_only=True) as ws:
-        rows = ws.table("responses").to_pandas()
+        answers = ws.table("responses").to_pandas()
         docs = ws.table("documents").to_pandas()
+    rows = answers[answers["respondent_id"] == "c1"]
+    staff = answers[answers["respondent_id"] == "s1"]
     # the values clicked above
+    assert sorted(zip(staff["question_id"], staff["value"], strict=True)) == [
+        ("m_ease", 4.0),
+        ("m_nps", 9.0),
+    ]
     assert sorted(zip(rows["question_id"], rows["value"], strict=True)) == [
         ("q_ease", 2.0),
         ("q_nps", 5.0),
         ("q_staff", 4.0),
     ]
     assert docs["text"].tolist() == ["Call back when you promise"]
+    # straight after, `realitygap gap` shows the wave: one customer answer (NPS 5, not in the
+    # top box 9-10) against one prediction (9, in it); with n = 1 no mean is estimated
+    shown = CliRunner().invoke(app, ["gap", str(path), "--min-n", "1", "--json"])
+    assert shown.exit_code == 0, shown.output
+    items = [
+        r
+        for r in json.loads(shown.output)["rows"]
+        if r["question_id"] == "q_nps" and r["dimension"] == "all"
+    ]
+    assert [
+        (r["customer_n"], r["staff_n"], r["customer_top_box"], r["staff_top_box"]) for r in items
+    ] == [(1, 1, 0.0, 1.0)]
