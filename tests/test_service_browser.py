@@ -1,5 +1,6 @@
 """An invited customer answers in Debian's chromium on a 390 px phone screen, leaves halfway
-and finishes from the same link on another device; the server runs on uvicorn on loopback."""
+and finishes from the same link on another device; an executive answers the mirror, and
+`realitygap gap` shows the wave straight after. The server runs on uvicorn on loopback."""
 
 from __future__ import annotations
 
