@@ -64,6 +64,12 @@ def test_create_invite_and_close_a_campaign(tmp_path: Path) -> None:
     rows = read_csv(out)
     assert [r["respondent_id"] for r in rows] == ["c1", "c2", "c3", "s1", "s2"]
     assert [r["kind"] for r in rows] == ["customer"] * 3 + ["staff"] * 2
+    # the staff of tests/service_fixtures.py with their role and department
+    assert [(r["role"], r["department"]) for r in rows[3:]] == [
+        ("executive", "retail"),
+        ("frontline", "digital"),
+    ]
+    assert list(rows[0]) == ["respondent_id", "kind", "role", "department", "email", "link"]
     # an e-mail a spreadsheet would run as a formula is written as text
     assert [r["email"] for r in rows] == ["a@x.org", "'=cmd()", "", "", ""]
     tokens = [r["link"].removeprefix("https://surveys.example.org/s/") for r in rows]

@@ -76,7 +76,7 @@ def _campaign(ws: Workspace, campaign_id: str) -> store.CampaignRow:
 class Invited:
     """The personal links of one ``invite`` run and how many were invited before."""
 
-    links: pd.DataFrame  # respondent_id, kind, email, link
+    links: pd.DataFrame  # respondent_id, kind, role, department, email, link
     before: int
 
 
@@ -110,6 +110,10 @@ def invite(ws: Workspace, campaign_id: str, base_url: str) -> Invited:
         {
             "respondent_id": people["respondent_id"].astype(str),
             "kind": people["kind"].astype(str),
+            "role": people["role"].astype(object).where(people["role"].notna(), ""),
+            "department": people["department"]
+            .astype(object)
+            .where(people["department"].notna(), ""),
             "email": people["email"].astype(object).where(people["email"].notna(), ""),
             "link": [f"{base}/s/{t}" for t in tokens],
         }
@@ -124,7 +128,8 @@ def _neutral(value: object) -> str:
 
 
 def write_links(links: pd.DataFrame, out: Path) -> None:
-    """The links as CSV for a mail merge (respondent_id, kind, email, link); a cell that a
+    """The links as CSV for a mail merge (respondent_id, kind, role, department, email,
+    link); a cell that a
     spreadsheet would run as a formula is written with a leading apostrophe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -192,14 +192,16 @@ EMAIL_COLUMNS = ("email", "e_mail", "mail")
 
 
 def uninvited(ws: Workspace, wave: str, kinds: Sequence[str]) -> pd.DataFrame:
-    """Respondents of ``kinds`` with no invitation to ``wave`` yet: respondent_id, kind, email
-    (from a respondents column named email, e_mail or mail, when there is one)."""
+    """Respondents of ``kinds`` with no invitation to ``wave`` yet: respondent_id, kind, role,
+    department, email (from a respondents column named email, e_mail or mail, when there is
+    one)."""
     columns = {c.lower(): c for c in ws.columns("respondents")}
     email = next((columns[c] for c in EMAIL_COLUMNS if c in columns), None)
     email_sql = f'p."{email}"' if email else "CAST(NULL AS VARCHAR)"
     marks = ", ".join("?" for _ in kinds)
     return ws.con.execute(
-        f"SELECT p.respondent_id, p.kind, {email_sql} AS email FROM respondents p "
+        f"SELECT p.respondent_id, p.kind, p.role, p.department, {email_sql} AS email "
+        "FROM respondents p "
         f"WHERE p.kind IN ({marks}) AND NOT EXISTS (SELECT 1 FROM invitations i "
         "WHERE i.respondent_id = p.respondent_id AND i.wave = ?) ORDER BY p.respondent_id",
         [*kinds, wave],
