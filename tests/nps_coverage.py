@@ -167,3 +167,51 @@ def score_limits_brute_force(
         optimize.brentq(f, grid[low_i], grid[low_i + 1], xtol=1e-12),
         optimize.brentq(f, grid[high_i], grid[high_i + 1], xtol=1e-12),
     )
+
+
+def fine_simplex_grid() -> tuple[np.ndarray, np.ndarray]:
+    """Every (p_pro, p_det) whose shares come from the 0.01 grid plus 0.001, 0.002, 0.005,
+    0.995, 0.998 and 0.999: the simplex with its vertices, edges and corners resolved (5,778
+    mixes)."""
+    fine = [0.0, 0.001, 0.002, 0.005, *(i / 100 for i in range(1, 100)), 0.995, 0.998, 0.999, 1.0]
+    shares = np.unique(np.round(fine, 6))
+    p_pro, p_det = np.meshgrid(shares, shares, indexing="ij")
+    keep = p_pro + p_det <= 1.0 + 1e-12
+    return p_pro[keep], np.minimum(p_det[keep], 1.0 - p_pro[keep])
+
+
+def _outcomes_above(n: int, p_pro: float, p_det: float, threshold: float) -> np.ndarray:
+    """The probabilities of the outcomes (k_pro, k_det) more likely than ``threshold``."""
+    rest = 1.0 - p_pro
+    r = min(max(p_det / rest, 0.0), 1.0) if rest > 0 else 0.0
+    k = np.arange(n + 1)
+    row = _binomial_pmf(k, n, np.array(p_pro))
+    found = [np.zeros(0)]
+    for k_pro in k[row > threshold]:
+        joint = row[k_pro] * _binomial_pmf(np.arange(n - k_pro + 1), n - k_pro, np.array(r))
+        found.append(joint[joint > threshold])
+    return np.concatenate(found)
+
+
+def band_attainable(
+    n: int, p_pro: np.ndarray, p_det: np.ndarray, lo: float = 0.93, hi: float = 0.97
+) -> np.ndarray:
+    """Whether ANY interval method can cover between ``lo`` and ``hi`` at each true mix: some
+    set of outcomes has total probability in [lo, hi] (a coverage is always such a sum).
+
+    Exact, not a bound (docs/metrics.md, "Where 93-97% is unattainable"): call the outcomes
+    more likely than w = hi - lo large and let m be the total probability of the others. A sum
+    is (large subset) s plus (small subset) in [0, m], so if no s has [s, s + m] meeting
+    [lo, hi] no sum lies in the band; and if one does, adding the small outcomes to s one at a
+    time climbs from s to s + m in steps of at most w, so some partial sum lands in [lo, hi]
+    (when s < lo: the first one reaching lo is below lo + w = hi). At most 1/w large outcomes
+    exist, and at n >= 30 never more than 13 on the fine grid, so their subset sums are few."""
+    result = np.zeros(len(p_pro), dtype=bool)
+    for i, (pp, pd_) in enumerate(zip(np.asarray(p_pro), np.asarray(p_det), strict=True)):
+        large = _outcomes_above(n, float(pp), float(pd_), hi - lo)
+        small_mass = 1.0 - float(large.sum())
+        sums = np.zeros(1)
+        for p in large:
+            sums = np.unique(np.concatenate([sums, sums + p]))
+        result[i] = bool(np.any((sums <= hi + 1e-12) & (sums + small_mass >= lo - 1e-12)))
+    return result

@@ -89,11 +89,11 @@ def test_calculator_reproduces_the_adjusted_wald_over_coverage_at_nps_085() -> N
     assert np.all((got >= 0.93) & (got <= 0.97))
 
 
-# The grid: every n from 30 to 60, then 80, 100, 150 and 200 (benchmarks/nps_coverage.py adds
-# 300 and 500); every (p_pro, p_det) on the 0.01 grid of the simplex where a 93-97% band is
+# The grid: every n from 30 to 60 (80 to 500 in benchmarks/nps_coverage.py; 75 to 300 on the
+# fine grid below); every (p_pro, p_det) on the 0.01 grid of the simplex where a 93-97% band is
 # attainable (nps_coverage.informative_mixes: each category expects >= 2 answers, or each
 # share >= 5% with >= 5 expected promoters plus detractors).
-COVERAGE_NS = [*range(30, 61), 80, 100, 150, 200]
+COVERAGE_NS = list(range(30, 61))
 
 
 def test_default_interval_exact_coverage_95_within_93_97_everywhere() -> None:
@@ -122,3 +122,78 @@ def test_default_interval_coverage_within_two_points_at_90_and_99(confidence: fl
             cov.min(),
             cov.max(),
         )
+
+
+# ---- where 93-97% is attainable at all (docs/metrics.md, "Where 93-97% is unattainable") ----
+
+
+@pytest.mark.parametrize("n", [3, 4])
+def test_band_attainable_agrees_with_every_subset_of_outcomes(n: int) -> None:
+    # independent of the proof: every one of the 2^10 (n = 3) or 2^15 (n = 4) sets of outcomes
+    # summed with scipy.stats.multinomial.pmf, for bands of the same width 0.04 placed anywhere
+    from scipy import stats
+
+    outcomes = [(a, b, n - a - b) for a in range(n + 1) for b in range(n - a + 1)]
+    members = (np.arange(2 ** len(outcomes))[:, None] >> np.arange(len(outcomes))) & 1
+    rng = np.random.default_rng(14)
+    shares = rng.dirichlet([0.3, 0.3, 0.3], size=40)
+    p_pro, p_det = shares[:, 0], shares[:, 2]
+    verdicts = []
+    for lo in (0.93, 0.6, 0.3):
+        got = nps_coverage.band_attainable(n, p_pro, p_det, lo, lo + 0.04)
+        for i in range(len(p_pro)):
+            pmf = stats.multinomial(n, [p_pro[i], 1 - p_pro[i] - p_det[i], p_det[i]])
+            probs = np.array([pmf.pmf([a, c, b]) for a, b, c in outcomes])
+            sums = members @ probs
+            expected = bool(np.any((sums >= lo - 1e-12) & (sums <= lo + 0.04 + 1e-12)))
+            assert got[i] == expected, (lo, p_pro[i], p_det[i])
+            verdicts.append(expected)
+    assert any(verdicts) and not all(verdicts)  # both verdicts occur, so the check has teeth
+
+
+def test_one_outcome_above_97_percent_makes_the_band_unattainable() -> None:
+    # the single-outcome bound by hand: at 99.9% promoters and n = 30 the all-promoter sample has
+    # probability 0.999^30 = 0.97043 > 0.97, so every coverage is >= 0.97043 or <= 0.02957
+    largest = nps_coverage._outcomes_above(30, 0.999, 0.0, 0.5)
+    assert largest == pytest.approx([0.97043], abs=1e-5)
+    assert not nps_coverage.band_attainable(30, np.array([0.999]), np.array([0.0]))[0]
+    # at 99.8% and n = 40 the bound no longer applies (0.998^40 = 0.9230), yet the next outcome
+    # (39 promoters, 40 x 0.002 x 0.998^39 = 0.0740) jumps from at most 0.9230 + 0.0030 (the
+    # rest) to at least 0.9970: still unattainable. At n = 30, 0.998^30 = 0.9417 is in the band
+    assert not nps_coverage.band_attainable(40, np.array([0.998]), np.array([0.0]))[0]
+    assert nps_coverage.band_attainable(30, np.array([0.998]), np.array([0.0]))[0]
+    # at 99% both 0.99^30 = 0.740 and the runs of small outcomes reach the band
+    assert nps_coverage.band_attainable(30, np.array([0.99]), np.array([0.0]))[0]
+    # every mix of the fine grid where one category's share^n exceeds 0.97 is unattainable
+    p_pro, p_det = nps_coverage.fine_simplex_grid()
+    top = np.maximum(np.maximum(p_pro, p_det), 1 - p_pro - p_det)
+    for n in (30, 100):
+        single = top**n > 0.97
+        assert single.any()
+        assert not nps_coverage.band_attainable(n, p_pro[single], p_det[single]).any()
+
+
+# The fine grid (0.01 steps plus shares 0.001, 0.002, 0.005, 0.995, 0.998, 0.999) at the n of
+# docs/metrics.md's table. Regression pin: the number of informative mixes per n (the region
+# the 93-97% guarantee covers), so the exclusion cannot widen without this test changing.
+FINE_INFORMATIVE = {30: 3719, 40: 3741, 50: 4005, 75: 4278, 100: 4560, 150: 4560, 200: 4851,
+                    300: 4851}  # fmt: skip
+
+
+def test_score_coverage_on_the_fine_grid_within_93_97_where_informative() -> None:
+    p_pro, p_det = nps_coverage.fine_simplex_grid()
+    for n, informative_count in FINE_INFORMATIVE.items():
+        keep = nps_coverage.informative_mixes(n, p_pro, p_det)
+        assert keep.sum() == informative_count, n
+        low, high = nps_coverage.outcome_limits(_score, n)
+        cov = nps_coverage.coverage(low, high, p_pro, p_det)
+        inside = cov[keep]
+        assert inside.min() >= 0.93 and inside.max() <= 0.97, (n, inside.min(), inside.max())
+        assert abs(inside.mean() - 0.95) < 0.002, (n, inside.mean())
+        if n in (30, 100):
+            # the proof's region: no interval can reach the band there, so it must lie outside
+            # the informative mixes, and the score interval must indeed miss the band there
+            unattainable = ~nps_coverage.band_attainable(n, p_pro, p_det)
+            assert unattainable.any() and not (unattainable & keep).any()
+            missed = cov[unattainable]
+            assert np.all((missed < 0.93) | (missed > 0.97)), n

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, cast
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -79,3 +81,85 @@ def test_bad_arguments(company: Company) -> None:
         people(ws, min_staff=1)
     with pytest.raises(SurveyDataError, match="store"):
         people(ws, unit="store")
+
+
+def _hand_recovery(ws: Workspace) -> pd.DataFrame:
+    # an independent count in pandas from the raw tables: a customer with cases is recovered
+    # when every case was resolved and, where rated, rated 7 or more (docs/expectations-and-
+    # recovery.md); then per team: customers with a case, recovered, and the recovered
+    # customers' latest NPS answer after their first case opened
+    cases = ws.table("cases").execute()
+    resp = ws.table("respondents").execute()
+    team = resp[resp["kind"] == "customer"].set_index("respondent_id")["team"]
+    ok = cases["resolved_at"].notna() & (
+        cases["recovery_rating"].isna() | (cases["recovery_rating"] >= 7)
+    )
+    per = (
+        cases.assign(ok=ok)
+        .groupby("customer_id")
+        .agg(recovered=("ok", "all"), anchor=("opened_at", "min"))
+    )
+    per["team"] = team.reindex(per.index).to_numpy()
+    return per[per["team"].notna()]
+
+
+def test_team_recovery_matches_a_hand_count(company: Company) -> None:
+    ws, _ = company
+    result = people(ws)
+    per = _hand_recovery(ws)
+    q = ws.table("questions").execute()
+    nps_q = sorted(q[(q["audience"] == "customer") & (q["scale"] == "nps")]["question_id"])[0]
+    r = ws.table("responses").execute()
+    r = r[r["question_id"] == nps_q]
+    rec = per[per["recovered"]].join(r.set_index("respondent_id"), how="inner")
+    rec = rec[rec["submitted_at"] >= rec["anchor"]].sort_values("submitted_at")
+    latest = rec.groupby(level=0).tail(1)
+    checked = 0
+    for t in result.teams:
+        mine = per[per["team"] == t.team]
+        assert t.recovery.n == len(mine), t.team
+        if t.recovery.value is not None:
+            assert t.recovery.value == pytest.approx(mine["recovered"].mean())
+            checked += 1
+        answers = latest[latest["team"] == t.team]["value"]
+        assert t.recovered_nps.n == len(answers), t.team
+        if t.recovered_nps.value is not None:
+            nps = 100 * ((answers >= 9).mean() - (answers <= 6).mean())
+            assert t.recovered_nps.value == pytest.approx(nps)
+    assert checked >= 4  # enough teams with 30+ case customers to say something
+
+
+def test_recovery_is_planted_independent_of_team(company: Company) -> None:
+    # planted (simulate/cases.py): a case's recovery depends on how fast it was first
+    # contacted, not on the customer's team; so the teams' recovered shares are homogeneous
+    # (chi-square, scipy) and the across-team r of engagement with recovery covers 0
+    ws, _ = company
+    per = _hand_recovery(ws)
+    table = pd.crosstab(per["team"], per["recovered"])
+    assert stats.chi2_contingency(table.to_numpy())[1] > 0.001
+    r = people(ws, confidence=0.99).engagement_recovery
+    assert r.low is not None and r.high is not None and r.low <= 0 <= r.high
+    assert "recovered" in str(people(ws))
+
+
+def test_engagement_recovery_finding_asserts_a_link_only_outside_zero(
+    measured: tuple[PeopleResult, dict[str, Any]],
+) -> None:
+    from types import SimpleNamespace
+
+    from realitygap.analysis import findings
+    from realitygap.analysis._result import Estimate
+
+    result, _ = measured
+
+    def rule(r: Estimate) -> str:
+        pr = dataclasses.replace(result, engagement_recovery=r)
+        rc = cast(Any, SimpleNamespace(people=pr, confidence=0.95))
+        (f,) = [x for x in findings._people(rc) if x.rule == "engagement-recovery"]
+        return f.text
+
+    method = "Pearson r across teams, Fisher z"
+    assert "recover more" in rule(Estimate(0.7, 0.3, 0.9, 12, method, 0.95))
+    assert "association, not a cause" in rule(Estimate(0.7, 0.3, 0.9, 12, method, 0.95))
+    assert "recover fewer" in rule(Estimate(-0.7, -0.9, -0.3, 12, method, 0.95))
+    assert rule(Estimate(0.2, -0.3, 0.6, 12, method, 0.95)).startswith("No detectable link")

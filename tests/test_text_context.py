@@ -32,8 +32,12 @@ def _touchpoints(tagger: DocumentTagger, text: str) -> set[str]:
 CASES = [
     # "return" names the way home, not a product return; nothing else is a touchpoint seed
     ("The return flight was two hours late and nobody told us why.", set()),
-    # the way home again, and a genuine refund request: returns comes from "refund" only
-    ("On the return journey they lost my bag and I am still waiting for a refund.", {"returns"}),
+    # the way home again, and a genuine refund request: returns comes from "refund" only; a
+    # lost bag is part of the flight as bought, the product (docs/text-labelling.md)
+    (
+        "On the return journey they lost my bag and I am still waiting for a refund.",
+        {"returns", "product"},
+    ),
     # a product sent back: "return" is the returns touchpoint
     ("I had to return the headphones twice before they accepted it.", {"returns"}),
     # the aircraft's hold is luggage space, not waiting on the phone
@@ -43,10 +47,12 @@ CASES = [
     # "in charge" is a person, "free of charge" a gift: neither is a bill; "manager" is a
     # staff seed, so the staff touchpoint stays
     ("The cabin manager in charge gave us drinks free of charge.", {"store_staff"}),
-    # a charge on the card statement: billing
-    ("They charged my card twice for the same seat upgrade.", {"billing", "checkout"}),
-    # a boarding card is not a payment card, a gate agent not a call-centre agent
-    ("The gate agent scanned my boarding card and waved me through.", set()),
+    # a charge on the card statement: billing; the seat upgrade is what was bought (product);
+    # "card" alone is no longer checkout ("my card statement" is a bill, not the payment step)
+    ("They charged my card twice for the same seat upgrade.", {"billing", "product"}),
+    # a boarding card is not a payment card, a gate agent not a call-centre agent: the gate
+    # agent is a person met in person, staff (docs/text-labelling.md)
+    ("The gate agent scanned my boarding card and waved me through.", {"store_staff"}),
 ]
 
 
@@ -114,7 +120,8 @@ SEED_ONLY = {
 }
 OTHER_SEEDS = {
     # that touchpoint's other seed words: a text with one of these may rightly keep the tag
-    "returns": r"refund|exchange|money back|send back|returns and refunds",
+    "returns": r"refund|exchange|money back|send back|sent (?:it|them) back|reimburs"
+    r"|returns and refunds",
     "call_centre": r"\bcall|phone|agent|call centre|customer service|\brang\b|hung up|on hold",
     "billing": r"invoice|\bbill|direct debit|overcharg|charged (?:me|us|my|for)|extra charge",
 }

@@ -164,9 +164,12 @@ def nps_score_interval(
     may be fractional: Kish's effective n under weights.
 
     Exact coverage (every trinomial outcome enumerated, tests/nps_coverage.py) at 95%: 93.4 to
-    96.9% for every n from 30 to 500 and every mix on a 0.01 grid of the simplex where each
-    category expects at least 2 answers, or each share is at least 5% with at least 5 expected
-    promoters plus detractors; the adjusted Wald reaches 98.8% there (docs/metrics.md).
+    96.9% for every n from 30 to 500 and every mix on a 0.01 grid of the simplex (and on a
+    finer one with shares 0.001 to 0.999 at the corners, n = 30 to 300) where each category
+    expects at least 2 answers, or each share is at least 5% with at least 5 expected
+    promoters plus detractors; the adjusted Wald reaches 98.8% there. It leaves 93-97% only
+    where a category expects fewer than 2 answers, and next to a vertex no interval can reach
+    the band (docs/metrics.md, "Corners and edges, and where 93-97% is unattainable").
     """
     if not n > 0:
         return (float("nan"), float("nan"))

@@ -1166,6 +1166,30 @@ def _wow(rc: RealityCheck) -> list[Finding]:
             "had not: an association that weighting cannot clear of unmeasured differences.",
         )
     )
+    told = [t for t in w.text_moments if any(e.value is not None for _, e in t.by_source)]
+    if told:
+        # the three moments most told of, each with the source where the most wrote of it
+        bits, evidence = [], []
+        for t in told[:3]:
+            src, e = max(
+                ((s, e) for s, e in t.by_source if e.value is not None),
+                key=lambda se: se[1].value or 0.0,
+            )
+            bits.append(
+                f"\u201c{t.name}\u201d by {est(e, 0, 100, '%')} of customers who wrote {src} text"
+            )
+            evidence.append(Evidence(f"text reach of {t.name} ({src})", e))
+        found.append(
+            Finding(
+                "wow",
+                "wow-in-text",
+                "Customers also tell of surprises in what they write: "
+                + "; ".join(bits)
+                + ". That counts who told of a moment, not who met it; no lift is estimated "
+                "from text.",
+                tuple(evidence),
+            )
+        )
     return found
 
 
@@ -1216,6 +1240,28 @@ def _people(rc: RealityCheck) -> list[Finding]:
                 f"{'less' if t.value < 0 else 'more'} loyal customers: r = {est(t, 2)}, an "
                 "association, not a cause.",
                 (evidence[2],),
+            )
+        )
+    rr = pr.engagement_recovery
+    if rr.value is not None and rr.low is not None and rr.high is not None:
+        link = rr.high < 0 or rr.low > 0
+        found.append(
+            Finding(
+                "people",
+                "engagement-recovery",
+                (
+                    f"{pr.unit.capitalize()}s with more engaged staff recover "
+                    f"{'more' if rr.value > 0 else 'fewer'} of their customers' problems "
+                    f"(r {est(rr, 2)}); an association, not a cause."
+                )
+                if link
+                else f"No detectable link between staff engagement and the share of "
+                f"customers' problems recovered across {rr.n} {pr.unit}s (r {est(rr, 2)}).",
+                (
+                    Evidence(
+                        f"Pearson r, engagement and recovery across {pr.unit}s", rr, "Fisher z"
+                    ),
+                ),
             )
         )
     return found

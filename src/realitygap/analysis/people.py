@@ -14,12 +14,16 @@ Per team:
   documents (Wilson);
 - the team's gap: its staff members' mean over-estimation over the mirrored items, % of scale
   (each prediction minus the mean answer of all customers to the item);
-- listening: contacts with customers per staff member per 30 days (t interval).
+- listening: contacts with customers per staff member per 30 days (t interval);
+- recovery (the recovery family's data, :mod:`realitygap.analysis.recovery`): the share of the
+  team's customers with a follow-up case who were recovered (every case resolved and, where
+  rated, rated 7+; Wilson), and the recovered customers' NPS from their latest answer after
+  the case opened (adjusted Wald).
 
-Across teams: Pearson's r of engagement and of turnover with NPS (Fisher z interval over the
-teams) and a weighted least-squares slope of NPS on engagement, each team weighted by the
-inverse variance of its NPS (team sizes differ). This is an association across teams, not a
-cause: engaged teams may serve easier customers.
+Across teams: Pearson's r of engagement and of turnover with NPS, and of engagement with the
+recovery rate (Fisher z interval over the teams) and a weighted least-squares slope of NPS
+on engagement, each team weighted by the inverse variance of its NPS (team sizes differ).
+This is an association across teams, not a cause: engaged teams may serve easier customers.
 
 References: Heskett, Jones, Loveman, Sasser & Schlesinger (1994), "Putting the service-profit
 chain to work", HBR 72(2); Harter, Schmidt & Hayes (2002), "Business-unit-level relationship
@@ -36,6 +40,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from realitygap.analysis._items import nps_question, question_bank
 from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis._stats import (
     mean_estimate,
@@ -45,6 +50,7 @@ from realitygap.analysis._stats import (
     z_value,
 )
 from realitygap.analysis.gap import gap, mirror_map, staff_answers
+from realitygap.analysis.recovery import _customer_groups as customer_groups
 from realitygap.domain.errors import ArgumentError, Problem, SurveyDataError, check_confidence
 from realitygap.domain.scales import RATED_SCALES, SCALES, ScaleKind
 from realitygap.store.workspace import Workspace
@@ -63,10 +69,23 @@ class Team(Values):
     gap: Estimate
     staff_attitude: Estimate
     contacts_per_30d: Estimate
+    recovery: Estimate  # share of the team's customers with a case who were recovered
+    recovered_nps: Estimate  # those recovered customers' NPS after the case
+
+    FIGURES = (
+        "engagement",
+        "turnover",
+        "nps",
+        "gap",
+        "staff_attitude",
+        "contacts_per_30d",
+        "recovery",
+        "recovered_nps",
+    )
 
     def row(self) -> dict[str, Any]:
         out: dict[str, Any] = {"team": self.team, "staff": self.staff, "customers": self.customers}
-        for name in ("engagement", "turnover", "nps", "gap", "staff_attitude", "contacts_per_30d"):
+        for name in self.FIGURES:
             est: Estimate = getattr(self, name)
             out[name], out[f"{name}_low"], out[f"{name}_high"] = est.value, est.low, est.high
             out[f"{name}_n"] = est.n
@@ -78,7 +97,8 @@ class PeopleResult(Values):
     """Teams and the across-team association of staff and customer outcomes.
 
     ``to_frame()`` columns: team, staff, customers, then value, _low, _high and _n of
-    engagement, turnover, nps, gap, staff_attitude and contacts_per_30d.
+    engagement, turnover, nps, gap, staff_attitude, contacts_per_30d, recovery (share of
+    the team's customers with a case who were recovered) and recovered_nps.
     """
 
     unit: str
@@ -98,7 +118,12 @@ class PeopleResult(Values):
             "Across teams: Pearson r with Fisher z interval; WLS slope of NPS on engagement, "
             "weights 1 / var(team NPS) (Harter, Schmidt & Hayes 2002) — an association, not a "
             "cause",
+            "Recovery per team: customers with a case recovered (all cases resolved, rated 7+ "
+            "where rated), Wilson; their latest NPS after the case, adjusted Wald",
         )
+    )
+    engagement_recovery: Estimate = field(
+        default_factory=lambda: Estimate.insufficient_data(0, "Pearson r across teams")
     )
 
     def to_frame(self) -> pd.DataFrame:
@@ -112,6 +137,7 @@ class PeopleResult(Values):
             "turnover_nps": plain(self.turnover_nps),
             "slope": plain(self.slope),
             "slope_p": self.slope_p,
+            "engagement_recovery": plain(self.engagement_recovery),
             "min_n": self.min_n,
             "confidence": self.confidence,
             "methods": list(self.methods),
@@ -123,10 +149,13 @@ class PeopleResult(Values):
             lines.append(
                 f"  {t.team}: engagement {t.engagement.format(1)}; turnover "
                 f"{t.turnover.format(0, 100, '%')}; NPS {t.nps.format(1)}; gap {t.gap.format(1)}"
+                f"; recovered {t.recovery.format(0, 100, '%')}, their NPS "
+                f"{t.recovered_nps.format(1)}"
             )
         lines.append(f"Engagement vs NPS across {self.unit}s: r {self.engagement_nps.format(2)}")
         lines.append(f"Turnover vs NPS: r {self.turnover_nps.format(2)}")
         lines.append(f"NPS points per engagement point (weighted): {self.slope.format(2)}")
+        lines.append(f"Engagement vs recovery rate: r {self.engagement_recovery.format(2)}")
         lines.append("An association across teams, not a cause.")
         return "\n".join(lines)
 
@@ -212,6 +241,7 @@ def people(
     team_gap = _team_gap(ws, staff, min_staff, confidence)
     attitude = _team_attitude(ws, cust, min_n, confidence)
     contacts = _team_contacts(ws, staff, min_staff, confidence)
+    recovered, recovered_nps = _team_recovery(ws, cust, min_n, confidence)
     none = Estimate.insufficient_data
     names = sorted(set(staff_n.index.astype(str)) | set(customers))
     teams = tuple(
@@ -225,13 +255,18 @@ def people(
             team_gap.get(t, none(0, "gap", confidence)),
             attitude.get(t, none(0, "staff attitude", confidence)),
             contacts.get(t, none(0, "contacts", confidence)),
+            recovered.get(t, none(0, "recovery", confidence)),
+            recovered_nps.get(t, none(0, "recovered customers' NPS", confidence)),
         )
         for t in names
     )
     r_eng = _pearson([t.engagement for t in teams], [t.nps for t in teams], confidence)
     r_turn = _pearson([t.turnover for t in teams], [t.nps for t in teams], confidence)
     slope, slope_p = _wls(teams, confidence)
-    return PeopleResult(unit, teams, r_eng, r_turn, slope, slope_p, min_n, confidence)
+    r_rec = _pearson([t.engagement for t in teams], [t.recovery for t in teams], confidence)
+    return PeopleResult(
+        unit, teams, r_eng, r_turn, slope, slope_p, min_n, confidence, engagement_recovery=r_rec
+    )
 
 
 def _team_means(
@@ -320,6 +355,54 @@ def _team_attitude(
         )
         for row in s.to_dict(orient="records")
     }
+
+
+def _team_recovery(
+    ws: Workspace, cust: ibis.Table, min_n: int, confidence: float
+) -> tuple[dict[str, Estimate], dict[str, Estimate]]:
+    """Per team: recovered share of its customers with a case, and their NPS after it."""
+    if ws.count("cases") == 0:
+        return {}, {}
+    groups = customer_groups(ws)
+    j = groups.join(cust, groups.customer_id == cust.respondent_id)
+    s = j.group_by("team").agg(n=j.count(), k=j.recovered.cast("int64").sum()).execute()
+    rate = {
+        str(row["team"]): wilson_estimate(
+            int(row["k"]), int(row["n"]), min_n, "recovered, Wilson", confidence
+        )
+        for row in s.to_dict(orient="records")
+    }
+    qid = nps_question(question_bank(ws))
+    if qid is None:
+        return rate, {}
+    r = ws.table("responses")
+    a = r.filter(r.question_id == qid)
+    rec = j.filter(j.recovered)
+    a = rec.join(a, rec.customer_id == a.respondent_id)
+    a = a.filter(a.submitted_at >= a.anchor)
+    rank = ibis.row_number().over(group_by=a.customer_id, order_by=ibis.desc(a.submitted_at))
+    latest = a.mutate(rank=rank)
+    latest = latest.filter(latest["rank"] == 0)
+    c = (
+        latest.group_by("team")
+        .agg(
+            n=latest.count(),
+            pro=(latest.value >= 9).cast("int64").sum(),
+            det=(latest.value <= 6).cast("int64").sum(),
+        )
+        .execute()
+    )
+    nps = {
+        str(row["team"]): nps_estimate(
+            row["pro"] / row["n"],
+            row["det"] / row["n"],
+            int(row["n"]),
+            min_n,
+            confidence=confidence,
+        )
+        for row in c.to_dict(orient="records")
+    }
+    return rate, nps
 
 
 def _team_contacts(

@@ -19,6 +19,14 @@ moment:
   weighted slope per quarter with a z-test, Holm-adjusted over the three outcomes; the lift
   fades when a slope is negative and its adjusted p is below 1 - confidence.
 
+Wow moments recognised in text (surprise-and-delight mentions,
+:mod:`realitygap.analysis.text.wow_mentions`) are counted beside the recorded ones, named by
+the mention: per source, the text reach is the share of the customers who wrote a document of
+that source with at least one mention of the moment (Wilson). It says how often customers
+*tell* of the moment, a floor on how many met it, never the reach itself; no lift is estimated
+for them, because a mention is known only for customers who wrote and dates the writing, not
+the meeting, so the monthly comparison of met against not yet met does not hold.
+
 This is an association under "no unmeasured confounding": weighting balances the named
 columns and prior activity, nothing else. References: Rosenbaum & Rubin (1983); Hernán &
 Robins (2016) "Using big data to emulate a target trial", AJE 183(8) (sequential monthly
@@ -39,6 +47,7 @@ from scipy import special
 
 from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis._stats import holm, wilson_estimate, z_value
+from realitygap.analysis.text import wow_mentions
 from realitygap.domain.errors import ArgumentError, check_confidence
 from realitygap.domain.scales import ScaleKind
 from realitygap.store.workspace import Workspace
@@ -92,6 +101,18 @@ class WowMoment(Values):
 
 
 @dataclass(frozen=True)
+class TextMoment(Values):
+    """A wow moment recognised in text: per source, the customers who mention it among the
+    customers who wrote (``by_source``: source, Estimate of the share), and the mentions."""
+
+    name: str
+    mentions: int
+    customers: int
+    by_source: tuple[tuple[str, Estimate], ...]
+    lift: str = "not estimated: a mention dates the writing, not the meeting"
+
+
+@dataclass(frozen=True)
 class WowResult(Values):
     """Every wow moment of the workspace.
 
@@ -105,9 +126,34 @@ class WowResult(Values):
     min_n: int = MIN_N
     confidence: float = 0.95
     methods: tuple[str, ...] = field(default=())
+    text_moments: tuple[TextMoment, ...] = ()
 
     def moment(self, name: str) -> WowMoment:
         return next(m for m in self.moments if m.name == name)
+
+    def text_moment(self, name: str) -> TextMoment:
+        return next(m for m in self.text_moments if m.name == name)
+
+    def text_frame(self) -> pd.DataFrame:
+        """Text-recognised moments, one row per moment and source: moment, source, mentions
+        (all sources), customers (mentioning, all sources), reach, reach_low, reach_high,
+        reach_n (customers who wrote a document of the source)."""
+        rows = [
+            {
+                "moment": m.name,
+                "source": src,
+                "mentions": m.mentions,
+                "customers": m.customers,
+                "reach": e.value,
+                "reach_low": e.low,
+                "reach_high": e.high,
+                "reach_n": e.n,
+            }
+            for m in self.text_moments
+            for src, e in m.by_source
+        ]
+        cols = ["moment", "source", "mentions", "customers", "reach", "reach_low"]
+        return pd.DataFrame(rows, columns=[*cols, "reach_high", "reach_n"])
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
@@ -138,6 +184,7 @@ class WowResult(Values):
             "min_n": self.min_n,
             "confidence": self.confidence,
             "methods": list(self.methods),
+            "text_moments": plain(self.text_moments),
         }
 
     def __str__(self) -> str:
@@ -154,6 +201,16 @@ class WowResult(Values):
                 if f.fading:
                     per = f.slope.format(2, 1 if f.outcome == "nps" else 100)
                     lines.append(f"  the lift on {f.outcome} fades: {per} points per quarter")
+        if self.text_moments:
+            lines.append("Recognised in text (share of the customers who wrote; no lift estimated)")
+        for t in self.text_moments:
+            per_source = "; ".join(
+                f"{src} {e.format(1, 100, '%')}" for src, e in t.by_source if e.value is not None
+            )
+            lines.append(
+                f"{t.name}: {t.mentions:,} mentions by {t.customers:,} customers"
+                + (f" ({per_source})" if per_source else "")
+            )
         return "\n".join(lines)
 
 
@@ -198,7 +255,7 @@ def wow(
             raise ArgumentError(name, v, "a whole number of days, at least 1")
     p = ws.table("respondents")
     cols = tuple(c for c in balance if c in p.columns and c not in ("respondent_id", "kind"))
-    methods = (
+    methods: tuple[str, ...] = (
         "Wow reach: customers who met the moment / customers still customers, Wilson",
         "Wow lift: monthly comparisons (Hernán & Robins 2016), exact-stratum weighting to the "
         f"met on month x {' x '.join(cols) or '-'} x prior purchases (0, 1-2, 3+); normal "
@@ -206,11 +263,16 @@ def wow(
         "number of monthly comparisons per comparison customer (conservative)",
         "Wow fading: inverse-variance weighted slope of the quarterly lift, z-test, Holm",
     )
+    methods += (
+        "Wow in text: surprise-and-delight mentions (rule-based cues, negation and quoted "
+        "sarcasm dropped); customers who mention / customers who wrote, per source, Wilson",
+    )
+    text_moments = _text_moments(ws, confidence, min_n)
     e = ws.table("events")
     wow_events = e.filter(e.type == "wow")
     names = sorted(str(x) for x in wow_events.select("name").distinct().execute()["name"].dropna())
     if not names:
-        return WowResult((), cols, min_n, confidence, methods)
+        return WowResult((), cols, min_n, confidence, methods, text_moments)
     customers = p.filter(p.kind == "customer").select(
         customer_id=p.respondent_id, **{c: p[c].cast("string").fill_null("?") for c in cols}
     )
@@ -248,7 +310,39 @@ def wow(
         for name in names
     )
     grid.release()
-    return WowResult(moments, cols, min_n, confidence, methods)
+    return WowResult(moments, cols, min_n, confidence, methods, text_moments)
+
+
+def _text_moments(ws: Workspace, confidence: float, min_n: int) -> tuple[TextMoment, ...]:
+    """Surprise-and-delight mentions in the documents, by the moment they name."""
+    d = ws.table("documents")
+    d = d.filter(d.customer_id.notnull())
+    writers: pd.DataFrame = d.group_by("source").agg(n=d.customer_id.nunique()).execute()
+    n_of = dict(zip(writers["source"].astype(str), writers["n"].astype(int), strict=True))
+    # only documents with a cue word come back to Python (the rest cannot mention a moment)
+    cand = d.filter(d.text.lower().re_search(wow_mentions.PREFILTER))
+    docs: pd.DataFrame = cand.select("customer_id", "source", "text").execute()
+    if docs.empty:
+        return ()
+    found = wow_mentions.recognise_all(docs["text"].tolist())
+    if found.empty:
+        return ()
+    found = found.join(docs[["customer_id", "source"]].reset_index(drop=True), on="row")
+    out = []
+    for name, part in sorted(found.groupby("name"), key=lambda kv: (-len(kv[1]), kv[0])):
+        who = part.groupby("source")["customer_id"].nunique()
+        by_source = tuple(
+            (
+                src,
+                wilson_estimate(
+                    int(who.get(src, 0)), n_of[src], min_n, "text reach, Wilson", confidence
+                ),
+            )
+            for src in sorted(n_of)
+            if src in who.index
+        )
+        out.append(TextMoment(str(name), len(part), int(part["customer_id"].nunique()), by_source))
+    return tuple(out)
 
 
 def _nps_answers(ws: Workspace) -> ir.Table | None:

@@ -11,6 +11,7 @@ from realitygap.cli import (
     metrics_cmds,
     report_cmds,
     seeds_cmds,
+    service_cmds,
     simulate_cmds,
     text_cmds,
     workspace_cmds,
@@ -43,6 +44,9 @@ app.command("wow")(seeds_cmds.wow)
 app.command("people")(seeds_cmds.people)
 app.add_typer(loop_cmds.cases_app, name="cases")
 app.command("report")(report_cmds.report)
+app.add_typer(service_cmds.campaign_app, name="campaign")
+app.command("serve")(service_cmds.serve)
+app.add_typer(service_cmds.token_app, name="token")
 
 
 def main() -> None:

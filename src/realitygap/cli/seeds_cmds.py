@@ -48,7 +48,9 @@ def wow(
     json: JsonOpt = False,
 ) -> None:
     """Wow moments (events of type wow): reach by segment, touchpoint and month, lift on
-    repeat purchase, retention and NPS against comparable customers, and whether it fades."""
+    repeat purchase, retention and NPS against comparable customers, and whether it fades;
+    beside them, moments recognised in text (surprise-and-delight mentions): their reach per
+    document source, no lift."""
     from realitygap.analysis import wow as wow_analysis
 
     cols = ("segment", "tenure_band") if balance is None else tuple(balance)

@@ -250,6 +250,8 @@ def people_section(rc: RealityCheck) -> Section | Omitted:
                 "gap (% of scale)": est_range(t.gap, 1),
                 "staff-attitude mentions": est_range(t.staff_attitude, 0, 100, "%"),
                 "contacts per person, 30 days": est_range(t.contacts_per_30d, 2),
+                "recovered (customers with a case)": est_range(t.recovery, 0, 100, "%"),
+                "recovered customers' NPS": est_range(t.recovered_nps, 1),
             }
             # the teams whose figures are known first, then the others (insufficient data)
             for t in sorted(result.teams, key=lambda t: (t.nps.value is None, t.team))

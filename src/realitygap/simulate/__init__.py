@@ -41,7 +41,7 @@ from realitygap.simulate.staff import make_contacts, make_staff, run_mirror_surv
 from realitygap.simulate.survey import run_customer_survey
 from realitygap.simulate.tables import write_all
 from realitygap.simulate.truth import build_truth, population_anchors
-from realitygap.simulate.wow import plant_wow, write_wow
+from realitygap.simulate.wow import plant_mentions, plant_wow, write_wow
 from realitygap.simulate.write import customer_ids
 from realitygap.store import answer_grid, engine
 from realitygap.store.schema import KEYS
@@ -146,6 +146,22 @@ def simulate(
         tickets = text_mod.write_texts(rng, people.loyalty[complaints.customer], "ticket", pool)
 
         step(STEPS[6])
+        planted: dict[str, Any] = {}
+
+        def amend_comments(texts: text_mod.Texts) -> text_mod.Texts:
+            # the wow moments come from the purchases and cancellations just written
+            planted["frame"], planted["truth"] = plant_wow(
+                people, wow_events.events(), survey, seed
+            )
+            amended, planted["text"] = plant_mentions(
+                rng_for(seed, "wow mentions"),
+                texts.text,
+                survey.resp_customer[comment_rows],
+                survey.resp_day[comment_rows],
+                planted["frame"],
+            )
+            return text_mod.Texts(amended, texts.mentions, texts.prevalence)
+
         rows = write_all(
             ws,
             people=people,
@@ -158,6 +174,7 @@ def simulate(
             cases=cases,
             reviews=(reviewers, review_day, review_rating, reviews),
             tickets=(complaints, tickets),
+            amend_comments=amend_comments,
         )
 
         step(STEPS[7])
@@ -173,9 +190,8 @@ def simulate(
         )
         truth["currency"] = currency(ws)
         truth["journey"] = journey_truth(truth)
-        rows["events"] += write_wow(
-            ws, *plant_wow(people, wow_events.events(), survey, seed), truth
-        )
+        rows["events"] += write_wow(ws, planted["frame"], planted["truth"], truth)
+        truth["wow"]["text"] = planted["text"]
         truth["people"] = plant_people(ws, people, staff, survey, seed, rows)
         # the staff pulse answers just written change `responses`: the stored grid's
         # fingerprint must match them, or no analysis would trust the grid

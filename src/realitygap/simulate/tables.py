@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,7 @@ def write_all(
     cases: Cases,
     reviews: tuple[np.ndarray, np.ndarray, np.ndarray, Texts],
     tickets: tuple[Events, Texts],
+    amend_comments: Callable[[Texts], Texts] | None = None,
 ) -> dict[str, int]:
     """Write every table; return rows written per table. The workspace must be empty (the
     simulator checks); if any write fails, every table written is emptied again, so the
@@ -59,6 +60,8 @@ def write_all(
     drawn, so memory holds one chunk. The complaints of ``tickets`` are written as events too.
     Responses are written a chunk of respondents at a time and the answer grid is built from
     the same chunks (:class:`answer_grid.GridBuilder`), so no step holds every answer.
+    ``amend_comments`` is called on the comments once every event is written (the wow
+    moments, planted from the events, add surprise mentions to them) and its result written.
     """
     n = people.n
     cid = customer_id_sql("c", n)
@@ -75,6 +78,8 @@ def write_all(
         rows["events"] = 0
         for chunk in itertools.chain(events, [complaints]):
             rows["events"] += _events(ws, chunk, rows["events"], cid)
+        if amend_comments is not None:
+            comments = (comments[0], amend_comments(comments[1]))
         rows["documents"] = _documents(
             ws, survey, comments, reviews, (complaints, ticket_text), cid
         )

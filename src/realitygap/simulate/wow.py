@@ -197,3 +197,79 @@ def write_wow(
             "detail": "detail",
         },
     )
+
+
+# Survey comments mention a moment the customer met before writing: each such comment gets
+# one sentence naming it with MENTION_SHARE; a comment of a customer who had not met it gets
+# a negated decoy ("they did not surprise me with ...") with DECOY_SHARE, which a recogniser
+# must not count. The mention's noun avoids the taxonomy's touchpoint seeds and the planted
+# theme phrases, so the other planted text truths stay as they were.
+MENTION_SHARE, DECOY_SHARE = 0.4, 0.01
+MENTION_NOUN = {
+    "handwritten_note": "handwritten card",
+    "birthday_surprise": "birthday gift",
+    "greeted_by_name": "personal welcome",
+}
+MENTION_PHRASES = (
+    "they surprised me with a {noun}",
+    "they went the extra mile with a {noun}",
+    "an unexpected {noun}, thank you",
+)
+DECOY_PHRASE = "they did not surprise me with a {noun} this time"
+
+
+def plant_mentions(
+    rng: np.random.Generator,
+    text: np.ndarray,
+    customer: np.ndarray,
+    day: np.ndarray,
+    wow_frame: pd.DataFrame,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """``text`` (survey comments by ``customer`` on ``day``) with surprise mentions of the
+    moments of ``wow_frame`` (from :func:`plant_wow`) appended; and their truth.
+
+    Truth per moment: the mention's noun, the customers with a survey comment, those whose
+    comments got a mention (realised) and the expected share (each customer: 1 - (1 -
+    MENTION_SHARE) ** their comments written after meeting it), and the decoys planted.
+    """
+    out = text.copy()
+    commenters = np.unique(customer)
+    truth: dict[str, Any] = {}
+    for moment in MOMENTS:
+        met = wow_frame[wow_frame["name"] == moment.name]
+        met_day = np.full(
+            int(max(customer.max(initial=0), met["c"].to_numpy().max(initial=0))) + 1, np.inf
+        )
+        met_day[met["c"].to_numpy()] = met["d"].to_numpy()
+        after = met_day[customer] < day
+        mention = after & (rng.random(customer.size) < MENTION_SHARE)
+        decoy = ~after & ~np.isfinite(met_day[customer]) & (rng.random(customer.size) < DECOY_SHARE)
+        phrase = rng.integers(len(MENTION_PHRASES), size=customer.size)
+        noun = MENTION_NOUN[moment.name]
+        for i in np.flatnonzero(mention | decoy):
+            sentence = (MENTION_PHRASES[phrase[i]] if mention[i] else DECOY_PHRASE).format(
+                noun=noun
+            )
+            out[i] = f"{str(out[i]).rstrip('.')}. {sentence[:1].upper()}{sentence[1:]}."
+        eligible = np.bincount(customer[after], minlength=met_day.size)[commenters]
+        expected = float((1 - (1 - MENTION_SHARE) ** eligible).sum())
+        truth[moment.name] = {
+            "mention": noun,
+            "source": "survey",
+            "commenters": int(commenters.size),
+            "mentioned_customers": int(np.unique(customer[mention]).size),
+            "expected_text_reach": round(expected / max(commenters.size, 1), 5),
+            "realised_text_reach": round(
+                np.unique(customer[mention]).size / max(commenters.size, 1), 5
+            ),
+            "mention_comments": int(mention.sum()),
+            "decoy_comments": int(decoy.sum()),
+        }
+    return out, {
+        "moments": truth,
+        "mention_share": MENTION_SHARE,
+        "decoy_share": DECOY_SHARE,
+        "rule": "text reach = customers with a survey comment mentioning the moment / customers "
+        "with a survey comment; a comment written after the customer met the moment mentions "
+        "it with mention_share; decoys are negated mentions by customers who never met it",
+    }

@@ -42,6 +42,11 @@ KEYS: dict[str, tuple[str, ...]] = {
     "document_tags": ("document_id",),
     "document_aspects": ("document_id", "aspect_kind", "aspect"),
     "document_originals": ("document_id",),
+    "campaigns": ("campaign_id",),
+    "campaign_items": ("campaign_id", "question_id"),
+    "campaign_answers": ("token_sha256", "question_id"),
+    "idempotency_keys": ("scope", "key"),
+    "api_tokens": ("token_id",),
 }
 
 _V1 = [
@@ -112,6 +117,38 @@ _REDACTED_AT_ENTRY: list[Step] = [redact_stored_documents]
 # ``generated``: a later questions file with the same ids replaces them (docs/formats.md).
 _GENERATED_QUESTIONS = ["ALTER TABLE questions ADD COLUMN generated BOOLEAN"]
 
+# Surveys collected by the service (docs/service.md). A campaign asks its items in order, page
+# by page, to the customers of its wave and, when ``mirror``, the mirror questions of those
+# items to staff. ``invitations`` gains the campaign, the SHA-256 of the personal link's token
+# (a leaked database does not leak the links), the last page saved and when the respondent
+# finished. Partial answers wait in ``campaign_answers`` until the last page, when they become
+# ``responses``; ``idempotency_keys`` holds the outcome of every acknowledged submission so a
+# retry is answered the same and never written twice. ``api_tokens`` hold hashed API tokens.
+_CAMPAIGNS = [
+    """CREATE TABLE campaigns (
+        campaign_id VARCHAR NOT NULL, name VARCHAR NOT NULL, wave VARCHAR NOT NULL,
+        mirror BOOLEAN NOT NULL, status VARCHAR NOT NULL, opens_at TIMESTAMP,
+        closes_at TIMESTAMP, anonymous BOOLEAN NOT NULL, languages VARCHAR NOT NULL,
+        source VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE campaign_items (
+        campaign_id VARCHAR NOT NULL, position INTEGER NOT NULL, page INTEGER NOT NULL,
+        question_id VARCHAR NOT NULL, mirror_id VARCHAR, required BOOLEAN NOT NULL,
+        show_when VARCHAR)""",
+    "ALTER TABLE invitations ADD COLUMN campaign_id VARCHAR",
+    "ALTER TABLE invitations ADD COLUMN token_sha256 VARCHAR",
+    "ALTER TABLE invitations ADD COLUMN page_reached INTEGER",
+    "ALTER TABLE invitations ADD COLUMN responded_at TIMESTAMP",
+    """CREATE TABLE campaign_answers (
+        token_sha256 VARCHAR NOT NULL, question_id VARCHAR NOT NULL, page INTEGER NOT NULL,
+        value VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE idempotency_keys (
+        scope VARCHAR NOT NULL, key VARCHAR NOT NULL, status INTEGER NOT NULL,
+        body VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE api_tokens (
+        token_id VARCHAR NOT NULL, token_sha256 VARCHAR NOT NULL, scope VARCHAR NOT NULL,
+        label VARCHAR, created_at TIMESTAMP NOT NULL, revoked_at TIMESTAMP)""",
+]
+
 # MIGRATIONS[i] brings the schema from version i to version i + 1: SQL statements, or a
 # Python step given the workspace (inside the same transaction).
 MIGRATIONS: list[list[Step]] = [
@@ -120,6 +157,7 @@ MIGRATIONS: list[list[Step]] = [
     list(_WOW_EVENTS),
     _REDACTED_AT_ENTRY,
     list(_GENERATED_QUESTIONS),
+    list(_CAMPAIGNS),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

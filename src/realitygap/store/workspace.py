@@ -76,7 +76,7 @@ class Workspace:
     >>> import tempfile
     >>> with Workspace.create(tempfile.mkdtemp() + "/ws") as ws:
     ...     print(ws.schema_version, len(ws.taxonomy.touchpoints))
-    5 15
+    6 15
     """
 
     def __init__(

@@ -8,6 +8,7 @@ seeds; supervised taggers learn the same label ids from examples.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from realitygap.domain.taxonomy import Sense, Taxonomy
@@ -57,25 +58,45 @@ class LabelSet:
 
 SENTIMENTS = ("negative", "neutral", "positive")
 
-# Seed phrases for the senses: the words people use when a sense is involved.
+# Seed phrases for the senses: words that report a perception (or, for feel, an emotion), not
+# words that merely occur near one. Chosen by reading the development half of the tag
+# evaluation set (docs/text-labelling.md): "told"/"said" are reported speech, not hearing;
+# "feel"/"felt" mostly introduce an opinion ("I feel it runs small") or a texture (touch);
+# "food"/"drink" name things without tasting them; "fabric"/"material" name the product.
 _SENSE_SEEDS: dict[Sense, tuple[str, ...]] = {
     Sense.SEE: (
         "look",
         "looked",
-        "see",
-        "saw",
+        "looks",
         "colour",
         "color",
         "display",
-        "screen",
         "photo",
         "picture",
+        "pictured",
+        "in person",
         "view",
         "bright",
+        "vibrant",
+        "dull",
+        "garish",
         "dark",
         "dirty",
         "tidy",
         "messy",
+        "pretty",
+        "flattering",
+        "unflattering",
+        "pattern",
+        "print",
+        "see through",
+        "see-thru",
+        "see thru",
+        "sheer",
+        "ugly",
+        "gorgeous",
+        "beautiful color",
+        "beautiful colour",
         "design",
     ),
     Sense.HEAR: (
@@ -85,33 +106,51 @@ _SENSE_SEEDS: dict[Sense, tuple[str, ...]] = {
         "noise",
         "noisy",
         "loud",
+        "loudly",
         "quiet",
-        "said",
-        "told",
         "voice",
         "sound",
-        "listen",
         "shouted",
-        "phone call",
+        "yelled",
+        "screaming",
+        "crying",
+        "announcement",
+        "guffaw",
+        "tone",
     ),
     Sense.TOUCH: (
         "touch",
         "texture",
         "soft",
         "rough",
-        "fabric",
-        "material",
-        "heavy",
-        "sticky",
+        "itchy",
+        "scratchy",
+        "coarse",
+        "stiff",
+        "silky",
         "smooth",
+        "heavy",
+        "lightweight",
+        "thin",
+        "thick",
+        "sticky",
+        "snug",
+        "tight",
+        "comfy",
+        "comfortable",
+        "uncomfortable",
         "feels cheap",
+        "cheap feeling",
         "flimsy",
-        "comfortable seat",
+        "legroom",
+        "leg room",
+        "cramped",
     ),
     Sense.SMELL: (
         "smell",
         "smelled",
         "smelt",
+        "smells",
         "odour",
         "odor",
         "stink",
@@ -124,34 +163,71 @@ _SENSE_SEEDS: dict[Sense, tuple[str, ...]] = {
         "taste",
         "tasted",
         "tasty",
+        "tasteless",
         "flavour",
         "flavor",
         "delicious",
         "bland",
         "salty",
-        "sweet",
         "bitter",
-        "food",
-        "drink",
-        "coffee",
+        "food was",
+        "meal was",
+        "good food",
+        "great food",
+        "food good",
+        "food poor",
+        "food very poor",
+        "poor food",
+        "catering",
+        "restaurant quality",
+        "wines",
     ),
     Sense.FEEL: (
-        "felt",
-        "feel",
         "frustrated",
+        "frustrating",
+        "frustration",
         "angry",
+        "furious",
+        "upset",
+        "annoyed",
         "happy",
-        "welcome",
-        "valued",
-        "ignored",
+        "happily",
+        "glad",
+        "excited",
+        "relieved",
+        "sad",
+        "bummed",
+        "heartbroken",
+        "shocked",
+        "horrified",
+        "concerned",
+        "worried",
+        "stress",
         "stressed",
         "disappointed",
-        "comfortable",
-        "uncomfortable",
-        "cold",
-        "hot",
+        "disappointing",
+        "disappointment",
+        "valued",
+        "ignored",
+        "made me feel",
+        "made to feel",
+        "felt welcome",
+        "feel welcome",
+        "feel trapped",
+        "felt like a",
     ),
 }
+# phrases in which a sense's seed means something else (each cancels one seed hit)
+_SENSE_EXCLUDE: dict[Sense, tuple[str, ...]] = {
+    Sense.SEE: ("look it up", "looking into", "looking for", "look forward", "looking forward",
+                "looks like we", "looks like i", "looking at the reviews"),
+    Sense.HEAR: ("heard about", "heard that", "heard of", "heard back", "quiet holiday",
+                 "sounds like", "sound like", "sounds good", "sounds great", "sounds lovely"),
+    Sense.TOUCH: ("soft views", "soft color", "soft colour", "thin crowd"),
+    Sense.SMELL: (),
+    Sense.TASTE: (),
+    Sense.FEEL: ("happy to", "happy birthday", "happy hour"),
+}  # fmt: skip
 
 _SENSE_DESCRIPTIONS: dict[Sense, str] = {
     Sense.SEE: "What the customer saw: looks, display, cleanliness, screens",
@@ -162,73 +238,66 @@ _SENSE_DESCRIPTIONS: dict[Sense, str] = {
     Sense.FEEL: "How the customer felt: emotions, comfort, being welcome or ignored",
 }
 
-# Hospitality-layer words about people: a complaint with one of these is about staff attitude.
+# Words for the people who serve customers: a context word ("ignored", "attitude") is about staff
+# attitude only when one of these is in the same review.
 STAFF_WORDS = (
-    "staff",
-    "employee",
-    "assistant",
-    "salesperson",
-    "cashier",
-    "waiter",
-    "waitress",
-    "manager",
-    "agent",
-    "representative",
-    "rep",
-    "driver",
-    "crew",
-    "attendant",
-    "receptionist",
-    "host",
-    "hostess",
-    "server",
-    "he",
-    "she",
-    "they",
-    "advisor",
-)
+    "staff", "employee", "assistant", "salesperson", "cashier", "waiter", "waitress", "manager",
+    "agent", "representative", "rep", "driver", "crew", "attendant", "steward", "stewardess",
+    "purser", "receptionist", "host", "hostess", "server", "he", "she", "advisor", "personnel",
+    "guy", "lady", "woman", "man", "pilot", "fa", "fas", "fa's", "desk",
+)  # fmt: skip
+# Words that criticise how staff treat customers by themselves ("the crew were surly and
+# inattentive"); a negator just before one ("not rude", "never rude") cancels it.
 ATTITUDE_WORDS = (
-    "rude",
-    "unfriendly",
-    "impolite",
-    "arrogant",
-    "dismissive",
-    "condescending",
-    "ignored",
-    "ignore",
-    "attitude",
-    "unhelpful",
-    "sarcastic",
-    "shouted",
-    "yelled",
-    "disrespectful",
-    "patronising",
-    "patronizing",
-    "couldn't care less",
-    "hostile",
-    "snapped",
-    "rolled her eyes",
-    "rolled his eyes",
-    "careless",
-    "indifferent",
-    # indifference and sullenness, as reviews put it ("crew were surly and inattentive")
-    "surly",
-    "inattentive",
-    "uninterested",
-    "disinterested",
-    "sullen",
-    "grumpy",
-    "curt",
-    "abrupt",
-    "brusque",
-    "snooty",
-    "offhand",
-    "unprofessional",
-    "not interested",
-    "no interest",
-    "made us feel like a nuisance",
-    "treated us like",
+    "rude", "rudest", "rudely", "rudeness", "unfriendly", "not friendly", "impolite",
+    "arrogant", "dismissive", "condescending", "sarcastic", "shouted", "yelled",
+    "disrespectful", "patronising", "patronizing", "couldn't care less", "hostile", "snapped",
+    "rolled her eyes", "rolled his eyes", "indifferent", "surly", "inattentive",
+    "uninterested", "disinterested", "sullen", "grumpy", "grouchy", "cranky", "curt", "abrupt",
+    "brusque", "snooty", "offhand", "unprofessional", "racist", "abusive", "abused",
+    "threatened", "made us feel like a nuisance", "treated us like", "treated me like",
+    "thought i was dumb", "thought i was stupid", "talked down", "no one cared",
+    "nobody cared", "didn't care", "did not care", "bad attitude", "terrible attitude",
+    "poor attitude", "attitude problem", "gives customers attitude", "gave me attitude",
+    "gave us attitude", "demotivated", "not service with a smile", "like cattle",
+    "laughed at us", "laughed at me", "mocked", "belittled", "talked down to", "screamed at",
+    "yelling", "scolded", "discourteous", "impatient", "snarky", "no courtesy",
+)  # fmt: skip
+_NEGATORS = ("not", "never", "wasn't", "weren't", "isn't", "aren't", "no", "nothing", "without")
+ATTITUDE_NEGATED = tuple(
+    f"{n} {w}" for n in _NEGATORS for w in ATTITUDE_WORDS if len(w.split()) == 1
 )
+# Words that criticise staff only when said about a person and in a negative clause
+# ("the agent ignored me" but not "my e-mail was ignored"; "lack of information was unhelpful")
+ATTITUDE_CONTEXT_WORDS = (
+    "ignored", "ignore", "ignoring", "attitude", "unhelpful", "careless", "not interested",
+    "no interest", "no apology", "no apologies", "never returned", "didn't bother",
+    "did not bother", "blaming", "runaround", "disappear", "smiles were limited", "no smile",
+    "wouldn't acknowledge", "would not acknowledge", "nasty",
+)  # fmt: skip
+
+
+def _words(phrase: str) -> list[str]:
+    return re.findall(r"[\w']+", phrase.lower())
+
+
+def _holds_seed(phrase: str, seeds: tuple[str, ...]) -> bool:
+    """Whether ``phrase`` contains a seed (its last word possibly inflected: "flights")."""
+    words = _words(phrase)
+    for seed in seeds:
+        sw = _words(seed)
+        n = len(sw)
+        for i in range(len(words) - n + 1):
+            window = words[i : i + n]
+            if window[:-1] == sw[:-1] and window[-1].startswith(sw[-1].rstrip("e")):
+                return True
+    return False
+
+
+def _relevant(exclude: tuple[str, ...], seeds: tuple[str, ...]) -> tuple[str, ...]:
+    """The excluded phrases that hold a seed: one without ("return journey" once "return" is no
+    longer a seed) would cancel a hit of an unrelated seed ("refund") in the same text."""
+    return tuple(p for p in exclude if _holds_seed(p, seeds))
 
 
 def touchpoint_labels(taxonomy: Taxonomy) -> LabelSet:
@@ -237,7 +306,11 @@ def touchpoint_labels(taxonomy: Taxonomy) -> LabelSet:
         "touchpoint",
         tuple(
             Label(
-                tp.id, tp.name, tp.description, (tp.name.lower(), *tp.seeds), exclude=tp.not_seeds
+                tp.id,
+                tp.name,
+                tp.description,
+                (tp.name.lower(), *tp.seeds),
+                exclude=_relevant(tp.not_seeds, (tp.name.lower(), *tp.seeds)),
             )
             for tp in taxonomy.touchpoints
         ),
@@ -257,5 +330,14 @@ def sense_labels() -> LabelSet:
     """The six senses as a multi-label set."""
     return LabelSet(
         "sense",
-        tuple(Label(s.value, s.value, _SENSE_DESCRIPTIONS[s], _SENSE_SEEDS[s]) for s in Sense),
+        tuple(
+            Label(
+                s.value,
+                s.value,
+                _SENSE_DESCRIPTIONS[s],
+                _SENSE_SEEDS[s],
+                exclude=_relevant(_SENSE_EXCLUDE[s], _SENSE_SEEDS[s]),
+            )
+            for s in Sense
+        ),
     )

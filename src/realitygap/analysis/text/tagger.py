@@ -32,8 +32,11 @@ from realitygap.analysis.text.fast import (
     polarity_of,
 )
 from realitygap.analysis.text.labels import (
+    ATTITUDE_CONTEXT_WORDS,
+    ATTITUDE_NEGATED,
     ATTITUDE_WORDS,
     SENTIMENTS,
+    STAFF_WORDS,
     Label,
     LabelSet,
     layer_labels,
@@ -56,7 +59,20 @@ class TextPath(StrEnum):
     ACCURATE = "accurate"
 
 
-_ATTITUDE = LabelSet("flag", (Label("staff_attitude", "staff attitude", seeds=ATTITUDE_WORDS),))
+# staff attitude: words that criticise by themselves; words that need a person and a negative
+# clause; the words for people (columns 0, 1, 2 of the "flag" set)
+_ATTITUDE = LabelSet(
+    "flag",
+    (
+        Label("staff_attitude", "staff attitude", seeds=ATTITUDE_WORDS, exclude=ATTITUDE_NEGATED),
+        Label("staff_attitude_context", "staff attitude", seeds=ATTITUDE_CONTEXT_WORDS),
+        Label("staff_person", "staff", seeds=STAFF_WORDS),
+    ),
+)
+
+
+# clause tone (VADER compound) from which a context word's clause is praise, not criticism
+_PRAISE_TONE = 0.25
 
 
 @dataclass
@@ -162,9 +178,12 @@ class DocumentTagger:
         if trained and trained.staff_attitude and x is not None:
             staff = np.asarray(trained.staff_attitude.predict(x)).astype(str) == "True"
         else:
-            hits = clauses.text_scores(self._columns["flag"])[:, 0] > 0
-            attitude_tone = clauses.aspect_compound(self._columns["flag"])[:, 0]
-            staff = hits & (attitude_tone < 0.05)
+            hits = clauses.text_scores(self._columns["flag"]) > 0
+            tone = clauses.aspect_compound(self._columns["flag"])[:, 1]
+            # "rude", "surly" need nothing else; "ignored", "attitude" need a person named in
+            # the review and a clause that is not praise ("great attitude" is praise; VADER's
+            # lexicon lacks "unhelpful", so a neutral clause still counts)
+            staff = hits[:, 0] | (hits[:, 1] & hits[:, 2] & (tone < _PRAISE_TONE))
         # a complaint about attitude is a hospitality matter whatever else it mentions
         layer = np.where(staff, "hospitality", layer)
 

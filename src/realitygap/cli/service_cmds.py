@@ -1,0 +1,166 @@
+"""`realitygap campaign ...`, `realitygap serve` and `realitygap token ...`: the survey service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from realitygap.cli._common import WaitOpt, WorkspaceArg, console, handles_errors, working
+
+campaign_app = typer.Typer(
+    help="Survey campaigns: create from TOML, invite (personal links), close.",
+    no_args_is_help=True,
+)
+token_app = typer.Typer(help="API tokens for scripts: create, list, revoke.", no_args_is_help=True)
+
+CampaignArg = Annotated[str, typer.Argument(help="Campaign id (see `campaign list`).")]
+
+
+@campaign_app.command("create")
+@handles_errors
+def campaign_create(
+    workspace: WorkspaceArg,
+    definition: Annotated[
+        Path,
+        typer.Argument(help="Campaign TOML file (docs/service.md).", exists=True, dir_okay=False),
+    ],
+    wait: WaitOpt = None,
+) -> None:
+    """Create a campaign from a TOML file of items of the question bank."""
+    from realitygap.service.manage import create_campaign
+    from realitygap.store import campaigns as store
+
+    with working(workspace, "creating the campaign", read_only=False, wait=wait) as ws:
+        row = create_campaign(ws, definition)
+        items = store.campaign_items(ws, row.campaign_id)
+    pages = len({i.page for i in items})
+    mirrored = sum(1 for i in items if i.mirror_id)
+    console.print(
+        f"campaign {row.campaign_id} (wave {row.wave}): {len(items)} items on {pages} pages"
+        + (f", {mirrored} mirrored for staff" if row.mirror else ""),
+        highlight=False,
+    )
+
+
+@campaign_app.command("list")
+@handles_errors
+def campaign_list(workspace: WorkspaceArg, wait: WaitOpt = None) -> None:
+    """The workspace's campaigns."""
+    from realitygap.store import campaigns as store
+
+    with working(workspace, "reading the campaigns", wait=wait) as ws:
+        rows = store.campaigns(ws)
+        counts = [store.invitations_page(ws, c.campaign_id, 0, 1)[1] for c in rows]
+    if not rows:
+        console.print("no campaigns yet: create one with `realitygap campaign create`")
+    for c, n in zip(rows, counts, strict=True):
+        console.print(
+            f"{c.campaign_id}  wave {c.wave}  {c.status}  {n} invited"
+            + ("  mirror" if c.mirror else ""),
+            highlight=False,
+        )
+
+
+@campaign_app.command("invite")
+@handles_errors
+def campaign_invite(
+    workspace: WorkspaceArg,
+    campaign: CampaignArg,
+    out: Annotated[Path, typer.Option("--out", help="CSV of personal links for a mail merge.")],
+    base_url: Annotated[
+        str, typer.Option(help="The address respondents reach the server at.")
+    ] = "http://127.0.0.1:8000",
+    wait: WaitOpt = None,
+) -> None:
+    """Invite every customer (and staff, for a mirror) not yet invited to the campaign's wave:
+    one single-use personal link each, written to a CSV (the links are shown only once)."""
+    from realitygap.service.manage import invite, write_links
+
+    with working(workspace, "inviting", read_only=False, wait=wait) as ws:
+        invited = invite(ws, campaign, base_url)
+    write_links(invited.links, out)
+    console.print(
+        f"{len(invited.links)} personal links written to {out}"
+        + (
+            f"; {invited.before} invited before (their links cannot be shown again: only "
+            "their hash is stored)"
+            if invited.before
+            else ""
+        ),
+        highlight=False,
+    )
+
+
+@campaign_app.command("close")
+@handles_errors
+def campaign_close(workspace: WorkspaceArg, campaign: CampaignArg, wait: WaitOpt = None) -> None:
+    """Close a campaign: its links then say the survey is closed."""
+    from realitygap.service.manage import close_campaign
+
+    with working(workspace, "closing the campaign", read_only=False, wait=wait) as ws:
+        row = close_campaign(ws, campaign)
+    console.print(f"campaign {row.campaign_id} closed", highlight=False)
+
+
+@handles_errors
+def serve(
+    workspace: WorkspaceArg,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the survey pages and the /api for WORKSPACE (one process on the embedded store)."""
+    import uvicorn
+
+    from realitygap.service.app import create_app
+
+    uvicorn.run(create_app(workspace), host=host, port=port, workers=1, log_level="info")
+
+
+@token_app.command("create")
+@handles_errors
+def token_create(
+    workspace: WorkspaceArg,
+    scope: Annotated[str, typer.Option(help="read or write (write may also read).")] = "read",
+    label: Annotated[str | None, typer.Option(help="What the token is for.")] = None,
+    wait: WaitOpt = None,
+) -> None:
+    """Create an API token; it is printed once and stored only as its hash."""
+    from realitygap.service.manage import create_token
+
+    with working(workspace, "creating the token", read_only=False, wait=wait) as ws:
+        token_id, token = create_token(ws, scope, label)
+    console.print(f"{token_id} ({scope}): {token}", highlight=False)
+
+
+@token_app.command("list")
+@handles_errors
+def token_list(workspace: WorkspaceArg, wait: WaitOpt = None) -> None:
+    """The API tokens (ids and scopes; the tokens themselves are not stored)."""
+    from realitygap.store import campaigns as store
+
+    with working(workspace, "reading the tokens", wait=wait) as ws:
+        rows = store.api_tokens(ws)
+    for r in rows:
+        state = f"revoked {r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "in force"
+        console.print(
+            f"{r.token_id}  {r.scope}  {state}  {r.label or ''}".rstrip(), highlight=False
+        )
+
+
+@token_app.command("revoke")
+@handles_errors
+def token_revoke(
+    workspace: WorkspaceArg,
+    token_id: Annotated[str, typer.Argument(help="Token id (tok_...).")],
+    wait: WaitOpt = None,
+) -> None:
+    """Revoke an API token at once."""
+    from realitygap.domain.errors import ArgumentError
+    from realitygap.store import campaigns as store
+
+    with working(workspace, "revoking the token", read_only=False, wait=wait) as ws:
+        if not store.revoke_api_token(ws, token_id):
+            raise ArgumentError("token_id", token_id, "a token id in force (see `token list`)")
+    console.print(f"{token_id} revoked", highlight=False)

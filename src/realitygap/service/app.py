@@ -1,0 +1,372 @@
+"""The web application: respondent pages per personal link, and the ``/api`` for scripts.
+
+On the embedded DuckDB workspace the process opens the workspace for each request and closes
+it after (one request at a time), so that ``realitygap gap`` and the other commands can read
+the workspace between requests and see every acknowledged answer at once.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from realitygap.service import api_models as m
+from realitygap.service.survey import (
+    Refusal,
+    Survey,
+    check_answers,
+    check_page,
+    final_rows,
+    open_link,
+)
+from realitygap.store import campaigns as store
+from realitygap.store.workspace import Workspace
+
+PAGE_LIMIT_MAX = 500
+_FIELD = "answer:"
+
+_MESSAGES = {
+    Refusal.UNKNOWN: (
+        "Link not found",
+        "This survey link is not valid. Please check that the "
+        "whole link was copied from your invitation.",
+    ),
+    Refusal.NOT_YET_OPEN: (
+        "Not open yet",
+        "This survey is not open yet. Please come back when it opens; your link will work then.",
+    ),
+    Refusal.CLOSED: (
+        "Survey closed",
+        "This survey is closed and no longer takes answers. Thank you for your interest.",
+    ),
+    Refusal.ANSWERED: ("Thank you", "Your answers have been received. Thank you for taking part."),
+}
+
+
+class WorkspaceAccess:
+    """Opens the workspace for one request at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        with Workspace.open(path):  # apply pending migrations now, not on the first request
+            pass
+
+    @contextmanager
+    def open(self) -> Iterator[Workspace]:
+        with self._lock, Workspace.open(self.path) as ws:
+            yield ws
+
+
+def _access(request: Request) -> WorkspaceAccess:
+    access: WorkspaceAccess = request.app.state.access
+    return access
+
+
+def token_scope(
+    access: Annotated[WorkspaceAccess, Depends(_access)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> str:
+    """The scope of the request's API token (read or write); 401 without a token in force."""
+    if not authorization or not authorization.startswith("Bearer "):
+        raise HTTPException(401, "an API token is needed: Authorization: Bearer TOKEN")
+    digest = store.token_digest(authorization.removeprefix("Bearer ").strip())
+    with access.open() as ws:
+        row = store.api_token_by_digest(ws, digest)
+    if row is None:
+        raise HTTPException(401, "the API token is unknown or revoked")
+    return row.scope
+
+
+def reader(scope: Annotated[str, Depends(token_scope)]) -> str:
+    return scope
+
+
+def writer(scope: Annotated[str, Depends(token_scope)]) -> str:
+    if scope != "write":
+        raise HTTPException(403, "this API token may only read (scope read); use a write token")
+    return scope
+
+
+def _templates() -> Environment:
+    return Environment(
+        loader=PackageLoader("realitygap.service", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def create_app(workspace: Path) -> FastAPI:
+    """The application serving ``workspace``."""
+    access = WorkspaceAccess(workspace)
+    env = _templates()
+    app = FastAPI(
+        title="realitygap service",
+        summary="Survey campaigns, invitations and submissions of a realitygap workspace.",
+        version="1",
+        # the interactive pages would load their scripts from a CDN: nothing comes from
+        # another host, so only the schema (/openapi.json) is served
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.access = access
+
+    def html(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        context.setdefault("lang", "en")
+        return HTMLResponse(env.get_template(name).render(**context), status_code=status)
+
+    def refusal(why: Refusal) -> HTMLResponse:
+        title, message = _MESSAGES[why]
+        return html("message.html.j2", why.value, title=title, message=message)
+
+    def survey_page(
+        survey: Survey, token: str, page: int, values: dict[str, str], errors: dict[str, str]
+    ) -> HTMLResponse:
+        pages = survey.pages()
+        index = pages.index(page)
+        return html(
+            "survey.html.j2",
+            422 if errors else 200,
+            title=f"{survey.campaign.name}: page {index + 1} of {len(pages)}",
+            campaign_name=survey.campaign.name,
+            mirror=survey.mirror,
+            page=page,
+            page_number=index + 1,
+            page_count=len(pages),
+            questions=[q for q in survey.shown({**survey.saved, **values}) if q.page == page],
+            values=values,
+            errors=errors,
+            key=secrets.token_urlsafe(16),
+            action=f"/s/{token}",
+            previous=f"/s/{token}?page={pages[index - 1]}" if index > 0 else None,
+            last=index == len(pages) - 1,
+        )
+
+    # ---- respondent pages ------------------------------------------------------------------
+    @app.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def respondent_page(token: str, page: int | None = None) -> Response:
+        with access.open() as ws:
+            survey = open_link(ws, token, store.utc_now())
+        if isinstance(survey, Refusal):
+            return refusal(survey)
+        pages = survey.pages()
+        shown = page if page in pages else survey.resume_page()
+        return survey_page(survey, token, shown, dict(survey.saved), {})
+
+    @app.post("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
+    async def respondent_submit(token: str, request: Request) -> Response:
+        data = await request.form()
+        form = {k[len(_FIELD) :]: str(v) for k, v in data.items() if k.startswith(_FIELD)}
+        try:
+            page = int(str(data.get("page", "")))
+        except ValueError:
+            page = -1
+        key = str(data.get("key", ""))[:64] or secrets.token_urlsafe(16)
+        # the workspace is written off the event loop, as the other (sync) endpoints are
+        return await run_in_threadpool(_submit, token, page, key, form)
+
+    def _submit(token: str, page: int, key: str, form: dict[str, str]) -> Response:
+        with access.open() as ws:
+            # an acknowledged submission retried is answered as it was the first time, even
+            # once the survey is finished or closed
+            acked = store.recorded_outcome(ws, store.token_digest(token), f"page{page}:{key}")
+            if acked is not None:
+                return RedirectResponse(str(json.loads(acked[1])["next"]), status_code=303)
+            survey = open_link(ws, token, store.utc_now())
+            if isinstance(survey, Refusal):
+                return refusal(survey)
+            if page not in survey.pages():
+                return RedirectResponse(f"/s/{token}", status_code=303)
+            messages, answers, cleared = check_page(ws, survey, page, form)
+            if messages:
+                return survey_page(survey, token, page, {**survey.saved, **form}, messages)
+            after = {**{k: v for k, v in survey.saved.items() if k not in cleared}, **answers}
+            following = survey.next_page(page, after)
+            target = f"/s/{token}" if following is None else f"/s/{token}?page={following}"
+            body = json.dumps({"next": target, "finished": following is None})
+            _, recorded = store.save_page(
+                ws, survey.token_digest, page, answers, cleared, f"page{page}:{key}", body
+            )
+            outcome = json.loads(recorded)
+            if outcome["finished"]:
+                done = open_link(ws, token, store.utc_now())
+                if isinstance(done, Survey):
+                    responses, documents = final_rows(ws, done)
+                    store.complete(
+                        ws,
+                        done.token_digest,
+                        "complete",
+                        "{}",
+                        responses,
+                        documents,
+                        respondent_id=done.invitation.respondent_id,
+                        campaign_id=done.campaign.campaign_id,
+                        token_digest_=done.token_digest,
+                    )
+        return RedirectResponse(str(outcome["next"]), status_code=303)
+
+    # ---- API -------------------------------------------------------------------------------
+    def error(
+        status: int, code: str, message: str, problems: list[m.ProblemOut] | None = None
+    ) -> JSONResponse:
+        body = m.ErrorOut(error=m.ErrorBody(code=code, message=message, problems=problems or []))
+        return JSONResponse(body.model_dump(), status_code=status)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}.get(
+            exc.status_code, "error"
+        )
+        return error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            m.ProblemOut(
+                field=".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                value=e.get("input") if isinstance(e.get("input"), (str, int, float)) else None,
+                expected=str(e.get("msg", "")),
+            )
+            for e in exc.errors()
+        ]
+        return error(422, "invalid_request", "the request does not match the schema", problems)
+
+    def campaign_out(ws: Workspace, row: store.CampaignRow) -> m.CampaignOut:
+        items = store.campaign_items(ws, row.campaign_id)
+        return m.CampaignOut.of(row, items)
+
+    @app.get("/api/campaigns", response_model=m.CampaignList, responses=m.ERRORS)
+    def list_campaigns(_: Annotated[str, Depends(reader)]) -> m.CampaignList:
+        with access.open() as ws:
+            rows = [campaign_out(ws, c) for c in store.campaigns(ws)]
+        return m.CampaignList(items=rows, total=len(rows))
+
+    @app.get("/api/campaigns/{campaign_id}", response_model=m.CampaignOut, responses=m.ERRORS)
+    def get_campaign(campaign_id: str, _: Annotated[str, Depends(reader)]) -> m.CampaignOut:
+        with access.open() as ws:
+            row = store.campaign(ws, campaign_id)
+            if row is None:
+                raise HTTPException(404, f"no campaign {campaign_id!r}")
+            return campaign_out(ws, row)
+
+    @app.get(
+        "/api/campaigns/{campaign_id}/invitations",
+        response_model=m.InvitationPage,
+        responses=m.ERRORS,
+    )
+    def list_invitations(
+        campaign_id: str,
+        _: Annotated[str, Depends(reader)],
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 100,
+    ) -> m.InvitationPage:
+        with access.open() as ws:
+            if store.campaign(ws, campaign_id) is None:
+                raise HTTPException(404, f"no campaign {campaign_id!r}")
+            rows, total = store.invitations_page(ws, campaign_id, offset, limit)
+        return m.InvitationPage(
+            items=[m.InvitationOut.of(r) for r in rows], total=total, offset=offset, limit=limit
+        )
+
+    @app.post(
+        "/api/campaigns/{campaign_id}/submissions",
+        response_model=m.SubmissionOut,
+        status_code=201,
+        responses=m.ERRORS,
+    )
+    def submit(
+        campaign_id: str,
+        submission: m.SubmissionIn,
+        _: Annotated[str, Depends(writer)],
+        idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
+    ) -> Response:
+        with access.open() as ws:
+            scope = f"api:{campaign_id}"
+            done = store.recorded_outcome(ws, scope, idempotency_key)
+            if done is not None:
+                return Response(done[1], status_code=done[0], media_type="application/json")
+            row = store.campaign(ws, campaign_id)
+            if row is None:
+                raise HTTPException(404, f"no campaign {campaign_id!r}")
+            if row.status != "open":
+                raise HTTPException(409, f"campaign {campaign_id!r} is closed")
+            kinds = store.respondent_kinds(ws, [submission.respondent_id])
+            kind = kinds.get(submission.respondent_id)
+            invitation = store.invitation_of(ws, campaign_id, submission.respondent_id)
+            if invitation is not None and invitation.responded_at is not None:
+                raise HTTPException(
+                    409, f"respondent {submission.respondent_id!r} has already answered"
+                )
+            items = store.campaign_items(ws, campaign_id)
+            allowed = (
+                {i.question_id for i in items}
+                if kind != "staff"
+                else {i.mirror_id for i in items if i.mirror_id}
+            )
+            answers = {q: str(v) for q, v in submission.answers.items()}
+            problems = [
+                m.ProblemOut(
+                    field=f"answers.{q}",
+                    value=q,
+                    expected="a question of this campaign for this respondent: "
+                    + ", ".join(sorted(allowed)),
+                )
+                for q in answers
+                if q not in allowed
+            ]
+            if not problems and answers:
+                messages, responses, documents = check_answers(
+                    ws, submission.respondent_id, row.wave, answers, channel="api"
+                )
+                problems = [
+                    m.ProblemOut(
+                        field=f"answers.{q}" if q in answers else q,
+                        value=answers.get(q, submission.respondent_id),
+                        expected=msg,
+                    )
+                    for q, msg in messages.items()
+                ]
+            if not answers:
+                problems = [
+                    m.ProblemOut(field="answers", value=None, expected="at least one answer")
+                ]
+            if problems:
+                return error(422, "invalid_submission", "the submission was not accepted", problems)
+            out = m.SubmissionOut(
+                campaign_id=campaign_id,
+                respondent_id=submission.respondent_id,
+                wave=row.wave,
+                answers=len(answers),
+            )
+            status, body = store.complete(
+                ws,
+                scope,
+                idempotency_key,
+                out.model_dump_json(),
+                responses,
+                documents,
+                respondent_id=submission.respondent_id,
+                campaign_id=campaign_id,
+                token_digest_=None,
+                status=201,
+            )
+        return Response(body, status_code=status, media_type="application/json")
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,155 @@
+"""What the ``campaign`` and ``token`` commands do: create, invite, close; API tokens."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from realitygap.domain.errors import ArgumentError, WorkspaceError
+from realitygap.service.definition import read_campaign
+from realitygap.store import campaigns as store
+from realitygap.store.atomic import atomic_write
+from realitygap.store.workspace import Workspace
+
+# Spreadsheet programs run a cell as a formula when its text starts with one of these (OWASP
+# "CSV injection"): such a cell gets a leading apostrophe in the mail-merge file.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+SCOPES = ("read", "write")
+
+
+def campaign_id_of(name: str) -> str:
+    """A campaign id from its wave: lower case letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "campaign"
+
+
+def create_campaign(ws: Workspace, path: Path) -> store.CampaignRow:
+    """Create the campaign defined in the TOML file ``path`` (its id from its wave)."""
+    bank = store.question_rows(ws).to_dict(orient="records")
+    spec = read_campaign(path, [{str(k): v for k, v in q.items()} for q in bank])
+    cid = campaign_id_of(spec.wave)
+    if store.campaign(ws, cid) is not None:
+        raise WorkspaceError(f"{path}: campaign {cid!r} (wave {spec.wave!r}) exists already")
+    row = store.CampaignRow(
+        campaign_id=cid,
+        name=spec.name,
+        wave=spec.wave,
+        mirror=spec.mirror,
+        status="open",
+        opens_at=spec.opens_at,
+        closes_at=spec.closes_at,
+        anonymous=spec.anonymous,
+        languages=",".join(spec.languages),
+        source=spec.source,
+        created_at=store.utc_now(),
+    )
+    items = [
+        store.ItemRow(
+            cid,
+            pos,
+            s.page,
+            s.question_id,
+            s.mirror_id if spec.mirror else None,
+            s.required,
+            None if s.show_when is None else str(s.show_when),
+        )
+        for pos, s in enumerate(spec.items, start=1)
+    ]
+    store.insert_campaign(ws, row, items)
+    return row
+
+
+def _campaign(ws: Workspace, campaign_id: str) -> store.CampaignRow:
+    row = store.campaign(ws, campaign_id)
+    if row is None:
+        known = ", ".join(repr(c.campaign_id) for c in store.campaigns(ws)) or "none yet"
+        raise ArgumentError("campaign", campaign_id, f"a campaign of the workspace ({known})")
+    return row
+
+
+@dataclass(frozen=True)
+class Invited:
+    """The personal links of one ``invite`` run and how many were invited before."""
+
+    links: pd.DataFrame  # respondent_id, kind, role, department, email, link
+    before: int
+
+
+def invite(ws: Workspace, campaign_id: str, base_url: str) -> Invited:
+    """Invite to ``campaign_id`` every customer (and, for a mirror campaign, every staff
+    member) not yet invited to its wave: one personal link each, its token of 256 bits stored
+    only as its SHA-256."""
+    row = _campaign(ws, campaign_id)
+    if row.status != "open":
+        raise WorkspaceError(f"campaign {campaign_id!r} is closed: it invites no one")
+    kinds = ["customer", "staff"] if row.mirror else ["customer"]
+    people = store.uninvited(ws, row.wave, kinds)
+    tokens = [secrets.token_urlsafe(32) for _ in range(len(people))]
+    now = store.utc_now()
+    store.insert_invitations(
+        ws,
+        pd.DataFrame(
+            {
+                "respondent_id": people["respondent_id"].astype(str),
+                "wave": row.wave,
+                "invited_at": pd.Series([now] * len(people), dtype="datetime64[us]"),
+                "channel": "link",
+                "campaign_id": campaign_id,
+                "token_sha256": [store.token_digest(t) for t in tokens],
+                "page_reached": pd.Series([0] * len(people), dtype="int32"),
+            }
+        ),
+    )
+    base = base_url.rstrip("/")
+    links = pd.DataFrame(
+        {
+            "respondent_id": people["respondent_id"].astype(str),
+            "kind": people["kind"].astype(str),
+            "role": people["role"].astype(object).where(people["role"].notna(), ""),
+            "department": people["department"]
+            .astype(object)
+            .where(people["department"].notna(), ""),
+            "email": people["email"].astype(object).where(people["email"].notna(), ""),
+            "link": [f"{base}/s/{t}" for t in tokens],
+        }
+    )
+    _, count = store.invitations_page(ws, campaign_id, 0, 1)
+    return Invited(links, count - len(people))
+
+
+def _neutral(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def write_links(links: pd.DataFrame, out: Path) -> None:
+    """The links as CSV for a mail merge (respondent_id, kind, role, department, email,
+    link); a cell that a
+    spreadsheet would run as a formula is written with a leading apostrophe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(list(links.columns))
+    for row in links.itertuples(index=False):
+        writer.writerow([_neutral(v) for v in row])
+    atomic_write(out, buffer.getvalue())
+
+
+def close_campaign(ws: Workspace, campaign_id: str) -> store.CampaignRow:
+    _campaign(ws, campaign_id)
+    store.set_campaign_status(ws, campaign_id, "closed")
+    return _campaign(ws, campaign_id)
+
+
+def create_token(ws: Workspace, scope: str, label: str | None = None) -> tuple[str, str]:
+    """A new API token of ``scope`` (read or write): (token id, the token, shown once)."""
+    if scope not in SCOPES:
+        raise ArgumentError("scope", scope, "read or write")
+    token = "rg_" + secrets.token_urlsafe(32)
+    token_id = "tok_" + secrets.token_hex(4)
+    store.insert_api_token(ws, token_id, store.token_digest(token), scope, label)
+    return token_id, token

@@ -1,0 +1,406 @@
+"""Persistence of the survey service: campaigns, their items, invitations with hashed tokens,
+partial answers, idempotency keys and API tokens (schema migration 6).
+
+Every statement binds its values as parameters and stays in the portable SQL core so that a
+PostgreSQL workspace can run the same functions. Functions that change several tables take
+part in the caller's ``ws.transaction()``; each says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from realitygap.store.workspace import Workspace
+from realitygap.store.write import insert_new
+
+
+def utc_now() -> datetime:
+    """Now in UTC as a naive timestamp, as every TIMESTAMP column of the workspace holds."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 (hex) under which a token is stored: the token itself never is."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """One row of ``campaigns``."""
+
+    campaign_id: str
+    name: str
+    wave: str
+    mirror: bool
+    status: str  # open or closed
+    opens_at: datetime | None
+    closes_at: datetime | None
+    anonymous: bool
+    languages: str  # comma-separated language codes
+    source: str  # the TOML the campaign was created from
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One row of ``campaign_items``: the customer question asked at ``position`` on
+    ``page``; ``mirror_id`` the mirror question staff answer for it (None: not mirrored);
+    ``show_when`` a condition such as ``q_nps <= 6`` (None: always shown)."""
+
+    campaign_id: str
+    position: int
+    page: int
+    question_id: str
+    mirror_id: str | None
+    required: bool
+    show_when: str | None
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    """An invitation of a campaign: who, when, the last page saved and when finished."""
+
+    respondent_id: str
+    kind: str  # customer or staff
+    wave: str
+    campaign_id: str
+    invited_at: datetime | None
+    page_reached: int
+    responded_at: datetime | None
+
+
+_CAMPAIGN_COLUMNS = (
+    "campaign_id, name, wave, mirror, status, opens_at, closes_at, anonymous, languages, "
+    "source, created_at"
+)
+
+
+def _campaign(row: Sequence[Any]) -> CampaignRow:
+    return CampaignRow(
+        campaign_id=row[0],
+        name=row[1],
+        wave=row[2],
+        mirror=bool(row[3]),
+        status=row[4],
+        opens_at=row[5],
+        closes_at=row[6],
+        anonymous=bool(row[7]),
+        languages=row[8],
+        source=row[9],
+        created_at=row[10],
+    )
+
+
+# ---- campaigns ----------------------------------------------------------------------------
+def insert_campaign(ws: Workspace, campaign: CampaignRow, items: Sequence[ItemRow]) -> None:
+    """Store a new campaign and its items together (one transaction of its own)."""
+    with ws.transaction() as con:
+        con.execute(
+            f"INSERT INTO campaigns ({_CAMPAIGN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                campaign.campaign_id,
+                campaign.name,
+                campaign.wave,
+                campaign.mirror,
+                campaign.status,
+                campaign.opens_at,
+                campaign.closes_at,
+                campaign.anonymous,
+                campaign.languages,
+                campaign.source,
+                campaign.created_at,
+            ],
+        )
+        for item in items:
+            con.execute(
+                "INSERT INTO campaign_items (campaign_id, position, page, question_id, "
+                "mirror_id, required, show_when) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    item.campaign_id,
+                    item.position,
+                    item.page,
+                    item.question_id,
+                    item.mirror_id,
+                    item.required,
+                    item.show_when,
+                ],
+            )
+
+
+def campaigns(ws: Workspace) -> list[CampaignRow]:
+    """Every campaign, oldest first."""
+    rows = ws.con.execute(
+        f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns ORDER BY created_at, campaign_id"
+    ).fetchall()
+    return [_campaign(r) for r in rows]
+
+
+def campaign(ws: Workspace, campaign_id: str) -> CampaignRow | None:
+    """The campaign ``campaign_id``, or None."""
+    row = ws.con.execute(
+        f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns WHERE campaign_id = ?", [campaign_id]
+    ).fetchone()
+    return None if row is None else _campaign(row)
+
+
+def campaign_items(ws: Workspace, campaign_id: str) -> list[ItemRow]:
+    """The items of a campaign in their order."""
+    rows = ws.con.execute(
+        "SELECT campaign_id, position, page, question_id, mirror_id, required, show_when "
+        "FROM campaign_items WHERE campaign_id = ? ORDER BY position",
+        [campaign_id],
+    ).fetchall()
+    return [ItemRow(r[0], int(r[1]), int(r[2]), r[3], r[4], bool(r[5]), r[6]) for r in rows]
+
+
+def set_campaign_status(ws: Workspace, campaign_id: str, status: str) -> None:
+    with ws.transaction() as con:
+        con.execute("UPDATE campaigns SET status = ? WHERE campaign_id = ?", [status, campaign_id])
+
+
+def question_rows(ws: Workspace, question_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """Questions of the bank: question_id, text, scale, audience, mirrors (all of them, or
+    those of ``question_ids``)."""
+    frame = ws.con.execute(
+        "SELECT question_id, text, scale, audience, mirrors FROM questions ORDER BY question_id"
+    ).df()
+    if question_ids is not None:
+        frame = frame[frame["question_id"].isin(list(question_ids))]
+    return frame.reset_index(drop=True)
+
+
+def respondent_kinds(ws: Workspace, respondent_ids: Iterable[str]) -> dict[str, str]:
+    """respondent_id -> kind (customer or staff) of the ids that exist."""
+    ids = list(respondent_ids)
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    rows = ws.con.execute(
+        f"SELECT respondent_id, kind FROM respondents WHERE respondent_id IN ({marks})", ids
+    ).fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+# ---- invitations --------------------------------------------------------------------------
+EMAIL_COLUMNS = ("email", "e_mail", "mail")
+
+
+def uninvited(ws: Workspace, wave: str, kinds: Sequence[str]) -> pd.DataFrame:
+    """Respondents of ``kinds`` with no invitation to ``wave`` yet: respondent_id, kind, role,
+    department, email (from a respondents column named email, e_mail or mail, when there is
+    one)."""
+    columns = {c.lower(): c for c in ws.columns("respondents")}
+    email = next((columns[c] for c in EMAIL_COLUMNS if c in columns), None)
+    email_sql = f'p."{email}"' if email else "CAST(NULL AS VARCHAR)"
+    marks = ", ".join("?" for _ in kinds)
+    return ws.con.execute(
+        f"SELECT p.respondent_id, p.kind, p.role, p.department, {email_sql} AS email "
+        "FROM respondents p "
+        f"WHERE p.kind IN ({marks}) AND NOT EXISTS (SELECT 1 FROM invitations i "
+        "WHERE i.respondent_id = p.respondent_id AND i.wave = ?) ORDER BY p.respondent_id",
+        [*kinds, wave],
+    ).df()
+
+
+def insert_invitations(ws: Workspace, rows: pd.DataFrame) -> int:
+    """Add invitations (respondent_id, wave, invited_at, channel, campaign_id, token_sha256,
+    page_reached): those whose respondent and wave are already invited are left out. One
+    transaction of its own; returns how many landed."""
+    with ws.transaction():
+        return insert_new(ws, "invitations", rows)
+
+
+_INVITATION_SELECT = (
+    "SELECT i.respondent_id, p.kind, i.wave, i.campaign_id, i.invited_at, "
+    "coalesce(i.page_reached, 0), i.responded_at FROM invitations i "
+    "JOIN respondents p ON p.respondent_id = i.respondent_id "
+)
+
+
+def _invitation(row: Sequence[Any]) -> InvitationRow:
+    return InvitationRow(row[0], row[1], row[2], row[3], row[4], int(row[5]), row[6])
+
+
+def invitation_by_token(ws: Workspace, digest: str) -> InvitationRow | None:
+    """The invitation whose token has SHA-256 ``digest``, or None."""
+    row = ws.con.execute(_INVITATION_SELECT + "WHERE i.token_sha256 = ?", [digest]).fetchone()
+    return None if row is None else _invitation(row)
+
+
+def invitation_of(ws: Workspace, campaign_id: str, respondent_id: str) -> InvitationRow | None:
+    row = ws.con.execute(
+        _INVITATION_SELECT + "WHERE i.campaign_id = ? AND i.respondent_id = ?",
+        [campaign_id, respondent_id],
+    ).fetchone()
+    return None if row is None else _invitation(row)
+
+
+def invitations_page(
+    ws: Workspace, campaign_id: str, offset: int, limit: int
+) -> tuple[list[InvitationRow], int]:
+    """One page of a campaign's invitations (by respondent id) and how many there are."""
+    total = ws.con.execute(
+        "SELECT count(*) FROM invitations WHERE campaign_id = ?", [campaign_id]
+    ).fetchone()
+    rows = ws.con.execute(
+        _INVITATION_SELECT + "WHERE i.campaign_id = ? ORDER BY i.respondent_id LIMIT ? OFFSET ?",
+        [campaign_id, limit, offset],
+    ).fetchall()
+    return [_invitation(r) for r in rows], int(total[0]) if total else 0
+
+
+# ---- answers and submissions --------------------------------------------------------------
+def saved_answers(ws: Workspace, digest: str) -> dict[str, str]:
+    """question_id -> the answer saved so far through the link with token ``digest``."""
+    rows = ws.con.execute(
+        "SELECT question_id, value FROM campaign_answers WHERE token_sha256 = ?", [digest]
+    ).fetchall()
+    return {str(q): str(v) for q, v in rows}
+
+
+def recorded_outcome(ws: Workspace, scope: str, key: str) -> tuple[int, str] | None:
+    """The (status, body) acknowledged for idempotency key ``key`` of ``scope``, or None."""
+    row = ws.con.execute(
+        "SELECT status, body FROM idempotency_keys WHERE scope = ? AND key = ?", [scope, key]
+    ).fetchone()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def _record_outcome(ws: Workspace, scope: str, key: str, status: int, body: str) -> None:
+    ws.con.execute(
+        "INSERT INTO idempotency_keys (scope, key, status, body, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [scope, key, status, body, utc_now()],
+    )
+
+
+def save_page(
+    ws: Workspace,
+    digest: str,
+    page: int,
+    answers: dict[str, str],
+    cleared: Sequence[str],
+    key: str,
+    body: str,
+) -> tuple[int, str]:
+    """Save one page's answers through the link ``digest`` (replacing earlier answers to the
+    same questions; ``cleared`` questions lose theirs), move the invitation's page reached
+    forward, and record ``key`` with the outcome ``body``, all in one transaction. A key
+    already recorded changes nothing and returns the outcome recorded then."""
+    with ws.transaction() as con:
+        done = recorded_outcome(ws, digest, key)
+        if done is not None:
+            return done
+        for qid in [*answers, *cleared]:
+            con.execute(
+                "DELETE FROM campaign_answers WHERE token_sha256 = ? AND question_id = ?",
+                [digest, qid],
+            )
+        for qid, value in answers.items():
+            con.execute(
+                "INSERT INTO campaign_answers (token_sha256, question_id, page, value, saved_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [digest, qid, page, value, utc_now()],
+            )
+        con.execute(
+            "UPDATE invitations SET page_reached = greatest(coalesce(page_reached, 0), ?) "
+            "WHERE token_sha256 = ?",
+            [page, digest],
+        )
+        _record_outcome(ws, digest, key, 200, body)
+        return 200, body
+
+
+def complete(
+    ws: Workspace,
+    scope: str,
+    key: str,
+    body: str,
+    responses: pd.DataFrame,
+    documents: pd.DataFrame,
+    *,
+    respondent_id: str,
+    campaign_id: str,
+    token_digest_: str | None,
+    status: int = 200,
+) -> tuple[int, str]:
+    """Land a finished submission in one transaction: ``responses`` and ``documents`` rows
+    (rows already present are not added again), the invitation marked responded, the partial
+    answers of the link dropped, and ``key`` recorded with its outcome. A key already
+    recorded changes nothing and returns the outcome recorded then."""
+    with ws.transaction() as con:
+        done = recorded_outcome(ws, scope, key)
+        if done is not None:
+            return done
+        if len(responses):
+            insert_new(ws, "responses", responses)
+        if len(documents):
+            insert_new(ws, "documents", documents)
+        con.execute(
+            "UPDATE invitations SET responded_at = coalesce(responded_at, ?) "
+            "WHERE campaign_id = ? AND respondent_id = ?",
+            [utc_now(), campaign_id, respondent_id],
+        )
+        if token_digest_ is not None:
+            con.execute("DELETE FROM campaign_answers WHERE token_sha256 = ?", [token_digest_])
+        _record_outcome(ws, scope, key, status, body)
+        return status, body
+
+
+# ---- API tokens ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ApiTokenRow:
+    token_id: str
+    scope: str
+    label: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def insert_api_token(
+    ws: Workspace, token_id: str, digest: str, scope: str, label: str | None
+) -> None:
+    with ws.transaction() as con:
+        con.execute(
+            "INSERT INTO api_tokens (token_id, token_sha256, scope, label, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [token_id, digest, scope, label, utc_now()],
+        )
+
+
+def api_token_by_digest(ws: Workspace, digest: str) -> ApiTokenRow | None:
+    """The token stored under ``digest`` that is not revoked, or None."""
+    row = ws.con.execute(
+        "SELECT token_id, scope, label, created_at, revoked_at FROM api_tokens "
+        "WHERE token_sha256 = ? AND revoked_at IS NULL",
+        [digest],
+    ).fetchone()
+    return None if row is None else ApiTokenRow(*row)
+
+
+def api_tokens(ws: Workspace) -> list[ApiTokenRow]:
+    rows = ws.con.execute(
+        "SELECT token_id, scope, label, created_at, revoked_at FROM api_tokens ORDER BY created_at"
+    ).fetchall()
+    return [ApiTokenRow(*r) for r in rows]
+
+
+def revoke_api_token(ws: Workspace, token_id: str) -> bool:
+    """Revoke a token; False when there is no such token still in force."""
+    with ws.transaction() as con:
+        row = con.execute(
+            "SELECT count(*) FROM api_tokens WHERE token_id = ? AND revoked_at IS NULL",
+            [token_id],
+        ).fetchone()
+        if not row or not row[0]:
+            return False
+        con.execute(
+            "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ?", [utc_now(), token_id]
+        )
+        return True

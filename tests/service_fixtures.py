@@ -1,0 +1,83 @@
+"""A small workspace with a question bank, customers and staff, and a campaign to serve."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+
+from realitygap.service.manage import create_campaign, invite
+from realitygap.store import Workspace
+from realitygap.store.write import insert_new
+
+QUESTIONS = [
+    # question_id, text, scale, audience, mirrors
+    ("q_nps", "How likely are you to recommend us?", "nps", "customer", None),
+    ("q_ease", "It was easy to order.", "likert5", "customer", None),
+    ("q_followup", "What should we do better?", "text", "customer", None),
+    ("q_staff", "Staff were friendly.", "likert5", "customer", None),
+    ("m_nps", "How will customers rate recommending us?", "nps", "mirror", "q_nps"),
+    ("m_ease", "How will customers rate ordering?", "likert5", "mirror", "q_ease"),
+]
+
+CAMPAIGN_TOML = """\
+name = "Spring survey"
+wave = "2026-spring"
+mirror = true
+page_size = 2
+
+[[items]]
+question = "q_nps"
+required = true
+
+[[items]]
+question = "q_ease"
+
+[[items]]
+question = "q_followup"
+show_when = "q_nps <= 6"
+
+[[items]]
+question = "q_staff"
+"""
+# Pages as the definition lays them out (page_size 2; the follow-up's condition is on page 1,
+# so it may stay on page 2): page 1 q_nps, q_ease; page 2 q_followup, q_staff.
+
+CUSTOMERS = ["c1", "c2", "c3"]
+STAFF = [("s1", "executive", "retail"), ("s2", "frontline", "digital")]
+
+
+def make_workspace(path: Path) -> Workspace:
+    ws = Workspace.create(path)
+    insert_new(
+        ws,
+        "questions",
+        pd.DataFrame(QUESTIONS, columns=["question_id", "text", "scale", "audience", "mirrors"]),
+    )
+    people = [(c, "customer", None, None) for c in CUSTOMERS] + [
+        (s, "staff", role, dept) for s, role, dept in STAFF
+    ]
+    insert_new(
+        ws,
+        "respondents",
+        pd.DataFrame(people, columns=["respondent_id", "kind", "role", "department"]),
+    )
+    return ws
+
+
+def campaign_with_links(ws: Workspace, tmp: Path) -> dict[str, str]:
+    """Create the campaign and invite everyone: respondent id -> token."""
+    toml = tmp / "campaign.toml"
+    toml.write_text(CAMPAIGN_TOML, encoding="utf-8")
+    create_campaign(ws, toml)
+    invited = invite(ws, "2026-spring", "http://testserver")
+    return {
+        str(r.respondent_id): str(r.link).rsplit("/", 1)[1]
+        for r in invited.links.itertuples(index=False)
+    }
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
