@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from realitygap.analysis import MetricsResult
 from realitygap.cli._common import (
     JsonOpt,
+    WaitOpt,
     WeightsOpt,
     WorkspaceArg,
     console,
@@ -62,13 +63,14 @@ def metrics(
     ] = "score",
     min_n: MinNOpt = MIN_N,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """NPS, CSAT top-2-box, CES, means, box shares and the CX index with intervals, by any
     breakdown, with the significance of each change between waves or months."""
     from realitygap.analysis import metrics as metrics_analysis
     from realitygap.analysis import rake, read_margins
 
-    with working(workspace, "computing the metrics") as ws:
+    with working(workspace, "computing the metrics", wait=wait) as ws:
         raking = rake(ws, read_margins(weights)) if weights is not None else None
         result = metrics_analysis(
             ws, by=by or (), weights=raking, nps_method=nps_interval, min_n=min_n
@@ -96,13 +98,14 @@ def gap(
     weights: WeightsOpt = None,
     min_n: MinNOpt = MIN_N,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Staff predictions vs customer answers: the headline, the gap per item with intervals,
     and the blind spots."""
     from realitygap.analysis import gap as gap_analysis
     from realitygap.analysis import rake, read_margins
 
-    with working(workspace, "comparing staff predictions with customer answers") as ws:
+    with working(workspace, "comparing staff predictions with customer answers", wait=wait) as ws:
         raking = rake(ws, read_margins(weights)) if weights is not None else None
         dims = by if by else ["role", "department"]
         result = gap_analysis(ws, by=dims, weights=raking, min_n=min_n)
