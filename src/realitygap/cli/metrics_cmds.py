@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from realitygap.analysis import MetricsResult
+    from realitygap.store import Workspace
 from realitygap.cli._common import (
     JsonOpt,
     WaitOpt,
@@ -109,8 +110,12 @@ def gap(
         raking = rake(ws, read_margins(weights)) if weights is not None else None
         dims = by if by else ["role", "department"]
         result = gap_analysis(ws, by=dims, weights=raking, min_n=min_n)
+        missing = None if result.rows else _no_gap_yet(ws)
     if json:
         print_json(result)
+        return
+    if missing is not None:  # nothing to compare: say what to collect, not an empty heading
+        console.print(missing, highlight=False, markup=False)
         return
     console.print(str(result), highlight=False)
     frame = result.to_frame()
@@ -120,3 +125,34 @@ def gap(
             "gap_low", "gap_high", "p_value", "hedges_g", "wasserstein",
         ]  # fmt: skip
         console.print(frame_table(frame[cols], "Perception gap (staff - customer)", max_rows=60))
+
+
+def _no_gap_yet(ws: Workspace) -> str:
+    """One sentence on what a workspace lacks for a gap, and how to import it."""
+    questions = ws.table("questions")
+    mirrors = questions.filter(questions.audience == "mirror")
+    n_mirrors = int(mirrors.count().execute())
+    if n_mirrors == 0:
+        return (
+            "No staff predictions to compare yet: write the mirror survey as questions with "
+            "audience `mirror` and `mirrors` naming the customer question each predicts, and "
+            f"import it with `realitygap import {ws.path} FILE --kind questions`, then the "
+            "staff (`--kind respondents`, kind `staff` with a role) and their answers "
+            "(`--kind responses`), as docs/formats.md describes."
+        )
+    answers = ws.table("responses")
+    n_staff_answers = int(
+        answers.filter(answers.question_id.isin(mirrors.question_id)).count().execute()
+    )
+    if n_staff_answers == 0:
+        return (
+            f"No staff have answered the {n_mirrors} mirror question(s) yet: import the staff "
+            f"with `realitygap import {ws.path} FILE --kind respondents` (kind `staff` with a "
+            "role) and their answers to the mirror survey with `--kind responses`, as "
+            "docs/formats.md describes."
+        )
+    return (
+        f"{n_staff_answers} staff prediction(s) but no customer answers to the mirrored "
+        f"questions yet: import the customers' answers with `realitygap import {ws.path} FILE "
+        "--kind responses`."
+    )
