@@ -83,3 +83,33 @@ def labels_hint(scale: str) -> str:
             "in a mapping file"
         )
     return ""
+
+
+NPS_ANCHORS = STANDARD_LABELS[ScaleKind.NPS.value]
+_SEVEN_ONLY = ("slightly ", "moderately ", "mostly ", "completely ")
+
+
+def _fold(value: object) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def label_scale(answers: pd.Series) -> str | None:
+    """The scale whose usual labels every answer is (``likert5`` or ``likert7``), or None.
+
+    Labels of both sets are 7-point when one is only a 7-point label (``Slightly agree``) or
+    when plain and ``Somewhat`` wordings of one side appear together (``Agree`` and ``Somewhat
+    agree`` are 6 and 5 on seven points; a 5-point survey uses one of them for 4).
+    """
+    seen = {_fold(v) for v in answers}
+    if not seen:
+        return None
+    five = seen <= STANDARD_LABELS[ScaleKind.LIKERT5.value].keys()
+    seven = seen <= STANDARD_LABELS[ScaleKind.LIKERT7.value].keys()
+    both_wordings = any(
+        side in seen and f"somewhat {side}" in seen
+        for side in ("satisfied", "dissatisfied", "agree", "disagree")
+    )
+    seven_only = both_wordings or any(v.startswith(_SEVEN_ONLY) for v in seen)
+    if seven and (seven_only or not five):
+        return ScaleKind.LIKERT7.value
+    return ScaleKind.LIKERT5.value if five else None
