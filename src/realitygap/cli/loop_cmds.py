@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from realitygap.analysis import TRIGGERS  # light; the analyses load when a command runs
 from realitygap.cli._common import (
@@ -19,6 +20,7 @@ from realitygap.cli._common import (
     show,
     working,
 )
+from realitygap.cli._owners import owner_label, staff_names
 
 cases_app = typer.Typer(
     help="Closed-loop follow-up cases: list, assign, update.", no_args_is_help=True
@@ -121,6 +123,8 @@ def list_cases(
 
     with Workspace.open(workspace, read_only=True, wait=wait) as ws:
         frame = case_store.list_cases(ws, status=status, owner=owner)
+        names = staff_names(ws)
+    frame["owner"] = frame["owner"].map(lambda o: owner_label(o, names))  # names, no e-mail
     if json:
         print_json(frame)
         return
@@ -143,10 +147,11 @@ def assign(
 
     with Workspace.open(workspace, wait=wait) as ws:
         case = case_store.assign(ws, case_id, owner)
+        case["owner"] = owner_label(case["owner"], staff_names(ws))  # a name, never an e-mail
     if json:
         print_json(case)
     else:
-        console.print(f"case {case_id} now owned by {owner}")
+        console.print(Text(f"case {case_id} now owned by {case['owner']}"), highlight=False)
 
 
 @cases_app.command("update")
@@ -171,6 +176,7 @@ def update(
         case = case_store.update(
             ws, case_id, status=status, resolution=note, recovery_rating=rating, at=at
         )
+        case["owner"] = owner_label(case["owner"], staff_names(ws))
     if json:
         print_json(case)
     else:
