@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,15 +31,20 @@ import realitygap.ingest as ingest
 real = ingest.import_file
 def slow(*args, **kwargs):
     print("holding", flush=True)
-    time.sleep(float(os.environ["HOLD_SECONDS"]))
+    release = os.environ.get("RELEASE_FILE", "")
+    until = time.monotonic() + float(os.environ["HOLD_SECONDS"])
+    while time.monotonic() < until and not (release and os.path.exists(release)):
+        time.sleep(0.05)
     return real(*args, **kwargs)
 ingest.import_file = slow
 from realitygap.cli import main
 sys.exit(main())
 """
 
-# Commands that open a workspace, with the arguments they need (issue 16: every one has --wait).
+# Commands that open a workspace (issue 16: every one has --wait). simulate and demo create a
+# new directory, replacing an earlier simulated one, and have none.
 OPENING = [
+    ["init"],
     ["info"],
     ["import", "x.csv", "--kind", "respondents"],
     ["metrics"],
@@ -77,8 +81,11 @@ def ws_path(tmp_path: Path) -> Path:
 
 
 @contextmanager
-def importing(ws: Path, tmp_path: Path, seconds: float) -> Iterator[subprocess.Popen[str]]:
-    """A ``realitygap import`` process holding ``ws`` for ``seconds``."""
+def importing(
+    ws: Path, tmp_path: Path, seconds: float, release: Path | None = None
+) -> Iterator[subprocess.Popen[str]]:
+    """A ``realitygap import`` process holding ``ws`` for ``seconds`` or until ``release``
+    exists."""
     script = tmp_path / "bin" / "realitygap"
     script.parent.mkdir()
     script.write_text(_SLOW_REALITYGAP)
@@ -88,7 +95,7 @@ def importing(ws: Path, tmp_path: Path, seconds: float) -> Iterator[subprocess.P
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(HOLD_SECONDS=str(seconds)),
+        env=_env(HOLD_SECONDS=str(seconds), RELEASE_FILE=str(release or "")),
     )
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "holding"
@@ -121,18 +128,27 @@ def test_every_command_that_opens_a_workspace_has_wait() -> None:
 
 
 def test_second_command_waits_then_succeeds(ws_path: Path, tmp_path: Path) -> None:
-    with importing(ws_path, tmp_path, 3.0) as first:
-        start = time.monotonic()
-        second = _cli("cases", "list", str(ws_path), "--wait", "60")
-        waited = time.monotonic() - start
-        first_out, _ = first.communicate(timeout=60)
+    release = tmp_path / "release"
+    with importing(ws_path, tmp_path, 120.0, release) as first:
+        second = subprocess.Popen(
+            [sys.executable, "-m", "realitygap", "cases", "list", str(ws_path), "--wait", "60"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+        )
+        assert second.stderr is not None
+        said = second.stderr.readline()  # it says that it waits, then waits
+        assert second.poll() is None, "the second command did not wait"
+        release.touch()  # the first command goes on, imports and lets go
+        out, rest = second.communicate(timeout=120)
+        first_out, _ = first.communicate(timeout=120)
     assert first.returncode == 0, first_out
-    assert second.returncode == 0, second.stderr
-    # it waited for the holder (which slept 3 s after opening), and not the whole minute
-    assert 1.0 < waited < 50
-    assert "waiting up to 60 seconds" in second.stderr
-    assert "`realitygap import`" in second.stderr  # the other command, named
-    assert "Conflicting lock" not in second.stderr
+    assert second.returncode == 0, said + rest
+    assert "waiting up to 60 seconds" in said
+    assert "`realitygap import`" in said  # the other command, named
+    assert "Conflicting lock" not in said + rest
+    assert "0 cases" in out
 
 
 def test_without_enough_wait_one_line_names_the_other_command(
