@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import typer
 
 from realitygap.cli import (
@@ -47,6 +49,38 @@ app.command("report")(report_cmds.report)
 app.add_typer(service_cmds.campaign_app, name="campaign")
 app.command("serve")(service_cmds.serve)
 app.add_typer(service_cmds.token_app, name="token")
+
+
+def unwrap_help(text: str) -> str:
+    """A docstring as help text: each paragraph on one line, so that Rich wraps it to the
+    terminal instead of keeping the source's line breaks (Typer keeps them in rich markup
+    mode, which cut sentences in the command list). Lines of a list (``- item``) stay apart."""
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            if lines and not line.lstrip().startswith(("- ", "* ")):
+                lines[-1] += " " + line.strip()
+            else:
+                lines.append(line.strip())
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def _tidy_help(group: typer.Typer) -> None:
+    """Every command's help, and every group's, as :func:`unwrap_help` makes it."""
+    if group.info.help:
+        group.info.help = unwrap_help(str(group.info.help))
+    for command in group.registered_commands:
+        text = command.help or (inspect.getdoc(command.callback) if command.callback else None)
+        if text:
+            command.help = unwrap_help(text)
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _tidy_help(sub.typer_instance)
+
+
+_tidy_help(app)
 
 
 def main() -> None:

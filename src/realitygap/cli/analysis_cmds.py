@@ -10,6 +10,7 @@ import typer
 from realitygap.analysis import METHODS, MIN_N, MISSING_CHOICES
 from realitygap.cli._common import (
     JsonOpt,
+    WaitOpt,
     WorkspaceArg,
     console,
     frame_table,
@@ -44,6 +45,7 @@ def audit(
     months: HorizonOpt = 6.0,
     min_n: MinNOpt = MIN_N,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Audit the survey itself: ceiling and floor items, reliability (Cronbach's alpha),
     items that predict neither the outcome nor retention, redundant items, layer coverage
@@ -51,7 +53,7 @@ def audit(
     from realitygap.analysis import Windows
     from realitygap.analysis import audit as audit_analysis
 
-    with working(workspace, "auditing the survey") as ws:
+    with working(workspace, "auditing the survey", wait=wait) as ws:
         result = audit_analysis(
             ws, outcome, wave=wave, windows=Windows(horizon_months=months), min_n=min_n
         )
@@ -82,13 +84,14 @@ def drivers(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
     min_n: MinNOpt = MIN_N,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Key drivers of the outcome: Shapley (LMG) or relative-weights importance with
     bootstrap intervals, importance x performance quadrants, penalty-reward classes
     (must-be vs delighter) and leaders' priority gap."""
     from realitygap.analysis import drivers as drivers_analysis
 
-    with working(workspace, "decomposing R² over the items") as ws:
+    with working(workspace, "decomposing R² over the items", wait=wait) as ws:
         result = drivers_analysis(
             ws,
             outcome,
@@ -119,6 +122,7 @@ def behaviour(
     min_n: MinNOpt = MIN_N,
     top: Annotated[int, typer.Option("--top", help="Rows of the silent-attrition list.")] = 20,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Stated vs revealed loyalty: NPS group x retained/declining/churned, the silent
     attrition list (promoters who stopped or cut buying), Kaplan-Meier retention by group
@@ -130,7 +134,7 @@ def behaviour(
     from realitygap.analysis.reality_check import labels_of
 
     windows = Windows(horizon_months=months, baseline_months=months, decline=decline)
-    with working(workspace, "joining answers with behaviour") as ws:
+    with working(workspace, "joining answers with behaviour", wait=wait) as ws:
         result = behaviour_analysis(ws, question, wave=wave, windows=windows, min_n=min_n)
         labels = labels_of(ws)
     found = behaviour_findings(result, labels)

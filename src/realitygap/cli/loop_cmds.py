@@ -6,10 +6,12 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from realitygap.analysis import TRIGGERS  # light; the analyses load when a command runs
 from realitygap.cli._common import (
     JsonOpt,
+    WaitOpt,
     WorkspaceArg,
     console,
     frame_table,
@@ -18,6 +20,7 @@ from realitygap.cli._common import (
     show,
     working,
 )
+from realitygap.cli._owners import owner_label, staff_names
 
 cases_app = typer.Typer(
     help="Closed-loop follow-up cases: list, assign, update.", no_args_is_help=True
@@ -25,7 +28,7 @@ cases_app = typer.Typer(
 
 
 @handles_errors
-def kano(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
+def kano(workspace: WorkspaceArg, json: JsonOpt = False, wait: WaitOpt = None) -> None:
     """Kano categories per feature and wave, and alarms when a delighter becomes a must-be.
     The sentences are the report's findings for this section (the same rules and words)."""
     import pandas as pd
@@ -33,7 +36,7 @@ def kano(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
     from realitygap.analysis import kano as kano_analysis
     from realitygap.analysis.findings import est_range, feature_name, kano_findings, kano_name
 
-    with working(workspace, "evaluating the Kano pairs") as ws:
+    with working(workspace, "evaluating the Kano pairs", wait=wait) as ws:
         result = kano_analysis(ws)
     found = kano_findings(result)
     if json:
@@ -76,11 +79,11 @@ def kano(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
 
 
 @handles_errors
-def listening(workspace: WorkspaceArg, json: JsonOpt = False) -> None:
+def listening(workspace: WorkspaceArg, json: JsonOpt = False, wait: WaitOpt = None) -> None:
     """Who hears customers directly, and do those who do predict them better?"""
     from realitygap.analysis import listening as listening_analysis
 
-    with working(workspace, "auditing who hears customers") as ws:
+    with working(workspace, "auditing who hears customers", wait=wait) as ws:
         result = listening_analysis(ws)
     show(result, json)
 
@@ -103,13 +106,16 @@ def open_(
         ),
     ] = None,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Open a follow-up case for every detractor answer, negative staff-attitude comment and
     silent-attrition customer that has none yet (idempotent). A case opens today and is due
     the service level after the customer spoke, or after today when that has passed."""
     from realitygap.actions.cases import case_candidates, open_cases
 
-    with working(workspace, "finding customers who need a follow-up", read_only=False) as ws:
+    with working(
+        workspace, "finding customers who need a follow-up", read_only=False, wait=wait
+    ) as ws:
         triggers = tuple(trigger) if trigger else TRIGGERS
         candidates = case_candidates(
             ws, triggers=triggers, sla=timedelta(hours=sla_hours), since=since
@@ -127,11 +133,12 @@ def recovery_cmd(
     workspace: WorkspaceArg,
     horizon_days: Annotated[int, typer.Option(help="Retention horizon after the case.")] = 180,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Are recovered customers more loyal than those who never had a problem?"""
     from realitygap.analysis import recovery
 
-    with working(workspace, "comparing loyalty after recovery") as ws:
+    with working(workspace, "comparing loyalty after recovery", wait=wait) as ws:
         result = recovery(ws, horizon_days=horizon_days)
     show(result, json)
 
@@ -143,13 +150,16 @@ def list_cases(
     status: Annotated[str | None, typer.Option(help="open, contacted, resolved or closed")] = None,
     owner: Annotated[str | None, typer.Option(help="Only this owner's cases.")] = None,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """List cases, the soonest due first, with an overdue flag."""
     from realitygap.store import Workspace
     from realitygap.store import cases as case_store
 
-    with Workspace.open(workspace, read_only=True) as ws:
+    with Workspace.open(workspace, read_only=True, wait=wait) as ws:
         frame = case_store.list_cases(ws, status=status, owner=owner)
+        names = staff_names(ws)
+    frame["owner"] = frame["owner"].map(lambda o: owner_label(o, names))  # names, no e-mail
     if json:
         print_json(frame)
         return
@@ -164,17 +174,19 @@ def assign(
     case_id: Annotated[str, typer.Argument(help="The case.")],
     owner: Annotated[str, typer.Argument(help="A department or a person.")],
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Give a case to an owner."""
     from realitygap.store import Workspace
     from realitygap.store import cases as case_store
 
-    with Workspace.open(workspace) as ws:
+    with Workspace.open(workspace, wait=wait) as ws:
         case = case_store.assign(ws, case_id, owner)
+        case["owner"] = owner_label(case["owner"], staff_names(ws))  # a name, never an e-mail
     if json:
         print_json(case)
     else:
-        console.print(f"case {case_id} now owned by {owner}")
+        console.print(Text(f"case {case_id} now owned by {case['owner']}"), highlight=False)
 
 
 @cases_app.command("update")
@@ -189,15 +201,17 @@ def update(
     ] = None,
     at: Annotated[datetime | None, typer.Option(help="When it happened (default: now).")] = None,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Move a case along the loop (open -> contacted -> resolved -> closed)."""
     from realitygap.store import Workspace
     from realitygap.store import cases as case_store
 
-    with Workspace.open(workspace) as ws:
+    with Workspace.open(workspace, wait=wait) as ws:
         case = case_store.update(
             ws, case_id, status=status, resolution=note, recovery_rating=rating, at=at
         )
+        case["owner"] = owner_label(case["owner"], staff_names(ws))
     if json:
         print_json(case)
     else:

@@ -9,6 +9,7 @@ import typer
 
 from realitygap.cli._common import (
     JsonOpt,
+    WaitOpt,
     WeightsOpt,
     WorkspaceArg,
     console,
@@ -30,12 +31,13 @@ def report(
     ] = None,
     weights: WeightsOpt = None,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Write the Reality Check report: one self-contained HTML file, and PDF and XLSX."""
     from realitygap.analysis import rake, read_margins, reality_check
     from realitygap.report import write_report
 
-    with working(workspace, "running every analysis and rendering the report") as ws:
+    with working(workspace, "running every analysis and rendering the report", wait=wait) as ws:
         raking = rake(ws, read_margins(weights)) if weights is not None else None
         check = reality_check(ws, weights=raking)
         files = write_report(check, out, pdf=pdf, xlsx=xlsx)

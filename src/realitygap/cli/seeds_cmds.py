@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from realitygap.analysis import MIN_N  # light; the analyses load when a command runs
-from realitygap.cli._common import JsonOpt, WorkspaceArg, handles_errors, show, working
+from realitygap.cli._common import JsonOpt, WaitOpt, WorkspaceArg, handles_errors, show, working
 
 MinNOpt = Annotated[int, typer.Option("--min-n", help="Fewer answers give 'insufficient data'.")]
 ConfidenceOpt = Annotated[
@@ -22,12 +22,13 @@ def journey(
     confidence: ConfidenceOpt = 0.95,
     min_n: MinNOpt = MIN_N,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """The journey map: stages x touchpoints with the customer score, the perception gap,
     comments and their sentiment, the senses reached, and the owner department's own gap."""
     from realitygap.analysis import journey as journey_analysis
 
-    with working(workspace, "mapping the journey") as ws:
+    with working(workspace, "mapping the journey", wait=wait) as ws:
         result = journey_analysis(ws, confidence=confidence, min_n=min_n)
     show(result, json)
 
@@ -46,6 +47,7 @@ def wow(
     confidence: ConfidenceOpt = 0.95,
     min_n: MinNOpt = MIN_N,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Wow moments (events of type wow): reach by segment, touchpoint and month, lift on
     repeat purchase, retention and NPS against comparable customers, and whether it fades;
@@ -54,7 +56,7 @@ def wow(
     from realitygap.analysis import wow as wow_analysis
 
     cols = ("segment", "tenure_band") if balance is None else tuple(balance)
-    with working(workspace, "weighing wow moments") as ws:
+    with working(workspace, "weighing wow moments", wait=wait) as ws:
         result = wow_analysis(ws, balance=cols, confidence=confidence, min_n=min_n)
     show(result, json)
 
@@ -71,12 +73,13 @@ def people(
     confidence: ConfidenceOpt = 0.95,
     min_n: MinNOpt = MIN_N,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Staff engagement and turnover per team beside the team's customer outcomes (NPS, gap,
     staff-attitude mentions, listening), and their association across teams (not a cause)."""
     from realitygap.analysis import people as people_analysis
 
-    with working(workspace, "joining staff and customers by team") as ws:
+    with working(workspace, "joining staff and customers by team", wait=wait) as ws:
         result = people_analysis(
             ws, unit=unit, min_staff=min_staff, confidence=confidence, min_n=min_n
         )

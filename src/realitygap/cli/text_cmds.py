@@ -10,6 +10,7 @@ import typer
 
 from realitygap.cli._common import (
     JsonOpt,
+    WaitOpt,
     WorkspaceArg,
     console,
     frame_table,
@@ -60,6 +61,7 @@ def tag(
         ),
     ] = None,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Redact personal data and tag the workspace's documents not yet tagged.
 
@@ -69,7 +71,7 @@ def tag(
     from realitygap.analysis.text import tagger
     from realitygap.store import Workspace
 
-    with Workspace.open(workspace) as ws:
+    with Workspace.open(workspace, wait=wait) as ws:
         run = tag_workspace(ws, tagger.TextPath(path.value), retag=retag, workers=workers)
     show(run, json)
 
@@ -88,13 +90,14 @@ def train(
     ],
     path: PathOpt = TextPath.FAST,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Learn the tagger from labelled examples; `text tag` uses the trained model from then on."""
     from realitygap.actions.text import train_workspace
     from realitygap.analysis.text import tagger
     from realitygap.store import Workspace
 
-    with Workspace.open(workspace) as ws:
+    with Workspace.open(workspace, wait=wait) as ws:
         models, saved = train_workspace(ws, labels, tagger.TextPath(path.value))
     summary = {
         "path": models.path.value,
@@ -123,13 +126,14 @@ def themes(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of sampling and k-means.")] = 0,
     json: JsonOpt = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Discover themes: volume, sentiment, monthly trend, emerging, NPS impact, quotes."""
     from realitygap.analysis.text import tagger
     from realitygap.analysis.text.themes import discover_themes
     from realitygap.store import Workspace
 
-    with Workspace.open(workspace) as ws:
+    with Workspace.open(workspace, wait=wait) as ws:
         result = discover_themes(ws, path=tagger.TextPath(path.value), k=k, seed=seed)
     if json:
         print_json(result)

@@ -15,11 +15,12 @@ from realitygap.cli._common import (
 
 
 @handles_errors
-def init(workspace: WorkspaceArg) -> None:
+def init(workspace: WorkspaceArg, wait: WaitOpt = None) -> None:
     """Create a workspace: a directory with realitygap.duckdb and an editable taxonomy.toml."""
-    from realitygap.store import SCHEMA_VERSION, Workspace
+    from realitygap.store import SCHEMA_VERSION, TAXONOMY_FILE, Workspace
 
-    with Workspace.create(workspace) as ws:
+    exists = (workspace / TAXONOMY_FILE).exists()  # then init opens it (and may wait for it)
+    with Workspace.open(workspace, wait=wait) if exists else Workspace.create(workspace) as ws:
         console.print(
             f"Workspace ready at [bold]{escape(str(ws.path))}[/] (schema v{SCHEMA_VERSION}); "
             f"edit {escape(str(ws.path / 'taxonomy.toml'))} to describe your journey and "

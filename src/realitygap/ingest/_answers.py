@@ -14,6 +14,7 @@ import pandas as pd
 
 from realitygap.domain.scales import SCALES, ScaleKind
 from realitygap.ingest._fields import flag_duplicates, parse_number
+from realitygap.ingest._labels import labels_hint, standard_label_numbers
 from realitygap.ingest._lookup import known_mask, questions
 from realitygap.ingest._problems import Problems
 from realitygap.store.workspace import Workspace
@@ -144,11 +145,19 @@ def validate_answers(
     if binary.any():
         words = frame.loc[binary, "value"].astype(str).str.strip().str.casefold()
         number[binary] = words.map(YES_NO_NUMBERS).astype("float64")
+    # "Very satisfied", "Strongly agree", "Extremely likely": the tools' usual labels
+    labelled = closed & number.isna() & frame["value"].notna()
+    if labelled.any():
+        number[labelled] = standard_label_numbers(frame.loc[labelled, "value"], scale[labelled])
     low = scale.map({k.value: s.low for k, s in SCALES.items()})
     high = scale.map({k.value: s.high for k, s in SCALES.items()})
     on_scale = number.notna() & (number % 1 == 0) & (number >= low) & (number <= high)
     bad = closed & frame["value"].notna() & ~on_scale
     describe = scale.map({k.value: s.describe() for k, s in SCALES.items()})
+    # a word where a number belongs: say which labels are read without a mapping file
+    worded = bad & parse_number(frame["value"].where(bad)).isna()
+    if worded.any():
+        describe[worded] += scale[worded].map(labels_hint)
     problems.add_rows(bad, rows, answers.value_columns, frame["value"], describe)
     flag_duplicates(
         frame[["respondent_id", "question_id", "wave"]],

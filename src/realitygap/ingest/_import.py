@@ -185,7 +185,7 @@ def _bank_note(kind: str, n: int, bank: Path) -> str:
     source = (
         "the survey definition"
         if kind == "questions"
-        else "no column named a question of the workspace: the export's header"
+        else "the export's header (its columns that name no question of the workspace)"
     )
     return (
         f"{n} new question(s) from {source}, written to {bank}; fill in touchpoint, layer, "

@@ -34,6 +34,7 @@ from realitygap.ingest._derived import (
 )
 from realitygap.ingest._fields import DATE_EXPECTED, flag_duplicates, parse_datetime
 from realitygap.ingest._kinds import derived_ids, melt_answers
+from realitygap.ingest._labels import NPS_ANCHORS, label_scale
 from realitygap.ingest._lookup import questions
 from realitygap.ingest._mapping import Mapping
 from realitygap.ingest._problems import Problems
@@ -290,11 +291,13 @@ def read_export(
         real = ~status.isin(_QUALTRICS_NOT_REAL).to_numpy()
         data, rows = data[real].reset_index(drop=True), rows[real]
     generated = pd.DataFrame(columns=[*_BANK_COLUMNS])
-    if fmt.name != "mapped" and not question_pos and not mapped_questions:
-        # No column names a question of the workspace: the export brings its question bank.
+    if fmt.name != "mapped" and unplaced:
+        # Columns that name no question of the workspace bring their questions (texts from
+        # the header), in the same import as the answers to the questions already there. When
+        # some columns matched, a column whose scale nothing settles stays an attribute.
         data, generated, unplaced = _question_bank(
             ws, fmt, grid, data, names, candidates, unplaced, mapping, question_pos, described,
-            problems,
+            problems, strict=not question_pos and not mapped_questions,
         )  # fmt: skip
         known = pd.concat([known, generated[known.columns]], ignore_index=True)
     for pos in unplaced:
@@ -325,7 +328,9 @@ def read_export(
     notes: list[str] = []
     meta = _meta(ws, fmt, data, rows, names, roles, question_pos, mapping, wave, problems, notes)
     for pos, base_pos in group_bases.items():
-        scores = answer_numbers(data.iloc[:, base_pos].astype(object), mapping.values)
+        scores = answer_numbers(
+            data.iloc[:, base_pos].astype(object), {**NPS_ANCHORS, **mapping.values}
+        )
         check_nps_group(
             data.iloc[:, pos].astype(object), scores, rows, names[pos], names[base_pos], problems
         )
@@ -359,15 +364,27 @@ def _question_bank(
     question_pos: list[tuple[int, str]],
     described: dict[int, str],
     problems: Problems,
+    *,
+    strict: bool,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
     """New questions for the export's question columns (see :mod:`realitygap.ingest._bank`).
 
     Appends them to ``question_pos`` and ``described``; returns the data, the new questions
     and the columns still unplaced (choice labels and embedded data: respondent attributes).
+    ``strict`` (no column named a known question): a column whose scale is ambiguous is an
+    error; otherwise it stays a respondent attribute, as before the export brought questions.
     """
     taken = {q.casefold() for q in questions(ws)["question_id"]}
     rest: list[int] = []
     rows: list[dict[str, object]] = []
+
+    def refuse(pos: int, found: str, expected: str) -> None:
+        """A column whose scale nothing settles: an error, or (``strict`` off) an attribute."""
+        if strict:
+            problems.add(1, names[pos], found, expected)
+        else:
+            rest.append(pos)
+
     for pos in unplaced:
         name, cands = names[pos], candidates[pos]
         if fmt.name == "qualtrics" and not _is_qualtrics_question(fmt, cands):
@@ -378,14 +395,17 @@ def _question_bank(
             continue
         text = _question_text(fmt, grid, pos, name)
         answers = data.iloc[:, pos].dropna().astype(object)
-        numbers = answer_numbers(answers, mapping.values)
+        numbers = answer_numbers(answers, {**NPS_ANCHORS, **mapping.values})
         numeric = numbers.notna()
         open_ended = _open_ended(fmt, grid, pos, cands)
         inferred = None
         # free text: a tool's open-ended column, or sentences among mostly non-numeric
         # answers (a comment column where someone wrote "5" is still a comment column)
         sentences = numeric.sum() < len(answers) / 2 and is_free_text(answers[~numeric])
-        if open_ended or (len(answers) and sentences):
+        labelled = label_scale(answers) if len(answers) and not numeric.any() else None
+        if not open_ended and labelled:  # "Neither agree nor disagree" is a choice, not text
+            scale, reason = labelled, "answers are its usual labels"
+        elif open_ended or (len(answers) and sentences):
             scale, reason = "text", "free-text answers"
         elif len(answers) and not numeric.any() and is_yes_no(answers):
             scale, reason = "binary", "Yes/No answers (stored as 1/0)"
@@ -394,18 +414,16 @@ def _question_bank(
             continue
         elif len(answers) and not numeric.any():
             labels = [str(v) for v in answers.unique()[:3]]
-            problems.add(
-                1,
-                name,
+            refuse(
+                pos,
                 ", ".join(labels),
                 f"answers that are numbers: column {name!r} holds labels; {_settle_labels()}",
             )
             continue
         elif numeric.any() and not numeric.all():
             labels = [str(v) for v in answers[~numeric].unique()[:3]]
-            problems.add(
-                1,
-                name,
+            refuse(
+                pos,
                 ", ".join(labels),
                 f"answers that are all numbers or all text: column {name!r} has numbers "
                 f"({seen(sorted(set(numbers.dropna())))}) and text; {_settle_labels()}",
@@ -414,7 +432,7 @@ def _question_bank(
         else:
             inferred = infer_numeric(text, numbers.dropna())
             if inferred.problem is not None or inferred.scale is None:
-                problems.add(1, name, seen(sorted(set(numbers.dropna()))), str(inferred.problem))
+                refuse(pos, seen(sorted(set(numbers.dropna()))), str(inferred.problem))
                 continue
             scale, reason = inferred.scale.value, inferred.reason
         base = names[pos] if fmt.name == "qualtrics" else text

@@ -29,7 +29,7 @@ from realitygap.domain.errors import StorageError, WorkspaceError
 from realitygap.domain.taxonomy import Taxonomy, default_taxonomy_text
 from realitygap.store.atomic import atomic_write
 from realitygap.store.lock import DEFAULT_WAIT_SECONDS as DEFAULT_WAIT_SECONDS  # re-exported
-from realitygap.store.lock import LOCK_WAIT
+from realitygap.store.lock import LOCK_WAIT, busy_message, waiting_message
 from realitygap.store.lock import configure_lock_wait as configure_lock_wait
 from realitygap.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -54,18 +54,11 @@ def _connect(
             held = _LOCK_HELD.search(str(exc))
             if held is None:
                 raise WorkspaceError(f"{db}: cannot open the workspace database ({exc})") from None
-            pid = held.group("pid")
+            pid = int(held.group("pid"))
             if time.monotonic() >= deadline:
-                raise WorkspaceError(
-                    f"{path}: the workspace is in use by another process (id {pid}); waited "
-                    f"{limit:g} seconds. Run the command again when that one has finished, "
-                    "or wait longer with --wait SECONDS."
-                ) from None
+                raise WorkspaceError(busy_message(path, pid, limit)) from None
             if not announced and LOCK_WAIT.announce is not None:
-                LOCK_WAIT.announce(
-                    f"{path}: the workspace is in use by another process (id {pid}); "
-                    f"waiting up to {limit:g} seconds for it to finish"
-                )
+                LOCK_WAIT.announce(waiting_message(path, pid, limit))
                 announced = True
             time.sleep(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
