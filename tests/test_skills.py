@@ -141,3 +141,25 @@ def test_a_missing_unit_column_is_a_clear_error(company: Company) -> None:
     ws, _ = company
     with pytest.raises(SurveyDataError, match="location"):
         skills(ws, by="location")
+
+
+def test_cli_prints_the_planted_gaps_and_json(company: Company) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from realitygap.cli import app
+
+    ws, truth = company
+    runner = CliRunner()
+    text = runner.invoke(app, ["skills", str(ws.path)])
+    assert text.exit_code == 0, text.output
+    for gap in truth["skills"]["gaps"]:
+        assert f"{gap['team']} {gap['skill'].replace('_', ' ')}: missed in" in text.stdout
+    as_json = runner.invoke(app, ["skills", str(ws.path), "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout) == skills(ws).to_dict()
+    bad = runner.invoke(app, ["skills", str(ws.path), "--by", "location"])
+    # a missing unit column: exit code 2 and a message naming it, never a traceback
+    assert bad.exit_code == 2
+    assert "'location'" in bad.output and "Traceback" not in bad.output

@@ -160,8 +160,9 @@ class SkillsResult(Values):
         for r in self.priorities()[:10]:
             lines.append(
                 f"  {r.unit} {r.skill.replace('_', ' ')}: missed in "
-                f"{r.missed.format(1, 100, '%')} of comments; NPS impact "
-                f"{r.nps_impact.format(1)}; priority {r.priority.format(1)} NPS points"
+                f"{r.missed.format(1, 100, '%')} comments; NPS of those citing it vs the "
+                f"others {r.nps_impact.format(1)} commenters; coaching priority "
+                f"{r.priority.format(1, 1, ' NPS points')}"
             )
         if not self.priorities():
             lines.append("  no coaching priority: no skill missed often enough to measure")

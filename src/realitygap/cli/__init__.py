@@ -12,6 +12,7 @@ from realitygap.cli import (
     report_cmds,
     seeds_cmds,
     simulate_cmds,
+    skills_cmds,
     text_cmds,
     workspace_cmds,
 )
@@ -41,6 +42,7 @@ app.command("listening")(loop_cmds.listening)
 app.command("journey")(seeds_cmds.journey)
 app.command("wow")(seeds_cmds.wow)
 app.command("people")(seeds_cmds.people)
+app.command("skills")(skills_cmds.skills)
 app.add_typer(loop_cmds.cases_app, name="cases")
 app.command("report")(report_cmds.report)
 
