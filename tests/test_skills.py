@@ -163,3 +163,47 @@ def test_cli_prints_the_planted_gaps_and_json(company: Company) -> None:
     # a missing unit column: exit code 2 and a message naming it, never a traceback
     assert bad.exit_code == 2
     assert "'location'" in bad.output and "Traceback" not in bad.output
+
+
+def _skill_findings(result: SkillsResult) -> list[Any]:
+    from types import SimpleNamespace
+
+    from realitygap.analysis.findings import _skills
+
+    return _skills(SimpleNamespace(skills=result))  # type: ignore[arg-type]
+
+
+def test_findings_name_the_planted_priorities(
+    measured: tuple[SkillsResult, dict[str, Any]],
+) -> None:
+    result, truth = measured
+    found = _skill_findings(result)
+    priorities = [f for f in found if f.rule == "skill-priority"]
+    # the two planted gaps, and only they, have a priority interval above zero
+    assert {f.owner for f in priorities} == {
+        f"the manager of team {g['team']}" for g in truth["gaps"]
+    }
+    assert priorities[0].lead and all(f.kind == "problem" for f in priorities)
+    for f in priorities:
+        assert "n=" in f.text and "not a cause" in f.text
+    (churn,) = [f for f in found if f.rule == "attitude-churn"]
+    assert churn.kind == "problem" and "more by" in churn.text
+
+
+def test_findings_claim_no_priority_when_no_interval_clears_zero(
+    measured: tuple[SkillsResult, dict[str, Any]],
+) -> None:
+    import dataclasses
+
+    from realitygap.analysis import Estimate
+
+    result, _ = measured
+    # every priority straddles zero: the rule must not fire
+    blurred = tuple(
+        dataclasses.replace(r, priority=Estimate(1.0, -1.0, 3.0, 100, "test")) for r in result.rows
+    )
+    zero_diff = Estimate(0.01, -0.02, 0.04, 500, "test")
+    churn = dataclasses.replace(result.attitude_churn, difference=zero_diff)
+    found = _skill_findings(dataclasses.replace(result, rows=blurred, attitude_churn=churn))
+    assert [f.rule for f in found] == ["no-skill-priority", "attitude-churn"]
+    assert "No detectable difference" in found[1].text and found[1].kind == "fact"

@@ -140,6 +140,10 @@ class SkillsResult(Values):
         ]
         return tuple(sorted(rows, key=lambda r: -(r.priority.value or 0.0)))
 
+    def pooled(self) -> tuple[SkillRow, ...]:
+        """The rows of the pooled unit ``"all"``, one per skill."""
+        return tuple(r for r in self.rows if r.unit == ALL_UNITS)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "by": self.by,
