@@ -207,3 +207,10 @@ def test_findings_claim_no_priority_when_no_interval_clears_zero(
     found = _skill_findings(dataclasses.replace(result, rows=blurred, attitude_churn=churn))
     assert [f.rule for f in found] == ["no-skill-priority", "attitude-churn"]
     assert "No detectable difference" in found[1].text and found[1].kind == "fact"
+
+
+def test_a_unit_column_without_values_is_a_clear_error(company: Company) -> None:
+    # customers carry no department in the simulator (staff do)
+    ws, _ = company
+    with pytest.raises(SurveyDataError, match="department"):
+        skills(ws, by="department")

@@ -217,6 +217,10 @@ def skills(
     """
     check_confidence(confidence, min_n)
     frame = _documents(ws, by)
+    if frame.empty and ws.count("documents") > 0:
+        raise SurveyDataError(
+            [Problem("respondents", None, by, None, "a value for the customers who wrote")]
+        )
     tags = read_skills(frame["text"].tolist())
     rows: list[SkillRow] = []
     units = sorted(frame["unit"].unique().tolist())
