@@ -214,3 +214,17 @@ def test_a_unit_column_without_values_is_a_clear_error(company: Company) -> None
     ws, _ = company
     with pytest.raises(SurveyDataError, match="department"):
         skills(ws, by="department")
+
+
+def test_any_customer_column_is_a_unit_and_pooling_does_not_depend_on_it(
+    measured: tuple[SkillsResult, dict[str, Any]], company: Company
+) -> None:
+    # every simulated customer has a team and a segment, so the pooled unit "all" holds the
+    # same documents either way and its rows must be equal
+    ws, _ = company
+    by_team, _ = measured
+    by_segment = skills(ws, by="segment")
+    segments = set(ws.table("respondents").segment.execute().dropna())
+    assert {r.unit for r in by_segment.rows} - {"all"} <= segments
+    assert by_segment.pooled() == by_team.pooled()
+    assert by_segment.attitude_churn == by_team.attitude_churn
