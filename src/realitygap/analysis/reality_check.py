@@ -282,7 +282,9 @@ def reality_check(
     RealityCheck
         The results ``gap``, ``nps`` (:func:`metrics` of the headline question), ``audit``,
         ``drivers``, ``behaviour``, ``themes``, ``senses``, ``kano``, ``recovery``,
-        ``listening`` and ``fieldwork`` (:func:`response_rates`); ``nps_estimate``; ``data``
+        ``listening``, ``journey``, ``wow``, ``people``, ``skills`` (frontline skills, see
+        :func:`realitygap.analysis.skills`) and ``fieldwork`` (:func:`response_rates`);
+        ``nps_estimate``; ``data``
         (rows per table); ``omitted`` (section: reason); ``methods`` (section, method); and
         ``findings`` (:class:`Finding`: the sentences a reader sees, each with its evidence;
         ``findings_of(section)``). ``str()`` prints them by section. ``to_frame()`` has one row
