@@ -40,6 +40,8 @@ ANALYSIS_API = [
     "journey", "JourneyResult", "JourneyCell",
     "wow", "WowResult", "WowMoment", "Lift", "Fade",
     "people", "PeopleResult", "Team",
+    # frontline skills from the customer's voice
+    "skills", "SkillsResult", "SkillRow", "AttitudeChurn",
 ]  # fmt: skip
 
 

@@ -14,7 +14,8 @@ from realitygap.analysis._result import Values
 from realitygap.store import Workspace
 
 FAMILIES = (
-    "fieldwork", "gap", "nps", "audit", "drivers", "behaviour", "kano", "recovery", "listening"
+    "fieldwork", "gap", "nps", "audit", "drivers", "behaviour", "kano", "recovery", "listening",
+    "skills",
 )  # fmt: skip
 
 

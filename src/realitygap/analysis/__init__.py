@@ -69,6 +69,7 @@ if TYPE_CHECKING:
         recovery,
     )
     from realitygap.analysis.senses import SensesResult, TouchpointSense, touchpoint_senses
+    from realitygap.analysis.skills import AttitudeChurn, SkillRow, SkillsResult, skills
     from realitygap.analysis.text.tagger import TextPath
     from realitygap.analysis.text.themes import Theme, ThemesResult, discover_themes
     from realitygap.analysis.weighting import Margins, Raking, rake, read_margins
@@ -162,6 +163,10 @@ _MODULE_OF = {
     "people": "people",
     "PeopleResult": "people",
     "Team": "people",
+    "skills": "skills",
+    "SkillsResult": "skills",
+    "SkillRow": "skills",
+    "AttitudeChurn": "skills",
 }
 
 __all__ = [
@@ -172,6 +177,7 @@ __all__ = [
     "MISSING_CHOICES",
     "NPS_METHODS",
     "TRIGGERS",
+    "AttitudeChurn",
     "AuditResult",
     "BehaviourResult",
     "BlockReliability",
@@ -212,6 +218,8 @@ __all__ = [
     "Result",
     "SensesResult",
     "ServiceLevel",
+    "SkillRow",
+    "SkillsResult",
     "StaffOffset",
     "SurvivalGroup",
     "Team",
@@ -240,6 +248,7 @@ __all__ = [
     "reality_check",
     "recovery",
     "response_rates",
+    "skills",
     "touchpoint_senses",
     "wow",
 ]

@@ -68,6 +68,13 @@ engagement-nps            the across-team slope and correlation with intervals, 
                           an association, not a cause; below the minimum of teams, left out
 turnover-nps              the turnover-NPS correlation, only when its interval excludes 0;
                           an association
+skill-priority            the top coaching priorities across units (at most three): only a
+                          skill whose priority interval lies above zero (its NPS impact
+                          interval below zero, ``min_n`` commenters on each side)
+no-skill-priority         no such skill; says how many comments were about staff
+attitude-churn            staff attitude in the last comment of churned vs retained
+                          customers; more or less only when the Newcombe interval excludes
+                          0; either group below ``min_n`` gives "too few"
 ========================= ==============================================================
 """
 
@@ -286,6 +293,7 @@ def derive(rc: RealityCheck) -> tuple[Finding, ...]:
     out.extend(_journey(rc))
     out.extend(_wow(rc))
     out.extend(_people(rc))
+    out.extend(_skills(rc))
     return tuple(out)
 
 
@@ -1264,4 +1272,93 @@ def _people(rc: RealityCheck) -> list[Finding]:
                 ),
             )
         )
+    return found
+
+
+def _skills(rc: RealityCheck) -> list[Finding]:
+    """Coaching priorities per unit and staff attitude among churned vs retained customers;
+    always associations: a customer citing a miss may be unhappy for other reasons too."""
+    sr = rc.skills
+    if sr is None:
+        return []
+    found: list[Finding] = []
+    measured = [r for r in sr.priorities() if r.priority.low is not None and r.priority.low > 0][:3]
+    for i, r in enumerate(measured):
+        skill = readable(r.skill).lower()
+        text = (
+            f"Coach {skill} in {sr.by} {r.unit}: {pct(r.missed, 1)} of its comments say staff "
+            f"lacked it, and the NPS of those customers differs from the {sr.by}'s other "
+            f"commenters' by {est(r.nps_impact, 1, unit=' points')}; impact x frequency, its "
+            f"coaching priority, is {est(r.priority, 1, unit=' NPS points')}. An "
+            "association, not a cause."
+        )
+        evidence = (
+            Evidence(f"comments missing {skill}, {sr.by} {r.unit}", r.missed, "Wilson", None, "%"),
+            Evidence("NPS points, commenters citing the miss minus the others", r.nps_impact,
+                     "two-sample Wald"),
+            Evidence("coaching priority, NPS points (share x impact)", r.priority),
+        )  # fmt: skip
+        found.append(
+            Finding(
+                "skills",
+                "skill-priority",
+                text,
+                evidence,
+                lead=i == 0,
+                kind="problem",
+                importance=0.6 - 0.01 * i,
+                owner=f"the manager of {sr.by} {r.unit}",
+                action=f"coach {skill} in {sr.by} {r.unit} and re-measure next wave",
+            )
+        )
+    if not measured:
+        found.append(
+            Finding(
+                "skills",
+                "no-skill-priority",
+                f"No frontline skill is missed often enough to measure its cost in any {sr.by}"
+                f" ({sr.staff_comments:,} of {sr.documents:,} comments are about staff).",
+                lead=True,
+            )
+        )
+    a = sr.attitude_churn
+    ev = (
+        Evidence("churned customers whose last comment cites staff attitude", a.churned,
+                 "Wilson", None, "%"),
+        Evidence("retained customers whose last comment cites staff attitude", a.retained,
+                 "Wilson", None, "%"),
+        Evidence("difference, churned minus retained", a.difference, "Newcombe", a.p_value,
+                 " points"),
+    )  # fmt: skip
+    d = a.difference
+    if d.value is None or d.low is None or d.high is None:
+        text = (
+            "Too few churned or retained customers with a survey comment to compare their "
+            f"staff-attitude complaints (churned n={a.churned.n:,}, retained "
+            f"n={a.retained.n:,})."
+        )
+        kind = "caveat"
+    elif d.low > 0 or d.high < 0:
+        text = (
+            f"{pct(a.churned)} of customers who churned last wrote about a bad staff attitude, "
+            f"against {pct(a.retained)} of those retained: "
+            f"{'more' if d.value > 0 else 'fewer'} by {est(d, 0, 100, ' points')}."
+        )
+        kind = "problem" if d.value > 0 else "fact"
+    else:
+        text = (
+            f"No detectable difference in staff-attitude complaints between churned "
+            f"({pct(a.churned)}) and retained customers ({pct(a.retained)}): "
+            f"{est(d, 0, 100, ' points')}."
+        )
+        kind = "fact"
+    found.append(
+        Finding(
+            "skills", "attitude-churn", text, ev, kind=kind,
+            importance=0.55 if kind == "problem" else 0.0,
+            owner="frontline managers" if kind == "problem" else None,
+            action="coach staff attitude with the teams whose customers leave"
+            if kind == "problem" else None,
+        )
+    )  # fmt: skip
     return found

@@ -32,6 +32,7 @@ from realitygap.analysis.metrics import MetricsResult, metrics
 from realitygap.analysis.people import PeopleResult, people
 from realitygap.analysis.recovery import RecoveryResult, recovery
 from realitygap.analysis.senses import SensesResult, touchpoint_senses
+from realitygap.analysis.skills import SkillsResult, skills
 from realitygap.analysis.text.themes import ThemesResult, discover_themes
 from realitygap.analysis.weighting import Raking
 from realitygap.analysis.wow import WowResult, wow
@@ -52,6 +53,7 @@ SECTIONS = (
     "journey",
     "wow",
     "people",
+    "skills",
 )
 DATA_TABLES = (
     "respondents",
@@ -181,6 +183,7 @@ class RealityCheck(Values):
     journey: JourneyResult | None = None
     wow: WowResult | None = None
     people: PeopleResult | None = None
+    skills: SkillsResult | None = None
 
     @property
     def nps_estimate(self) -> Estimate | None:
@@ -207,6 +210,7 @@ class RealityCheck(Values):
             ("Journey map", self.journey),
             ("Wow moments", self.wow),
             ("Staff and customers", self.people),
+            ("Frontline skills", self.skills),
         ]
         out = [(name, m) for name, r in named if r is not None for m in r.methods]
         if self.themes is not None:
@@ -278,7 +282,9 @@ def reality_check(
     RealityCheck
         The results ``gap``, ``nps`` (:func:`metrics` of the headline question), ``audit``,
         ``drivers``, ``behaviour``, ``themes``, ``senses``, ``kano``, ``recovery``,
-        ``listening`` and ``fieldwork`` (:func:`response_rates`); ``nps_estimate``; ``data``
+        ``listening``, ``journey``, ``wow``, ``people``, ``skills`` (frontline skills, see
+        :func:`realitygap.analysis.skills`) and ``fieldwork`` (:func:`response_rates`);
+        ``nps_estimate``; ``data``
         (rows per table); ``omitted`` (section: reason); ``methods`` (section, method); and
         ``findings`` (:class:`Finding`: the sentences a reader sees, each with its evidence;
         ``findings_of(section)``). ``str()`` prints them by section. ``to_frame()`` has one row
@@ -401,6 +407,15 @@ def reality_check(
         omitted["people"] = "too few teams with a staff pulse survey and customer NPS"
         people_result = None
 
+    skills_result: SkillsResult | None = None
+    if ws.count("documents") == 0:
+        omitted["skills"] = "no comments, reviews or tickets in this workspace"
+    else:
+        skills_result = attempt("skills", lambda: skills(ws, **opts))
+        if skills_result is not None and skills_result.staff_comments == 0:
+            omitted["skills"] = "no comment is about staff"
+            skills_result = None
+
     check = RealityCheck(
         workspace=ws.path.name,
         confidence=confidence,
@@ -423,5 +438,6 @@ def reality_check(
         journey=journey_result,
         wow=wow_result,
         people=people_result,
+        skills=skills_result,
     )
     return dataclasses.replace(check, findings=derive(check))

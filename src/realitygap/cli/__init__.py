@@ -15,6 +15,7 @@ from realitygap.cli import (
     seeds_cmds,
     service_cmds,
     simulate_cmds,
+    skills_cmds,
     text_cmds,
     workspace_cmds,
 )
@@ -44,6 +45,7 @@ app.command("listening")(loop_cmds.listening)
 app.command("journey")(seeds_cmds.journey)
 app.command("wow")(seeds_cmds.wow)
 app.command("people")(seeds_cmds.people)
+app.command("skills")(skills_cmds.skills)
 app.add_typer(loop_cmds.cases_app, name="cases")
 app.command("report")(report_cmds.report)
 app.add_typer(service_cmds.campaign_app, name="campaign")

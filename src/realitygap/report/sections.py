@@ -22,7 +22,7 @@ from realitygap.analysis.findings import (
     theme_impact_shown,
     theme_role,
 )
-from realitygap.report import charts, sections_seeds
+from realitygap.report import charts, sections_seeds, sections_skills
 from realitygap.report.model import (
     Block,
     Chart,
@@ -54,6 +54,7 @@ TITLES = {
     "listening": "The listening audit",
 }
 TITLES.update(sections_seeds.TITLES)  # the journey map, wow moments, staff and customers
+TITLES.update(sections_skills.TITLES)  # frontline skills
 
 
 # Short names for the spreadsheet's sheets (Excel allows 31 characters).
@@ -817,4 +818,5 @@ BUILDERS: tuple[Builder, ...] = (
     sections_seeds.journey_section,
     sections_seeds.wow_section,
     sections_seeds.people_section,
+    sections_skills.skills_section,
 )

@@ -37,6 +37,7 @@ from realitygap.simulate.company import ITEMS
 from realitygap.simulate.customers import make_customers
 from realitygap.simulate.journey_truth import journey_truth
 from realitygap.simulate.people import plant_people
+from realitygap.simulate.skills import plant_skill_gaps
 from realitygap.simulate.staff import make_contacts, make_staff, run_mirror_survey
 from realitygap.simulate.survey import run_customer_survey
 from realitygap.simulate.tables import write_all
@@ -193,6 +194,7 @@ def simulate(
         rows["events"] += write_wow(ws, planted["frame"], planted["truth"], truth)
         truth["wow"]["text"] = planted["text"]
         truth["people"] = plant_people(ws, people, staff, survey, seed, rows)
+        truth["skills"] = plant_skill_gaps(ws, people, seed)  # needs the teams just written
         # the staff pulse answers just written change `responses`: the stored grid's
         # fingerprint must match them, or no analysis would trust the grid
         answer_grid.refresh(ws)
