@@ -76,13 +76,20 @@ def aggregate(
 def cache_temp_table(ws: Workspace, name: str, expr: ir.Table) -> ir.Table:
     """``expr`` computed once into the connection's temporary table ``name`` (replacing
     one of that name), as an Ibis table."""
-    ws.backend.raw_sql(f"CREATE OR REPLACE TEMP TABLE {name} AS {_sql(ws, expr)}")
+    from realitygap.store.write import create_table_as
+
+    create_table_as(ws, name, _sql(ws, expr), temporary=True)
+    if ws.dialect == "postgres":  # the session's pg_temp schema comes first on the path
+        return ws.backend.table(name)
     return ws.backend.table(name, database="temp")
 
 
 def temp_table_exists(ws: Workspace, name: str) -> bool:
     """Whether the connection has the temporary table ``name`` (a rolled-back transaction
     drops one)."""
+    if ws.dialect == "postgres":
+        found = ws.con.execute("SELECT to_regclass(?) IS NOT NULL", [f"pg_temp.{name}"])
+        return bool((found.fetchone() or (False,))[0])
     row = ws.con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
     ).fetchone()
@@ -103,4 +110,6 @@ def set_memory_limit(ws: Workspace, limit: str) -> None:
     ``"2GB"``: a writer that streams in chunks stays bounded at any data size."""
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit):
         raise ValueError(f"memory limit: found {limit!r}, expected a size such as '2GB'")
+    if ws.dialect == "postgres":  # the server's own configuration bounds its memory
+        return
     ws.con.execute(f"SET memory_limit = '{limit}'")
