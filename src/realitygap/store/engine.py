@@ -113,3 +113,13 @@ def set_memory_limit(ws: Workspace, limit: str) -> None:
     if ws.dialect == "postgres":  # the server's own configuration bounds its memory
         return
     ws.con.execute(f"SET memory_limit = '{limit}'")
+
+
+def as_number(condition: ir.BooleanValue, type: str = "int64") -> ir.NumericValue:
+    """1 where ``condition`` holds, 0 where it does not, NULL where it is NULL, as ``type``:
+    what casting a boolean gives on DuckDB, in a form every engine accepts (PostgreSQL has no
+    cast from boolean to bigint or double, and ibis 12 emits one)."""
+    one = ibis.literal(1).cast(type)
+    zero = ibis.literal(0).cast(type)
+    result: ir.NumericValue = ibis.cases((condition, one), (~condition, zero))
+    return result

@@ -113,9 +113,7 @@ class PgConnection:
         self.raw.execute(f"SET search_path TO {schema}")
         self.raw.execute("SET TIMEZONE = UTC")
 
-    def execute(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
-    ) -> PgResult:
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> PgResult:
         return PgResult(self.raw.execute(translate(sql, params), params))  # type: ignore[arg-type]
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:

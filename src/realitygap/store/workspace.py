@@ -31,10 +31,10 @@ if TYPE_CHECKING:  # loaded with the first table read: `realitygap info` needs n
 from realitygap.domain.errors import StorageError, WorkspaceError
 from realitygap.domain.taxonomy import Taxonomy, default_taxonomy_text
 from realitygap.store.atomic import atomic_write
+from realitygap.store.location import PostgresLocation, is_postgres, parse_postgres
 from realitygap.store.lock import DEFAULT_WAIT_SECONDS as DEFAULT_WAIT_SECONDS  # re-exported
 from realitygap.store.lock import LOCK_WAIT
 from realitygap.store.lock import configure_lock_wait as configure_lock_wait
-from realitygap.store.location import PostgresLocation, is_postgres, parse_postgres
 from realitygap.store.schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
 
 DB_FILE = "realitygap.duckdb"
@@ -49,8 +49,11 @@ def files_folder(location: PostgresLocation) -> Path:
     ``$REALITYGAP_HOME/postgres/HOST_PORT/DB.SCHEMA`` (``REALITYGAP_HOME`` defaults to
     ``~/.local/share/realitygap``)."""
     home = Path(os.environ.get("REALITYGAP_HOME", Path.home() / ".local/share/realitygap"))
-    return home / "postgres" / f"{location.host}_{location.port}" / (
-        f"{location.dbname}.{location.schema}"
+    return (
+        home
+        / "postgres"
+        / f"{location.host}_{location.port}"
+        / (f"{location.dbname}.{location.schema}")
     )
 
 
