@@ -84,7 +84,12 @@ class PgResult:
 
 def translate(sql: str, params: Sequence[Any] | dict[str, Any] | None) -> str:
     """DuckDB's parameter markers as psycopg's (``?`` -> ``%s``, ``$name`` -> ``%(name)s``);
-    a literal ``%`` is doubled when parameters are given."""
+    a literal ``%`` is doubled when parameters are given; DuckDB's ``DOUBLE`` in a CREATE or
+    ALTER statement is PostgreSQL's ``DOUBLE PRECISION``."""
+    if sql.lstrip()[:6].upper() in ("CREATE", "ALTER "):
+        from realitygap.store.schema import for_dialect
+
+        sql = for_dialect(sql, "postgres")
     if params is None:
         return sql
     sql = sql.replace("%", "%%")
