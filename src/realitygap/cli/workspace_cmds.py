@@ -21,7 +21,7 @@ def init(workspace: WorkspaceArg) -> None:
 
     with Workspace.create(workspace) as ws:
         console.print(
-            f"Workspace ready at [bold]{escape(str(ws.path))}[/] (schema v{SCHEMA_VERSION}); "
+            f"Workspace ready at [bold]{escape(ws.location.url if ws.location else str(ws.path))}[/] (schema v{SCHEMA_VERSION}); "
             f"edit {escape(str(ws.path / 'taxonomy.toml'))} to describe your journey and "
             "touchpoints."
         )

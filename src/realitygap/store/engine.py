@@ -123,3 +123,16 @@ def as_number(condition: ir.BooleanValue, type: str = "int64") -> ir.NumericValu
     zero = ibis.literal(0).cast(type)
     result: ir.NumericValue = ibis.cases((condition, one), (~condition, zero))
     return result
+
+
+@ibis.udf.scalar.builtin(name="md5")
+def _md5(value: str) -> str:  # type: ignore[empty-body]
+    """The engine's own ``md5``: lower-case hex on DuckDB and PostgreSQL alike."""
+
+
+def md5_hex(value: ir.StringValue) -> ir.StringValue:
+    """The MD5 of ``value`` as 32 lower-case hex digits, computed in the engine: Ibis's
+    ``hexdigest("md5")`` has no PostgreSQL rule under ibis 12, while both engines have the
+    same ``md5`` function."""
+    result: ir.StringValue = _md5(value)
+    return result

@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from realitygap.domain.errors import WorkspaceError
 
 SCHEMES = ("postgresql://", "postgres://")
+# the same URLs after a trip through pathlib.Path (the CLI's argument type), which folds "//"
+_FOLDED = re.compile(r"^(postgresql|postgres):/(?!/)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
@@ -47,7 +49,11 @@ class PostgresLocation:
 
 def is_postgres(target: str | Path) -> bool:
     """Whether ``target`` names a PostgreSQL database rather than a directory."""
-    return str(target).startswith(SCHEMES)
+    return _unfold(str(target)).startswith(SCHEMES)
+
+
+def _unfold(target: str) -> str:
+    return _FOLDED.sub(lambda m: f"{m.group(1)}://", target)
 
 
 def parse_postgres(target: str) -> PostgresLocation:
@@ -55,6 +61,7 @@ def parse_postgres(target: str) -> PostgresLocation:
 
     Raises :class:`WorkspaceError` naming the URL and what was expected.
     """
+    target = _unfold(target)
     parts = urlsplit(target)
     segments = [unquote(s) for s in parts.path.split("/") if s]
     query = parse_qs(parts.query)
