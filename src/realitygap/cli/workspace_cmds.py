@@ -20,8 +20,9 @@ def init(workspace: WorkspaceArg) -> None:
     from realitygap.store import SCHEMA_VERSION, Workspace
 
     with Workspace.create(workspace) as ws:
+        where = ws.location.url if ws.location else str(ws.path)
         console.print(
-            f"Workspace ready at [bold]{escape(ws.location.url if ws.location else str(ws.path))}[/] (schema v{SCHEMA_VERSION}); "
+            f"Workspace ready at [bold]{escape(where)}[/] (schema v{SCHEMA_VERSION}); "
             f"edit {escape(str(ws.path / 'taxonomy.toml'))} to describe your journey and "
             "touchpoints."
         )

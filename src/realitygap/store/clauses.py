@@ -203,7 +203,8 @@ class ThemeTables:
         frame: pd.DataFrame = self.ws.con.execute(
             f"SELECT t.theme, count(DISTINCT n.respondent_id) AS detractors "
             f"FROM {self.documents} t JOIN documents d USING (document_id) "
-            f"JOIN ({_latest_score_sql(self.ws, question_id)}) n ON n.respondent_id = d.customer_id "
+            f"JOIN ({_latest_score_sql(self.ws, question_id)}) n "
+            "ON n.respondent_id = d.customer_id "
             f"WHERE n.score <= 6 GROUP BY t.theme"
         ).df()
         return frame

@@ -125,7 +125,7 @@ def as_number(condition: ir.BooleanValue, type: str = "int64") -> ir.NumericValu
     return result
 
 
-@ibis.udf.scalar.builtin(name="md5")
+@ibis.udf.scalar.builtin(name="md5")  # type: ignore[untyped-decorator,misc]
 def _md5(value: str) -> str:  # type: ignore[empty-body]
     """The engine's own ``md5``: lower-case hex on DuckDB and PostgreSQL alike."""
 
