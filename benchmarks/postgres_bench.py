@@ -26,10 +26,11 @@ import time
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import psycopg
-from ingest_bench import ITEMS, _answers
 
+from ingest_bench import ITEMS, _answers
 from realitygap.ingest import import_file
 from realitygap.store import Workspace
 from realitygap.store.location import parse_postgres
@@ -97,7 +98,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             os.environ["REALITYGAP_HOME"] = str(root / "home")
-            frame = _answers(n_customers, __import__("numpy").random.default_rng(0))
+            frame = _answers(n_customers, np.random.default_rng(0))
             csv = root / "responses.csv"
             frame.to_csv(csv, index=False)
             frame["submitted_at"] = pd.to_datetime(frame["submitted_at"])
