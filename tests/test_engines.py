@@ -298,3 +298,21 @@ def test_an_unreachable_server_is_a_clear_error(pg_home: Path) -> None:
     # Port 1 has no PostgreSQL server: the error names the URL, not a traceback.
     with pytest.raises(WorkspaceError, match=r"127\.0\.0\.1:1/.*cannot connect"):
         Workspace.create("postgresql://postgres@127.0.0.1:1/test?schema=nowhere")
+
+
+def test_a_postgres_reader_sees_what_another_worker_writes(pg_url: str) -> None:
+    # Reference: the writer's rows. A read-only DuckDB workspace is frozen (the file is
+    # locked), a PostgreSQL one is not: its fingerprints must not be cached.
+    from realitygap.store.answer_grid import fingerprint
+
+    row = pd.DataFrame(
+        {"respondent_id": ["c1"], "question_id": ["nps"], "wave": ["w1"], "value": [9.0]}
+    )
+    with Workspace.create(pg_url) as writer, Workspace.open(pg_url, read_only=True) as reader:
+        assert not reader.frozen
+        before = fingerprint(reader)
+        with writer.transaction():
+            append_frame(writer, "responses", row)
+        after = fingerprint(reader)
+    assert before[0] == 0 and after[0] == 1
+    assert after[-2:] == ("w1", "w1")

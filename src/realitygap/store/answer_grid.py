@@ -74,12 +74,12 @@ def row_hash_xor(ws: Workspace, columns: list[str]) -> str:
 
 
 def _once(ws: Workspace, key: tuple[str, ...], sql: str) -> Fingerprint:
-    if ws.read_only and key in ws.derived:
+    if ws.frozen and key in ws.derived:
         found: Fingerprint = ws.derived[key]
         return found
     row = ws.con.execute(sql).fetchone()
     found = tuple(row) if row is not None else ()
-    if ws.read_only:
+    if ws.frozen:
         ws.derived[key] = found
     return found
 

@@ -132,6 +132,13 @@ class Workspace:
         return self._backend
 
     @property
+    def frozen(self) -> bool:
+        """Whether the data cannot change while this connection is open: a read-only DuckDB
+        workspace (the file is locked against writers). A PostgreSQL workspace never is:
+        other workers may write meanwhile, so caches there are keyed by fingerprints."""
+        return self.read_only and self.location is None
+
+    @property
     def where(self) -> str:
         """Where the tables are, for messages: the database file or the PostgreSQL URL."""
         return str(self.path / DB_FILE) if self.location is None else self.location.url
