@@ -31,6 +31,7 @@ from realitygap.analysis._options import TRIGGERS as TRIGGERS
 from realitygap.domain.errors import check_choice
 from realitygap.domain.models import CaseStatus
 from realitygap.domain.scales import NPS_DETRACTOR_TO
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 from realitygap.store.write import insert_new
 
@@ -104,7 +105,7 @@ def staff_attitude_candidates(ws: Workspace, sla: timedelta) -> ir.Table:
     )
     a = ws.table("document_aspects")
     tp = a.filter(a.aspect_kind == "touchpoint")
-    negative_first = (tp.sentiment == "negative").cast("int64")
+    negative_first = engine.as_number((tp.sentiment == "negative"), "int64")
     rank = ibis.row_number().over(
         group_by=tp.document_id,
         order_by=[ibis.desc(negative_first), ibis.desc(tp.score), tp.aspect],

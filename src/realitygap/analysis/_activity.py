@@ -156,12 +156,12 @@ def shared_activity(ws: Workspace, windows: Windows, end: datetime) -> ir.Table:
     of the cache ends with the fingerprints of the columns it reads, so a write through any
     means is never read stale (a read-only workspace cannot change while it is open).
     """
-    # A read-only connection cannot see writes (DuckDB locks the file against writers while it
-    # is open), so there the data have one version and no fingerprint scan is needed (four
-    # hash scans cost about as much as the activity itself at 1M customers).
+    # A read-only DuckDB connection cannot see writes (DuckDB locks the file against writers
+    # while it is open), so there the data have one version and no fingerprint scan is needed
+    # (four hash scans cost about as much as the activity itself at 1M customers).
     version = (
         ("read-only",)
-        if ws.read_only
+        if ws.frozen
         else tuple(table_fingerprint(ws, t, cols) for t, cols in _SOURCES.items())
     )
     key = ("activity", windows, end, version)

@@ -233,7 +233,7 @@ def cross_products(
         wide = wide.select(
             "_bucket",
             **{f"z{i}": wide[f"v{i}"].cast("float64").fill_null(0.0) for i in range(p)},
-            **{f"m{i}": wide[f"v{i}"].notnull().cast("float64") for i in range(p)},
+            **{f"m{i}": engine.as_number(wide[f"v{i}"].notnull(), "float64") for i in range(p)},
         )
         for i in range(p):
             for j in range(p):

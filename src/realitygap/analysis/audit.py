@@ -63,6 +63,7 @@ from realitygap.analysis._items import (
 from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, Values, plain
 from realitygap.analysis.fieldwork import customer_invitations
 from realitygap.domain.errors import check_confidence
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 CEILING_SHARE = 0.15  # Terwee et al. (2007)
@@ -574,7 +575,7 @@ def _retention_auc(
     # respondent's anchor is their first answer of the wave
     act = answered_activity(ws, windows, end, wave=wave)
     known = act.filter(act.status != "unknown").select(
-        "respondent_id", "wave", retained=(act.status != "churned").cast("int64")
+        "respondent_id", "wave", retained=engine.as_number((act.status != "churned"), "int64")
     )
     r = ws.table("responses")
     r = r.filter(r.question_id.isin(items))
@@ -640,7 +641,9 @@ def _nonresponse(ws: Workspace, windows: Windows, confidence: float) -> NonRespo
         act = act.filter(act.status != "unknown")
         counts = (
             act.group_by("responded")
-            .aggregate(n=act.count(), churned=(act.status == "churned").cast("int64").sum())
+            .aggregate(
+                n=act.count(), churned=engine.as_number((act.status == "churned"), "int64").sum()
+            )
             .execute()
             .set_index("responded")
         )

@@ -41,6 +41,7 @@ from realitygap.analysis._items import (
 from realitygap.analysis._result import INSUFFICIENT, MIN_N, Estimate, Values, plain
 from realitygap.domain.errors import Problem, SurveyDataError, check_confidence
 from realitygap.domain.scales import ScaleKind
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 GROUPS = ("promoter", "passive", "detractor")
@@ -369,7 +370,9 @@ def _durations(act: Any, end: Any) -> Any:
     """Days from answering to cancellation (event 1) or to the end of the data (event 0)."""
     stop = ibis.coalesce(act.churn_at, ibis.literal(end, type="timestamp"))
     days = ((stop.epoch_seconds() - act.t0.epoch_seconds()) / 86400.0).floor().cast("int64")
-    return act.mutate(duration=ibis.greatest(days, 0), event=act.churn_at.notnull().cast("int64"))
+    return act.mutate(
+        duration=ibis.greatest(days, 0), event=engine.as_number(act.churn_at.notnull(), "int64")
+    )
 
 
 def _survival(

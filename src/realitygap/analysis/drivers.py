@@ -67,6 +67,7 @@ from realitygap.domain.errors import (
     check_choice,
     check_confidence,
 )
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 METHOD_TEXT = {
@@ -527,9 +528,9 @@ def _penalty_reward(
             continue  # no middle category to contrast against (binary items)
         col = base[f"v{i}"]
         # a comparison with a missing answer stays NULL, so listwise drops that respondent
-        derived[f"v{len(derived)}"] = (col <= scale.bottom_box_to).cast("float64")
+        derived[f"v{len(derived)}"] = engine.as_number((col <= scale.bottom_box_to), "float64")
         dummies.append((q, "low"))
-        derived[f"v{len(derived)}"] = (col >= scale.top_box_from).cast("float64")
+        derived[f"v{len(derived)}"] = engine.as_number((col >= scale.top_box_from), "float64")
         dummies.append((q, "high"))
     wide = base.select("respondent_id", **derived)
     names = [outcome] + [f"{q}:{side}" for q, side in dummies]

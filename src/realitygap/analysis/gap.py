@@ -52,6 +52,7 @@ from realitygap.analysis.metrics import (
 from realitygap.analysis.weighting import Raking
 from realitygap.domain.errors import Problem, SurveyDataError, check_choice, check_confidence
 from realitygap.domain.scales import RATED_SCALES, SCALES
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 DIMENSIONS = ("role", "department", "touchpoint", "layer")
@@ -595,7 +596,8 @@ def gap(
 
 def _position(t: ir.Table, low: Any, high: Any, top_from: Any) -> ir.Table:
     return t.mutate(
-        pos=100 * (t.value - low) / (high - low), top=(t.value >= top_from).cast("float64")
+        pos=100 * (t.value - low) / (high - low),
+        top=engine.as_number(t.value >= top_from, "float64"),
     )
 
 

@@ -37,6 +37,7 @@ from realitygap.analysis.gap import GapResult, gap
 from realitygap.analysis.metrics import customer_answers
 from realitygap.domain.errors import check_confidence
 from realitygap.domain.scales import RATED_SCALES, SCALES
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 SENSE_LETTERS = {"see": "S", "hear": "H", "touch": "T", "smell": "M", "taste": "A", "feel": "F"}
@@ -207,7 +208,7 @@ def _comments(
         j.group_by("touchpoint")
         .agg(
             n=j.count(),
-            negative=(j.sentiment == "negative").cast("int64").sum(),
+            negative=engine.as_number((j.sentiment == "negative"), "int64").sum(),
             s=j.sentiment_score.sum(),
             ss=(j.sentiment_score**2).sum(),
         )

@@ -38,6 +38,7 @@ from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis._stats import mean_estimate, wilson_estimate
 from realitygap.domain.errors import Problem, SurveyDataError, check_confidence
 from realitygap.domain.scales import ScaleKind
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 CATEGORIES = ("A", "O", "M", "I", "R", "Q")
@@ -615,8 +616,8 @@ def wow_trends(
     aggregates: dict[str, Any] = {}
     for i, feature in enumerate(features):
         hit = ibis.or_(*[text.contains(w.lower()) for w in terms_of[feature]])
-        aggregates[f"n{i}"] = hit.cast("int64").sum()
-        aggregates[f"k{i}"] = (hit & surprised).cast("int64").sum()
+        aggregates[f"n{i}"] = engine.as_number(hit, "int64").sum()
+        aggregates[f"k{i}"] = engine.as_number((hit & surprised), "int64").sum()
     monthly: pd.DataFrame = (
         d.group_by(month=d.created_at.truncate("M")).agg(**aggregates).order_by("month").execute()
         if features

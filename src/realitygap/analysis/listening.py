@@ -25,6 +25,7 @@ from scipy import stats
 from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis._stats import mean_estimate, wilson_estimate, z_value
 from realitygap.domain.errors import check_confidence
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 FREQUENCY_BANDS = (("none", 0, 0), ("1-2", 1, 2), ("3+", 3, None))
@@ -152,7 +153,7 @@ def _staff_contacts(ws: Workspace, as_of: datetime) -> pd.DataFrame:
     recent = c.filter((c.occurred_at > start90) & (c.occurred_at <= ibis.literal(as_of)))
     per_staff = recent.group_by(recent.staff_id.name("respondent_id")).agg(
         c90=recent.count(),
-        c30=(recent.occurred_at > start30).cast("int64").sum(),
+        c30=engine.as_number((recent.occurred_at > start30), "int64").sum(),
     )
     joined = staff.left_join(per_staff, "respondent_id").select(
         staff.respondent_id, staff.role, staff.department, "c30", "c90"

@@ -39,6 +39,7 @@ from realitygap.analysis._result import MIN_N, Estimate, Values
 from realitygap.analysis.weighting import Raking
 from realitygap.domain.errors import check_choice, check_confidence
 from realitygap.domain.scales import RATED_SCALES, SCALES, ScaleKind
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 PERIODS = ("wave", "month")
@@ -561,8 +562,8 @@ def cx_index(
         *[(answers.scale == str(k), SCALES[k].bottom_box_to) for k in CX_SCALES], else_=-99
     )
     a = answers.mutate(
-        top=(answers.value >= top_from).cast("float64"),
-        bottom=(answers.value <= bottom_to).cast("float64"),
+        top=engine.as_number(answers.value >= top_from, "float64"),
+        bottom=engine.as_number(answers.value <= bottom_to, "float64"),
     )
     keys = list(by)
     per_resp = a.group_by([*keys, "respondent_id"]).agg(

@@ -53,6 +53,7 @@ from realitygap.analysis.gap import gap, mirror_map, staff_answers
 from realitygap.analysis.recovery import _customer_groups as customer_groups
 from realitygap.domain.errors import ArgumentError, Problem, SurveyDataError, check_confidence
 from realitygap.domain.scales import RATED_SCALES, SCALES, ScaleKind
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 
@@ -301,8 +302,8 @@ def _team_nps(
         a.group_by("team")
         .agg(
             n=a.count(),
-            pro=(a.value >= 9).cast("int64").sum(),
-            det=(a.value <= 6).cast("int64").sum(),
+            pro=engine.as_number(a.value >= 9).sum(),
+            det=engine.as_number(a.value <= 6).sum(),
         )
         .execute()
     )
@@ -348,7 +349,11 @@ def _team_attitude(
     d = ws.table("documents").select("document_id", respondent_id="customer_id")
     tags = ws.table("document_tags").select("document_id", "staff_attitude")
     j = d.join(tags, "document_id").join(cust, "respondent_id")
-    s = j.group_by("team").agg(n=j.count(), k=j.staff_attitude.cast("int64").sum()).execute()
+    s = (
+        j.group_by("team")
+        .agg(n=j.count(), k=engine.as_number(j.staff_attitude, "int64").sum())
+        .execute()
+    )
     return {
         str(row["team"]): wilson_estimate(
             int(row["k"]), int(row["n"]), min_n, "staff-attitude mentions, Wilson", confidence

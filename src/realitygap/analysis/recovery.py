@@ -35,6 +35,7 @@ from realitygap.analysis._stats import (
 from realitygap.domain.errors import check_confidence
 from realitygap.domain.models import CaseStatus
 from realitygap.domain.scales import NPS_DETRACTOR_TO, NPS_PROMOTER_FROM
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 GROUPS = ("recovered", "not recovered", "never had a problem")
@@ -137,7 +138,7 @@ def _customer_groups(ws: Workspace) -> ir.Table:
     )
     return c.group_by("customer_id").agg(
         anchor=c.opened_at.min(),
-        recovered=ok.cast("int64").min() == 1,  # every case of the customer recovered
+        recovered=engine.as_number(ok, "int64").min() == 1,  # every case of the customer recovered
     )
 
 
@@ -243,8 +244,8 @@ def recovery(
             latest.group_by("group")
             .agg(
                 n=latest.count(),
-                pro=(latest.value >= NPS_PROMOTER_FROM).cast("int64").sum(),
-                det=(latest.value <= NPS_DETRACTOR_TO).cast("int64").sum(),
+                pro=engine.as_number(latest.value >= NPS_PROMOTER_FROM).sum(),
+                det=engine.as_number(latest.value <= NPS_DETRACTOR_TO).sum(),
             )
             .execute()
         )
@@ -269,7 +270,7 @@ def recovery(
         k = anchored.left_join(cancels, "customer_id")
         lost = (k.cancelled_at >= k.start) & (k.cancelled_at < k.start + horizon)
         per_customer = k.group_by(["customer_id", "group"]).agg(
-            lost=lost.fill_null(False).cast("int64").max()
+            lost=engine.as_number(lost.fill_null(False), "int64").max()
         )
         retention_counts = (
             per_customer.group_by("group")
@@ -364,8 +365,8 @@ def service_level(ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.95
     could_meet = (c.due_at >= c.opened_at) & (c.first_contact_at.notnull() | (c.due_at < as_of))
     stats_ = c.aggregate(
         n=c.count(),
-        counted=could_meet.fill_null(False).cast("int64").sum(),
-        in_time=(in_time & could_meet).fill_null(False).cast("int64").sum(),
+        counted=engine.as_number(could_meet.fill_null(False), "int64").sum(),
+        in_time=engine.as_number((in_time & could_meet).fill_null(False), "int64").sum(),
         med_contact=hours_contact.median(),
         med_resolve=hours_resolve.median(),
     ).execute()

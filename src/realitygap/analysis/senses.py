@@ -15,6 +15,7 @@ import pandas as pd
 from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis._stats import wilson_estimate
 from realitygap.domain.errors import check_confidence
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 
@@ -116,7 +117,7 @@ def touchpoint_senses(
         pairs.group_by(["touchpoint", "sense"])
         .agg(
             documents=pairs.count(),
-            negative=(pairs.sentiment == "negative").cast("int64").sum(),
+            negative=engine.as_number((pairs.sentiment == "negative"), "int64").sum(),
         )
         .execute()
         .sort_values(["documents", "touchpoint", "sense"], ascending=[False, True, True])

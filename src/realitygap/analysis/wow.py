@@ -50,6 +50,7 @@ from realitygap.analysis._stats import holm, wilson_estimate, z_value
 from realitygap.analysis.text import wow_mentions
 from realitygap.domain.errors import ArgumentError, check_confidence
 from realitygap.domain.scales import ScaleKind
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 OUTCOMES = ("repeat_purchase", "retention", "nps")
@@ -378,8 +379,8 @@ def _grid(
         & (buys.bought < mt.m_end + repeat_days * day),
     )
     activity = b.group_by(["customer_id", "month"]).agg(
-        prior=(b.bought < b.m_start).cast("int64").sum(),
-        after=(b.bought >= b.m_end).cast("int64").sum(),
+        prior=engine.as_number((b.bought < b.m_start), "int64").sum(),
+        after=engine.as_number((b.bought >= b.m_end), "int64").sum(),
     )
     g = grid.left_join(activity, ["customer_id", "month"]).drop("customer_id_right", "month_right")
     g = g.mutate(
@@ -387,8 +388,10 @@ def _grid(
         band=ibis.cases(
             (g.prior.fill_null(0) == 0, "0"), (g.prior.fill_null(0) <= 2, "1-2"), else_="3+"
         ),
-        repeat_purchase=(g.after.fill_null(0) > 0).cast("float64"),
-        retention=(g.cancel.isnull() | (g.cancel >= g.m_end + retain_days * day)).cast("float64"),
+        repeat_purchase=engine.as_number((g.after.fill_null(0) > 0), "float64"),
+        retention=engine.as_number(
+            (g.cancel.isnull() | (g.cancel >= g.m_end + retain_days * day)), "float64"
+        ),
     )
     if nps_answers is None:
         return g.mutate(nps=ibis.null("float64")).drop("prior", "after")
@@ -467,7 +470,7 @@ def _moment(
     g = grid.filter(grid.month.isin(months) & grid.stays)
     g = g.left_join(first, "customer_id").drop("customer_id_right")
     g = g.filter(g.first.isnull() | (g.first >= g.m_start))
-    g = g.mutate(met=(g.first.notnull() & (g.first < g.m_end)).cast("int64"))
+    g = g.mutate(met=engine.as_number((g.first.notnull() & (g.first < g.m_end)), "int64"))
     keys = ["month", *cols, "band", "met"]
     agg = g.group_by(keys).agg(
         n=g.count(),

@@ -41,7 +41,13 @@ console = _console()
 err_console = _console(stderr=True)
 MISSING = "\u2014"  # an em dash for a missing value, never NaN or NaT
 
-WorkspaceArg = Annotated[Path, typer.Argument(help="Workspace directory.", show_default=False)]
+WorkspaceArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Workspace directory, or a postgresql://user@host:port/db?schema=NAME URL.",
+        show_default=False,
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 WaitOpt = Annotated[
     float | None,

@@ -18,11 +18,14 @@ from realitygap.cli._common import (
 def init(workspace: WorkspaceArg, wait: WaitOpt = None) -> None:
     """Create a workspace: a directory with realitygap.duckdb and an editable taxonomy.toml."""
     from realitygap.store import SCHEMA_VERSION, TAXONOMY_FILE, Workspace
+    from realitygap.store.location import is_postgres
 
-    exists = (workspace / TAXONOMY_FILE).exists()  # then init opens it (and may wait for it)
+    # an existing directory is opened (and may be waited for); a database URL is created or migrated
+    exists = not is_postgres(workspace) and (workspace / TAXONOMY_FILE).exists()
     with Workspace.open(workspace, wait=wait) if exists else Workspace.create(workspace) as ws:
+        where = ws.location.url if ws.location else str(ws.path)
         console.print(
-            f"Workspace ready at [bold]{escape(str(ws.path))}[/] (schema v{SCHEMA_VERSION}); "
+            f"Workspace ready at [bold]{escape(where)}[/] (schema v{SCHEMA_VERSION}); "
             f"edit {escape(str(ws.path / 'taxonomy.toml'))} to describe your journey and "
             "touchpoints."
         )

@@ -29,6 +29,7 @@ from realitygap.ingest._fields import Field, Kind, flag_duplicates, parse_fields
 from realitygap.ingest._lookup import RowFilter, known_mask, questions
 from realitygap.ingest._problems import Problems
 from realitygap.ingest._read import Grid
+from realitygap.store import engine
 from realitygap.store.workspace import Workspace
 
 CASE_TRIGGERS = ("detractor", "staff_attitude", "silent_attrition", "manual")
@@ -455,7 +456,7 @@ def derived_ids(ws: Workspace, prefix: str, parts: pd.DataFrame) -> pd.Series:
     )
     rows = ibis.memtable(canon.assign(_row=np.arange(len(canon))))
     joined = ibis.literal("|").join([rows[f"c{i}"] for i in range(parts.shape[1])])
-    digest = ibis.literal(prefix) + joined.hexdigest("md5").substr(0, 16)
+    digest = ibis.literal(prefix) + engine.md5_hex(joined).substr(0, 16)
     ids = ws.backend.execute(rows.select(digest.name("id"), "_row").order_by("_row"))["id"]
     return pd.Series(ids.to_numpy(dtype=object), index=parts.index)
 

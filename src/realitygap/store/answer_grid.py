@@ -25,6 +25,7 @@ import ibis.expr.types as ir
 
 from realitygap.domain.scales import RATED_SCALES
 from realitygap.store.workspace import Workspace
+from realitygap.store.write import create_table_as, drop_tables
 
 GRID_TABLE = "answer_grid"
 META_TABLE = "answer_grid_meta"
@@ -57,19 +58,28 @@ def table_fingerprint(ws: Workspace, table: str, columns: list[str]) -> Fingerpr
     change of those columns changes it (one scan). A read-only connection cannot see writes
     (DuckDB locks the file against writers while it is open), so there it is taken once and
     kept on the workspace."""
-    cols = ", ".join(columns)
     return _once(
-        ws, ("fingerprint", table, *columns), f"SELECT count(*), bit_xor(hash({cols})) FROM {table}"
+        ws,
+        ("fingerprint", table, *columns),
+        f"SELECT count(*), {row_hash_xor(ws, columns)} FROM {table}",
     )
 
 
+def row_hash_xor(ws: Workspace, columns: list[str]) -> str:
+    """The SQL of the XOR over rows of a 64-bit hash of ``columns`` (NULL when no rows)."""
+    if ws.dialect == "postgres":
+        text = ", ".join(f"coalesce({c}::text, chr(30))" for c in columns)
+        return f"bit_xor(hashtextextended(concat_ws(chr(31), {text}), 0))"
+    return f"bit_xor(hash({', '.join(columns)}))"
+
+
 def _once(ws: Workspace, key: tuple[str, ...], sql: str) -> Fingerprint:
-    if ws.read_only and key in ws.derived:
+    if ws.frozen and key in ws.derived:
         found: Fingerprint = ws.derived[key]
         return found
     row = ws.con.execute(sql).fetchone()
     found = tuple(row) if row is not None else ()
-    if ws.read_only:
+    if ws.frozen:
         ws.derived[key] = found
     return found
 
@@ -120,14 +130,15 @@ def refresh(ws: Workspace) -> StoredGrid:
     questions = rated_customer_questions(ws)
     print_ = fingerprint(ws)
     # a single wave: filtering on it keeps every answer and lets the pivot group by respondent
-    query = ibis.to_sql(pivot(ws, questions, wave=only_wave(print_)))
-    ws.con.execute(f"CREATE OR REPLACE TABLE {GRID_TABLE} AS {query}")
+    query = ibis.to_sql(pivot(ws, questions, wave=only_wave(print_)), dialect=ws.backend.name)
+    create_table_as(ws, GRID_TABLE, str(query))
     _store_meta(ws, questions, print_)
     return StoredGrid(ws.table(GRID_TABLE), tuple(questions))
 
 
 def _store_meta(ws: Workspace, questions: list[str], print_: Fingerprint) -> None:
-    ws.con.execute(f"CREATE OR REPLACE TABLE {META_TABLE} (key VARCHAR, value VARCHAR)")
+    drop_tables(ws, META_TABLE)
+    ws.con.execute(f"CREATE TABLE {META_TABLE} (key VARCHAR, value VARCHAR)")
     ws.con.executemany(
         f"INSERT INTO {META_TABLE} VALUES (?, ?)",
         [["questions", json.dumps(questions)], ["fingerprint", json.dumps(list(print_))]],

@@ -19,19 +19,22 @@ import pandas as pd
 from realitygap.store.workspace import Workspace
 
 
-def _parts_sql(strip: str) -> str:
-    """The trimmed, non-empty parts of every document (``$pattern`` is the boundary)."""
+def _parts_sql(ws: Workspace, strip: str) -> str:
+    """The trimmed, non-empty parts of every document (``$pattern`` is the boundary; the
+    pattern is read by RE2 on DuckDB and as an ARE on PostgreSQL, which agree on the
+    clause pattern's syntax: an inline ``(?i)``, classes, ``(?:...)``, ``$``)."""
     quoted = strip.replace("'", "''")
+    trim = "btrim" if ws.dialect == "postgres" else "trim"
     return (
-        f"SELECT document_id, part FROM (SELECT document_id, trim(unnest(regexp_split_to_array("
-        f"text, $pattern)), '{quoted}') AS part FROM documents) WHERE part <> ''"
+        f"SELECT document_id, part FROM (SELECT document_id, {trim}(unnest(regexp_split_to_array("
+        f"text, $pattern)), '{quoted}') AS part FROM documents) AS parts WHERE part <> ''"
     )
 
 
 def document_parts(ws: Workspace, pattern: str, strip: str) -> pd.DataFrame:
     """(``document_id``, ``part``): every document split at ``pattern`` (an RE2 expression),
     each part trimmed of the characters of ``strip``, empty parts dropped."""
-    frame: pd.DataFrame = ws.con.execute(_parts_sql(strip), {"pattern": pattern}).df()
+    frame: pd.DataFrame = ws.con.execute(_parts_sql(ws, strip), {"pattern": pattern}).df()
     return frame
 
 
@@ -42,14 +45,21 @@ def distinct_parts(
     :func:`document_parts`, streamed from one query on a cursor of its own: the engine cuts
     and counts in parallel, Python holds one page of distinct texts at a time."""
     return ws.pages(
-        f"SELECT part, count(*) AS n FROM ({_parts_sql(strip)}) GROUP BY part",
+        f"SELECT part, count(*) AS n FROM ({_parts_sql(ws, strip)}) AS p GROUP BY part",
         {"pattern": pattern},
         batch_size,
     )
 
 
 def sample_document_texts(ws: Workspace, seed: int, size: int) -> list[str]:
-    """The texts of a repeatable random sample of ``size`` documents (reservoir sampling)."""
+    """The texts of a repeatable random sample of ``size`` documents (reservoir sampling;
+    on PostgreSQL the ``size`` first by an MD5 of the seed and the document id)."""
+    if ws.dialect == "postgres":
+        rows = ws.con.execute(
+            "SELECT text FROM documents ORDER BY md5(? || ':' || document_id) LIMIT ?",
+            [str(int(seed)), int(size)],
+        ).fetchall()
+        return [str(r[0]) for r in rows]
     rows = ws.con.execute(
         f"SELECT text FROM documents USING SAMPLE reservoir({int(size)} ROWS) REPEATABLE "
         f"({int(seed)})"
@@ -57,9 +67,15 @@ def sample_document_texts(ws: Workspace, seed: int, size: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def _latest_score_sql(question_id: str) -> str:
+def _latest_score_sql(ws: Workspace, question_id: str) -> str:
     """Each respondent's latest answer (``score``) to one question; no date counts as oldest."""
     quoted = "'" + question_id.replace("'", "''") + "'"
+    if ws.dialect == "postgres":
+        return (
+            "SELECT DISTINCT ON (respondent_id) respondent_id, value AS score FROM responses "
+            f"WHERE question_id = {quoted} ORDER BY respondent_id, "
+            "coalesce(submitted_at, TIMESTAMP '1970-01-01') DESC"
+        )
     return (
         "SELECT respondent_id, arg_max(value, coalesce(submitted_at, TIMESTAMP '1970-01-01')"
         f" ) AS score FROM responses WHERE question_id = {quoted} GROUP BY respondent_id"
@@ -70,8 +86,8 @@ def latest_score_counts(ws: Workspace, question_id: str) -> tuple[int, int, int]
     """(respondents, latest score >= 9, latest score <= 6) of one 0-10 question: the counts
     of an NPS over each respondent's latest answer."""
     row = ws.con.execute(
-        "SELECT count(*), count(*) FILTER (score >= 9), count(*) FILTER (score <= 6) "
-        f"FROM ({_latest_score_sql(question_id)})"
+        "SELECT count(*), count(*) FILTER (WHERE score >= 9), "
+        f"count(*) FILTER (WHERE score <= 6) FROM ({_latest_score_sql(ws, question_id)}) AS n"
     ).fetchone()
     if not row:
         return 0, 0, 0
@@ -124,7 +140,7 @@ class ThemeTables:
         engine, not a loop in Python)."""
         self.ws.con.execute(
             f"INSERT INTO {self.documents} SELECT p.document_id, t.theme, t.compound "
-            f"FROM ({_parts_sql(strip)}) p JOIN {self.parts} t USING (part)",
+            f"FROM ({_parts_sql(self.ws, strip)}) p JOIN {self.parts} t USING (part)",
             {"pattern": pattern},
         )
 
@@ -152,8 +168,8 @@ class ThemeTables:
             f"WITH d AS (SELECT theme, document_id, avg(compound) AS c FROM {self.documents} "
             f"GROUP BY theme, document_id) "
             f"SELECT theme, count(*), avg(c), stddev_samp(c), "
-            f"count(*) FILTER (c >= {float(positive)}), "
-            f"count(*) FILTER (c <= {float(negative)}) FROM d GROUP BY theme"
+            f"count(*) FILTER (WHERE c >= {float(positive)}), "
+            f"count(*) FILTER (WHERE c <= {float(negative)}) FROM d GROUP BY theme"
         ).fetchall()
         return [
             (
@@ -175,7 +191,7 @@ class ThemeTables:
             f"FROM documents WHERE created_at IS NOT NULL), "
             f"totals AS (SELECT month, count(*) AS total FROM m GROUP BY month) "
             f"SELECT t.theme, m.month, count(DISTINCT t.document_id) AS documents, "
-            f"any_value(totals.total) AS month_documents "
+            f"max(totals.total) AS month_documents "
             f"FROM {self.documents} t JOIN m USING (document_id) JOIN totals USING (month) "
             f"GROUP BY t.theme, m.month ORDER BY t.theme, m.month"
         ).df()
@@ -187,7 +203,8 @@ class ThemeTables:
         frame: pd.DataFrame = self.ws.con.execute(
             f"SELECT t.theme, count(DISTINCT n.respondent_id) AS detractors "
             f"FROM {self.documents} t JOIN documents d USING (document_id) "
-            f"JOIN ({_latest_score_sql(question_id)}) n ON n.respondent_id = d.customer_id "
+            f"JOIN ({_latest_score_sql(self.ws, question_id)}) n "
+            "ON n.respondent_id = d.customer_id "
             f"WHERE n.score <= 6 GROUP BY t.theme"
         ).df()
         return frame

@@ -11,9 +11,13 @@ from realitygap.store.workspace import Workspace
 
 
 def generated_questions(ws: Workspace) -> pd.DataFrame:
-    """The questions still marked generated, every column of the questions table."""
+    """The questions still marked generated, every column of the questions table, in the
+    order they were written (DuckDB's rowid; PostgreSQL's ctid, the physical order of an
+    append-only table)."""
+    cols = ", ".join(f'"{c}"' for c in ws.columns("questions") if c != "generated")
+    order = "ctid" if ws.dialect == "postgres" else "rowid"
     frame: pd.DataFrame = ws.con.execute(
-        "SELECT * EXCLUDE (generated) FROM questions WHERE generated ORDER BY rowid"
+        f"SELECT {cols} FROM questions WHERE generated ORDER BY {order}"
     ).fetchdf()
     return frame
 

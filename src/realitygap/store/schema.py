@@ -12,6 +12,7 @@ anti-join, which makes re-imports idempotent on any engine.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,16 @@ if TYPE_CHECKING:
     from realitygap.store.workspace import Workspace
 
 Step = str | Callable[["Workspace"], Any]
+
+# The only type of the schema PostgreSQL spells differently (DOUBLE is DuckDB's alias).
+_DOUBLE = re.compile(r"\bDOUBLE\b(?! PRECISION)")
+
+
+def for_dialect(statement: str, dialect: str) -> str:
+    """A schema statement (written in DuckDB's dialect) as ``dialect`` spells it."""
+    if dialect == "postgres":
+        return _DOUBLE.sub("DOUBLE PRECISION", statement)
+    return statement
 
 
 def redact_stored_documents(ws: Workspace) -> int:

@@ -1,7 +1,9 @@
-"""A workspace: one organisation's data in a directory.
+"""A workspace: one organisation's data in a directory, or in a PostgreSQL schema.
 
 ``DIR/realitygap.duckdb`` holds the tables, ``DIR/taxonomy.toml`` the journey stages,
-touchpoints and layers. Analyses read tables as Ibis expressions (:meth:`Workspace.table`), so
+touchpoints and layers. A ``postgresql://user@host:port/db?schema=name`` workspace keeps its
+tables in that schema and its files (taxonomy, settings, models) in a local folder of its
+own (:func:`files_folder`). Analyses read tables as Ibis expressions (:meth:`Workspace.table`), so
 the same analysis code can later run on PostgreSQL or Spark; writes go through
 :meth:`Workspace.transaction`, which makes every import land whole or not at all.
 """
@@ -9,6 +11,7 @@ the same analysis code can later run on PostgreSQL or Spark; writes go through
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -28,16 +31,30 @@ if TYPE_CHECKING:  # loaded with the first table read: `realitygap info` needs n
 from realitygap.domain.errors import StorageError, WorkspaceError
 from realitygap.domain.taxonomy import Taxonomy, default_taxonomy_text
 from realitygap.store.atomic import atomic_write
+from realitygap.store.location import PostgresLocation, is_postgres, parse_postgres
 from realitygap.store.lock import DEFAULT_WAIT_SECONDS as DEFAULT_WAIT_SECONDS  # re-exported
 from realitygap.store.lock import LOCK_WAIT, busy_message, waiting_message
 from realitygap.store.lock import configure_lock_wait as configure_lock_wait
-from realitygap.store.schema import MIGRATIONS, SCHEMA_VERSION
+from realitygap.store.schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
 
 DB_FILE = "realitygap.duckdb"
 TAXONOMY_FILE = "taxonomy.toml"
 
 _LOCK_HELD = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 _POLL_SECONDS = 0.2
+
+
+def files_folder(location: PostgresLocation) -> Path:
+    """The local folder of a PostgreSQL workspace's files (taxonomy, settings, models):
+    ``$REALITYGAP_HOME/postgres/HOST_PORT/DB.SCHEMA`` (``REALITYGAP_HOME`` defaults to
+    ``~/.local/share/realitygap``)."""
+    home = Path(os.environ.get("REALITYGAP_HOME", Path.home() / ".local/share/realitygap"))
+    return (
+        home
+        / "postgres"
+        / f"{location.host}_{location.port}"
+        / (f"{location.dbname}.{location.schema}")
+    )
 
 
 def _connect(
@@ -73,11 +90,19 @@ class Workspace:
     """
 
     def __init__(
-        self, path: Path, con: duckdb.DuckDBPyConnection, *, read_only: bool = False
+        self,
+        path: Path,
+        con: Any,
+        *,
+        read_only: bool = False,
+        location: PostgresLocation | None = None,
     ) -> None:
         self.path = path
+        # a duckdb connection, or a store.postgres.PgConnection (same execute/register)
         self.con = con
         self.read_only = read_only
+        self.location = location
+        self.dialect = "duckdb" if location is None else "postgres"
         self._backend: ibis.BaseBackend | None = None
         self._taxonomy: Taxonomy | None = None
         # Results derived from the data that several analyses share (e.g. customer activity),
@@ -93,13 +118,35 @@ class Workspace:
         if self._backend is None:
             import ibis
 
-            self._backend = ibis.duckdb.from_connection(self.con)
+            if self.location is None:
+                self._backend = ibis.duckdb.from_connection(self.con)
+            else:
+                self._backend = ibis.postgres.from_connection(self.con.raw)
         return self._backend
+
+    @property
+    def frozen(self) -> bool:
+        """Whether the data cannot change while this connection is open: a read-only DuckDB
+        workspace (the file is locked against writers). A PostgreSQL workspace never is:
+        other workers may write meanwhile, so caches there are keyed by fingerprints."""
+        return self.read_only and self.location is None
+
+    @property
+    def where(self) -> str:
+        """Where the tables are, for messages: the database file or the PostgreSQL URL."""
+        return str(self.path / DB_FILE) if self.location is None else self.location.url
 
     # ---- opening ---------------------------------------------------------------------------
     @classmethod
     def create(cls, path: str | Path, taxonomy_text: str | None = None) -> Workspace:
-        """Create (or open, if it exists) a workspace at ``path`` with the default taxonomy."""
+        """Create (or open, if it exists) a workspace at ``path`` (a directory, or a
+        ``postgresql://`` URL) with the default taxonomy."""
+        if is_postgres(path):
+            folder = files_folder(parse_postgres(str(path)))
+            folder.mkdir(parents=True, exist_ok=True)
+            if not (folder / TAXONOMY_FILE).exists():
+                atomic_write(folder / TAXONOMY_FILE, taxonomy_text or default_taxonomy_text())
+            return cls.open(path)
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         tax = path / TAXONOMY_FILE
@@ -116,7 +163,13 @@ class Workspace:
         ``read_only`` opens it for reading only (several readers may share it). When another
         process holds it, waits up to ``wait`` seconds (default :data:`LOCK_WAIT`) for it to
         finish, then raises :class:`WorkspaceError` naming that process's id.
+
+        ``path`` may be a ``postgresql://`` URL (:mod:`realitygap.store.location`): the
+        database's own transactions then keep writers apart, and migrations run under an
+        advisory lock so that two workers never apply one twice.
         """
+        if is_postgres(path):
+            return cls._open_postgres(parse_postgres(str(path)), read_only=read_only)
         path = Path(path)
         db = path / DB_FILE
         if not (path / TAXONOMY_FILE).exists():
@@ -135,6 +188,26 @@ class Workspace:
             with cls.open(path, wait=wait):
                 pass
             return cls.open(path, read_only=True, wait=wait)
+        return ws
+
+    @classmethod
+    def _open_postgres(cls, location: PostgresLocation, *, read_only: bool) -> Workspace:
+        from realitygap.store.postgres import PgConnection
+
+        folder = files_folder(location)
+        if not (folder / TAXONOMY_FILE).exists():
+            raise WorkspaceError(
+                f"{location.url}: not a realitygap workspace (no {folder / TAXONOMY_FILE}); "
+                f"create one with `realitygap init {location.url}`"
+            )
+        ws = cls(folder, PgConnection(location), read_only=read_only, location=location)
+        if ws.schema_version < SCHEMA_VERSION:
+            # one key per schema: a second worker waits here, then finds nothing to do
+            ws.con.execute("SELECT pg_advisory_lock(hashtext(current_schema()))")
+            try:
+                ws.migrate()
+            finally:
+                ws.con.execute("SELECT pg_advisory_unlock(hashtext(current_schema()))")
         return ws
 
     def close(self) -> None:
@@ -157,6 +230,7 @@ class Workspace:
     def schema_version(self) -> int:
         exists = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+            + (" AND table_schema = current_schema()" if self.location is not None else "")
         ).fetchone()
         if not exists or exists[0] == 0:
             return 0
@@ -180,7 +254,7 @@ class Workspace:
             with self.transaction():
                 for step in MIGRATIONS[version]:
                     if isinstance(step, str):
-                        self.con.execute(step)
+                        self.con.execute(for_dialect(step, self.dialect))
                     else:
                         step(self)  # a data migration written in Python
                 self.con.execute(
@@ -213,6 +287,9 @@ class Workspace:
         """The result of ``sql`` in pages of ``batch_size`` rows, streamed from one query on a
         cursor of its own (statements run meanwhile through :attr:`con` do not disturb it):
         only one page is held in memory, and nothing is re-scanned per page."""
+        if self.location is not None:
+            yield from self.con.pages(sql, params, batch_size)
+            return
         cursor = self.con.cursor()
         try:
             reader = cursor.execute(sql, params).to_arrow_reader(batch_size)
@@ -234,6 +311,10 @@ class Workspace:
         A write the disk refuses (full, file too large, no permission) is undone and raised as
         :class:`StorageError` naming the database file.
         """
+        if self.location is not None:
+            with self._pg_transaction():
+                yield self.con
+            return
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
@@ -251,6 +332,16 @@ class Workspace:
             self._rollback()
             raise self._storage_error(exc) from None
 
+    @contextmanager
+    def _pg_transaction(self) -> Iterator[None]:
+        import psycopg
+
+        try:
+            with self.con.raw.transaction():
+                yield
+        except (psycopg.errors.DiskFull, psycopg.errors.InsufficientResources) as exc:
+            raise self._storage_error(exc) from None
+
     def _rollback(self) -> None:
         # A failed COMMIT has already been rolled back by DuckDB: nothing is left to undo.
         with contextlib.suppress(duckdb.TransactionException):
@@ -258,6 +349,6 @@ class Workspace:
 
     def _storage_error(self, exc: BaseException) -> StorageError:
         return StorageError(
-            f"{self.path / DB_FILE}: could not write the workspace database ({exc}); "
+            f"{self.where}: could not write the workspace database ({exc}); "
             "nothing was changed (is the disk full?)"
         )

@@ -56,7 +56,13 @@ def append_row(ws: Workspace, table: str, values: list[Any]) -> None:
 
 def append_frame(ws: Workspace, table: str, frame: pd.DataFrame) -> None:
     """Append every row of ``frame`` to ``table`` (its columns by name, the others NULL), in
-    one statement: call inside ``ws.transaction()`` to land it with other writes."""
+    one statement (COPY on PostgreSQL): call inside ``ws.transaction()`` to land it with
+    other writes."""
+    if ws.dialect == "postgres":
+        from realitygap.store.postgres import copy_into
+
+        copy_into(ws.con, table, frame)
+        return
     view = f"_append_{uuid.uuid4().hex}"
     cols = ", ".join(f'"{c}"' for c in frame.columns)
     ws.con.register(view, frame)
@@ -82,7 +88,17 @@ def empty_temp_copy(ws: Workspace, name: str, like: str) -> None:
     """A fresh, empty temporary table ``name`` with the columns and types of ``like``
     (replacing one of that name: rows deleted from a temporary table keep their memory)."""
     cols = ", ".join(f'"{c}"' for c in ws.columns(like))
-    ws.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols} FROM {like} LIMIT 0")
+    create_table_as(ws, name, f"SELECT {cols} FROM {like} LIMIT 0", temporary=True)
+
+
+def create_table_as(ws: Workspace, name: str, query: str, *, temporary: bool = False) -> None:
+    """Create (or replace) the table ``name`` holding the rows of the SELECT ``query``."""
+    kind = "TEMP TABLE" if temporary else "TABLE"
+    if ws.dialect == "postgres":
+        ws.con.execute(f"DROP TABLE IF EXISTS {name}")
+        ws.con.execute(f"CREATE {kind} {name} AS {query}")
+    else:
+        ws.con.execute(f"CREATE OR REPLACE {kind} {name} AS {query}")
 
 
 def copy_rows(ws: Workspace, source: str, target: str) -> None:
