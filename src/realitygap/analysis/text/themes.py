@@ -18,13 +18,16 @@ Method (a sample to learn the themes, then one streaming pass over the distinct 
 3. Clustering: k-means (k-means++, 8 starts) on the sample's distinct vectors weighted by
    their counts (the same objective as on the repeated vectors). Unless given, k is the one in
    ``K_RANGE`` (1 start each) with the best silhouette of ``SILHOUETTE_SAMPLE`` clauses drawn
-   from the sample without replacement, computed exactly on their distinct vectors.
+   from the sample without replacement, computed exactly on their distinct vectors. A theme
+   whose clauses reach more than ``MAX_THEME_SHARE`` of the sample's documents is then split in
+   two while the split's silhouette allows (:func:`_split_catch_alls`).
 4. Pass two: DuckDB cuts every document and counts each distinct clause text; Python reads
    those in pages of ``batch_size`` (one streaming cursor) and assigns each to its nearest
    centre when their cosine is at least ``MIN_SIMILARITY`` (others stay unthemed),
    accumulates the class-based TF-IDF (c-TF-IDF, Grootendorst 2022: term frequency in the
    theme times log(1 + average words per theme / the term's total frequency), counts
-   weighted by occurrences) whose top terms label the theme, and keeps the three distinct
+   weighted by occurrences) of noun-phrase runs (:func:`_phrase_analyzer`) whose best phrase
+   labels the theme (:func:`_label_of`), and keeps the three distinct
    clauses nearest each centre (ties by text) as representative quotes. Every clause of every
    document is counted, none is estimated: DuckDB joins the clauses to their themes into a
    temporary (document, theme, sentiment) table, where SQL computes the rest. Python memory
@@ -739,7 +742,8 @@ def discover_themes(
         ``nps`` (the NPS the impacts are measured against), ``path``, ``k``.
         ``to_frame()`` has one row per theme:
 
-        - ``theme`` (number), ``label`` (its top two c-TF-IDF content words), ``terms``;
+        - ``theme`` (number), ``label`` (a phrase of one to three content words of the
+          texts, see :func:`_label_of`), ``terms`` (the top five c-TF-IDF terms);
         - ``documents`` with the theme and their ``share`` of all documents;
         - ``sentiment_value``, ``sentiment_low``, ``sentiment_high``, ``sentiment_n``,
           ``sentiment_method``, ``sentiment_confidence``, ``sentiment_n_effective``: mean over
@@ -772,10 +776,10 @@ def discover_themes(
     >>> result.documents, result.k
     (781, 30)
     >>> result.to_frame()[["label", "documents", "share", "nps_impact_value"]].head(3).round(2)
-                 label  documents  share  nps_impact_value
-    0         app, log         98   0.13              2.84
-    1      rude, staff         81   0.10              2.58
-    2  waiting, refund         75   0.10              2.06
+           label  documents  share  nps_impact_value
+    0  app froze         98   0.13              2.84
+    1       rude         81   0.10              2.58
+    2    waiting         75   0.10              2.06
     """
     check_confidence(confidence, min_n)
     # One BLAS/OpenMP thread: these matrices are small, and on a shared 2-core machine
