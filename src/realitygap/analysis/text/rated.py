@@ -1,6 +1,6 @@
 """Document sentiment learned from real star ratings, shipped with the package.
 
-A ridge regression of the 1-5 star rating of 18,504 of the Women's E-Commerce Clothing Reviews
+A ridge regression of the 1-5 star rating of 18,112 of the Women's E-Commerce Clothing Reviews
 (CC0 1.0, so weights derived from them may be redistributed) on three blocks of features of
 the text, all on the fast path's negation-marked tokens (:class:`~.fast.LexiconSentiment`):
 
