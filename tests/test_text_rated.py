@@ -27,20 +27,46 @@ def test_scores_stay_in_range_and_order_obvious_reviews() -> None:
     assert -1 <= score[0] < 0 < score[1] <= 1
 
 
-def test_cross_domain_rank_correlation_beats_vader_on_lounge_reviews() -> None:
-    # trained on clothing reviews only; Skytrax lounge reviews are another domain. Expected
-    # values: vaderSentiment's own analyser computed here (0.639 when measured), and the
-    # model's 0.693 (docs/text.md) with a little room for library changes.
+def _lounge() -> pd.DataFrame:
     frame = pd.read_csv(shared_data("skytrax-reviews", "lounge.csv"))
     frame = frame.dropna(subset=["content", "overall_rating"])
-    frame = frame[frame["overall_rating"] <= 5]  # a few rows are on a 1-10 scale
+    return frame[frame["overall_rating"] <= 5]  # a few rows are on a 1-10 scale
+
+
+def test_cross_domain_rank_correlation_reaches_the_target_on_lounge_reviews() -> None:
+    # trained on clothing reviews only; Skytrax lounge reviews are another domain. Independent
+    # references: vaderSentiment's own analyser computed here (0.639 when measured) and the
+    # issue's target, Spearman >= 0.70 with the reviewers' overall rating.
+    frame = _lounge()
     texts = frame["content"].tolist()
     vader = SentimentIntensityAnalyzer()
     vader_rho = spearmanr([vader.polarity_scores(t)["compound"] for t in texts],
                           frame["overall_rating"])[0]  # fmt: skip
     ours = spearmanr(shipped().score(texts), frame["overall_rating"])[0]
-    assert ours >= vader_rho + 0.04
-    assert ours == pytest.approx(0.693, abs=0.01)  # regression pin, paired with the line above
+    whole = spearmanr(shipped().single_stars(texts), frame["overall_rating"])[0]
+    assert ours >= 0.70
+    assert ours >= vader_rho + 0.05
+    assert ours > whole  # the sentence mean is what carries the model over the target
+    assert ours == pytest.approx(0.704, abs=0.01)  # regression pin (docs/text.md)
+
+
+@pytest.mark.slow
+def test_accurate_path_beats_the_fast_path_on_lounge_reviews() -> None:
+    # the accurate path's embedding head, on the same cross-domain measure as above: it must
+    # rank the lounge reviews' overall ratings better than the fast path (issue #17)
+    from realitygap.analysis.text.embed import Embedder
+
+    frame = _lounge()
+    texts = frame["content"].tolist()
+    embedder = Embedder()
+    try:
+        embeddings = embedder.encode(texts)
+    finally:
+        embedder.close()
+    fast = spearmanr(shipped().score(texts), frame["overall_rating"])[0]
+    accurate = spearmanr(shipped().score(texts, embeddings), frame["overall_rating"])[0]
+    assert accurate >= fast + 0.01
+    assert accurate == pytest.approx(0.723, abs=0.01)  # regression pin (docs/text.md)
 
 
 def test_british_airways_recommended_auc() -> None:
@@ -50,8 +76,18 @@ def test_british_airways_recommended_auc() -> None:
     vader = SentimentIntensityAnalyzer()
     vader_auc = roc_auc_score(recommended, [vader.polarity_scores(t)["compound"] for t in texts])
     ours = roc_auc_score(recommended, shipped().score(texts))
-    # the recommended flag is a coarser target: the model is level with VADER (0.884 vs 0.885)
-    assert ours >= vader_auc - 0.01
+    # the recommended flag is a coarser target; VADER's AUC is 0.885 when measured
+    assert ours >= vader_auc
+    assert ours == pytest.approx(0.894, abs=0.01)  # regression pin (docs/text.md)
+
+
+def test_sentences_cover_every_text() -> None:
+    from realitygap.analysis.text.rated import sentences_of
+
+    # by hand: two sentences; a one-word piece dropped; a text with no sentence of two words
+    sentences, owner = sentences_of(["Lovely lounge. Rude staff!", "Ok. Fine.", ""])
+    assert sentences == ["Lovely lounge.", "Rude staff!", "Ok. Fine.", ""]
+    assert owner.tolist() == [0, 0, 1, 2]
 
 
 def _real_reviews() -> list[str]:

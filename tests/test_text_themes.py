@@ -228,3 +228,37 @@ def test_result_does_not_depend_on_the_page_size(workspace: Workspace) -> None:
     large = discover_themes(workspace, k=4, batch_size=1024)
     pd.testing.assert_frame_equal(small.to_frame(), large.to_frame())
     pd.testing.assert_frame_equal(small.trend, large.trend)
+
+
+def test_a_catch_all_theme_is_split_and_a_single_topic_is_kept_whole() -> None:
+    # planted truth: clouds of clause vectors a, b (30 documents each), c, d (20 each), one
+    # clause per document, and one centre standing for a and b together (60% of the
+    # documents, above the 35% bound): the split must give a and b a theme each, whole, and
+    # leave c and d (20% each) alone.
+    import itertools
+
+    import numpy as np
+    import scipy.sparse as sp
+
+    from realitygap.analysis.text.themes import _document_shares, _split_catch_alls
+
+    rng = np.random.default_rng(0)
+    axes = np.eye(4)
+    sizes = (30, 30, 20, 20)
+    z = np.vstack([axes[j] + 0.05 * rng.standard_normal((n, 4)) for j, n in enumerate(sizes)])
+    z /= np.linalg.norm(z, axis=1, keepdims=True)
+    incidence = sp.identity(100, format="csr")
+    merged = np.vstack([(axes[0] + axes[1]) / 2**0.5, axes[2], axes[3]])
+    # by hand: the merged theme holds 60 of 100 documents, c and d 20 each
+    np.testing.assert_allclose(_document_shares(z, merged, incidence, 0.3), [0.6, 0.2, 0.2])
+    centres = _split_catch_alls(z, np.ones(100), merged, incidence, 0.3, seed=0)
+    assert len(centres) == 4
+    nearest = (z @ centres.T).argmax(axis=1)
+    bounds = np.cumsum((0, *sizes))
+    clouds = [set(nearest[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
+    assert all(len(c) == 1 for c in clouds) and len(set.union(*clouds)) == 4
+    # one text repeated (identical vectors) is one topic however many documents hold it: the
+    # theme is kept whole (no split of a point into two)
+    same = np.tile(axes[0], (50, 1))
+    kept = _split_catch_alls(same, np.ones(50), axes[:1], sp.identity(50, format="csr"), 0.3, 0)
+    assert len(kept) == 1

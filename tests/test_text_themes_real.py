@@ -3,8 +3,11 @@ quote is a clause of a document the theme counts."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from realitygap.analysis.text.themes import QUOTES, discover_themes, theme_clauses
 from realitygap.store import Workspace
@@ -54,3 +57,11 @@ def test_real_reviews_have_no_catch_all_theme_and_quotes_are_members(
         assert set(theme.quotes) <= set(clauses), theme.label
         # labels are words of at least two letters, none of them a stop word or filler
         assert all(t.replace(" ", "").isalpha() for t in theme.terms), theme.terms
+        # the label is a phrase of the texts themselves (scikit-learn's stop-word list is the
+        # independent reference): no stop word in it, and it occurs as written in a member
+        words = theme.label.split()
+        assert 1 <= len(words) <= 3 and not set(words) & ENGLISH_STOP_WORDS, theme.label
+        pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", re.I)
+        assert any(pattern.search(text_of[d]) for d in docs), theme.label
+    # most labels are phrases of two or three words, not single words (issue #17)
+    assert sum(" " in t.label for t in result.themes) >= len(result.themes) / 2

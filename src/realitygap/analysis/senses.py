@@ -103,7 +103,7 @@ def touchpoint_senses(
     >>> frame = touchpoint_senses(ws).to_frame()
     >>> frame[["touchpoint", "sense", "documents", "negative_value"]].head(3).round(2)
         touchpoint sense  documents  negative_value
-    0  store_staff  feel         38            0.45
+    0  store_staff  feel         38            0.47
     1      product  feel         29             NaN
     2  call_centre  feel         26             NaN
     """

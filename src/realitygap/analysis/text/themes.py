@@ -18,13 +18,16 @@ Method (a sample to learn the themes, then one streaming pass over the distinct 
 3. Clustering: k-means (k-means++, 8 starts) on the sample's distinct vectors weighted by
    their counts (the same objective as on the repeated vectors). Unless given, k is the one in
    ``K_RANGE`` (1 start each) with the best silhouette of ``SILHOUETTE_SAMPLE`` clauses drawn
-   from the sample without replacement, computed exactly on their distinct vectors.
+   from the sample without replacement, computed exactly on their distinct vectors. A theme
+   whose clauses reach more than ``MAX_THEME_SHARE`` of the sample's documents is then split in
+   two while the split's silhouette allows (:func:`_split_catch_alls`).
 4. Pass two: DuckDB cuts every document and counts each distinct clause text; Python reads
    those in pages of ``batch_size`` (one streaming cursor) and assigns each to its nearest
    centre when their cosine is at least ``MIN_SIMILARITY`` (others stay unthemed),
    accumulates the class-based TF-IDF (c-TF-IDF, Grootendorst 2022: term frequency in the
    theme times log(1 + average words per theme / the term's total frequency), counts
-   weighted by occurrences) whose top terms label the theme, and keeps the three distinct
+   weighted by occurrences) of noun-phrase runs (:func:`_phrase_analyzer`) whose best phrase
+   labels the theme (:func:`_label_of`), and keeps the three distinct
    clauses nearest each centre (ties by text) as representative quotes. Every clause of every
    document is counted, none is estimated: DuckDB joins the clauses to their themes into a
    temporary (document, theme, sentiment) table, where SQL computes the rest. Python memory
@@ -52,6 +55,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +66,7 @@ import scipy.sparse as sp
 from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.pipeline import FeatureUnion
@@ -96,6 +101,13 @@ SVD_DIMENSIONS = 100
 QUOTES = 3
 LABEL_TERMS = 5
 MIN_CLAUSE_WORDS = 3
+# The issue's bound: no theme should hold more than this share of the documents unless its
+# texts really are about one thing. A theme above it on the sample is split in two while the
+# split's silhouette is at least SPLIT_MIN_SILHOUETTE (the halves are apart, not one cloud)
+# and each half has MIN_SPLIT_CLAUSES distinct clauses.
+MAX_THEME_SHARE = 0.35
+SPLIT_MIN_SILHOUETTE = 0.02
+MIN_SPLIT_CLAUSES = 10
 MAX_SHARE_MIN_DISTINCT = 1000  # distinct sample clauses below which no word is too common
 # A clause joins its nearest theme only when its cosine to the theme's centre is at least this
 # (after the vectors are centred; see the module docstring). Clauses further from every centre
@@ -275,6 +287,43 @@ def _word_analyzer() -> Callable[[str], list[str]]:
     return functools.lru_cache(maxsize=SAMPLE)(analyse)
 
 
+_PHRASE_TOKEN = re.compile(r"[^\W\d_][\w']*")
+
+
+@functools.lru_cache(maxsize=1)
+def _phrase_stop_words() -> frozenset[str]:
+    return frozenset(_content_words())
+
+
+@functools.lru_cache(maxsize=SAMPLE)
+def _phrase_analyzer(text: str) -> list[str]:
+    """Label terms: 1-3-grams of adjacent content words ("soft drinks", "rude crew").
+
+    A stop word, filler, contraction, number or punctuation mark ends a run of content words,
+    so a phrase is always a stretch of the text itself ("staff were rude" gives "staff" and
+    "rude", never "staff rude"); a run's phrases do not end in an adverb ("-ly"). This is the
+    noun-phrase pattern without a part-of-speech tagger: in reviews the runs left between stop
+    words are mostly adjective-noun and noun-noun sequences.
+    """
+    stop = _phrase_stop_words()
+    out: list[str] = []
+    for chunk in re.split(r"[^\w\s']+", text.lower()):
+        run: list[str] = []
+        for token in [*_PHRASE_TOKEN.findall(chunk), ""]:
+            content = len(token) >= 2 and "'" not in token and token.isalpha()
+            if content and token not in stop:
+                run.append(token)
+                continue
+            for n in (1, 2, 3):
+                for i in range(len(run) - n + 1):
+                    gram = run[i : i + n]
+                    if n > 1 and gram[-1].endswith("ly"):
+                        continue
+                    out.append(" ".join(gram))
+            run = []
+    return out
+
+
 @dataclass(frozen=True)
 class Theme(Values):
     """One discovered theme. ``nps_impact`` is in NPS points (see the module docstring)."""
@@ -387,10 +436,18 @@ class ThemeOptions:
     # "dress" in dress reviews) names what the whole corpus is about, not a theme within it:
     # it is left out of the fast path's clause vectors (labels may still use it)
     max_clause_share: float = 0.05
+    # split a theme holding more than MAX_THEME_SHARE of the sample's documents (see there)
+    split_catch_alls: bool = True
 
     def analyzer(self) -> Callable[[str], list[str]]:
         if self.content_words:
             return _word_analyzer()
+        return _legacy_word_analyzer()
+
+    def label_analyzer(self) -> Callable[[str], list[str]]:
+        """Terms counted for labels: noun-phrase runs (:func:`_phrase_analyzer`)."""
+        if self.content_words:
+            return _phrase_analyzer
         return _legacy_word_analyzer()
 
     def similarity(self, path: TextPath) -> float:
@@ -403,6 +460,7 @@ LEGACY = ThemeOptions(
     min_similarity=-2.0,
     content_words=False,
     max_clause_share=1.0,
+    split_catch_alls=False,
 )
 
 
@@ -508,10 +566,83 @@ class _Sample:
         return [t for t, w in zip(self.texts, self.weight, strict=True) for _ in range(int(w))]
 
 
-def _sample(ws: Workspace, seed: int, size: int) -> list[str]:
-    """Clauses from a random sample of documents (reservoir sample, repeatable)."""
-    clauses, _ = theme_clauses(clause_store.sample_document_texts(ws, seed, size))
-    return clauses[:SAMPLE]
+def _sample(ws: Workspace, seed: int, size: int) -> tuple[list[str], np.ndarray]:
+    """Clauses from a random sample of documents (reservoir sample, repeatable) and, for each,
+    the index of its document in the sample."""
+    clauses, owner = theme_clauses(clause_store.sample_document_texts(ws, seed, size))
+    return clauses[:SAMPLE], owner[:SAMPLE]
+
+
+def _document_shares(
+    z: np.ndarray, centres: np.ndarray, incidence: sp.csr_matrix, min_similarity: float
+) -> np.ndarray:
+    """Share of the sample's documents with a clause in each theme, clauses assigned as in
+    pass two (nearest centre, within the similarity bound). ``incidence``: documents x
+    distinct clauses."""
+    sims = z @ centres.T
+    theme = sims.argmax(axis=1)
+    inside = sims[np.arange(len(theme)), theme] >= min_similarity
+    member = sp.csr_matrix(
+        (np.ones(int(inside.sum())), (np.flatnonzero(inside), theme[inside])),
+        shape=(len(z), len(centres)),
+    )
+    has = (incidence @ member) > 0
+    documents = np.asarray(has.sum(axis=0), dtype=np.float64).ravel()
+    return np.asarray(documents / max(incidence.shape[0], 1))
+
+
+def _split_catch_alls(
+    z: np.ndarray,
+    weight: np.ndarray,
+    centres: np.ndarray,
+    incidence: sp.csr_matrix,
+    min_similarity: float,
+    seed: int,
+) -> np.ndarray:
+    """Splits in two, by 2-means on its members, any theme whose share of the sample's
+    documents is above ``MAX_THEME_SHARE``, as long as the split's silhouette (on at most
+    ``SILHOUETTE_SAMPLE`` of its distinct clauses) is at least ``SPLIT_MIN_SILHOUETTE`` and
+    there are fewer than ``K_RANGE.stop`` themes. A theme that will not split is kept whole:
+    its texts may really be about one thing."""
+    rng = np.random.default_rng(seed)
+    keep_whole: set[int] = set()
+    while len(centres) < K_RANGE.stop:
+        shares = _document_shares(z, centres, incidence, min_similarity)
+        candidates = [
+            c for c in np.argsort(-shares) if shares[c] > MAX_THEME_SHARE and c not in keep_whole
+        ]
+        if not candidates:
+            break
+        c = int(candidates[0])
+        sims = z @ centres.T
+        rows = np.flatnonzero(sims.argmax(axis=1) == c)
+        if len(rows) < 2 * MIN_SPLIT_CLAUSES:
+            keep_whole.add(c)
+            continue
+        with warnings.catch_warnings():
+            # identical vectors give one cluster: the size check below keeps the theme whole
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            halves = KMeans(2, random_state=seed, n_init=4).fit(z[rows], sample_weight=weight[rows])
+        probe = rows if len(rows) <= SILHOUETTE_SAMPLE else None
+        if probe is None:
+            picked = rng.choice(len(rows), SILHOUETTE_SAMPLE, replace=False)
+            labels, probe = halves.labels_[picked], rows[picked]
+        else:
+            labels = halves.labels_
+        sizes = np.bincount(halves.labels_, minlength=2)
+        if (
+            sizes.min() < MIN_SPLIT_CLAUSES
+            or len(set(labels)) < 2
+            or weighted_silhouette(z[probe], labels, weight[probe]) < SPLIT_MIN_SILHOUETTE
+        ):
+            keep_whole.add(c)
+            continue
+        two = halves.cluster_centers_
+        two = two / np.maximum(np.linalg.norm(two, axis=1, keepdims=True), 1e-12)
+        centres = np.vstack([np.delete(centres, c, axis=0), two])
+        # indices moved: themes kept whole are re-identified by their centres
+        keep_whole = {i - (i > c) for i in keep_whole}
+    return centres
 
 
 def _choose_k(z: np.ndarray, weight: np.ndarray, seed: int) -> int:
@@ -611,7 +742,8 @@ def discover_themes(
         ``nps`` (the NPS the impacts are measured against), ``path``, ``k``.
         ``to_frame()`` has one row per theme:
 
-        - ``theme`` (number), ``label`` (its top two c-TF-IDF content words), ``terms``;
+        - ``theme`` (number), ``label`` (a phrase of one to three content words of the
+          texts, see :func:`_label_of`), ``terms`` (the top five c-TF-IDF terms);
         - ``documents`` with the theme and their ``share`` of all documents;
         - ``sentiment_value``, ``sentiment_low``, ``sentiment_high``, ``sentiment_n``,
           ``sentiment_method``, ``sentiment_confidence``, ``sentiment_n_effective``: mean over
@@ -644,10 +776,10 @@ def discover_themes(
     >>> result.documents, result.k
     (781, 30)
     >>> result.to_frame()[["label", "documents", "share", "nps_impact_value"]].head(3).round(2)
-                 label  documents  share  nps_impact_value
-    0         app, log         98   0.13              2.84
-    1      rude, staff         81   0.10              2.58
-    2  waiting, refund         75   0.10              2.06
+           label  documents  share  nps_impact_value
+    0  app froze         98   0.13              2.84
+    1       rude         81   0.10              2.58
+    2    waiting         75   0.10              2.06
     """
     check_confidence(confidence, min_n)
     # One BLAS/OpenMP thread: these matrices are small, and on a shared 2-core machine
@@ -741,12 +873,12 @@ def _discover(
 ) -> ThemesResult:
     if path is TextPath.ACCURATE and embedder is None:
         embedder = Embedder()
-    clauses = _sample(ws, seed, SAMPLE)
+    clauses, owner = _sample(ws, seed, SAMPLE)
     n_documents = ws.count("documents")
     nps = _nps(ws, min_n, confidence)
     if len(clauses) < 2:
         return ThemesResult((), pd.DataFrame(), n_documents, nps, path.value, 0)
-    counter = CountVectorizer(analyzer=options.analyzer(), min_df=_min_df(clauses))
+    counter = CountVectorizer(analyzer=options.label_analyzer(), min_df=_min_df(clauses))
     try:
         counter.fit(clauses)
     except ValueError:  # no content word in any sampled clause
@@ -757,6 +889,12 @@ def _discover(
     if len(set(content)) < 2:
         return ThemesResult((), pd.DataFrame(), n_documents, nps, path.value, 0)
     sample = _Sample.of(content)
+    position = {t: i for i, t in enumerate(sample.texts)}
+    owners = owner[has_terms]
+    incidence = sp.csr_matrix(
+        (np.ones(len(content)), (owners, [position[c] for c in content])),
+        shape=(int(owner.max()) + 1, len(sample.texts)),
+    )
     vec = _Vectoriser(path, embedder, seed, options).fit(sample)
     z_sample = vec.transform(sample.texts)
     k = k or _choose_k(z_sample, sample.weight, seed)
@@ -764,8 +902,13 @@ def _discover(
     kmeans = KMeans(k, random_state=seed, n_init=8).fit(z_sample, sample_weight=sample.weight)
     centres = kmeans.cluster_centers_
     centres = centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
-    acc = _Accumulator.start(centres, counter)
     min_similarity = options.similarity(path)
+    if options.split_catch_alls:
+        centres = _split_catch_alls(
+            z_sample, sample.weight, centres, incidence, min_similarity, seed
+        )
+        k = len(centres)
+    acc = _Accumulator.start(centres, counter)
     lexicon = LexiconSentiment()
     with clause_store.ThemeTables(ws) as tables:
         for page in _distinct_parts(ws, batch_size):
@@ -791,7 +934,7 @@ def _discover(
             frequent = frequent >= max(LABEL_MIN_CLAUSES, LABEL_MIN_SHARE * len(content))
         else:
             frequent = frequent >= 0
-        labels = _ctfidf_terms(acc.term_counts, counter, frequent)
+        labels = _ctfidf_terms(acc.term_counts, counter, frequent, options.content_words)
         themes, trend = _summarise(
             ws,
             tables,
@@ -812,9 +955,10 @@ def _discover(
 
 
 def _ctfidf_terms(
-    counts: sp.csr_matrix, counter: CountVectorizer, allowed: np.ndarray
-) -> list[tuple[str, ...]]:
-    """Top c-TF-IDF terms of each theme among the ``allowed`` (frequent enough) terms."""
+    counts: sp.csr_matrix, counter: CountVectorizer, allowed: np.ndarray, phrases: bool = True
+) -> list[tuple[tuple[str, ...], str]]:
+    """Top c-TF-IDF terms of each theme among the ``allowed`` (frequent enough) terms, and
+    the theme's label (:func:`_label_of`)."""
     dense = np.asarray(counts.todense())
     words = dense.sum(axis=1)
     tf = dense / np.maximum(words[:, None], 1)
@@ -823,16 +967,31 @@ def _ctfidf_terms(
     vocab = counter.get_feature_names_out()
     out = []
     for row in score:
-        top = [vocab[j] for j in np.argsort(-row)[: LABEL_TERMS * 3] if row[j] > 0]
+        ranked = [str(vocab[j]) for j in np.argsort(-row)[: LABEL_TERMS * 20] if row[j] > 0]
         chosen: list[str] = []
-        for term in top:  # skip a unigram already inside a chosen bigram, and vice versa
+        for term in ranked[: LABEL_TERMS * 3]:
+            # skip a unigram already inside a chosen bigram, and vice versa
             if any(term in c or c in term for c in chosen):
                 continue
-            chosen.append(str(term))
+            chosen.append(term)
             if len(chosen) == LABEL_TERMS:
                 break
-        out.append(tuple(chosen))
+        label = _label_of(chosen, ranked) if phrases else ", ".join(chosen[:2])
+        out.append((tuple(chosen), label))
     return out
+
+
+def _label_of(terms: list[str], ranked: list[str]) -> str:
+    """A theme's name: the highest-ranked phrase of two or three words that contains its top
+    term as a word ("desk" -> "reception desk", "drinks" -> "soft drinks"), else the top term
+    alone. ``ranked``: the theme's terms by c-TF-IDF, best first."""
+    if not terms:
+        return ""
+    top = terms[0]
+    for term in ranked:
+        if " " in term and top in term.split():
+            return term
+    return top
 
 
 def _nps_question(ws: Workspace) -> str | None:
@@ -856,7 +1015,7 @@ def _summarise(
     k: int,
     n_documents: int,
     nps: Estimate,
-    labels: list[tuple[str, ...]],
+    labels: list[tuple[tuple[str, ...], str]],
     quotes: np.ndarray,
     quote_dist: np.ndarray,
     confidence: float,
@@ -914,8 +1073,8 @@ def _summarise(
         themes.append(
             Theme(
                 theme=c,
-                label=", ".join(labels[c][:2]) or f"theme {c}",
-                terms=labels[c],
+                label=labels[c][1] or f"theme {c}",
+                terms=labels[c][0],
                 documents=n_docs,
                 share=n_docs / max(n_documents, 1),
                 sentiment=sentiment,
