@@ -48,7 +48,12 @@ class SensesResult(Values):
             | p.negative.to_dict("negative_")
             for p in self.pairs
         ]
-        return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["touchpoint", "sense"])
+        if not rows:
+            return pd.DataFrame(columns=["touchpoint", "sense"])
+        frame = pd.DataFrame(rows)
+        # a share below min_n is None in every row: keep the column numeric (NaN), not object
+        bounds = [f"negative_{k}" for k in ("value", "low", "high") if f"negative_{k}" in frame]
+        return frame.astype({c: float for c in bounds})
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "min_n": self.min_n, "pairs": plain(self.pairs)}
@@ -103,9 +108,9 @@ def touchpoint_senses(
     >>> frame = touchpoint_senses(ws).to_frame()
     >>> frame[["touchpoint", "sense", "documents", "negative_value"]].head(3).round(2)
         touchpoint sense  documents  negative_value
-    0  store_staff  feel         38            0.47
-    1      product  feel         29             NaN
-    2  call_centre  feel         26             NaN
+    0  store_staff  feel         25             NaN
+    1  call_centre  feel         23             NaN
+    2      pricing  feel         22             NaN
     """
     check_confidence(confidence, min_n)
     a = ws.table("document_aspects")

@@ -210,7 +210,7 @@ def skills(
     >>> from realitygap.analysis import skills
     >>> result = skills(ws, by="team")
     >>> print(str(result).splitlines()[0])
-    Frontline skills by team: 360 of 781 documents are about staff
+    Frontline skills by team: 356 of 781 documents are about staff
     >>> pooled = {row.skill: row for row in result.rows if row.unit == "all"}
     >>> pooled["empathy"].missed.format(1, 100, "%")
     '6.0% [4.6, 7.9] n=781'
