@@ -334,3 +334,12 @@ def test_a_failed_write_leaves_the_workspace_empty_and_reusable(
     truth = simulate(tmp_path / "ws", customers=500, seed=3)
     with Workspace.open(tmp_path / "ws", read_only=True) as ws:
         assert ws.count("responses") == truth["rows"]["responses"] > 0
+
+
+def test_the_smallest_company_simulates(tmp_path: Path) -> None:
+    # MIN_CUSTOMERS is the documented minimum (`--customers` min=200); at that size some months
+    # have nobody who could meet a wow moment, which used to divide by zero in plant_wow.
+    from realitygap.simulate import MIN_CUSTOMERS
+
+    truth = simulate(tmp_path / "ws", customers=MIN_CUSTOMERS, seed=1)
+    assert truth["customers"] == MIN_CUSTOMERS

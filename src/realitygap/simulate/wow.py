@@ -148,9 +148,11 @@ def plant_wow(
         for name in ("repeat_purchase", "retention", "nps"):
             per_month = [strata[(name, k)] for k in range(len(MONTHS))]
             total = sum(x[1] for x in per_month)
-            lifts[name] = round(sum(x[0] for x in per_month) / total, 5)
+            lifts[name] = round(sum(x[0] for x in per_month) / total, 5) if total else None
+            # a month in which nobody could meet the moment (a small company) has no lift
             lifts[f"{name}_by_month"] = {
-                str(m): round(x[0] / x[1], 5) for m, x in zip(MONTHS, per_month, strict=True)
+                str(m): round(x[0] / x[1], 5) if x[1] else None
+                for m, x in zip(MONTHS, per_month, strict=True)
             }
         ever = float(met.sum())
         at_start = float((cancel >= _month_days(MONTHS[0])).sum())
