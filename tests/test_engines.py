@@ -50,6 +50,7 @@ FAMILIES = (
     "listening",
     "journey",
     "wow",
+    "skills",
 )
 RELATIVE = 1e-9
 

@@ -370,7 +370,7 @@ def _team_recovery(
         return {}, {}
     groups = customer_groups(ws)
     j = groups.join(cust, groups.customer_id == cust.respondent_id)
-    s = j.group_by("team").agg(n=j.count(), k=j.recovered.cast("int64").sum()).execute()
+    s = j.group_by("team").agg(n=j.count(), k=engine.as_number(j.recovered).sum()).execute()
     rate = {
         str(row["team"]): wilson_estimate(
             int(row["k"]), int(row["n"]), min_n, "recovered, Wilson", confidence
@@ -392,8 +392,8 @@ def _team_recovery(
         latest.group_by("team")
         .agg(
             n=latest.count(),
-            pro=(latest.value >= 9).cast("int64").sum(),
-            det=(latest.value <= 6).cast("int64").sum(),
+            pro=engine.as_number(latest.value >= 9).sum(),
+            det=engine.as_number(latest.value <= 6).sum(),
         )
         .execute()
     )
