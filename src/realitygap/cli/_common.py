@@ -104,6 +104,10 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             print_error(first)
             raise typer.Exit(BAD_INPUT_EXIT) from None
+        except BrokenPipeError:
+            # the reader stopped reading (`| head`, quitting `less`): not a file error; Click
+            # handles it as Unix tools do, quietly (exit 1, no "error: Broken pipe")
+            raise
         except OSError as exc:  # a file the command reads or writes: full disk, permissions
             where = f"{exc.filename}: " if exc.filename else ""
             print_error(f"{where}{exc.strerror or exc}")

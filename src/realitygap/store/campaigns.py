@@ -167,7 +167,7 @@ def set_campaign_status(ws: Workspace, campaign_id: str, status: str) -> None:
 def question_rows(ws: Workspace, question_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """Questions of the bank: question_id, text, scale, audience, mirrors (all of them, or
     those of ``question_ids``)."""
-    frame = ws.con.execute(
+    frame: pd.DataFrame = ws.con.execute(
         "SELECT question_id, text, scale, audience, mirrors FROM questions ORDER BY question_id"
     ).df()
     if question_ids is not None:
@@ -199,13 +199,14 @@ def uninvited(ws: Workspace, wave: str, kinds: Sequence[str]) -> pd.DataFrame:
     email = next((columns[c] for c in EMAIL_COLUMNS if c in columns), None)
     email_sql = f'p."{email}"' if email else "CAST(NULL AS VARCHAR)"
     marks = ", ".join("?" for _ in kinds)
-    return ws.con.execute(
+    frame: pd.DataFrame = ws.con.execute(
         f"SELECT p.respondent_id, p.kind, p.role, p.department, {email_sql} AS email "
         "FROM respondents p "
         f"WHERE p.kind IN ({marks}) AND NOT EXISTS (SELECT 1 FROM invitations i "
         "WHERE i.respondent_id = p.respondent_id AND i.wave = ?) ORDER BY p.respondent_id",
         [*kinds, wave],
     ).df()
+    return frame
 
 
 def insert_invitations(ws: Workspace, rows: pd.DataFrame) -> int:
