@@ -14,7 +14,10 @@ from realitygap.store import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-DOCS = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
+# every example file is named where a reader meets it: the README or a page of docs/
+DOCS = "\n".join(
+    p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]
+)
 
 # (file, kind, options, rows added per table) — counted by hand in each example file.
 IMPORTS: list[tuple[str, str, dict[str, str], dict[str, int]]] = [

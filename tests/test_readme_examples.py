@@ -16,15 +16,20 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-NOT_HERE = {"real-data.md": "needs ../shared/data and load.py (tests/test_real_data.py)"}
+NOT_HERE = {
+    "real-data.md": "needs ../shared/data and load.py (tests/test_real_data.py)",
+    "scale.md": "names the reader's own database server (tests/test_engines.py runs PostgreSQL)",
+}
 PROGRAM = re.compile(r"^(?:\.venv/bin/)?realitygap(?=\s)")
-SYNOPSIS = re.compile(r"\[--|\b(DIR|FILE|KIND|TOOL|Q|W|N|S)\b")
+SYNOPSIS = re.compile(r"\[--|\b(DIR|FILE|KIND|TOOL|Q|W|N|S|TOKEN_ID)\b")
 FENCE_LANGUAGES = {"", "sh", "bash", "shell", "console"}
 
 
@@ -54,8 +59,9 @@ EXAMPLES = shell_examples()
 
 
 def test_the_readme_examples_are_found() -> None:
-    # README.md's quick start and its command tour (counted by hand: 4 + 2 + 19 + 1)
-    assert sum(1 for doc, _, _ in EXAMPLES if doc == "README.md") == 26
+    # README.md's quick start, its command tour and the surveys (counted by hand:
+    # 4 + 2 + 20 + 1 + 3)
+    assert sum(1 for doc, _, _ in EXAMPLES if doc == "README.md") == 30
 
 
 def _run(cwd: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -70,6 +76,33 @@ def _run(cwd: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _serves(cwd: Path, argv: list[str]) -> str | None:
+    """Start a `serve` example, wait until it answers HTTP on its port, stop it: None when it
+    answered, else what it printed."""
+    port = int(argv[argv.index("--port") + 1]) if "--port" in argv else 8000
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "realitygap", *argv],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=5):
+                    return None
+            except OSError:
+                time.sleep(0.5)
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    return output[-500:] or "no answer within 120 s"
+
+
 @pytest.mark.slow
 def test_every_example_runs_as_written(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
@@ -79,6 +112,11 @@ def test_every_example_runs_as_written(tmp_path: Path) -> None:
             listed = _run(tmp_path, ["cases", "list", argv[2], "--status", "open", "--json"])
             case_id = json.loads(listed.stdout)[0]["case_id"]
             argv = [case_id if a == "CASE_ID" else a for a in argv]
+        if argv[0] == "serve":  # a server runs until stopped: it must answer, then stop
+            problem = _serves(tmp_path, argv)
+            if problem is not None:
+                failed.append(f"{doc}:{number} realitygap {shlex.join(argv)}: {problem}")
+            continue
         result = _run(tmp_path, argv)
         if result.returncode != 0:
             failed.append(f"{doc}:{number} realitygap {shlex.join(argv)}: {result.stderr[-500:]}")
