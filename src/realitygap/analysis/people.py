@@ -298,16 +298,21 @@ def _team_nps(
         return {}, customers
     r = ws.table("responses")
     a = r.filter(r.question_id == ids[0]).join(cust, "respondent_id")
-    s = (
-        a.group_by("team")
+    return _nps_by_team(a, min_n, confidence), customers
+
+
+def _nps_by_team(answers: ibis.Table, min_n: int, confidence: float) -> dict[str, Estimate]:
+    """The NPS of each team's NPS answers (a table of team and 0-10 value)."""
+    counts = (
+        answers.group_by("team")
         .agg(
-            n=a.count(),
-            pro=engine.as_number(a.value >= 9).sum(),
-            det=engine.as_number(a.value <= 6).sum(),
+            n=answers.count(),
+            pro=engine.as_number(answers.value >= 9).sum(),
+            det=engine.as_number(answers.value <= 6).sum(),
         )
         .execute()
     )
-    out = {
+    return {
         str(row["team"]): nps_estimate(
             row["pro"] / row["n"],
             row["det"] / row["n"],
@@ -315,9 +320,8 @@ def _team_nps(
             min_n,
             confidence=confidence,
         )
-        for row in s.to_dict(orient="records")
+        for row in counts.to_dict(orient="records")
     }
-    return out, customers
 
 
 def _team_gap(
@@ -388,26 +392,7 @@ def _team_recovery(
     rank = ibis.row_number().over(group_by=a.customer_id, order_by=ibis.desc(a.submitted_at))
     latest = a.mutate(rank=rank)
     latest = latest.filter(latest["rank"] == 0)
-    c = (
-        latest.group_by("team")
-        .agg(
-            n=latest.count(),
-            pro=engine.as_number(latest.value >= 9).sum(),
-            det=engine.as_number(latest.value <= 6).sum(),
-        )
-        .execute()
-    )
-    nps = {
-        str(row["team"]): nps_estimate(
-            row["pro"] / row["n"],
-            row["det"] / row["n"],
-            int(row["n"]),
-            min_n,
-            confidence=confidence,
-        )
-        for row in c.to_dict(orient="records")
-    }
-    return rate, nps
+    return rate, _nps_by_team(latest, min_n, confidence)
 
 
 def _team_contacts(
