@@ -10,7 +10,7 @@ import typer
 from realitygap.cli._common import WaitOpt, WorkspaceArg, console, handles_errors, working
 
 campaign_app = typer.Typer(
-    help="Survey campaigns: create from TOML, invite (personal links), close.",
+    help="Survey campaigns: create from TOML, invite (personal links), send, remind, close.",
     no_args_is_help=True,
 )
 token_app = typer.Typer(help="API tokens for scripts: create, list, revoke.", no_args_is_help=True)
@@ -91,6 +91,61 @@ def campaign_invite(
         ),
         highlight=False,
     )
+
+
+BaseUrlOpt = Annotated[
+    str, typer.Option(help="The address respondents reach the server at.")
+]
+
+
+def _mailed(what: str, mailed: object) -> None:
+    from realitygap.service.manage import Mailed
+
+    assert isinstance(mailed, Mailed)
+    console.print(f"{len(mailed.sent)} {what} sent", highlight=False)
+    for respondent_id, why in sorted(mailed.failed.items()):
+        console.print(f"not sent to {respondent_id}: {why}", highlight=False)
+    if mailed.failed:
+        console.print(
+            f"{len(mailed.failed)} not sent: run the same command again to retry them "
+            "(those sent are not sent twice)",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+
+
+@campaign_app.command("send")
+@handles_errors
+def campaign_send(
+    workspace: WorkspaceArg,
+    campaign: CampaignArg,
+    base_url: BaseUrlOpt = "http://127.0.0.1:8000",
+    wait: WaitOpt = None,
+) -> None:
+    """E-mail each invitation its personal link over SMTP ([smtp] of settings.toml), inviting
+    first those not yet invited; a rerun retries only the addresses that failed."""
+    from realitygap.service.manage import send
+
+    with working(workspace, "sending invitations", read_only=False, wait=wait) as ws:
+        mailed = send(ws, campaign, base_url)
+    _mailed("invitations", mailed)
+
+
+@campaign_app.command("remind")
+@handles_errors
+def campaign_remind(
+    workspace: WorkspaceArg,
+    campaign: CampaignArg,
+    base_url: BaseUrlOpt = "http://127.0.0.1:8000",
+    wait: WaitOpt = None,
+) -> None:
+    """E-mail one reminder, with the same link, to those sent an invitation who have not
+    finished; each gets at most one, however often this runs."""
+    from realitygap.service.manage import remind
+
+    with working(workspace, "sending reminders", read_only=False, wait=wait) as ws:
+        mailed = remind(ws, campaign, base_url)
+    _mailed("reminders", mailed)
 
 
 @campaign_app.command("close")

@@ -14,7 +14,10 @@ import pandas as pd
 from realitygap.domain.errors import ArgumentError, WorkspaceError
 from realitygap.service.definition import read_campaign
 from realitygap.store import campaigns as store
+from realitygap.service.mail import invitation_letter, send_letters
 from realitygap.store.atomic import atomic_write
+from realitygap.store.link_key import derived_token, link_key
+from realitygap.store.settings import SmtpSettings, smtp
 from realitygap.store.workspace import Workspace
 
 # Spreadsheet programs run a cell as a formula when its text starts with one of these (OWASP
@@ -80,16 +83,27 @@ class Invited:
     before: int
 
 
-def invite(ws: Workspace, campaign_id: str, base_url: str) -> Invited:
+def mail_token(key: bytes, campaign_id: str, respondent_id: str) -> str:
+    """The token of an e-mailed link: derived from the workspace's link key, so the same
+    link can be sent again (a retry, the reminder) while only its SHA-256 is stored."""
+    return derived_token(key, "invite", campaign_id, respondent_id)
+
+
+def invite(ws: Workspace, campaign_id: str, base_url: str, *, by_mail: bool = False) -> Invited:
     """Invite to ``campaign_id`` every customer (and, for a mirror campaign, every staff
     member) not yet invited to its wave: one personal link each, its token of 256 bits stored
-    only as its SHA-256."""
+    only as its SHA-256. ``by_mail``: the tokens are derived from the workspace's link key
+    (:func:`mail_token`) for :func:`send`; otherwise random and shown only once."""
     row = _campaign(ws, campaign_id)
     if row.status != "open":
         raise WorkspaceError(f"campaign {campaign_id!r} is closed: it invites no one")
     kinds = ["customer", "staff"] if row.mirror else ["customer"]
     people = store.uninvited(ws, row.wave, kinds)
-    tokens = [secrets.token_urlsafe(32) for _ in range(len(people))]
+    if by_mail:
+        key = link_key(ws)
+        tokens = [mail_token(key, campaign_id, str(r)) for r in people["respondent_id"]]
+    else:
+        tokens = [secrets.token_urlsafe(32) for _ in range(len(people))]
     now = store.utc_now()
     store.insert_invitations(
         ws,
@@ -102,6 +116,7 @@ def invite(ws: Workspace, campaign_id: str, base_url: str) -> Invited:
                 "campaign_id": campaign_id,
                 "token_sha256": [store.token_digest(t) for t in tokens],
                 "page_reached": pd.Series([0] * len(people), dtype="int32"),
+                "link_kind": "mail" if by_mail else "csv",
             }
         ),
     )
@@ -137,6 +152,68 @@ def write_links(links: pd.DataFrame, out: Path) -> None:
     for row in links.itertuples(index=False):
         writer.writerow([_neutral(v) for v in row])
     atomic_write(out, buffer.getvalue())
+
+
+@dataclass(frozen=True)
+class Mailed:
+    """What one ``send`` or ``remind`` run did: the addresses sent to, and per respondent
+    why nothing was sent (no address, refused, server unreachable)."""
+
+    sent: list[str]  # respondent ids
+    failed: dict[str, str]  # respondent id -> why
+
+
+def _settings_or_fail(ws: Workspace) -> SmtpSettings:
+    settings = smtp(ws)
+    if settings is None:
+        raise WorkspaceError(
+            f"{ws.path / 'settings.toml'}: no [smtp] table, so nothing can be e-mailed "
+            "(docs/service.md: E-mail); `campaign invite --out links.csv` writes the links "
+            "for a mail merge instead"
+        )
+    return settings
+
+
+def _mail(ws: Workspace, campaign_id: str, base_url: str, *, reminder: bool) -> Mailed:
+    settings = _settings_or_fail(ws)
+    row = _campaign(ws, campaign_id)
+    if row.status != "open":
+        raise WorkspaceError(f"campaign {campaign_id!r} is closed: nothing is sent")
+    key = link_key(ws)
+    base = base_url.rstrip("/")
+    failed: dict[str, str] = {}
+    letters = []
+    for target in store.mail_targets(ws, campaign_id, reminder=reminder):
+        if target.email is None:
+            failed[target.respondent_id] = "no e-mail address (respondents column email)"
+            continue
+        link = f"{base}/s/{mail_token(key, campaign_id, target.respondent_id)}"
+        letters.append(
+            (target.respondent_id, invitation_letter(target.email, row.name, link, reminder=reminder))
+        )
+    sent: list[str] = []
+    for respondent_id, why in send_letters(settings, letters):
+        if why is None:
+            # recorded as soon as the server accepted it: a rerun sends it no second time
+            store.mark_mailed(ws, campaign_id, respondent_id, reminder=reminder)
+            sent.append(respondent_id)
+        else:
+            failed[respondent_id] = why
+    return Mailed(sent, failed)
+
+
+def send(ws: Workspace, campaign_id: str, base_url: str) -> Mailed:
+    """E-mail each invitation of ``campaign_id`` its personal link: everyone not yet invited
+    to the wave is invited first (with links derived from the link key), then every e-mailed
+    invitation not sent yet is sent once. A rerun retries only those that failed."""
+    invite(ws, campaign_id, base_url, by_mail=True)
+    return _mail(ws, campaign_id, base_url, reminder=False)
+
+
+def remind(ws: Workspace, campaign_id: str, base_url: str) -> Mailed:
+    """E-mail the one reminder, with the same link, to each respondent sent an invitation who
+    has not finished and has had no reminder yet."""
+    return _mail(ws, campaign_id, base_url, reminder=True)
 
 
 def close_campaign(ws: Workspace, campaign_id: str) -> store.CampaignRow:

@@ -45,6 +45,7 @@ class CampaignRow:
     languages: str  # comma-separated language codes
     source: str  # the TOML the campaign was created from
     created_at: datetime
+    open_id: str | None = None  # the id of its open link (anonymous campaigns only)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class InvitationRow:
 
 _CAMPAIGN_COLUMNS = (
     "campaign_id, name, wave, mirror, status, opens_at, closes_at, anonymous, languages, "
-    "source, created_at"
+    "source, created_at, open_id"
 )
 
 
@@ -94,6 +95,7 @@ def _campaign(row: Sequence[Any]) -> CampaignRow:
         languages=row[8],
         source=row[9],
         created_at=row[10],
+        open_id=row[11],
     )
 
 
@@ -102,7 +104,8 @@ def insert_campaign(ws: Workspace, campaign: CampaignRow, items: Sequence[ItemRo
     """Store a new campaign and its items together (one transaction of its own)."""
     with ws.transaction() as con:
         con.execute(
-            f"INSERT INTO campaigns ({_CAMPAIGN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO campaigns ({_CAMPAIGN_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 campaign.campaign_id,
                 campaign.name,
@@ -115,6 +118,7 @@ def insert_campaign(ws: Workspace, campaign: CampaignRow, items: Sequence[ItemRo
                 campaign.languages,
                 campaign.source,
                 campaign.created_at,
+                campaign.open_id,
             ],
         )
         for item in items:
@@ -145,6 +149,15 @@ def campaign(ws: Workspace, campaign_id: str) -> CampaignRow | None:
     """The campaign ``campaign_id``, or None."""
     row = ws.con.execute(
         f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns WHERE campaign_id = ?", [campaign_id]
+    ).fetchone()
+    return None if row is None else _campaign(row)
+
+
+def campaign_by_open_id(ws: Workspace, open_id: str) -> CampaignRow | None:
+    """The anonymous campaign whose open link has id ``open_id``, or None."""
+    row = ws.con.execute(
+        f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns WHERE open_id = ? AND anonymous",
+        [open_id],
     ).fetchone()
     return None if row is None else _campaign(row)
 
@@ -191,13 +204,18 @@ def respondent_kinds(ws: Workspace, respondent_ids: Iterable[str]) -> dict[str, 
 EMAIL_COLUMNS = ("email", "e_mail", "mail")
 
 
+def _email_sql(ws: Workspace) -> str:
+    """The respondents' e-mail column (named email, e_mail or mail) as SQL on ``p``."""
+    columns = {c.lower(): c for c in ws.columns("respondents")}
+    email = next((columns[c] for c in EMAIL_COLUMNS if c in columns), None)
+    return f'p."{email}"' if email else "CAST(NULL AS VARCHAR)"
+
+
 def uninvited(ws: Workspace, wave: str, kinds: Sequence[str]) -> pd.DataFrame:
     """Respondents of ``kinds`` with no invitation to ``wave`` yet: respondent_id, kind, role,
     department, email (from a respondents column named email, e_mail or mail, when there is
     one)."""
-    columns = {c.lower(): c for c in ws.columns("respondents")}
-    email = next((columns[c] for c in EMAIL_COLUMNS if c in columns), None)
-    email_sql = f'p."{email}"' if email else "CAST(NULL AS VARCHAR)"
+    email_sql = _email_sql(ws)
     marks = ", ".join("?" for _ in kinds)
     frame: pd.DataFrame = ws.con.execute(
         f"SELECT p.respondent_id, p.kind, p.role, p.department, {email_sql} AS email "
@@ -211,7 +229,7 @@ def uninvited(ws: Workspace, wave: str, kinds: Sequence[str]) -> pd.DataFrame:
 
 def insert_invitations(ws: Workspace, rows: pd.DataFrame) -> int:
     """Add invitations (respondent_id, wave, invited_at, channel, campaign_id, token_sha256,
-    page_reached): those whose respondent and wave are already invited are left out. One
+    page_reached, link_kind): those whose respondent and wave are already invited are left out. One
     transaction of its own; returns how many landed."""
     with ws.transaction():
         return insert_new(ws, "invitations", rows)
@@ -254,6 +272,102 @@ def invitations_page(
         [campaign_id, limit, offset],
     ).fetchall()
     return [_invitation(r) for r in rows], int(total[0]) if total else 0
+
+
+@dataclass(frozen=True)
+class MailTarget:
+    """An invitation to e-mail: who, their address (None: the workspace has none)."""
+
+    respondent_id: str
+    kind: str
+    email: str | None
+
+
+def mail_targets(ws: Workspace, campaign_id: str, *, reminder: bool) -> list[MailTarget]:
+    """The invitations of ``campaign_id`` with an e-mailed link (link_kind ``mail``) still to
+    send: those never sent, or for a ``reminder`` those sent, not finished and not reminded."""
+    todo = (
+        "i.sent_at IS NOT NULL AND i.responded_at IS NULL AND i.reminded_at IS NULL"
+        if reminder
+        else "i.sent_at IS NULL AND i.responded_at IS NULL"
+    )
+    rows = ws.con.execute(
+        f"SELECT i.respondent_id, p.kind, {_email_sql(ws)} FROM invitations i "
+        "JOIN respondents p ON p.respondent_id = i.respondent_id "
+        f"WHERE i.campaign_id = ? AND i.link_kind = 'mail' AND {todo} ORDER BY i.respondent_id",
+        [campaign_id],
+    ).fetchall()
+    return [MailTarget(str(r[0]), str(r[1]), None if r[2] in (None, "") else str(r[2])) for r in rows]
+
+
+def mark_mailed(ws: Workspace, campaign_id: str, respondent_id: str, *, reminder: bool) -> None:
+    """Record that the invitation (or its one reminder) went out now (its own transaction)."""
+    column = "reminded_at" if reminder else "sent_at"
+    with ws.transaction() as con:
+        con.execute(
+            f"UPDATE invitations SET {column} = coalesce({column}, ?) "
+            "WHERE campaign_id = ? AND respondent_id = ?",
+            [utc_now(), campaign_id, respondent_id],
+        )
+
+
+def mailed_counts(ws: Workspace, campaign_id: str) -> tuple[int, int]:
+    """(invitations e-mailed, reminders e-mailed) of a campaign."""
+    row = ws.con.execute(
+        "SELECT count(sent_at), count(reminded_at) FROM invitations WHERE campaign_id = ?",
+        [campaign_id],
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def open_session(
+    ws: Workspace, campaign: CampaignRow, digest: str, respondent_id: str
+) -> None:
+    """Start the anonymous session ``digest`` of an open link: a customer ``respondent_id``
+    and their invitation to the campaign's wave (link_kind ``open``), in one transaction of
+    its own. A session already started is left as it is."""
+    with ws.transaction() as con:
+        found = con.execute(
+            "SELECT count(*) FROM invitations WHERE token_sha256 = ?", [digest]
+        ).fetchone()
+        if found and found[0]:
+            return
+        insert_new(
+            ws,
+            "respondents",
+            pd.DataFrame({"respondent_id": [respondent_id], "kind": ["customer"]}),
+        )
+        insert_new(
+            ws,
+            "invitations",
+            pd.DataFrame(
+                {
+                    "respondent_id": [respondent_id],
+                    "wave": [campaign.wave],
+                    "invited_at": pd.Series([utc_now()], dtype="datetime64[us]"),
+                    "channel": ["open"],
+                    "campaign_id": [campaign.campaign_id],
+                    "token_sha256": [digest],
+                    "page_reached": pd.Series([0], dtype="int32"),
+                    "link_kind": ["open"],
+                }
+            ),
+        )
+
+
+# ---- languages ----------------------------------------------------------------------------
+def translations(ws: Workspace, question_ids: Iterable[str]) -> dict[tuple[str, str], str]:
+    """(question_id, language) -> the question's text in that language."""
+    ids = list(question_ids)
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    rows = ws.con.execute(
+        "SELECT question_id, language, text FROM question_translations "
+        f"WHERE question_id IN ({marks})",
+        ids,
+    ).fetchall()
+    return {(str(q), str(lang)): str(t) for q, lang, t in rows}
 
 
 # ---- answers and submissions --------------------------------------------------------------

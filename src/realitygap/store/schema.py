@@ -58,6 +58,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "campaign_answers": ("token_sha256", "question_id"),
     "idempotency_keys": ("scope", "key"),
     "api_tokens": ("token_id",),
+    "question_translations": ("question_id", "language"),
 }
 
 _V1 = [
@@ -160,6 +161,21 @@ _CAMPAIGNS = [
         label VARCHAR, created_at TIMESTAMP NOT NULL, revoked_at TIMESTAMP)""",
 ]
 
+# Sending, open links and languages (docs/service.md). An invitation's ``link_kind`` says
+# where its token came from: ``csv`` (random, shown once in the mail-merge file), ``mail``
+# (derived from the workspace's link key, so that a reminder can carry the same link) or
+# ``open`` (an anonymous session of an open link); ``sent_at`` and ``reminded_at`` record the
+# e-mails sent, at most one of each. ``open_id`` is the unguessable id of an anonymous
+# campaign's open link. ``question_translations`` hold a question's text per language.
+_SENDING = [
+    "ALTER TABLE invitations ADD COLUMN link_kind VARCHAR",
+    "ALTER TABLE invitations ADD COLUMN sent_at TIMESTAMP",
+    "ALTER TABLE invitations ADD COLUMN reminded_at TIMESTAMP",
+    "ALTER TABLE campaigns ADD COLUMN open_id VARCHAR",
+    """CREATE TABLE question_translations (
+        question_id VARCHAR NOT NULL, language VARCHAR NOT NULL, text VARCHAR NOT NULL)""",
+]
+
 # MIGRATIONS[i] brings the schema from version i to version i + 1: SQL statements, or a
 # Python step given the workspace (inside the same transaction).
 MIGRATIONS: list[list[Step]] = [
@@ -169,6 +185,7 @@ MIGRATIONS: list[list[Step]] = [
     _REDACTED_AT_ENTRY,
     list(_GENERATED_QUESTIONS),
     list(_CAMPAIGNS),
+    list(_SENDING),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
