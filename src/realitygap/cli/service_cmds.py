@@ -42,6 +42,8 @@ def campaign_create(
         + (f", {mirrored} mirrored for staff" if row.mirror else ""),
         highlight=False,
     )
+    if row.open_id:
+        console.print(f"open link (anyone, once per browser): /s/open/{row.open_id}", highlight=False)
 
 
 @campaign_app.command("list")
@@ -58,7 +60,8 @@ def campaign_list(workspace: WorkspaceArg, wait: WaitOpt = None) -> None:
     for c, n in zip(rows, counts, strict=True):
         console.print(
             f"{c.campaign_id}  wave {c.wave}  {c.status}  {n} invited"
-            + ("  mirror" if c.mirror else ""),
+            + ("  mirror" if c.mirror else "")
+            + (f"  open link /s/open/{c.open_id}" if c.open_id else ""),
             highlight=False,
         )
 

@@ -29,12 +29,15 @@ from realitygap.service.survey import (
     check_answers,
     check_page,
     final_rows,
+    open_anonymous,
     open_link,
 )
 from realitygap.store import campaigns as store
+from realitygap.store.link_key import derived_token, link_key, sign, unsign
 from realitygap.store.workspace import Workspace
 
 PAGE_LIMIT_MAX = 500
+OPEN_COOKIE_DAYS = 180  # how long a browser keeps its open-link session
 _FIELD = "answer:"
 
 _MESSAGES = {
@@ -61,13 +64,17 @@ class WorkspaceAccess:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        with Workspace.open(path):  # apply pending migrations now, not on the first request
-            pass
+        with Workspace.open(path) as ws:  # apply pending migrations now, not at a request
+            self.key = link_key(ws)
 
     @contextmanager
     def open(self) -> Iterator[Workspace]:
         with self._lock, Workspace.open(self.path) as ws:
             yield ws
+
+
+def _cookie(open_id: str) -> str:
+    return f"rg_open_{open_id}"
 
 
 def _access(request: Request) -> WorkspaceAccess:
@@ -133,7 +140,7 @@ def create_app(workspace: Path) -> FastAPI:
         return html("message.html.j2", why.value, title=title, message=message)
 
     def survey_page(
-        survey: Survey, token: str, page: int, values: dict[str, str], errors: dict[str, str]
+        survey: Survey, base: str, page: int, values: dict[str, str], errors: dict[str, str]
     ) -> HTMLResponse:
         pages = survey.pages()
         index = pages.index(page)
@@ -150,24 +157,20 @@ def create_app(workspace: Path) -> FastAPI:
             values=values,
             errors=errors,
             key=secrets.token_urlsafe(16),
-            action=f"/s/{token}",
-            previous=f"/s/{token}?page={pages[index - 1]}" if index > 0 else None,
+            action=base,
+            previous=f"{base}?page={pages[index - 1]}" if index > 0 else None,
             last=index == len(pages) - 1,
         )
 
-    # ---- respondent pages ------------------------------------------------------------------
-    @app.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def respondent_page(token: str, page: int | None = None) -> Response:
-        with access.open() as ws:
-            survey = open_link(ws, token, store.utc_now())
+    def shown_page(survey: Survey | Refusal, base: str, page: int | None) -> Response:
         if isinstance(survey, Refusal):
             return refusal(survey)
         pages = survey.pages()
         shown = page if page in pages else survey.resume_page()
-        return survey_page(survey, token, shown, dict(survey.saved), {})
+        return survey_page(survey, base, shown, dict(survey.saved), {})
 
-    @app.post("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
-    async def respondent_submit(token: str, request: Request) -> Response:
+    async def posted(request: Request) -> tuple[int, str, dict[str, str]]:
+        """A page's form: (page, idempotency key, answers by asked id)."""
         data = await request.form()
         form = {k[len(_FIELD) :]: str(v) for k, v in data.items() if k.startswith(_FIELD)}
         try:
@@ -175,10 +178,66 @@ def create_app(workspace: Path) -> FastAPI:
         except ValueError:
             page = -1
         key = str(data.get("key", ""))[:64] or secrets.token_urlsafe(16)
-        # the workspace is written off the event loop, as the other (sync) endpoints are
-        return await run_in_threadpool(_submit, token, page, key, form)
+        return page, key, form
 
-    def _submit(token: str, page: int, key: str, form: dict[str, str]) -> Response:
+    # ---- respondent pages ------------------------------------------------------------------
+    @app.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def respondent_page(token: str, page: int | None = None) -> Response:
+        with access.open() as ws:
+            survey = open_link(ws, token, store.utc_now())
+        return shown_page(survey, f"/s/{token}", page)
+
+    @app.post("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
+    async def respondent_submit(token: str, request: Request) -> Response:
+        page, key, form = await posted(request)
+        # the workspace is written off the event loop, as the other (sync) endpoints are
+        return await run_in_threadpool(_submit, token, f"/s/{token}", page, key, form)
+
+    # ---- open (anonymous) links ------------------------------------------------------------
+    def session_of(request: Request, open_id: str) -> str | None:
+        return unsign(access.key, f"open:{open_id}", request.cookies.get(_cookie(open_id)))
+
+    @app.get("/s/open/{open_id}", response_class=HTMLResponse, include_in_schema=False)
+    def open_page(open_id: str, request: Request, page: int | None = None) -> Response:
+        with access.open() as ws:
+            survey = open_anonymous(ws, open_id, session_of(request, open_id), store.utc_now())
+        return shown_page(survey, f"/s/open/{open_id}", page)
+
+    @app.post("/s/open/{open_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def open_submit(open_id: str, request: Request) -> Response:
+        page, key, form = await posted(request)
+        token = session_of(request, open_id)
+        return await run_in_threadpool(
+            _open_submit, open_id, token, request.url.scheme == "https", page, key, form
+        )
+
+    def _open_submit(
+        open_id: str, token: str | None, secure: bool, page: int, key: str, form: dict[str, str]
+    ) -> Response:
+        with access.open() as ws:
+            survey = open_anonymous(ws, open_id, token, store.utc_now())
+            if isinstance(survey, Refusal):
+                return refusal(survey)
+            if not survey.token_digest:
+                # the first page saved starts the session; its token comes from the page's
+                # idempotency key, so a retried first page joins the same session
+                token = derived_token(access.key, "open", open_id, key)
+                digest = store.token_digest(token)
+                store.open_session(ws, survey.campaign, digest, "anon-" + digest[:20])
+        assert token is not None
+        response = _submit(token, f"/s/open/{open_id}", page, key, form)
+        response.set_cookie(
+            _cookie(open_id),
+            sign(access.key, f"open:{open_id}", token),
+            max_age=OPEN_COOKIE_DAYS * 86400,
+            path=f"/s/open/{open_id}",
+            secure=secure,
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    def _submit(token: str, base: str, page: int, key: str, form: dict[str, str]) -> Response:
         with access.open() as ws:
             # an acknowledged submission retried is answered as it was the first time, even
             # once the survey is finished or closed
@@ -189,13 +248,13 @@ def create_app(workspace: Path) -> FastAPI:
             if isinstance(survey, Refusal):
                 return refusal(survey)
             if page not in survey.pages():
-                return RedirectResponse(f"/s/{token}", status_code=303)
+                return RedirectResponse(base, status_code=303)
             messages, answers, cleared = check_page(ws, survey, page, form)
             if messages:
-                return survey_page(survey, token, page, {**survey.saved, **form}, messages)
+                return survey_page(survey, base, page, {**survey.saved, **form}, messages)
             after = {**{k: v for k, v in survey.saved.items() if k not in cleared}, **answers}
             following = survey.next_page(page, after)
-            target = f"/s/{token}" if following is None else f"/s/{token}?page={following}"
+            target = base if following is None else f"{base}?page={following}"
             body = json.dumps({"next": target, "finished": following is None})
             _, recorded = store.save_page(
                 ws, survey.token_digest, page, answers, cleared, f"page{page}:{key}", body

@@ -6,6 +6,7 @@
     wave = "2026-spring"
     mirror = true                 # staff answer the mirror questions of these items
     languages = ["en"]
+    anonymous = false             # true: an open link anyone may answer, once per browser
     opens = 2026-03-01T00:00:00   # optional; UTC
     closes = 2026-04-01T00:00:00  # optional; UTC
     page_size = 3                 # items per page where an item names no page
@@ -138,8 +139,8 @@ def read_campaign(path: Path, bank: list[dict[str, Any]]) -> CampaignSpec:
     if not isinstance(mirror, bool):
         bad("mirror", mirror, "true or false")
     anonymous = doc.get("anonymous", False)
-    if anonymous is not False:
-        bad("anonymous", anonymous, "false (open anonymous links are not served yet)")
+    if not isinstance(anonymous, bool):
+        bad("anonymous", anonymous, "true (an open link anyone may answer) or false")
     languages = doc.get("languages", ["en"])
     if not (
         isinstance(languages, list) and languages and all(isinstance(x, str) for x in languages)
@@ -245,7 +246,7 @@ def read_campaign(path: Path, bank: list[dict[str, Any]]) -> CampaignSpec:
         languages=tuple(languages),
         opens_at=opens,
         closes_at=closes,
-        anonymous=False,
+        anonymous=bool(anonymous),
         items=tuple(specs),
         source=source,
     )

@@ -50,6 +50,8 @@ def create_campaign(ws: Workspace, path: Path) -> store.CampaignRow:
         languages=",".join(spec.languages),
         source=spec.source,
         created_at=store.utc_now(),
+        # the open link's id is unguessable: the wave's name would let anyone find it
+        open_id=secrets.token_urlsafe(12) if spec.anonymous else None,
     )
     items = [
         store.ItemRow(

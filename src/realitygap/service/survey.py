@@ -162,6 +162,28 @@ def open_link(ws: Workspace, token: str, now: datetime) -> Survey | Refusal:
     return Survey(digest, campaign, invitation, questions, store.saved_answers(ws, digest))
 
 
+def open_anonymous(ws: Workspace, open_id: str, token: str | None, now: datetime) -> Survey | Refusal:
+    """The survey the open link ``open_id`` shows at ``now``: the anonymous session ``token``
+    (from the browser's cookie) when it is one of this campaign, else a fresh survey with no
+    session yet (:attr:`Survey.token_digest` empty: one starts when its first page is saved)."""
+    campaign = store.campaign_by_open_id(ws, open_id)
+    if campaign is None:
+        return Refusal.UNKNOWN
+    if token is not None and (
+        store.campaign_of_token(ws, store.token_digest(token)) == campaign.campaign_id
+    ):
+        return open_link(ws, token, now)  # its session: resumed, or answered (once a browser)
+    if campaign.status != "open" or (campaign.closes_at and now >= campaign.closes_at):
+        return Refusal.CLOSED
+    if campaign.opens_at and now < campaign.opens_at:
+        return Refusal.NOT_YET_OPEN
+    questions = _questions(ws, store.campaign_items(ws, campaign.campaign_id), "customer")
+    if not questions:
+        return Refusal.UNKNOWN
+    nobody = store.InvitationRow("", "customer", campaign.wave, campaign.campaign_id, None, 0, None)
+    return Survey("", campaign, nobody, questions, {})
+
+
 def problem_text(problem_str: str) -> str:
     """The import's message without its position: ``found '11', expected ...``."""
     return problem_str.split(": ", 1)[1] if ": " in problem_str else problem_str

@@ -252,6 +252,14 @@ def invitation_by_token(ws: Workspace, digest: str) -> InvitationRow | None:
     return None if row is None else _invitation(row)
 
 
+def campaign_of_token(ws: Workspace, digest: str) -> str | None:
+    """The campaign of the invitation whose token has SHA-256 ``digest``, or None."""
+    row = ws.con.execute(
+        "SELECT campaign_id FROM invitations WHERE token_sha256 = ?", [digest]
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 def invitation_of(ws: Workspace, campaign_id: str, respondent_id: str) -> InvitationRow | None:
     row = ws.con.execute(
         _INVITATION_SELECT + "WHERE i.campaign_id = ? AND i.respondent_id = ?",
