@@ -21,7 +21,7 @@ from realitygap.cli._common import (
 # tests/test_cli_startup.py checks they equal realitygap.ingest.KINDS and TOOL_FORMATS.
 KINDS = (
     "questions", "respondents", "responses", "invitations", "documents", "events", "cases",
-    "contacts", "taxonomy",
+    "contacts", "translations", "taxonomy",
 )  # fmt: skip
 TOOL_FORMATS = ("qualtrics", "surveymonkey", "google_forms", "typeform")
 

@@ -41,6 +41,7 @@ _WRITE_ORDER = (
     "events",
     "cases",
     "contacts",
+    "question_translations",
 )
 
 

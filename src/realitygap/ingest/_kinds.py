@@ -111,6 +111,11 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("occurred_at", Kind.DATETIME, True),
         Field("minutes", Kind.NUMBER),
     ),
+    "translations": (
+        Field("question_id", Kind.ID, True, doc="a question of the bank"),
+        Field("language", Kind.ID, True, doc='a language code such as "fr" or "pt-BR"'),
+        Field("text", Kind.TEXT, True, doc="the question in that language"),
+    ),
 }
 
 KINDS: tuple[str, ...] = (*FIELDS, "taxonomy")
@@ -544,6 +549,33 @@ def _contacts(ctx: Context, frame: pd.DataFrame, parsed: pd.DataFrame) -> Prepar
     return Prepared({"contacts": parsed}, len(parsed))
 
 
+def _translations(ctx: Context, frame: pd.DataFrame, parsed: pd.DataFrame) -> Prepared:
+    from realitygap.store.settings import LANGUAGE
+
+    parsed = parsed.assign(language=parsed["language"].str.lower())
+    flag_duplicates(
+        parsed[["question_id", "language"]],
+        _rows(ctx),
+        "language",
+        ctx.problems,
+        "translation per question and language",
+    )
+    _check_known(
+        ctx,
+        parsed,
+        "question_id",
+        "questions",
+        "question_id",
+        "a question_id of the workspace (import the questions first)",
+    )
+    codes = parsed["language"].fillna("")
+    ok = codes.map(lambda c: bool(LANGUAGE.match(c))).to_numpy(dtype=bool)
+    ctx.problems.add_rows(
+        ~ok, _rows(ctx), "language", frame.get("language"), 'a language code such as "fr" or "pt-BR"'
+    )
+    return Prepared({"question_translations": parsed}, len(parsed))
+
+
 _CHECKS: dict[str, Callable[[Context, pd.DataFrame, pd.DataFrame], Prepared]] = {
     "questions": _questions,
     "respondents": _respondents,
@@ -553,4 +585,5 @@ _CHECKS: dict[str, Callable[[Context, pd.DataFrame, pd.DataFrame], Prepared]] = 
     "events": _events,
     "cases": _cases,
     "contacts": _contacts,
+    "translations": _translations,
 }

@@ -23,9 +23,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from realitygap.service import api_models as m
+from realitygap.service.languages import language_name
 from realitygap.service.survey import (
     Refusal,
     Survey,
+    accepted_languages,
     check_answers,
     check_page,
     final_rows,
@@ -38,6 +40,8 @@ from realitygap.store.workspace import Workspace
 
 PAGE_LIMIT_MAX = 500
 OPEN_COOKIE_DAYS = 180  # how long a browser keeps its open-link session
+LANG_COOKIE = "rg_lang"
+LANG_COOKIE_DAYS = 180
 _FIELD = "answer:"
 
 _MESSAGES = {
@@ -71,6 +75,15 @@ class WorkspaceAccess:
     def open(self) -> Iterator[Workspace]:
         with self._lock, Workspace.open(self.path) as ws:
             yield ws
+
+
+def preferred(request: Request, chosen: str | None) -> list[str]:
+    """The languages a respondent wants, first first: the switch's choice (``?lang=``), the
+    one chosen earlier (a cookie), then the browser's Accept-Language."""
+    out = [chosen] if chosen else []
+    if remembered := request.cookies.get(LANG_COOKIE):
+        out.append(remembered)
+    return out + accepted_languages(request.headers.get("accept-language"))
 
 
 def _cookie(open_id: str) -> str:
@@ -160,14 +173,30 @@ def create_app(workspace: Path) -> FastAPI:
             action=base,
             previous=f"{base}?page={pages[index - 1]}" if index > 0 else None,
             last=index == len(pages) - 1,
+            lang=survey.language,
+            # the page's own words (buttons, hints) are English: marked so for screen readers
+            chrome_lang="" if survey.language.split("-")[0] == "en" else "en",
+            switch=[
+                (code, language_name(code), f"{base}?page={page}&lang={code}", code == survey.language)
+                for code in survey.languages
+            ]
+            if len(survey.languages) > 1
+            else [],
         )
 
-    def shown_page(survey: Survey | Refusal, base: str, page: int | None) -> Response:
+    def shown_page(
+        survey: Survey | Refusal, base: str, page: int | None, chosen: str | None
+    ) -> Response:
         if isinstance(survey, Refusal):
             return refusal(survey)
         pages = survey.pages()
         shown = page if page in pages else survey.resume_page()
-        return survey_page(survey, base, shown, dict(survey.saved), {})
+        response = survey_page(survey, base, shown, dict(survey.saved), {})
+        if chosen and chosen.lower() in survey.languages:
+            # the switch's choice holds for the following pages too
+            response.set_cookie(LANG_COOKIE, chosen.lower(), max_age=LANG_COOKIE_DAYS * 86400,
+                                path="/s", httponly=True, samesite="lax")
+        return response
 
     async def posted(request: Request) -> tuple[int, str, dict[str, str]]:
         """A page's form: (page, idempotency key, answers by asked id)."""
@@ -182,40 +211,54 @@ def create_app(workspace: Path) -> FastAPI:
 
     # ---- respondent pages ------------------------------------------------------------------
     @app.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def respondent_page(token: str, page: int | None = None) -> Response:
+    def respondent_page(
+        token: str, request: Request, page: int | None = None, lang: str | None = None
+    ) -> Response:
         with access.open() as ws:
-            survey = open_link(ws, token, store.utc_now())
-        return shown_page(survey, f"/s/{token}", page)
+            survey = open_link(ws, token, store.utc_now(), preferred(request, lang))
+        return shown_page(survey, f"/s/{token}", page, lang)
 
     @app.post("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
     async def respondent_submit(token: str, request: Request) -> Response:
         page, key, form = await posted(request)
         # the workspace is written off the event loop, as the other (sync) endpoints are
-        return await run_in_threadpool(_submit, token, f"/s/{token}", page, key, form)
+        return await run_in_threadpool(
+            _submit, token, f"/s/{token}", page, key, form, preferred(request, None)
+        )
 
     # ---- open (anonymous) links ------------------------------------------------------------
     def session_of(request: Request, open_id: str) -> str | None:
         return unsign(access.key, f"open:{open_id}", request.cookies.get(_cookie(open_id)))
 
     @app.get("/s/open/{open_id}", response_class=HTMLResponse, include_in_schema=False)
-    def open_page(open_id: str, request: Request, page: int | None = None) -> Response:
+    def open_page(
+        open_id: str, request: Request, page: int | None = None, lang: str | None = None
+    ) -> Response:
         with access.open() as ws:
-            survey = open_anonymous(ws, open_id, session_of(request, open_id), store.utc_now())
-        return shown_page(survey, f"/s/open/{open_id}", page)
+            survey = open_anonymous(
+                ws, open_id, session_of(request, open_id), store.utc_now(), preferred(request, lang)
+            )
+        return shown_page(survey, f"/s/open/{open_id}", page, lang)
 
     @app.post("/s/open/{open_id}", response_class=HTMLResponse, include_in_schema=False)
     async def open_submit(open_id: str, request: Request) -> Response:
         page, key, form = await posted(request)
         token = session_of(request, open_id)
-        return await run_in_threadpool(
-            _open_submit, open_id, token, request.url.scheme == "https", page, key, form
-        )
+        secure = request.url.scheme == "https"
+        wanted = preferred(request, None)
+        return await run_in_threadpool(_open_submit, open_id, token, secure, page, key, form, wanted)
 
     def _open_submit(
-        open_id: str, token: str | None, secure: bool, page: int, key: str, form: dict[str, str]
+        open_id: str,
+        token: str | None,
+        secure: bool,
+        page: int,
+        key: str,
+        form: dict[str, str],
+        wanted: list[str],
     ) -> Response:
         with access.open() as ws:
-            survey = open_anonymous(ws, open_id, token, store.utc_now())
+            survey = open_anonymous(ws, open_id, token, store.utc_now(), wanted)
             if isinstance(survey, Refusal):
                 return refusal(survey)
             if not survey.token_digest:
@@ -225,7 +268,7 @@ def create_app(workspace: Path) -> FastAPI:
                 digest = store.token_digest(token)
                 store.open_session(ws, survey.campaign, digest, "anon-" + digest[:20])
         assert token is not None
-        response = _submit(token, f"/s/open/{open_id}", page, key, form)
+        response = _submit(token, f"/s/open/{open_id}", page, key, form, wanted)
         response.set_cookie(
             _cookie(open_id),
             sign(access.key, f"open:{open_id}", token),
@@ -237,14 +280,16 @@ def create_app(workspace: Path) -> FastAPI:
         )
         return response
 
-    def _submit(token: str, base: str, page: int, key: str, form: dict[str, str]) -> Response:
+    def _submit(
+        token: str, base: str, page: int, key: str, form: dict[str, str], wanted: list[str]
+    ) -> Response:
         with access.open() as ws:
             # an acknowledged submission retried is answered as it was the first time, even
             # once the survey is finished or closed
             acked = store.recorded_outcome(ws, store.token_digest(token), f"page{page}:{key}")
             if acked is not None:
                 return RedirectResponse(str(json.loads(acked[1])["next"]), status_code=303)
-            survey = open_link(ws, token, store.utc_now())
+            survey = open_link(ws, token, store.utc_now(), wanted)
             if isinstance(survey, Refusal):
                 return refusal(survey)
             if page not in survey.pages():

@@ -35,6 +35,7 @@ from typing import Any
 
 from realitygap.domain.errors import Problem, SurveyDataError
 from realitygap.domain.scales import SCALES, ScaleKind
+from realitygap.store.settings import LANGUAGE
 
 DEFAULT_PAGE_SIZE = 3
 _CONDITION = re.compile(r"^\s*(?P<q>[A-Za-z0-9_.\-]+)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<v>-?\d+)\s*$")
@@ -147,6 +148,10 @@ def read_campaign(path: Path, bank: list[dict[str, Any]]) -> CampaignSpec:
     ):
         bad("languages", languages, 'a list of language codes, e.g. ["en"]')
         languages = ["en"]
+    for code in languages:
+        if not LANGUAGE.match(code):
+            bad("languages", code, 'a language code such as "fr" or "pt-BR"')
+    languages = list(dict.fromkeys(code.lower() for code in languages))
     opens, closes = _when(doc.get("opens")), _when(doc.get("closes"))
     for key, parsed in (("opens", opens), ("closes", closes)):
         if key in doc and parsed is None:

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from realitygap.domain.errors import ArgumentError, WorkspaceError
-from realitygap.service.definition import read_campaign
+from realitygap.domain.errors import ArgumentError, Problem, SurveyDataError, WorkspaceError
+from realitygap.service.definition import CampaignSpec, read_campaign
 from realitygap.store import campaigns as store
 from realitygap.service.mail import invitation_letter, send_letters
 from realitygap.store.atomic import atomic_write
 from realitygap.store.link_key import derived_token, link_key
-from realitygap.store.settings import SmtpSettings, smtp
+from realitygap.store.settings import SmtpSettings, bank_language, smtp
 from realitygap.store.workspace import Workspace
 
 # Spreadsheet programs run a cell as a formula when its text starts with one of these (OWASP
@@ -31,10 +31,40 @@ def campaign_id_of(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "campaign"
 
 
+def _check_translations(ws: Workspace, path: Path, spec: CampaignSpec) -> None:
+    """Every language of the campaign other than the bank's has every item translated: a
+    page never mixes two languages."""
+    bank = bank_language(ws)
+    asked = [i.question_id for i in spec.items]
+    if spec.mirror:
+        asked += [i.mirror_id for i in spec.items if i.mirror_id]
+    have = store.translations(ws, asked)
+    problems = []
+    for code in spec.languages:
+        if code == bank:
+            continue
+        missing = [q for q in asked if (q, code) not in have]
+        if missing:
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    "languages",
+                    code,
+                    f"a translation into {code!r} of every item (missing: {', '.join(missing)}); "
+                    "import them with --kind translations (docs/formats.md), or leave "
+                    f"{code!r} out (the bank's language is {bank!r})",
+                )
+            )
+    if problems:
+        raise SurveyDataError(problems)
+
+
 def create_campaign(ws: Workspace, path: Path) -> store.CampaignRow:
     """Create the campaign defined in the TOML file ``path`` (its id from its wave)."""
     bank = store.question_rows(ws).to_dict(orient="records")
     spec = read_campaign(path, [{str(k): v for k, v in q.items()} for q in bank])
+    _check_translations(ws, path, spec)
     cid = campaign_id_of(spec.wave)
     if store.campaign(ws, cid) is not None:
         raise WorkspaceError(f"{path}: campaign {cid!r} (wave {spec.wave!r}) exists already")

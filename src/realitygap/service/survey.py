@@ -8,6 +8,7 @@ items display logic shows, the checks of a page (the import's own checks, throug
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -21,6 +22,7 @@ from realitygap.ingest._answers import Answers, validate_answers
 from realitygap.ingest._problems import Problems
 from realitygap.service.definition import Condition, parse_condition, scale_choices
 from realitygap.store import campaigns as store
+from realitygap.store.settings import LANGUAGE, bank_language
 from realitygap.store.workspace import Workspace
 
 REQUIRED_MESSAGE = "This question needs an answer."
@@ -79,6 +81,8 @@ class Survey:
     invitation: store.InvitationRow
     questions: tuple[Question, ...]
     saved: dict[str, str]
+    language: str = "en"  # the language the questions are shown in
+    languages: tuple[str, ...] = ("en",)  # those the campaign offers
 
     @property
     def mirror(self) -> bool:
@@ -118,8 +122,42 @@ class Survey:
         return later[0] if later else None
 
 
-def _questions(ws: Workspace, items: list[store.ItemRow], kind: str) -> tuple[Question, ...]:
+def choose_language(offered: Sequence[str], preferred: Sequence[str], bank: str) -> str:
+    """The first of ``preferred`` (in order) that ``offered`` has, matching a tag exactly or
+    by its primary language ("fr-CA" takes "fr", "fr" takes "fr-CA"); else ``bank``."""
+    lowered = [o.lower() for o in offered]
+    for want in (p.lower() for p in preferred):
+        if want in lowered:
+            return want
+        primary = want.split("-")[0]
+        for o in lowered:
+            if o.split("-")[0] == primary:
+                return o
+    return bank
+
+
+def accepted_languages(header: str | None) -> list[str]:
+    """The languages of an Accept-Language header, most wanted first (q=0 ones left out)."""
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((header or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if tag and tag != "*" and q > 0 and LANGUAGE.match(tag):
+            ranked.append((-q, i, tag))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def _questions(
+    ws: Workspace, items: list[store.ItemRow], kind: str, language: str, bank_lang: str
+) -> tuple[Question, ...]:
     bank = store.question_rows(ws, {i.question_id for i in items}).set_index("question_id")
+    ids = {i.question_id for i in items} | {i.mirror_id for i in items if i.mirror_id}
+    translated = store.translations(ws, ids) if language != bank_lang else {}
     staff = kind != "customer"
     asked: dict[str, str] = {}  # customer question -> asked id
     out: list[Question] = []
@@ -129,8 +167,11 @@ def _questions(ws: Workspace, items: list[store.ItemRow], kind: str) -> tuple[Qu
         q = bank.loc[item.question_id]
         asked_id = item.mirror_id if staff and item.mirror_id else item.question_id
         asked[item.question_id] = asked_id
-        text = str(q["text"]).strip()
+        text = translated.get((item.question_id, language), str(q["text"])).strip()
         label = f"How will customers answer: {text.rstrip('?.!')}?" if staff else text
+        if staff and (asked_id, language) in translated:
+            # in another language the mirror question's own translation asks it
+            label = translated[(asked_id, language)].strip()
         cond = parse_condition(item.show_when) if item.show_when else None
         if cond is not None:
             if cond.question not in asked:
@@ -140,8 +181,20 @@ def _questions(ws: Workspace, items: list[store.ItemRow], kind: str) -> tuple[Qu
     return tuple(out)
 
 
-def open_link(ws: Workspace, token: str, now: datetime) -> Survey | Refusal:
-    """The survey the personal link ``token`` opens at ``now`` (UTC), or why it opens none."""
+def _language(
+    ws: Workspace, campaign: store.CampaignRow, preferred: Sequence[str]
+) -> tuple[str, tuple[str, ...], str]:
+    """(the language to show, those offered, the bank's language)."""
+    bank = bank_language(ws)
+    offered = tuple(x for x in campaign.languages.split(",") if x) or (bank,)
+    return choose_language(offered, preferred, bank), offered, bank
+
+
+def open_link(
+    ws: Workspace, token: str, now: datetime, preferred: Sequence[str] = ()
+) -> Survey | Refusal:
+    """The survey the personal link ``token`` opens at ``now`` (UTC), or why it opens none;
+    in the first language of ``preferred`` the campaign offers (else the bank's)."""
     digest = store.token_digest(token)
     invitation = store.invitation_by_token(ws, digest)
     if invitation is None:
@@ -156,13 +209,17 @@ def open_link(ws: Workspace, token: str, now: datetime) -> Survey | Refusal:
     if campaign.opens_at and now < campaign.opens_at:
         return Refusal.NOT_YET_OPEN
     items = store.campaign_items(ws, campaign.campaign_id)
-    questions = _questions(ws, items, invitation.kind)
+    language, offered, bank = _language(ws, campaign, preferred)
+    questions = _questions(ws, items, invitation.kind, language, bank)
     if not questions:
         return Refusal.UNKNOWN
-    return Survey(digest, campaign, invitation, questions, store.saved_answers(ws, digest))
+    saved = store.saved_answers(ws, digest)
+    return Survey(digest, campaign, invitation, questions, saved, language, offered)
 
 
-def open_anonymous(ws: Workspace, open_id: str, token: str | None, now: datetime) -> Survey | Refusal:
+def open_anonymous(
+    ws: Workspace, open_id: str, token: str | None, now: datetime, preferred: Sequence[str] = ()
+) -> Survey | Refusal:
     """The survey the open link ``open_id`` shows at ``now``: the anonymous session ``token``
     (from the browser's cookie) when it is one of this campaign, else a fresh survey with no
     session yet (:attr:`Survey.token_digest` empty: one starts when its first page is saved)."""
@@ -172,16 +229,18 @@ def open_anonymous(ws: Workspace, open_id: str, token: str | None, now: datetime
     if token is not None and (
         store.campaign_of_token(ws, store.token_digest(token)) == campaign.campaign_id
     ):
-        return open_link(ws, token, now)  # its session: resumed, or answered (once a browser)
+        return open_link(ws, token, now, preferred)  # its session: resumed, or answered (once a browser)
     if campaign.status != "open" or (campaign.closes_at and now >= campaign.closes_at):
         return Refusal.CLOSED
     if campaign.opens_at and now < campaign.opens_at:
         return Refusal.NOT_YET_OPEN
-    questions = _questions(ws, store.campaign_items(ws, campaign.campaign_id), "customer")
+    language, offered, bank = _language(ws, campaign, preferred)
+    items = store.campaign_items(ws, campaign.campaign_id)
+    questions = _questions(ws, items, "customer", language, bank)
     if not questions:
         return Refusal.UNKNOWN
     nobody = store.InvitationRow("", "customer", campaign.wave, campaign.campaign_id, None, 0, None)
-    return Survey("", campaign, nobody, questions, {})
+    return Survey("", campaign, nobody, questions, {}, language, offered)
 
 
 def problem_text(problem_str: str) -> str:
