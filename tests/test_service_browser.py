@@ -5,22 +5,16 @@ and finishes from the same link on another device; an executive answers the mirr
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from realitygap.cli import app
-from realitygap.service.app import create_app
 from realitygap.store import Workspace
-from tests.browser import CHROMIUM_ARGS
-from tests.service_fixtures import campaign_with_links, make_workspace
+from tests.browser import chromium
+from tests.service_fixtures import campaign_with_links, make_workspace, serving
 
 pytestmark = pytest.mark.browser
 PAGE_LIMIT = 100 * 1024  # issue 21: respondent pages load in under 100 KB
@@ -30,86 +24,61 @@ PAGE_LIMIT = 100 * 1024  # issue 21: respondent pages load in under 100 KB
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Path]]:
     with make_workspace(tmp_path / "ws") as ws:
         links = campaign_with_links(ws, tmp_path)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(tmp_path / "ws"), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", links, tmp_path / "ws"
-    finally:
-        srv.should_exit = True
-        thread.join(10)
+    with serving(tmp_path / "ws") as base:
+        yield base, links, tmp_path / "ws"
 
 
 def test_a_customer_answers_on_a_phone_leaves_and_finishes(
     server: tuple[str, dict[str, str], Path],
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     base, links, path = server
     link = f"{base}/s/{links['c1']}"
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium missing: run make sysdeps (apt-get install chromium)")
     requests: list[str] = []
     loaded: list[int] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            phone = browser.new_context(viewport={"width": 390, "height": 844})
-            page = phone.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("response", lambda r: loaded.append(len(r.body())) if r.ok else None)
-            page.goto(link)
-            # nothing wider than the screen: no sideways scrolling on a phone
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            nps = page.get_by_role("group", name="How likely are you to recommend us? (required)")
-            nps.get_by_label("5", exact=True).check()
-            page.get_by_role("group", name="It was easy to order.").get_by_label(
-                "2", exact=True
-            ).check()
-            page.get_by_role("button", name="Next").click()
-            page.wait_for_url(f"{link}?page=2")
-            phone.close()  # leaves halfway
+    with chromium() as browser:
+        phone = browser.new_context(viewport={"width": 390, "height": 844})
+        page = phone.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("response", lambda r: loaded.append(len(r.body())) if r.ok else None)
+        page.goto(link)
+        # nothing wider than the screen: no sideways scrolling on a phone
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        nps = page.get_by_role("group", name="How likely are you to recommend us? (required)")
+        nps.get_by_label("5", exact=True).check()
+        page.get_by_role("group", name="It was easy to order.").get_by_label(
+            "2", exact=True
+        ).check()
+        page.get_by_role("button", name="Next").click()
+        page.wait_for_url(f"{link}?page=2")
+        phone.close()  # leaves halfway
 
-            other = browser.new_context(viewport={"width": 390, "height": 844})
-            page = other.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(link)  # the same link: page 2, the follow-up shown (5 <= 6)
-            assert page.get_by_text("Page 2 of 2").is_visible()
-            page.get_by_label("What should we do better?").fill("Call back when you promise")
-            page.get_by_role("group", name="Staff were friendly.").get_by_label(
-                "4", exact=True
-            ).check()
-            page.get_by_role("button", name="Finish").click()
-            page.wait_for_url(link)
-            assert page.get_by_text("Your answers have been received").is_visible()
+        other = browser.new_context(viewport={"width": 390, "height": 844})
+        page = other.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(link)  # the same link: page 2, the follow-up shown (5 <= 6)
+        assert page.get_by_text("Page 2 of 2").is_visible()
+        page.get_by_label("What should we do better?").fill("Call back when you promise")
+        page.get_by_role("group", name="Staff were friendly.").get_by_label(
+            "4", exact=True
+        ).check()
+        page.get_by_role("button", name="Finish").click()
+        page.wait_for_url(link)
+        assert page.get_by_text("Your answers have been received").is_visible()
 
-            # an executive answers the mirror on a desktop: one page, both mirrored items
-            staff = browser.new_context(viewport={"width": 1280, "height": 800})
-            page = staff.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(f"{base}/s/{links['s1']}")
-            page.get_by_role(
-                "group",
-                name="How will customers answer: How likely are you to recommend us? (required)",
-            ).get_by_label("9", exact=True).check()
-            page.get_by_role(
-                "group", name="How will customers answer: It was easy to order?"
-            ).get_by_label("4", exact=True).check()
-            page.get_by_role("button", name="Finish").click()
-            assert page.get_by_text("Your answers have been received").is_visible()
-        finally:
-            browser.close()
+        # an executive answers the mirror on a desktop: one page, both mirrored items
+        staff = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = staff.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(f"{base}/s/{links['s1']}")
+        page.get_by_role(
+            "group",
+            name="How will customers answer: How likely are you to recommend us? (required)",
+        ).get_by_label("9", exact=True).check()
+        page.get_by_role(
+            "group", name="How will customers answer: It was easy to order?"
+        ).get_by_label("4", exact=True).check()
+        page.get_by_role("button", name="Finish").click()
+        assert page.get_by_text("Your answers have been received").is_visible()
     assert all(u.startswith(base) for u in requests), requests  # nothing from another host
     assert loaded and max(loaded) < PAGE_LIMIT
     with Workspace.open(path, read_only=True) as ws:
