@@ -98,9 +98,7 @@ def serving(workspace: Path) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(workspace), host="127.0.0.1", port=port, log_level="warning"
-    )
+    config = uvicorn.Config(create_app(workspace), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

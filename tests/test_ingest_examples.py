@@ -33,6 +33,7 @@ IMPORTS: list[tuple[str, str, dict[str, str], dict[str, int]]] = [
     ("events.csv", "events", {}, {"events": 8}),
     ("cases.csv", "cases", {}, {"cases": 2}),
     ("contacts.csv", "contacts", {}, {"contacts": 3}),
+    ("translations.csv", "translations", {}, {"question_translations": 5}),  # 4 fr, 1 de
     # 4 responses, the Survey Preview row is dropped; 4 + 4 + 3 answers, 1 comment
     (
         "qualtrics.csv",

@@ -5,7 +5,6 @@ page under 100 KB."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +37,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     (tmp / "tr.csv").write_text(f"question_id,language,text\n{rows}\n", encoding="utf-8")
     spring = tmp / "spring.toml"
     spring.write_text(
-        CAMPAIGN_TOML.replace("mirror = true", 'mirror = true\nanonymous = true\nlanguages = ["en", "fr"]'),
+        CAMPAIGN_TOML.replace(
+            "mirror = true", 'mirror = true\nanonymous = true\nlanguages = ["en", "fr"]'
+        ),
         encoding="utf-8",
     )
     autumn = tmp / "autumn.toml"

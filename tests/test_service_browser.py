@@ -58,9 +58,7 @@ def test_a_customer_answers_on_a_phone_leaves_and_finishes(
         page.goto(link)  # the same link: page 2, the follow-up shown (5 <= 6)
         assert page.get_by_text("Page 2 of 2").is_visible()
         page.get_by_label("What should we do better?").fill("Call back when you promise")
-        page.get_by_role("group", name="Staff were friendly.").get_by_label(
-            "4", exact=True
-        ).check()
+        page.get_by_role("group", name="Staff were friendly.").get_by_label("4", exact=True).check()
         page.get_by_role("button", name="Finish").click()
         page.wait_for_url(link)
         assert page.get_by_text("Your answers have been received").is_visible()

@@ -31,7 +31,9 @@ def served(tmp_path: Path) -> tuple[TestClient, dict[str, str]]:
     rows = "\n".join(f'{q},fr,"{t}"' for q, t in FRENCH.items())
     (tmp_path / "tr.csv").write_text(f"question_id,language,text\n{rows}\n", encoding="utf-8")
     toml = tmp_path / "c.toml"
-    toml.write_text(CAMPAIGN_TOML.replace("mirror = true", 'mirror = true\nlanguages = ["en", "fr"]'))
+    toml.write_text(
+        CAMPAIGN_TOML.replace("mirror = true", 'mirror = true\nlanguages = ["en", "fr"]')
+    )
     with make_workspace(tmp_path / "ws") as ws:
         assert import_file(ws, tmp_path / "tr.csv", "translations").rows_added == {
             "question_translations": 6
@@ -91,7 +93,9 @@ def test_staff_get_the_mirror_questions_own_translation(
 
 def test_a_campaign_language_without_every_translation_is_refused(tmp_path: Path) -> None:
     toml = tmp_path / "c.toml"
-    toml.write_text(CAMPAIGN_TOML.replace("mirror = true", 'mirror = false\nlanguages = ["en", "de"]'))
+    toml.write_text(
+        CAMPAIGN_TOML.replace("mirror = true", 'mirror = false\nlanguages = ["en", "de"]')
+    )
     with make_workspace(tmp_path / "ws") as ws, pytest.raises(SurveyDataError) as caught:
         create_campaign(ws, toml)
     message = str(caught.value)

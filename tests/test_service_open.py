@@ -99,5 +99,5 @@ def test_anonymous_must_be_true_or_false(tmp_path: Path, anonymous: object) -> N
     with make_workspace(tmp_path / "ws") as ws:
         toml = tmp_path / "bad.toml"
         toml.write_text(OPEN_TOML.replace("anonymous = true", f"anonymous = {anonymous!r}"))
-        with pytest.raises(SurveyDataError, match="expected true .an open link"):
+        with pytest.raises(SurveyDataError, match=r"expected true \(an open link"):
             create_campaign(ws, toml)

@@ -43,7 +43,9 @@ def campaign_create(
         highlight=False,
     )
     if row.open_id:
-        console.print(f"open link (anyone, once per browser): /s/open/{row.open_id}", highlight=False)
+        console.print(
+            f"open link (anyone, once per browser): /s/open/{row.open_id}", highlight=False
+        )
 
 
 @campaign_app.command("list")
@@ -96,9 +98,7 @@ def campaign_invite(
     )
 
 
-BaseUrlOpt = Annotated[
-    str, typer.Option(help="The address respondents reach the server at.")
-]
+BaseUrlOpt = Annotated[str, typer.Option(help="The address respondents reach the server at.")]
 
 
 def _mailed(what: str, mailed: object) -> None:
@@ -125,8 +125,8 @@ def campaign_send(
     base_url: BaseUrlOpt = "http://127.0.0.1:8000",
     wait: WaitOpt = None,
 ) -> None:
-    """E-mail each invitation its personal link over SMTP ([smtp] of settings.toml), inviting
-    first those not yet invited; a rerun retries only the addresses that failed."""
+    """E-mail each invitation its personal link over SMTP (the smtp table of settings.toml),
+    inviting first those not yet invited; a rerun retries only the addresses that failed."""
     from realitygap.service.manage import send
 
     with working(workspace, "sending invitations", read_only=False, wait=wait) as ws:

@@ -117,8 +117,8 @@ def import_file(
     """Import ``path`` into ``ws`` as ``kind``; all or nothing, idempotent on ids.
 
     ``kind`` is one of questions, respondents, responses, invitations, documents, events,
-    cases, contacts, taxonomy. ``fmt`` picks a survey-tool shape for responses (qualtrics,
-    surveymonkey, google_forms, typeform); ``mapping`` a mapping file (or a loaded
+    cases, contacts, translations, taxonomy. ``fmt`` picks a survey-tool shape for responses
+    (qualtrics, surveymonkey, google_forms, typeform); ``mapping`` a mapping file (or a loaded
     :class:`Mapping`); ``wave`` the wave for answers whose file has none. A ``.qsf`` file
     (Qualtrics survey definition) imports as ``questions``; an export into a workspace
     without its questions creates them and writes ``DIR/questions.generated.csv``. Raises

@@ -571,7 +571,11 @@ def _translations(ctx: Context, frame: pd.DataFrame, parsed: pd.DataFrame) -> Pr
     codes = parsed["language"].fillna("")
     ok = codes.map(lambda c: bool(LANGUAGE.match(c))).to_numpy(dtype=bool)
     ctx.problems.add_rows(
-        ~ok, _rows(ctx), "language", frame.get("language"), 'a language code such as "fr" or "pt-BR"'
+        ~ok,
+        _rows(ctx),
+        "language",
+        frame.get("language"),
+        'a language code such as "fr" or "pt-BR"',
     )
     return Prepared({"question_translations": parsed}, len(parsed))
 

@@ -177,7 +177,12 @@ def create_app(workspace: Path) -> FastAPI:
             # the page's own words (buttons, hints) are English: marked so for screen readers
             chrome_lang="" if survey.language.split("-")[0] == "en" else "en",
             switch=[
-                (code, language_name(code), f"{base}?page={page}&lang={code}", code == survey.language)
+                (
+                    code,
+                    language_name(code),
+                    f"{base}?page={page}&lang={code}",
+                    code == survey.language,
+                )
                 for code in survey.languages
             ]
             if len(survey.languages) > 1
@@ -194,8 +199,14 @@ def create_app(workspace: Path) -> FastAPI:
         response = survey_page(survey, base, shown, dict(survey.saved), {})
         if chosen and chosen.lower() in survey.languages:
             # the switch's choice holds for the following pages too
-            response.set_cookie(LANG_COOKIE, chosen.lower(), max_age=LANG_COOKIE_DAYS * 86400,
-                                path="/s", httponly=True, samesite="lax")
+            response.set_cookie(
+                LANG_COOKIE,
+                chosen.lower(),
+                max_age=LANG_COOKIE_DAYS * 86400,
+                path="/s",
+                httponly=True,
+                samesite="lax",
+            )
         return response
 
     async def posted(request: Request) -> tuple[int, str, dict[str, str]]:
@@ -246,7 +257,9 @@ def create_app(workspace: Path) -> FastAPI:
         token = session_of(request, open_id)
         secure = request.url.scheme == "https"
         wanted = preferred(request, None)
-        return await run_in_threadpool(_open_submit, open_id, token, secure, page, key, form, wanted)
+        return await run_in_threadpool(
+            _open_submit, open_id, token, secure, page, key, form, wanted
+        )
 
     def _open_submit(
         open_id: str,

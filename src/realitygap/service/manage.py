@@ -13,8 +13,8 @@ import pandas as pd
 
 from realitygap.domain.errors import ArgumentError, Problem, SurveyDataError, WorkspaceError
 from realitygap.service.definition import CampaignSpec, read_campaign
-from realitygap.store import campaigns as store
 from realitygap.service.mail import invitation_letter, send_letters
+from realitygap.store import campaigns as store
 from realitygap.store.atomic import atomic_write
 from realitygap.store.link_key import derived_token, link_key
 from realitygap.store.settings import SmtpSettings, bank_language, smtp
@@ -221,7 +221,10 @@ def _mail(ws: Workspace, campaign_id: str, base_url: str, *, reminder: bool) -> 
             continue
         link = f"{base}/s/{mail_token(key, campaign_id, target.respondent_id)}"
         letters.append(
-            (target.respondent_id, invitation_letter(target.email, row.name, link, reminder=reminder))
+            (
+                target.respondent_id,
+                invitation_letter(target.email, row.name, link, reminder=reminder),
+            )
         )
     sent: list[str] = []
     for respondent_id, why in send_letters(settings, letters):

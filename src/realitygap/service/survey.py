@@ -229,7 +229,9 @@ def open_anonymous(
     if token is not None and (
         store.campaign_of_token(ws, store.token_digest(token)) == campaign.campaign_id
     ):
-        return open_link(ws, token, now, preferred)  # its session: resumed, or answered (once a browser)
+        return open_link(
+            ws, token, now, preferred
+        )  # its session: resumed, or answered (once a browser)
     if campaign.status != "open" or (campaign.closes_at and now >= campaign.closes_at):
         return Refusal.CLOSED
     if campaign.opens_at and now < campaign.opens_at:

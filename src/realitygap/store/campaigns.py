@@ -305,7 +305,9 @@ def mail_targets(ws: Workspace, campaign_id: str, *, reminder: bool) -> list[Mai
         f"WHERE i.campaign_id = ? AND i.link_kind = 'mail' AND {todo} ORDER BY i.respondent_id",
         [campaign_id],
     ).fetchall()
-    return [MailTarget(str(r[0]), str(r[1]), None if r[2] in (None, "") else str(r[2])) for r in rows]
+    return [
+        MailTarget(str(r[0]), str(r[1]), None if r[2] in (None, "") else str(r[2])) for r in rows
+    ]
 
 
 def mark_mailed(ws: Workspace, campaign_id: str, respondent_id: str, *, reminder: bool) -> None:
@@ -328,9 +330,7 @@ def mailed_counts(ws: Workspace, campaign_id: str) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def open_session(
-    ws: Workspace, campaign: CampaignRow, digest: str, respondent_id: str
-) -> None:
+def open_session(ws: Workspace, campaign: CampaignRow, digest: str, respondent_id: str) -> None:
     """Start the anonymous session ``digest`` of an open link: a customer ``respondent_id``
     and their invitation to the campaign's wave (link_kind ``open``), in one transaction of
     its own. A session already started is left as it is."""

@@ -94,9 +94,7 @@ def smtp(ws: Workspace) -> SmtpSettings | None:
         return None
 
     def bad(key: str, expected: str) -> WorkspaceError:
-        return WorkspaceError(
-            f"{path}: [smtp] {key} is {table.get(key)!r}, expected {expected}"
-        )
+        return WorkspaceError(f"{path}: [smtp] {key} is {table.get(key)!r}, expected {expected}")
 
     if not isinstance(table, dict):
         raise WorkspaceError(f"{path}: [smtp] is {table!r}, expected a table")
@@ -123,6 +121,6 @@ def bank_language(ws: Workspace) -> str:
     value = _settings(ws).get("questions", {}).get("language", "en")
     if not isinstance(value, str) or not LANGUAGE.match(value):
         raise WorkspaceError(
-            f"{path}: [questions] language is {value!r}, expected a language code, e.g. \"en\""
+            f'{path}: [questions] language is {value!r}, expected a language code, e.g. "en"'
         )
     return value.lower()
