@@ -46,6 +46,13 @@ def test_each_browser_answers_once_and_the_answers_are_ordinary_responses(
     with Workspace.open(path, read_only=True) as ws:  # only looking starts no session
         assert store.invitations_page(ws, "2026-spring", 0, 10)[1] == 0
 
+    # a first page refused (the required NPS left empty) starts no session
+    refused = one.post(link, data={"page": "1", "key": "a0", "answer:q_ease": "4"})
+    assert refused.status_code == 422 and "This question needs an answer." in refused.text
+    assert not any(c.startswith("rg_open_") for c in one.cookies)
+    with Workspace.open(path, read_only=True) as ws:
+        assert store.invitations_page(ws, "2026-spring", 0, 10)[1] == 0
+
     # browser one saves page 1, leaves, comes back: page 2, resumed by the cookie
     form = {"page": "1", "key": "a1", "answer:q_nps": "5", "answer:q_ease": "4"}
     assert one.post(link, data=form, follow_redirects=False).status_code == 303

@@ -275,6 +275,13 @@ def create_app(workspace: Path) -> FastAPI:
             if isinstance(survey, Refusal):
                 return refusal(survey)
             if not survey.token_digest:
+                if page in survey.pages():
+                    found, _, _ = check_page(ws, survey, page, form)
+                    # the respondent is still to be made: only the answers are checked here
+                    messages = {q: m for q, m in found.items() if q != "respondent_id"}
+                    if messages:  # nothing is saved, so no session starts
+                        base = f"/s/open/{open_id}"
+                        return survey_page(survey, base, page, form, messages)
                 # the first page saved starts the session; its token comes from the page's
                 # idempotency key, so a retried first page joins the same session
                 token = derived_token(access.key, "open", open_id, key)
