@@ -108,3 +108,22 @@ def test_anonymous_must_be_true_or_false(tmp_path: Path, anonymous: object) -> N
         toml.write_text(OPEN_TOML.replace("anonymous = true", f"anonymous = {anonymous!r}"))
         with pytest.raises(SurveyDataError, match=r"expected true \(an open link"):
             create_campaign(ws, toml)
+
+
+def test_create_and_list_print_the_open_link(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from realitygap.cli import app
+
+    make_workspace(tmp_path / "ws").close()
+    (tmp_path / "open.toml").write_text(OPEN_TOML, encoding="utf-8")
+    runner = CliRunner()
+    created = runner.invoke(
+        app, ["campaign", "create", str(tmp_path / "ws"), str(tmp_path / "open.toml")]
+    )
+    assert created.exit_code == 0, created.output
+    with Workspace.open(tmp_path / "ws", read_only=True) as ws:
+        open_id = store.campaign(ws, "2026-spring").open_id  # type: ignore[union-attr]
+    assert f"open link (anyone, once per browser): /s/open/{open_id}" in created.output
+    listed = runner.invoke(app, ["campaign", "list", str(tmp_path / "ws")])
+    assert f"open link /s/open/{open_id}" in listed.output
