@@ -21,6 +21,7 @@ from realitygap.service.app import create_app
 from realitygap.service.dashboard import CSP, LOGIN_COOKIE, SESSION_COOKIE
 from realitygap.simulate import simulate
 from realitygap.store import Workspace
+from tests.test_engines import pg_home, pg_url  # noqa: F401  (fixtures)
 
 PASSWORD = "correct horse battery"
 ROLES = ("admin", "analyst", "manager", "viewer")
@@ -329,3 +330,54 @@ def test_composite_computed_once_per_data_version(client: TestClient, company: P
         ws.con.execute("DELETE FROM responses WHERE rowid = (SELECT min(rowid) FROM responses)")
     assert client.get("/app/summary").status_code == 200  # one answer fewer: recomputed
     assert cache.computed == before + 1
+
+
+def test_users_sessions_and_throttling_on_postgresql(pg_url: str) -> None:  # noqa: F811
+    """The same access rules on a PostgreSQL workspace (several workers share these tables)."""
+    from realitygap.service import access as auth
+    from realitygap.store import users as store
+
+    with Workspace.create(pg_url) as ws:
+        user = auth.add_user(ws, "Lead@Example.com", "Lead", "analyst", PASSWORD)
+        done = auth.sign_in(ws, "lead@example.com", PASSWORD, "10.0.0.1")
+        assert done is not None and done.user.user_id == user.user_id
+        seen = auth.visitor(ws, done.session_id)
+        assert seen is not None and seen.user.email == "lead@example.com"
+        for _ in range(MAX_FAILURES_PER_ACCOUNT):
+            assert auth.sign_in(ws, "lead@example.com", "wrong password!!", "10.0.0.2") is None
+        with pytest.raises(auth.Throttled):
+            auth.sign_in(ws, "lead@example.com", PASSWORD, "10.0.0.3")
+        store.update_user(ws, user.user_id, "test", disabled=True)
+        assert auth.visitor(ws, done.session_id) is None  # disabling ends the session
+        actions = [e.action for e in store.audit_entries(ws)]
+        # 1 add, 1 session, 5 failures, 1 update: every change recorded
+        assert sorted(actions) == sorted(
+            ["user.add", "session.start", *["login.failed"] * 5, "user.update"]
+        )
+
+
+def test_cli_adds_lists_and_disables_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from realitygap.cli import app
+
+    path = tmp_path / "ws"
+    Workspace.create(path).close()
+    runner = CliRunner()
+    monkeypatch.setenv("REALITYGAP_PASSWORD", "short")
+    short = runner.invoke(app, ["user", "add", str(path), "a@example.com", "--role", "admin"])
+    assert short.exit_code == 2 and "12 to 128 characters" in short.output
+    monkeypatch.setenv("REALITYGAP_PASSWORD", PASSWORD)
+    added = runner.invoke(app, ["user", "add", str(path), "A@Example.com", "--role", "admin"])
+    assert added.exit_code == 0, added.output
+    again = runner.invoke(app, ["user", "add", str(path), "a@example.com"])
+    assert again.exit_code == 2 and "already exists" in again.output
+    manager = runner.invoke(app, ["user", "add", str(path), "m@example.com", "--role", "manager"])
+    assert manager.exit_code == 2 and "--department" in manager.output
+    assert runner.invoke(app, ["user", "disable", str(path), "a@example.com"]).exit_code == 0
+    listed = runner.invoke(app, ["user", "list", str(path)])
+    assert "a@example.com  admin  disabled" in listed.output
+    with Workspace.open(path) as ws:
+        from realitygap.service.access import sign_in as check_sign_in
+
+        assert check_sign_in(ws, "a@example.com", PASSWORD, "127.0.0.1") is None
