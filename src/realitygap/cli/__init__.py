@@ -17,6 +17,7 @@ from realitygap.cli import (
     simulate_cmds,
     skills_cmds,
     text_cmds,
+    user_cmds,
     workspace_cmds,
 )
 
@@ -51,6 +52,7 @@ app.command("report")(report_cmds.report)
 app.add_typer(service_cmds.campaign_app, name="campaign")
 app.command("serve")(service_cmds.serve)
 app.add_typer(service_cmds.token_app, name="token")
+app.add_typer(user_cmds.user_app, name="user")
 
 
 def unwrap_help(text: str) -> str:

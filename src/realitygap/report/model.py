@@ -50,6 +50,8 @@ class Table:
     frame: pd.DataFrame
     note: str = ""
     sheet: str = ""  # short name of its spreadsheet sheet (with the section's)
+    # Holds customer ids or customer text: left out for dashboard roles without verbatim access.
+    personal: bool = False
 
 
 @dataclass(frozen=True)

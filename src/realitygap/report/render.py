@@ -36,7 +36,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """One number format: fixed point (never scientific), p below 0.001 as ``< 0.001``."""
     if isinstance(value, Fig):
         return est_range(value.estimate, value.digits, value.scale, value.unit)
@@ -65,7 +65,7 @@ def _environment() -> jinja2.Environment:
         autoescape=True,  # every value is escaped; only our CSS and chart SVG are marked safe
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["cell"] = _cell
+    env.filters["cell"] = cell_text
     return env
 
 

@@ -517,6 +517,7 @@ def behaviour_section(rc: RealityCheck) -> Section | Omitted:
                 "at risk)",
                 silent,
                 sheet="silent",
+                personal=True,
             )
         )
     blocks.extend(Para(n) for n in result.notes)

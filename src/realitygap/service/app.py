@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from realitygap.service import api_models as m
+from realitygap.service import dashboard
 from realitygap.service.languages import language_name
 from realitygap.service.survey import (
     Refusal,
@@ -493,4 +494,5 @@ def create_app(workspace: Path) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    dashboard.install(app, access.open)
     return app

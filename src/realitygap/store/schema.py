@@ -59,6 +59,9 @@ KEYS: dict[str, tuple[str, ...]] = {
     "idempotency_keys": ("scope", "key"),
     "api_tokens": ("token_id",),
     "question_translations": ("question_id", "language"),
+    "users": ("user_id",),
+    "web_sessions": ("session_sha256",),
+    "audit_log": ("audit_id",),
 }
 
 _V1 = [
@@ -176,6 +179,27 @@ _SENDING = [
         question_id VARCHAR NOT NULL, language VARCHAR NOT NULL, text VARCHAR NOT NULL)""",
 ]
 
+# The team's dashboard (docs/security.md): users with a role (admin, analyst, manager, viewer)
+# and, for managers, a department; passwords as argon2id hashes. A signed-in browser holds a
+# random session id of which only the SHA-256 is stored, with its CSRF token and expiry.
+# ``login_failures`` throttles guessing per account and per address (shared by every worker);
+# ``audit_log`` records every change: who, when, what, and the row before and after (JSON).
+_ACCESS = [
+    """CREATE TABLE users (
+        user_id VARCHAR NOT NULL, email VARCHAR NOT NULL, name VARCHAR NOT NULL,
+        role VARCHAR NOT NULL, department VARCHAR, password_hash VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL, disabled_at TIMESTAMP)""",
+    """CREATE TABLE web_sessions (
+        session_sha256 VARCHAR NOT NULL, user_id VARCHAR NOT NULL, csrf_token VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL, seen_at TIMESTAMP NOT NULL, ended_at TIMESTAMP)""",
+    """CREATE TABLE login_failures (
+        account VARCHAR NOT NULL, address VARCHAR NOT NULL, failed_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE audit_log (
+        audit_id VARCHAR NOT NULL, actor VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL,
+        action VARCHAR NOT NULL, target VARCHAR NOT NULL, before_json VARCHAR,
+        after_json VARCHAR)""",
+]
+
 # MIGRATIONS[i] brings the schema from version i to version i + 1: SQL statements, or a
 # Python step given the workspace (inside the same transaction).
 MIGRATIONS: list[list[Step]] = [
@@ -186,6 +210,7 @@ MIGRATIONS: list[list[Step]] = [
     list(_GENERATED_QUESTIONS),
     list(_CAMPAIGNS),
     list(_SENDING),
+    list(_ACCESS),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,381 @@
+"""The team's dashboard: sign-in, the Reality Check's sections as pages, the report download,
+users and the audit log (docs/service.md, docs/security.md).
+
+Every page renders the report's own sections (:func:`realitygap.report.build` of the composite
+:func:`realitygap.analysis.reality_check`): the web layer computes no statistic. The composite
+is computed once per version of the workspace's data and served from memory until any table it
+reads changes. Roles without verbatim access get every section without its quotes and without
+tables of customer ids, in pages and downloads alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, replace
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+
+from realitygap.report.model import Quotes, Report, Section, Table
+from realitygap.report.render import FORMULA_TRIGGERS, cell_text, render_html
+from realitygap.service import access as auth
+from realitygap.service.access import Permission, Visitor
+from realitygap.store import users as store
+from realitygap.store.version import data_version
+from realitygap.store.workspace import Workspace
+
+SESSION_COOKIE = "rg_session"
+LOGIN_COOKIE = "rg_login"  # the sign-in form's CSRF token (there is no session yet)
+# Strict: nothing from another host, no script at all, styles only from our own stylesheet.
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass
+class ReportCache:
+    """The report of the newest data version seen, and how many times it was computed."""
+
+    version: tuple[Any, ...] | None = None
+    report: Report | None = None
+    computed: int = 0
+
+
+def for_visitor(part: Section, visitor: Visitor) -> Section:
+    """The section as this visitor may see it: without quotes and tables of customer ids
+    unless their role grants verbatim access."""
+    if visitor.may(Permission.VERBATIM):
+        return part
+    kept = tuple(
+        b
+        for b in part.blocks
+        if not isinstance(b, Quotes) and not (isinstance(b, Table) and b.personal)
+    )
+    return replace(part, blocks=kept)
+
+
+def _csv_safe(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def install(app: FastAPI, open_workspace: Any) -> None:
+    """Add the dashboard's routes to ``app``; ``open_workspace()`` is the app's context manager
+    giving the workspace for one request."""
+    env = Environment(
+        loader=ChoiceLoader(
+            [
+                PackageLoader("realitygap.service", "templates"),
+                PackageLoader("realitygap.report", "templates"),
+            ]
+        ),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    env.filters["cell"] = cell_text
+    stylesheet = "\n".join(
+        resources.files(package).joinpath(name).read_text("utf-8")
+        for package, name in (
+            ("realitygap.report", "templates/report.css"),
+            ("realitygap.service", "templates/dashboard/dashboard.css"),
+        )
+    )
+    cached = app.state.dashboard_cache = ReportCache()
+
+    def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        response = HTMLResponse(env.get_template(name).render(**context), status_code=status)
+        response.headers.update(_SECURITY_HEADERS)
+        return response
+
+    def report_of(ws: Workspace) -> Report:
+        version = data_version(ws)
+        if cached.report is None or cached.version != version:
+            from realitygap.analysis import reality_check
+            from realitygap.report import build
+
+            cached.report, cached.version = build(reality_check(ws)), version
+            cached.computed += 1
+        return cached.report
+
+    def cross_site(request: Request) -> bool:
+        """A form posted from another site (the browser says so; SameSite=Lax already keeps
+        the session cookie off such posts)."""
+        if request.headers.get("sec-fetch-site") == "cross-site":
+            return True
+        origin = request.headers.get("origin")
+        return bool(origin) and urlsplit(origin).netloc != request.headers.get("host")
+
+    def signed_in(ws: Workspace, request: Request) -> Visitor | None:
+        return auth.visitor(ws, request.cookies.get(SESSION_COOKIE))
+
+    def to_login(request: Request) -> RedirectResponse:
+        target = quote(request.url.path, safe="/")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    def refused(visitor: Visitor) -> HTMLResponse:
+        return page(
+            "dashboard/message.html.j2",
+            403,
+            visitor=visitor,
+            title="Not for your role",
+            message=f"Your role ({visitor.user.role}) does not give access to this page.",
+        )
+
+    def bad_form() -> HTMLResponse:
+        return page(
+            "dashboard/message.html.j2",
+            403,
+            visitor=None,
+            title="Form refused",
+            message="This form was not sent from this dashboard or has expired. "
+            "Please go back, reload the page and try again.",
+        )
+
+    # ---- signing in and out -----------------------------------------------------------------
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_page(request: Request, next: str = "/app") -> Response:
+        token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
+        response = page("dashboard/login.html.j2", csrf=token, next=_local(next), error=None)
+        _set_cookie(response, request, LOGIN_COOKIE, token)
+        return response
+
+    @app.post("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login(
+        request: Request,
+        email: Annotated[str, Form()] = "",
+        password: Annotated[str, Form()] = "",
+        csrf: Annotated[str, Form()] = "",
+        next: Annotated[str, Form()] = "/app",
+    ) -> Response:
+        expected = request.cookies.get(LOGIN_COOKIE)
+        if cross_site(request) or not expected or not auth.same_token(expected, csrf):
+            return bad_form()
+        address = request.client.host if request.client else "unknown"
+        with open_workspace() as ws:
+            try:
+                done = auth.sign_in(ws, email, password, address)
+            except auth.Throttled:
+                response = page(
+                    "dashboard/login.html.j2",
+                    429,
+                    csrf=expected,
+                    next=_local(next),
+                    error="Too many failed sign-ins. Please wait 15 minutes and try again.",
+                )
+                response.headers["Retry-After"] = str(int(auth.THROTTLE_WINDOW.total_seconds()))
+                return response
+        if done is None:
+            return page(
+                "dashboard/login.html.j2",
+                401,
+                csrf=expected,
+                next=_local(next),
+                error="The e-mail address or the password is not right.",
+            )
+        signed = RedirectResponse(_local(next), status_code=303)
+        _set_cookie(signed, request, SESSION_COOKIE, done.session_id)
+        signed.delete_cookie(LOGIN_COOKIE, path="/")
+        return signed
+
+    @app.post("/logout", include_in_schema=False)
+    def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+        with open_workspace() as ws:
+            visitor = signed_in(ws, request)
+            if visitor is None:
+                return RedirectResponse("/login", status_code=303)
+            if cross_site(request) or not auth.same_token(visitor.csrf_token, csrf):
+                return bad_form()
+            store.end_session(ws, visitor.session_digest)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    # ---- pages ------------------------------------------------------------------------------
+    @app.get("/app/static/dashboard.css", include_in_schema=False)
+    def css() -> Response:
+        return Response(
+            stylesheet, media_type="text/css", headers={"Cache-Control": "max-age=3600"}
+        )
+
+    @app.get("/app", include_in_schema=False)
+    def home() -> Response:
+        return RedirectResponse("/app/summary", status_code=303)
+
+    @app.get("/app/report.html", include_in_schema=False)
+    def report_download(request: Request) -> Response:
+        with open_workspace() as ws:
+            visitor = signed_in(ws, request)
+            if visitor is None:
+                return to_login(request)
+            if not visitor.may(Permission.RESULTS):
+                return refused(visitor)
+            report = report_of(ws)
+        parts = tuple(
+            for_visitor(p, visitor) if isinstance(p, Section) else p for p in report.parts
+        )
+        response = HTMLResponse(render_html(replace(report, parts=parts)))
+        response.headers["Content-Disposition"] = 'attachment; filename="reality-check.html"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/app/admin/audit", response_class=HTMLResponse, include_in_schema=False)
+    def audit_page(request: Request) -> Response:
+        with open_workspace() as ws:
+            visitor = signed_in(ws, request)
+            if visitor is None:
+                return to_login(request)
+            if not visitor.may(Permission.USERS):
+                return refused(visitor)
+            entries = store.audit_entries(ws, limit=200)
+        return page("dashboard/audit.html.j2", visitor=visitor, entries=entries)
+
+    @app.get("/app/admin/audit.csv", include_in_schema=False)
+    def audit_export(request: Request) -> Response:
+        with open_workspace() as ws:
+            visitor = signed_in(ws, request)
+            if visitor is None:
+                return to_login(request)
+            if not visitor.may(Permission.USERS):
+                return refused(visitor)
+            entries = store.audit_entries(ws, limit=1_000_000)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["audit_id", "actor", "changed_at", "action", "target", "before", "after"])
+        for e in entries:
+            writer.writerow(
+                [
+                    _csv_safe(v)
+                    for v in (
+                        e.audit_id,
+                        e.actor,
+                        e.changed_at,
+                        e.action,
+                        e.target,
+                        e.before,
+                        e.after,
+                    )
+                ]
+            )
+        return Response(
+            out.getvalue(),
+            media_type="text/csv",
+            headers={
+                "Content-Disposition": 'attachment; filename="audit-log.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @app.get("/app/admin/users", response_class=HTMLResponse, include_in_schema=False)
+    def users_page(request: Request) -> Response:
+        with open_workspace() as ws:
+            visitor = signed_in(ws, request)
+            if visitor is None:
+                return to_login(request)
+            if not visitor.may(Permission.USERS):
+                return refused(visitor)
+            rows = store.users(ws)
+        return page(
+            "dashboard/users.html.j2",
+            visitor=visitor,
+            users=rows,
+            roles=list(auth.Role),
+            error=None,
+        )
+
+    @app.post("/app/admin/users", response_class=HTMLResponse, include_in_schema=False)
+    def add_user(
+        request: Request,
+        email: Annotated[str, Form()] = "",
+        name: Annotated[str, Form()] = "",
+        role: Annotated[str, Form()] = "",
+        department: Annotated[str, Form()] = "",
+        password: Annotated[str, Form()] = "",
+        csrf: Annotated[str, Form()] = "",
+    ) -> Response:
+        with open_workspace() as ws:
+            visitor = signed_in(ws, request)
+            if visitor is None:
+                return to_login(request)
+            if cross_site(request) or not auth.same_token(visitor.csrf_token, csrf):
+                return bad_form()
+            if not visitor.may(Permission.USERS):
+                return refused(visitor)
+            try:
+                auth.add_user(
+                    ws,
+                    email,
+                    name,
+                    role,
+                    password,
+                    department=department or None,
+                    actor=visitor.user.user_id,
+                )
+            except auth.AccessError as exc:
+                return page(
+                    "dashboard/users.html.j2",
+                    422,
+                    visitor=visitor,
+                    users=store.users(ws),
+                    roles=list(auth.Role),
+                    error=str(exc),
+                )
+        return RedirectResponse("/app/admin/users", status_code=303)
+
+    @app.get("/app/{section_id}", response_class=HTMLResponse, include_in_schema=False)
+    def section_page(section_id: str, request: Request) -> Response:
+        with open_workspace() as ws:
+            visitor = signed_in(ws, request)
+            if visitor is None:
+                return to_login(request)
+            if not visitor.may(Permission.RESULTS):
+                return refused(visitor)
+            report = report_of(ws)
+        part = next((p for p in report.parts if p.id == section_id), None)
+        if part is None:
+            return page(
+                "dashboard/message.html.j2",
+                404,
+                visitor=visitor,
+                title="No such page",
+                message="This page is not part of the Reality Check.",
+            )
+        shown = for_visitor(part, visitor) if isinstance(part, Section) else part
+        return page(
+            "dashboard/section.html.j2",
+            visitor=visitor,
+            report=report,
+            part=shown,
+            current=section_id,
+        )
+
+
+def _local(target: str) -> str:
+    """Only a path of this dashboard: a ``next`` pointing elsewhere is an open redirect."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/app"):
+        return "/app"
+    return parts.path
+
+
+def _set_cookie(response: Response, request: Request, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",  # behind TLS (a proxy sets X-Forwarded-Proto)
+        path="/",
+        max_age=int(auth.ABSOLUTE.total_seconds()),
+    )
