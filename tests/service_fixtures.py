@@ -111,3 +111,30 @@ def serving(workspace: Path) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join(10)
+
+
+DASHBOARD_PASSWORD = "correct horse battery"
+DASHBOARD_ROLES = ("admin", "analyst", "manager", "viewer")
+
+
+def make_dashboard_company(path: Path) -> Path:
+    """A 2,000-customer simulated company (the docs' example size), its comments tagged, with
+    one dashboard user per role (``ROLE@example.com``, password ``DASHBOARD_PASSWORD``)."""
+    from realitygap.actions.text import tag_workspace
+    from realitygap.service.access import add_user
+    from realitygap.simulate import simulate
+
+    simulate(path, customers=2_000, seed=5)
+    with Workspace.open(path) as ws:
+        tag_workspace(ws)
+        for role in DASHBOARD_ROLES:
+            department = "Stores" if role == "manager" else None
+            add_user(
+                ws,
+                f"{role}@example.com",
+                role.title(),
+                role,
+                DASHBOARD_PASSWORD,
+                department=department,
+            )
+    return path

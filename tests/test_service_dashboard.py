@@ -13,37 +13,22 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from realitygap.actions.text import tag_workspace
 from realitygap.analysis import reality_check
 from realitygap.analysis.findings import executive_summary
-from realitygap.service.access import MAX_FAILURES_PER_ACCOUNT, add_user
+from realitygap.service.access import MAX_FAILURES_PER_ACCOUNT
 from realitygap.service.app import create_app
 from realitygap.service.dashboard import CSP, LOGIN_COOKIE, SESSION_COOKIE
-from realitygap.simulate import simulate
 from realitygap.store import Workspace
+from tests.service_fixtures import DASHBOARD_PASSWORD, DASHBOARD_ROLES, make_dashboard_company
 from tests.test_engines import pg_home, pg_url  # noqa: F401  (fixtures)
 
-PASSWORD = "correct horse battery"
-ROLES = ("admin", "analyst", "manager", "viewer")
+PASSWORD = DASHBOARD_PASSWORD
+ROLES = DASHBOARD_ROLES
 
 
 @pytest.fixture(scope="module")
 def company(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 2,000-customer company (the docs' example size), tagged, with one user per role."""
-    path = tmp_path_factory.mktemp("dash") / "ws"
-    simulate(path, customers=2_000, seed=5)
-    with Workspace.open(path) as ws:
-        tag_workspace(ws)
-        for role in ROLES:
-            add_user(
-                ws,
-                f"{role}@example.com",
-                role.title(),
-                role,
-                PASSWORD,
-                department="Stores" if role == "manager" else None,
-            )
-    return path
+    return make_dashboard_company(tmp_path_factory.mktemp("dash") / "ws")
 
 
 @pytest.fixture(scope="module")
