@@ -130,3 +130,35 @@ def test_supervised_detection_and_polarity_on_semeval2014_slice(
     r, a, p = pairs(test)
     accuracy = (polarity.predict(x_te, r, a, local_te) == np.array(p)).mean()
     assert accuracy > 0.77
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_accurate_document_sentiment_uses_the_embedding_head() -> None:
+    # the accurate path's document sentiment is the rated model with its MiniLM head
+    # (rated.shipped().score(texts, embeddings)), not the fast path's. Independent reference:
+    # the Skytrax lounge reviewers' own overall rating (1-5), a domain neither part was trained
+    # on; tests/test_text_rated.py measures the head directly at 0.723 against the fast 0.704
+    from scipy.stats import spearmanr
+
+    from realitygap.analysis.text.embed import Embedder
+    from realitygap.analysis.text.tagger import DocumentTagger, TextPath
+    from realitygap.domain.taxonomy import default_taxonomy
+
+    frame = pd.read_csv(shared_data("skytrax-reviews", "lounge.csv"))
+    frame = frame.dropna(subset=["content", "overall_rating"])
+    frame = frame[frame["overall_rating"] <= 5]  # a few rows are on a 1-10 scale
+    texts = frame["content"].tolist()
+    taxonomy = default_taxonomy()
+    fast, _ = DocumentTagger(taxonomy, TextPath.FAST).tag(texts)
+    embedder = Embedder()
+    try:
+        accurate, _ = DocumentTagger(taxonomy, TextPath.ACCURATE, embedder=embedder).tag(texts)
+    finally:
+        embedder.close()
+    differ = ~np.isclose(fast["sentiment_score"], accurate["sentiment_score"])
+    assert differ.mean() > 0.9  # the head moves nearly every review's score
+    rho_fast = spearmanr(fast["sentiment_score"], frame["overall_rating"])[0]
+    rho_accurate = spearmanr(accurate["sentiment_score"], frame["overall_rating"])[0]
+    assert rho_accurate >= rho_fast + 0.01  # issue 17: the accurate path beats the fast path
+    assert rho_accurate == pytest.approx(0.723, abs=0.01)  # regression pin (docs/text.md)

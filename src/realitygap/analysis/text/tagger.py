@@ -146,9 +146,9 @@ class DocumentTagger:
             sentiment = np.asarray(trained.sentiment.predict(x), dtype=object)
             score = _column(proba, classes, "positive") - _column(proba, classes, "negative")
         else:
-            # document sentiment from the model trained on real star ratings (rated.py);
-            # clause-level sentiment below stays the lexicon's
-            score = shipped_rated().score(texts)
+            # document sentiment from the model trained on real star ratings (rated.py), with
+            # its MiniLM head on the accurate path; clause-level sentiment stays the lexicon's
+            score = shipped_rated().score(texts, emb)
             sentiment = polarity_of(score)
 
         tp_scores, tp_present = self._multi("touchpoint", self.touchpoints, texts, emb, x, clauses)
