@@ -83,8 +83,8 @@ def test_held_out_figure_meets_its_target(
 @pytest.mark.realdata
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out staff-attitude recall is 0.667 (12 of 18), below the 0.80 target: "
-    "criticism without attitude words ('beating up a lady', 'some bs from a guy') is missed",
+    reason="held-out staff-attitude recall is 0.667 (12 of 18), below the 0.80 target: the "
+    "rules written from the dev misses (14 of 15 there) did not reach the held-out misses",
 )
 def test_held_out_staff_recall_meets_target(
     held_out: dict[str, tuple[float, float, float]],
@@ -241,6 +241,15 @@ STAFF_CASES = [
     # words the old list lacked
     ("Employees are racist and the rudest I have met.", True),
     ("No luggage on arrival and no one cared.", True),
+    # praise denied, or hostile treatment, counts in a clause that names a person
+    ("Your reps were no help either.", True),
+    ("There were no help yourself drinks in the lounge.", False),
+    ("The seat is not nice. The crew served dinner.", False),
+    ("I get some bs from a guy at the door.", True),
+    # a call for better staff needs a person or an attitude word in the same clause
+    ("These attendants need some happiness!", True),
+    ("The lounge needs some new chairs. The staff served drinks.", False),
+    ("Good aircraft but their attitude towards passengers needs to be improved.", True),
 ]
 
 

@@ -362,3 +362,10 @@ class ClauseScores:
         whole = np.asarray(self._sum @ self.valence).ravel()
         out = np.where(mentioned, sums, whole[:, None])
         return np.asarray(out / np.sqrt(out * out + _VADER_ALPHA))
+
+    def any_in_clause(self, columns: slice, column: int, partners: tuple[int, ...]) -> np.ndarray:
+        """(n_texts,) whether one clause holds a seed of ``column`` and one of ``partners``
+        (positions within ``columns``)."""
+        hits = self.hits[:, columns] > 0
+        both = hits[:, column] & hits[:, list(partners)].any(axis=1)
+        return np.asarray(self._sum @ both.astype(np.float64)).ravel() > 0

@@ -36,6 +36,8 @@ from realitygap.analysis.text.labels import (
     ATTITUDE_NEGATED,
     ATTITUDE_WORDS,
     SENTIMENTS,
+    STAFF_DENIED_WORDS,
+    STAFF_IMPROVE_WORDS,
     STAFF_WORDS,
     Label,
     LabelSet,
@@ -60,13 +62,16 @@ class TextPath(StrEnum):
 
 
 # staff attitude: words that criticise by themselves; words that need a person and a negative
-# clause; the words for people (columns 0, 1, 2 of the "flag" set)
+# clause; the words for people; praise denied or hostile treatment, and calls for better staff,
+# both needing a person in the same clause (columns 0-4 of the "flag" set)
 _ATTITUDE = LabelSet(
     "flag",
     (
         Label("staff_attitude", "staff attitude", seeds=ATTITUDE_WORDS, exclude=ATTITUDE_NEGATED),
         Label("staff_attitude_context", "staff attitude", seeds=ATTITUDE_CONTEXT_WORDS),
         Label("staff_person", "staff", seeds=STAFF_WORDS),
+        Label("staff_denied", "staff attitude", seeds=STAFF_DENIED_WORDS),
+        Label("staff_improve", "staff should improve", seeds=STAFF_IMPROVE_WORDS),
     ),
 )
 
@@ -184,6 +189,12 @@ class DocumentTagger:
             # the review and a clause that is not praise ("great attitude" is praise; VADER's
             # lexicon lacks "unhelpful", so a neutral clause still counts)
             staff = hits[:, 0] | (hits[:, 1] & hits[:, 2] & (tone < _PRAISE_TONE))
+            # "the reps were no help", "some bs from a guy at the door": in a clause naming a
+            # person; "these attendants need some happiness", "their attitude towards
+            # passengers needs to be improved": a call for better staff in a clause naming a
+            # person or an attitude word
+            staff |= clauses.any_in_clause(self._columns["flag"], 3, (2,))
+            staff |= clauses.any_in_clause(self._columns["flag"], 4, (1, 2, 3))
         # a complaint about attitude is a hospitality matter whatever else it mentions
         layer = np.where(staff, "hospitality", layer)
 
