@@ -79,6 +79,15 @@ _ATTITUDE = LabelSet(
 # clause tone (VADER compound) from which a context word's clause is praise, not criticism
 _PRAISE_TONE = 0.25
 
+# The accurate path's margins over the prototypes' centroid (zeroshot.py), per label set:
+# chosen on the development half of the tag evaluation set (docs/text.md, "Tags on real
+# reviews"; grid 0.05, 0.08, 0.10, 0.12, 0.15, 0.18, 0.20, 0.25, the smallest of the best):
+# touchpoint micro-F1 0.767 at 0.05 (the SemEval-chosen default) to 0.885 at 0.18; sense
+# micro-F1 0.733 to 0.854 at 0.15; layer accuracy 0.775 to 0.785 at 0.08. Seeds (counted clause by
+# clause, as on the fast path) always count; the embedding adds a label only when the text is
+# clearly nearer its prototype.
+ACCURATE_MARGINS = {"touchpoint": 0.18, "sense": 0.15, "layer": 0.08}
+
 
 @dataclass
 class TrainedModels:
@@ -124,7 +133,7 @@ class DocumentTagger:
         }
         if self.embedder is not None:
             self._zs: dict[str, SeedZeroShot | EmbeddingZeroShot] = {
-                s.kind: EmbeddingZeroShot(s, self.embedder)
+                s.kind: EmbeddingZeroShot(s, self.embedder, margin=ACCURATE_MARGINS[s.kind])
                 for s in (self.touchpoints, self.senses, self.layers)
             }
         else:
@@ -169,10 +178,11 @@ class DocumentTagger:
         if trained and trained.layer and x is not None:
             layer = np.asarray(trained.layer.predict(x), dtype=object)
         else:
+            seeds = clauses.text_scores(self._columns["layer"])
             present = (
-                self._zs["layer"].detect(texts, emb)
+                self._zs["layer"].detect(texts, emb, seeds)
                 if self.embedder is not None
-                else decide(clauses.text_scores(self._columns["layer"]), self.layers)
+                else decide(seeds, self.layers)
             )
             layer = np.where(
                 present.any(axis=1),
@@ -228,11 +238,11 @@ class DocumentTagger:
         model = getattr(self.trained, "touchpoints" if kind == "touchpoint" else "senses", None)
         if isinstance(model, MultiLabelModel) and x is not None:
             return model.proba(x), model.predict(x)  # type: ignore[arg-type]
+        seeds = clauses.text_scores(self._columns[kind])
         if self.embedder is None:
-            scores = clauses.text_scores(self._columns[kind])
-            return scores, decide(scores, labels)
+            return seeds, decide(seeds, labels)
         zs = self._zs[kind]
-        return zs.scores(texts, emb), zs.detect(texts, emb)
+        return zs.scores(texts, emb, seeds), zs.detect(texts, emb, seeds)
 
 
 def _column(proba: np.ndarray, classes: list[str], name: str) -> np.ndarray:
