@@ -48,7 +48,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from realitygap.analysis.text.fast import TOKEN_PATTERN, LexiconSentiment, NgramCounter
+from realitygap.analysis.text.fast import (
+    TOKEN_PATTERN,
+    LexiconSentiment,
+    NgramCounter,
+    split_joined,
+)
 
 MODEL_FILE = "rated_sentiment.npz"
 # sentence ends followed by space, and line breaks
@@ -56,8 +61,15 @@ SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 MIN_SENTENCE_WORDS = 2
 
 
+def _long_enough(piece: str) -> bool:
+    return len(piece.split()) >= MIN_SENTENCE_WORDS
+
+
 def sentences_of(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """The sentences of each text and, for each, the index of its text (every text has one)."""
+    joined = split_joined(texts, SENTENCE, _long_enough)  # the whole batch in one pass
+    if joined is not None:
+        return joined
     out: list[str] = []
     owner: list[int] = []
     for i, text in enumerate(texts):
@@ -258,7 +270,7 @@ class _FastScorer:
         self.intercept = model.intercept
 
     def stars(self, texts: Sequence[str]) -> np.ndarray:
-        counts = self.counter.counts([self.lexicon._mark(t) for t in texts]).astype(np.float64)
+        counts = self.lexicon.marked_counts(texts, self.counter).astype(np.float64)
         words = counts @ self.to_words
         valence = np.asarray(counts @ self.valence).ravel()
         compound = valence / np.sqrt(valence * valence + _VADER_ALPHA)

@@ -33,11 +33,21 @@ class SeedZeroShot:
         self.labels = labels
         self.matcher = SeedMatcher(labels)
 
-    def scores(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        return self.matcher.scores(texts)
+    def scores(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        seed_scores: np.ndarray | None = None,
+    ) -> np.ndarray:
+        return self.matcher.scores(texts) if seed_scores is None else seed_scores
 
-    def detect(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        return decide(self.scores(texts), self.labels)
+    def detect(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        seed_scores: np.ndarray | None = None,
+    ) -> np.ndarray:
+        return decide(self.scores(texts, embeddings, seed_scores), self.labels)
 
 
 class EmbeddingZeroShot:
