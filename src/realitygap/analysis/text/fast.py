@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import chain, repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
 
 from realitygap.analysis.text.labels import LabelSet
+
+if TYPE_CHECKING:  # scikit-learn is imported only where used: it costs a second of start-up
+    from sklearn.feature_extraction.text import CountVectorizer
 
 TOKEN_PATTERN = r"(?u)[\w']+|\$"
 _VADER_ALPHA = 15.0  # VADER's normalisation constant
@@ -213,10 +215,7 @@ class LexiconSentiment:
             [self.weights, valence + np.sign(valence) * up, valence + np.sign(valence) * down]
         )
         self.vocabulary = vocab + boosted
-        # the reference counter (rated.py's reference features) and the fast one, same counts
-        self.vectorizer = CountVectorizer(
-            vocabulary=self.vocabulary, token_pattern=TOKEN_PATTERN, lowercase=False
-        )
+        # the fast counter; ``vectorizer`` is the reference (rated.py's reference features)
         self.counter = NgramCounter(self.vocabulary, lowercase=False)
         # each negator with and without its apostrophe ("don't", "dont")
         negators = {form for n in negate for form in (n, n.replace("'", ""))}
@@ -227,6 +226,15 @@ class LexiconSentiment:
         downs = [w for w, v in self._boost.items() if v < 0]
         self._up = re.compile(r"\b" + _trie(ups) + r"\s+(?=[\w'])")
         self._down = re.compile(r"\b" + _trie(downs) + r"\s+(?=[\w'])")
+
+    @cached_property
+    def vectorizer(self) -> CountVectorizer:
+        """scikit-learn's counter of the same vocabulary: the reference for tests."""
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        return CountVectorizer(
+            vocabulary=self.vocabulary, token_pattern=TOKEN_PATTERN, lowercase=False
+        )
 
     def _mark(self, text: str) -> str:
         text = text.lower()

@@ -43,10 +43,10 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
 
 from realitygap.analysis.text.fast import (
     TOKEN_PATTERN,
@@ -54,6 +54,9 @@ from realitygap.analysis.text.fast import (
     NgramCounter,
     split_joined,
 )
+
+if TYPE_CHECKING:  # imported where used (start-up time)
+    from sklearn.feature_extraction.text import CountVectorizer
 
 MODEL_FILE = "rated_sentiment.npz"
 # sentence ends followed by space, and line breaks
@@ -118,6 +121,8 @@ def features(
 
 def ngram_counter(vocabulary: Sequence[str]) -> CountVectorizer:
     """Counts of the model's word 1-2-grams in negation-marked, lower-cased text."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
     return CountVectorizer(
         vocabulary=list(vocabulary), token_pattern=TOKEN_PATTERN, ngram_range=(1, 2),
         lowercase=False,

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -46,14 +47,16 @@ from realitygap.analysis.text.labels import (
     touchpoint_labels,
 )
 from realitygap.analysis.text.rated import shipped as shipped_rated
-from realitygap.analysis.text.supervised import (
-    AspectPolarityModel,
-    Features,
-    MultiLabelModel,
-    SingleLabelModel,
-)
 from realitygap.analysis.text.zeroshot import EmbeddingZeroShot, SeedZeroShot
 from realitygap.domain.taxonomy import Taxonomy
+
+if TYPE_CHECKING:  # the supervised models (scikit-learn) are imported when trained or loaded
+    from realitygap.analysis.text.supervised import (
+        AspectPolarityModel,
+        Features,
+        MultiLabelModel,
+        SingleLabelModel,
+    )
 
 
 class TextPath(StrEnum):
@@ -235,8 +238,10 @@ class DocumentTagger:
         x: object,
         clauses: ClauseScores,
     ) -> tuple[np.ndarray, np.ndarray]:
-        model = getattr(self.trained, "touchpoints" if kind == "touchpoint" else "senses", None)
-        if isinstance(model, MultiLabelModel) and x is not None:
+        model: MultiLabelModel | None = getattr(
+            self.trained, "touchpoints" if kind == "touchpoint" else "senses", None
+        )
+        if model is not None and x is not None:
             return model.proba(x), model.predict(x)  # type: ignore[arg-type]
         seeds = clauses.text_scores(self._columns[kind])
         if self.embedder is None:
@@ -280,6 +285,13 @@ def train(
     (id, polarity or None)), ``senses`` (list of ids), ``layer`` (str), ``staff_attitude``
     (bool). Rows where a column is missing do not train that part.
     """
+    from realitygap.analysis.text.supervised import (
+        AspectPolarityModel,
+        Features,
+        MultiLabelModel,
+        SingleLabelModel,
+    )
+
     texts = examples["text"].astype(str).tolist()
     if path is TextPath.ACCURATE and embedder is None:
         embedder = Embedder()
