@@ -16,9 +16,14 @@ The machine may be shared, so every rate is given per wall second and per CPU se
 (user + system time of this process, its threads and its worker processes), with the load
 average at the end of each measurement.
 
+4. ``--clothing``: 5,000 real Women's E-Commerce Clothing Reviews, per CPU second in one
+   process and per wall second on ``--workers`` processes, and the cold start of
+   ``realitygap text tag`` (launch to first line of output, 200 documents); with
+   ``--baseline-src OTHER/src`` the same for another version of the code, alternating rounds
+   in fresh interpreters, with the ratios.
+
 Run: ``.venv/bin/python benchmarks/text_bench.py [--documents N] [--workers N]
-[--skip-accurate | --accurate-only | --scale-only]``. To compare two versions of the code
-in one session, run it twice back to back with ``PYTHONPATH`` pointing at each ``src``.
+[--skip-accurate | --accurate-only | --scale-only | --clothing [--baseline-src DIR]]``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -204,6 +211,97 @@ def scale(n: int, workers: int) -> None:
         print(f"document_tags rows: {tags[0] if tags else 0:,}")
 
 
+CLOTHING = "womens-ecommerce-clothing-reviews/womens_clothing_ecommerce_reviews.csv"
+# One measurement in a fresh interpreter, so that two versions of the code (this tree's src
+# and a baseline's) are timed alternately in one run. argv: data file, n, workers.
+_ROUND = """
+import sys, time, resource
+import pandas as pd
+from realitygap.analysis.text.parallel import ParallelTagger, tag_batch
+from realitygap.analysis.text.tagger import DocumentTagger, TextPath
+from realitygap.domain.taxonomy import default_taxonomy
+def cpu():
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+frame = pd.read_csv(sys.argv[1])
+n, workers = int(sys.argv[2]), int(sys.argv[3])
+texts = frame["Review Text"].dropna().astype(str).tolist()[:n]
+batches = [texts[i : i + 1024] for i in range(0, len(texts), 1024)]
+tagger = DocumentTagger(default_taxonomy(), TextPath.FAST)
+tagger.tag(batches[0])
+c = cpu()
+for b in batches:
+    tagger.tag(b)
+print(len(texts) / (cpu() - c))
+with ParallelTagger(tagger, workers) as parallel:
+    parallel.warm_up(batches[0])
+    start = time.perf_counter()
+    done = sum(len(d) for d, _ in parallel.map(batches * 4))
+    print(done / (time.perf_counter() - start))
+"""
+
+
+def _round(src: Path, n: int, workers: int) -> tuple[float, float]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    data = Path(__file__).resolve().parents[2] / "shared" / "data" / CLOTHING
+    out = subprocess.run(
+        [sys.executable, "-c", _ROUND, str(data), str(n), str(workers)],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    return float(out[0]), float(out[1])
+
+
+def _cold_start(src: Path, workspace: Path) -> float:
+    """Seconds from launching ``realitygap text tag`` to its first line of output."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    code = "import sys; from realitygap.cli import main; sys.argv[0] = 'realitygap'; main()"
+    start = time.perf_counter()
+    with subprocess.Popen(
+        [sys.executable, "-c", code, "text", "tag", str(workspace), "--retag"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    ) as proc:  # fmt: skip
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        first = time.perf_counter() - start
+        proc.wait()
+    return first
+
+
+def clothing_compare(baseline: Path | None, n: int, workers: int, rounds: int) -> None:
+    """Real clothing reviews, this tree against ``baseline`` (a src folder), alternating."""
+    here = Path(__file__).resolve().parents[1] / "src"
+    versions = {"now": here} if baseline is None else {"baseline": baseline, "now": here}
+    single: dict[str, list[float]] = {k: [] for k in versions}
+    parallel: dict[str, list[float]] = {k: [] for k in versions}
+    cold: dict[str, list[float]] = {k: [] for k in versions}
+    with tempfile.TemporaryDirectory() as tmp:
+        ws_path = Path(tmp) / "ws"
+        with Workspace.create(ws_path) as ws:
+            texts = comments(200, seed=1)
+            frame = pa.table({"document_id": [f"d{i}" for i in range(200)],
+                              "source": ["survey"] * 200, "text": texts})  # fmt: skip
+            ws.con.register("_bench", frame)
+            ws.con.execute("INSERT INTO documents (document_id, source, text) "
+                           "SELECT document_id, source, text FROM _bench")  # fmt: skip
+        for _ in range(rounds):
+            for name, src in versions.items():
+                one, two = _round(src, n, workers)
+                single[name].append(one)
+                parallel[name].append(two)
+                cold[name].append(_cold_start(src, ws_path))
+                print(f"{name}: {one:,.0f} clothing reviews per CPU s (1 process), "
+                      f"{two:,.0f}/s wall with {workers} workers, cold start of `text tag` "
+                      f"{cold[name][-1]:.2f} s ({load()})")  # fmt: skip
+    for name in versions:
+        print(f"{name}: median {np.median(single[name]):,.0f} per CPU s; "
+              f"{np.median(parallel[name]):,.0f}/s wall on {workers} workers; "
+              f"cold start {np.median(cold[name]):.2f} s")  # fmt: skip
+    if baseline is not None:
+        one = np.median(single["now"]) / np.median(single["baseline"])
+        two = np.median(parallel["now"]) / np.median(parallel["baseline"])
+        print(f"ratio now / baseline: {one:.2f}x per CPU s, {two:.2f}x wall on {workers} workers")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--documents", type=int, default=1_000_000)
@@ -211,7 +309,16 @@ def main() -> None:
     parser.add_argument("--skip-accurate", action="store_true")
     parser.add_argument("--accurate-only", action="store_true")
     parser.add_argument("--scale-only", action="store_true", help="only the `text tag` run")
+    parser.add_argument("--clothing", action="store_true",
+                        help="real clothing reviews: rates, cold start of `text tag`")  # fmt: skip
+    parser.add_argument("--baseline-src", type=Path, default=None,
+                        help="with --clothing: a src folder of another version, timed "
+                        "alternately in the same run")  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    if args.clothing:
+        clothing_compare(args.baseline_src, 5_000, args.workers, args.rounds)
+        return
     texts = comments(20_480, seed=0)
     print(f"mean words per comment: {np.mean([len(t.split()) for t in texts]):.1f}; "
           f"{os.cpu_count()} CPUs")  # fmt: skip

@@ -22,6 +22,7 @@ from realitygap.analysis.text.tag_eval import (
     _figures,
     evaluate,
     load_eval_set,
+    predict,
     sample_reviews,
 )
 from realitygap.analysis.text.tagger import DocumentTagger, TextPath
@@ -81,10 +82,32 @@ def test_held_out_figure_meets_its_target(
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
+def test_accurate_path_held_out_figures_meet_their_targets(eval_set: pd.DataFrame) -> None:
+    # the accurate path's margins were chosen on the dev half (tagger.ACCURATE_MARGINS); the
+    # held-out half gives touchpoint F1 0.822 (0.739 with the SemEval-chosen margin 0.05)
+    from realitygap.analysis.text.embed import Embedder
+
+    test = eval_set[eval_set["split"] == "test"]
+    embedder = Embedder()
+    try:
+        tagger = DocumentTagger(default_taxonomy(), TextPath.ACCURATE, embedder=embedder)
+        figures = evaluate(test, tagger, resamples=100)
+        fast = predict(test["text"].tolist())
+        accurate = predict(test["text"].tolist(), tagger)
+    finally:
+        embedder.close()
+    for name in MET:
+        assert figures[name][0] >= TARGETS[name], (name, figures[name])
+    # seeds always count on the accurate path: its touchpoints hold the fast path's
+    assert all(f <= a for f, a in zip(fast["touchpoints"], accurate["touchpoints"], strict=True))
+
+
+@pytest.mark.realdata
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out staff-attitude recall is 0.667 (12 of 18), below the 0.80 target: "
-    "criticism without attitude words ('beating up a lady', 'some bs from a guy') is missed",
+    reason="held-out staff-attitude recall is 0.667 (12 of 18), below the 0.80 target: the "
+    "rules written from the dev misses (14 of 15 there) did not reach the held-out misses",
 )
 def test_held_out_staff_recall_meets_target(
     held_out: dict[str, tuple[float, float, float]],
@@ -241,6 +264,15 @@ STAFF_CASES = [
     # words the old list lacked
     ("Employees are racist and the rudest I have met.", True),
     ("No luggage on arrival and no one cared.", True),
+    # praise denied, or hostile treatment, counts in a clause that names a person
+    ("Your reps were no help either.", True),
+    ("There were no help yourself drinks in the lounge.", False),
+    ("The seat is not nice. The crew served dinner.", False),
+    ("I get some bs from a guy at the door.", True),
+    # a call for better staff needs a person or an attitude word in the same clause
+    ("These attendants need some happiness!", True),
+    ("The lounge needs some new chairs. The staff served drinks.", False),
+    ("Good aircraft but their attitude towards passengers needs to be improved.", True),
 ]
 
 

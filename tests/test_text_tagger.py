@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from realitygap.analysis.text.corpora import AbsaSentence, read_absa_xml
@@ -130,3 +131,91 @@ def test_supervised_detection_and_polarity_on_semeval2014_slice(
     r, a, p = pairs(test)
     accuracy = (polarity.predict(x_te, r, a, local_te) == np.array(p)).mean()
     assert accuracy > 0.77
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_accurate_document_sentiment_uses_the_embedding_head() -> None:
+    # the accurate path's document sentiment is the rated model with its MiniLM head
+    # (rated.shipped().score(texts, embeddings)), not the fast path's. Independent reference:
+    # the Skytrax lounge reviewers' own overall rating (1-5), a domain neither part was trained
+    # on; tests/test_text_rated.py measures the head directly at 0.723 against the fast 0.704
+    from scipy.stats import spearmanr
+
+    from realitygap.analysis.text.embed import Embedder
+    from realitygap.analysis.text.tagger import DocumentTagger, TextPath
+    from realitygap.domain.taxonomy import default_taxonomy
+
+    frame = pd.read_csv(shared_data("skytrax-reviews", "lounge.csv"))
+    frame = frame.dropna(subset=["content", "overall_rating"])
+    frame = frame[frame["overall_rating"] <= 5]  # a few rows are on a 1-10 scale
+    texts = frame["content"].tolist()
+    taxonomy = default_taxonomy()
+    fast, _ = DocumentTagger(taxonomy, TextPath.FAST).tag(texts)
+    embedder = Embedder()
+    try:
+        accurate, _ = DocumentTagger(taxonomy, TextPath.ACCURATE, embedder=embedder).tag(texts)
+    finally:
+        embedder.close()
+    differ = ~np.isclose(fast["sentiment_score"], accurate["sentiment_score"])
+    assert differ.mean() > 0.9  # the head moves nearly every review's score
+    rho_fast = spearmanr(fast["sentiment_score"], frame["overall_rating"])[0]
+    rho_accurate = spearmanr(accurate["sentiment_score"], frame["overall_rating"])[0]
+    assert rho_accurate >= rho_fast + 0.01  # issue 17: the accurate path beats the fast path
+    assert rho_accurate == pytest.approx(0.723, abs=0.01)  # regression pin (docs/text.md)
+
+
+def _real_texts() -> list[str]:
+    clothing = pd.read_csv(
+        shared_data("womens-ecommerce-clothing-reviews", "womens_clothing_ecommerce_reviews.csv")
+    )
+    lounge = pd.read_csv(shared_data("skytrax-reviews", "lounge.csv"))
+    edge = ["", "   ", "not", "not good", "very", "a. ", " but ", "x BUT y", "ok;\n  but z",
+            "however,  x", "end.   ", "Ok. Fine.", "ΟΔΟΣ", "not\nbad\nat all",
+            "really  very"]  # fmt: skip
+    texts = clothing["Review Text"].dropna().astype(str).tolist()[:3000]
+    return texts + lounge["content"].dropna().astype(str).tolist()[:500] + edge
+
+
+@pytest.mark.realdata
+def test_batch_passes_equal_text_by_text_on_real_reviews() -> None:
+    # the fast path marks, tokenises and splits a whole batch joined by a NUL in one regex pass;
+    # the independent reference is each text on its own with the plain patterns (below)
+    import re
+
+    from realitygap.analysis.text.fast import NgramCounter, split_clauses
+    from realitygap.analysis.text.rated import MIN_SENTENCE_WORDS, sentences_of
+
+    texts = _real_texts()
+    lexicon = LexiconSentiment()
+    counter = lexicon.counter
+    reference = sp_vstack([counter.counts([lexicon._mark(t)]) for t in texts])
+    assert (lexicon.marked_counts(texts, counter) != reference).nnz == 0
+    seeds = NgramCounter(["the", "runs small", "not", "$", "it's"], lowercase=True)
+    assert (seeds.counts(texts) != sp_vstack([seeds.counts([t]) for t in texts])).nnz == 0
+    # a text holding the separator itself is processed text by text, with the same result
+    with_nul = [*texts[:50], "rude\x00crew", "not\x01 good"]
+    one_by_one = sp_vstack([counter.counts([lexicon._mark(t)]) for t in with_nul])
+    assert (lexicon.marked_counts(with_nul, counter) != one_by_one).nnz == 0
+
+    plain = re.compile(r"(?<=[.!?;])\s+|\s+but\s+|\s+however,?\s+|\s+although\s+", re.I)
+    clauses, owner = [], []
+    for i, text in enumerate(texts):
+        parts = [p for p in plain.split(text) if p and p.strip()] or [text]
+        clauses += parts
+        owner += [i] * len(parts)
+    ours, ours_owner = split_clauses(texts)
+    assert ours == clauses and ours_owner.tolist() == owner
+
+    sentence = re.compile(r"(?<=[.!?])\s+|\n+")
+    pieces, owner = [], []
+    for i, text in enumerate(texts):
+        parts = [p for p in sentence.split(text) if len(p.split()) >= MIN_SENTENCE_WORDS]
+        pieces += parts or [text]
+        owner += [i] * len(parts or [text])
+    ours, ours_owner = sentences_of(texts)
+    assert ours == pieces and ours_owner.tolist() == owner
+
+
+def sp_vstack(rows: list[sp.csr_matrix]) -> sp.csr_matrix:
+    return sp.csr_matrix(sp.vstack(rows))

@@ -275,6 +275,33 @@ ATTITUDE_CONTEXT_WORDS = (
     "did not bother", "blaming", "runaround", "disappear", "smiles were limited", "no smile",
     "wouldn't acknowledge", "would not acknowledge", "nasty",
 )  # fmt: skip
+# Praise denied and hostile treatment: staff criticism when the same clause names a person
+# ("the agent was not helpful", but not "no help yourself drinks" or "the seat is not nice")
+STAFF_DENIED_WORDS = (
+    # praise denied ("the agent was not helpful", "crew weren't very friendly")
+    "not helpful", "not very helpful", "wasn't helpful", "weren't helpful", "not at all helpful",
+    "less than helpful", "far from helpful", "not the most helpful", "no help", "zero help",
+    "not very friendly", "wasn't friendly", "weren't friendly", "not particularly friendly",
+    "far from friendly", "not the friendliest", "not polite", "not very polite", "not courteous",
+    "not welcoming", "not attentive", "not very attentive", "not apologetic", "not nice",
+    "not very nice",
+    # hostile treatment that is not an attitude word ("spends 20 minutes beating up a lady
+    # about her bag fees", "I get some bs from a guy at the door")
+    "berated", "berating", "lectured", "harassed", "hassled", "bullied", "humiliated",
+    "interrogated", "beating up", "chewed out", "barked", "bs from", "crap from", "grief from",
+)  # fmt: skip
+# Phrases that ask for better staff ("these attendants need some happiness", "their attitude
+# towards passengers needs to be improved"): staff criticism when the same clause names a
+# person or an attitude word
+STAFF_IMPROVE_WORDS = (
+    "need some", "needs some", "need to learn", "needs to learn", "need training",
+    "needs training", "need more training", "needs more training", "need retraining",
+    "needs retraining", "need to be retrained", "needs to be retrained", "need to be trained",
+    "needs to be trained", "should be trained", "need to smile", "needs to smile",
+    "need a lesson", "need lessons", "need to be improved", "needs to be improved",
+    "need to improve", "needs to improve", "needs improvement", "need improvement",
+    "should be fired", "need to be fired", "needs to be fired", "should learn",
+)  # fmt: skip
 
 
 def _words(phrase: str) -> list[str]:

@@ -43,12 +43,20 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
 
-from realitygap.analysis.text.fast import TOKEN_PATTERN, LexiconSentiment, NgramCounter
+from realitygap.analysis.text.fast import (
+    TOKEN_PATTERN,
+    LexiconSentiment,
+    NgramCounter,
+    split_joined,
+)
+
+if TYPE_CHECKING:  # imported where used (start-up time)
+    from sklearn.feature_extraction.text import CountVectorizer
 
 MODEL_FILE = "rated_sentiment.npz"
 # sentence ends followed by space, and line breaks
@@ -56,8 +64,15 @@ SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 MIN_SENTENCE_WORDS = 2
 
 
+def _long_enough(piece: str) -> bool:
+    return len(piece.split()) >= MIN_SENTENCE_WORDS
+
+
 def sentences_of(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """The sentences of each text and, for each, the index of its text (every text has one)."""
+    joined = split_joined(texts, SENTENCE, _long_enough)  # the whole batch in one pass
+    if joined is not None:
+        return joined
     out: list[str] = []
     owner: list[int] = []
     for i, text in enumerate(texts):
@@ -106,6 +121,8 @@ def features(
 
 def ngram_counter(vocabulary: Sequence[str]) -> CountVectorizer:
     """Counts of the model's word 1-2-grams in negation-marked, lower-cased text."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
     return CountVectorizer(
         vocabulary=list(vocabulary), token_pattern=TOKEN_PATTERN, ngram_range=(1, 2),
         lowercase=False,
@@ -258,7 +275,7 @@ class _FastScorer:
         self.intercept = model.intercept
 
     def stars(self, texts: Sequence[str]) -> np.ndarray:
-        counts = self.counter.counts([self.lexicon._mark(t) for t in texts]).astype(np.float64)
+        counts = self.lexicon.marked_counts(texts, self.counter).astype(np.float64)
         words = counts @ self.to_words
         valence = np.asarray(counts @ self.valence).ravel()
         compound = valence / np.sqrt(valence * valence + _VADER_ALPHA)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,8 @@ from realitygap.analysis.text.labels import (
     ATTITUDE_NEGATED,
     ATTITUDE_WORDS,
     SENTIMENTS,
+    STAFF_DENIED_WORDS,
+    STAFF_IMPROVE_WORDS,
     STAFF_WORDS,
     Label,
     LabelSet,
@@ -44,14 +47,16 @@ from realitygap.analysis.text.labels import (
     touchpoint_labels,
 )
 from realitygap.analysis.text.rated import shipped as shipped_rated
-from realitygap.analysis.text.supervised import (
-    AspectPolarityModel,
-    Features,
-    MultiLabelModel,
-    SingleLabelModel,
-)
 from realitygap.analysis.text.zeroshot import EmbeddingZeroShot, SeedZeroShot
 from realitygap.domain.taxonomy import Taxonomy
+
+if TYPE_CHECKING:  # the supervised models (scikit-learn) are imported when trained or loaded
+    from realitygap.analysis.text.supervised import (
+        AspectPolarityModel,
+        Features,
+        MultiLabelModel,
+        SingleLabelModel,
+    )
 
 
 class TextPath(StrEnum):
@@ -60,19 +65,31 @@ class TextPath(StrEnum):
 
 
 # staff attitude: words that criticise by themselves; words that need a person and a negative
-# clause; the words for people (columns 0, 1, 2 of the "flag" set)
+# clause; the words for people; praise denied or hostile treatment, and calls for better staff,
+# both needing a person in the same clause (columns 0-4 of the "flag" set)
 _ATTITUDE = LabelSet(
     "flag",
     (
         Label("staff_attitude", "staff attitude", seeds=ATTITUDE_WORDS, exclude=ATTITUDE_NEGATED),
         Label("staff_attitude_context", "staff attitude", seeds=ATTITUDE_CONTEXT_WORDS),
         Label("staff_person", "staff", seeds=STAFF_WORDS),
+        Label("staff_denied", "staff attitude", seeds=STAFF_DENIED_WORDS),
+        Label("staff_improve", "staff should improve", seeds=STAFF_IMPROVE_WORDS),
     ),
 )
 
 
 # clause tone (VADER compound) from which a context word's clause is praise, not criticism
 _PRAISE_TONE = 0.25
+
+# The accurate path's margins over the prototypes' centroid (zeroshot.py), per label set:
+# chosen on the development half of the tag evaluation set (docs/text.md, "Tags on real
+# reviews"; grid 0.05, 0.08, 0.10, 0.12, 0.15, 0.18, 0.20, 0.25, the smallest of the best):
+# touchpoint micro-F1 0.767 at 0.05 (the SemEval-chosen default) to 0.885 at 0.18; sense
+# micro-F1 0.733 to 0.854 at 0.15; layer accuracy 0.775 to 0.785 at 0.08. Seeds (counted clause by
+# clause, as on the fast path) always count; the embedding adds a label only when the text is
+# clearly nearer its prototype.
+ACCURATE_MARGINS = {"touchpoint": 0.18, "sense": 0.15, "layer": 0.08}
 
 
 @dataclass
@@ -119,7 +136,7 @@ class DocumentTagger:
         }
         if self.embedder is not None:
             self._zs: dict[str, SeedZeroShot | EmbeddingZeroShot] = {
-                s.kind: EmbeddingZeroShot(s, self.embedder)
+                s.kind: EmbeddingZeroShot(s, self.embedder, margin=ACCURATE_MARGINS[s.kind])
                 for s in (self.touchpoints, self.senses, self.layers)
             }
         else:
@@ -146,9 +163,9 @@ class DocumentTagger:
             sentiment = np.asarray(trained.sentiment.predict(x), dtype=object)
             score = _column(proba, classes, "positive") - _column(proba, classes, "negative")
         else:
-            # document sentiment from the model trained on real star ratings (rated.py);
-            # clause-level sentiment below stays the lexicon's
-            score = shipped_rated().score(texts)
+            # document sentiment from the model trained on real star ratings (rated.py), with
+            # its MiniLM head on the accurate path; clause-level sentiment stays the lexicon's
+            score = shipped_rated().score(texts, emb)
             sentiment = polarity_of(score)
 
         tp_scores, tp_present = self._multi("touchpoint", self.touchpoints, texts, emb, x, clauses)
@@ -164,10 +181,11 @@ class DocumentTagger:
         if trained and trained.layer and x is not None:
             layer = np.asarray(trained.layer.predict(x), dtype=object)
         else:
+            seeds = clauses.text_scores(self._columns["layer"])
             present = (
-                self._zs["layer"].detect(texts, emb)
+                self._zs["layer"].detect(texts, emb, seeds)
                 if self.embedder is not None
-                else decide(clauses.text_scores(self._columns["layer"]), self.layers)
+                else decide(seeds, self.layers)
             )
             layer = np.where(
                 present.any(axis=1),
@@ -184,6 +202,12 @@ class DocumentTagger:
             # the review and a clause that is not praise ("great attitude" is praise; VADER's
             # lexicon lacks "unhelpful", so a neutral clause still counts)
             staff = hits[:, 0] | (hits[:, 1] & hits[:, 2] & (tone < _PRAISE_TONE))
+            # "the reps were no help", "some bs from a guy at the door": in a clause naming a
+            # person; "these attendants need some happiness", "their attitude towards
+            # passengers needs to be improved": a call for better staff in a clause naming a
+            # person or an attitude word
+            staff |= clauses.any_in_clause(self._columns["flag"], 3, (2,))
+            staff |= clauses.any_in_clause(self._columns["flag"], 4, (1, 2, 3))
         # a complaint about attitude is a hospitality matter whatever else it mentions
         layer = np.where(staff, "hospitality", layer)
 
@@ -214,14 +238,16 @@ class DocumentTagger:
         x: object,
         clauses: ClauseScores,
     ) -> tuple[np.ndarray, np.ndarray]:
-        model = getattr(self.trained, "touchpoints" if kind == "touchpoint" else "senses", None)
-        if isinstance(model, MultiLabelModel) and x is not None:
+        model: MultiLabelModel | None = getattr(
+            self.trained, "touchpoints" if kind == "touchpoint" else "senses", None
+        )
+        if model is not None and x is not None:
             return model.proba(x), model.predict(x)  # type: ignore[arg-type]
+        seeds = clauses.text_scores(self._columns[kind])
         if self.embedder is None:
-            scores = clauses.text_scores(self._columns[kind])
-            return scores, decide(scores, labels)
+            return seeds, decide(seeds, labels)
         zs = self._zs[kind]
-        return zs.scores(texts, emb), zs.detect(texts, emb)
+        return zs.scores(texts, emb, seeds), zs.detect(texts, emb, seeds)
 
 
 def _column(proba: np.ndarray, classes: list[str], name: str) -> np.ndarray:
@@ -259,6 +285,13 @@ def train(
     (id, polarity or None)), ``senses`` (list of ids), ``layer`` (str), ``staff_attitude``
     (bool). Rows where a column is missing do not train that part.
     """
+    from realitygap.analysis.text.supervised import (
+        AspectPolarityModel,
+        Features,
+        MultiLabelModel,
+        SingleLabelModel,
+    )
+
     texts = examples["text"].astype(str).tolist()
     if path is TextPath.ACCURATE and embedder is None:
         embedder = Embedder()

@@ -33,11 +33,21 @@ class SeedZeroShot:
         self.labels = labels
         self.matcher = SeedMatcher(labels)
 
-    def scores(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        return self.matcher.scores(texts)
+    def scores(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        seed_scores: np.ndarray | None = None,
+    ) -> np.ndarray:
+        return self.matcher.scores(texts) if seed_scores is None else seed_scores
 
-    def detect(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        return decide(self.scores(texts), self.labels)
+    def detect(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        seed_scores: np.ndarray | None = None,
+    ) -> np.ndarray:
+        return decide(self.scores(texts, embeddings, seed_scores), self.labels)
 
 
 class EmbeddingZeroShot:
@@ -64,11 +74,25 @@ class EmbeddingZeroShot:
         emb = self.embedder.encode(texts) if embeddings is None else embeddings
         return np.asarray(emb @ self.prototypes.T - (emb @ self.centroid)[:, None])
 
-    def scores(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        """Relative cosine, raised to 1 where a seed occurs (so a seed hit always counts)."""
-        rel = self.relative_cosine(texts, embeddings)
-        seeded = self.matcher.scores(texts) > 0
-        return np.where(seeded, 1.0, rel)
+    def scores(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        seed_scores: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Relative cosine, raised to 1 where a seed occurs (so a seed hit always counts).
 
-    def detect(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        return decide(self.scores(texts, embeddings), self.labels, threshold=self.margin)
+        ``seed_scores`` are the texts' seed counts if already counted (the tagger counts them
+        clause by clause, as the fast path does)."""
+        rel = self.relative_cosine(texts, embeddings)
+        seeds = self.matcher.scores(texts) if seed_scores is None else seed_scores
+        return np.where(seeds > 0, 1.0, rel)
+
+    def detect(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        seed_scores: np.ndarray | None = None,
+    ) -> np.ndarray:
+        scores = self.scores(texts, embeddings, seed_scores)
+        return decide(scores, self.labels, threshold=self.margin)
