@@ -97,7 +97,7 @@ class WorkspaceAccess:
             healthy = True
         finally:
             # a connection left inside a transaction or broken is not handed out again
-            if healthy and not ws.con.raw.closed and ws.con.raw.info.transaction_status == 0:
+            if healthy and ws.reusable:
                 ws.derived.clear()
                 self._idle.put(ws)
             else:
