@@ -105,7 +105,8 @@ def prepare(where: str, respondents: int, scratch: Path) -> dict[str, str]:
         toml.write_text(CAMPAIGN_TOML, encoding="utf-8")
         create_campaign(ws, toml)
         links = invite(ws, WAVE, "http://127.0.0.1").links
-    return {str(link).rsplit("/", 1)[1]: str(r) for r, link in zip(links.respondent_id, links.link)}
+    pairs = zip(links.respondent_id, links.link, strict=True)
+    return {str(link).rsplit("/", 1)[1]: str(r) for r, link in pairs}
 
 
 def free_port() -> int:
@@ -114,14 +115,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _options(port: int, workers: int) -> list[str]:
+    return ["--port", str(port), "--workers", str(workers)]
+
+
 def start_server(where: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     """`realitygap serve` in a process group of its own, once it answers /healthz."""
     import httpx
 
     out = log.open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "realitygap", "serve", where, "--port", str(port)]
-        + ["--workers", str(workers)],
+        [sys.executable, "-m", "realitygap", "serve", where, *_options(port, workers)],
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # SIGKILL of the group reaches every worker
@@ -132,12 +136,11 @@ def start_server(where: str, port: int, workers: int, log: Path) -> subprocess.P
         if proc.poll() is not None:
             raise RuntimeError(f"the server exited ({proc.returncode}): {log.read_text()[-2000:]}")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                # with several workers, wait until each has started (they log it)
-                if workers == 1 or log.read_text().count("Application startup complete") >= (
-                    workers
-                ):
-                    return proc
+            up = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+            # with several workers, wait until each has started (each logs it)
+            started = log.read_text().count("Application startup complete")
+            if up and (workers == 1 or started >= workers):
+                return proc
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
@@ -197,9 +200,7 @@ async def _respondent(
             run.open_seconds.append(t1 - t0)
             form = {"page": "1", "key": key, **answers_of(number)}
             run.unacked[token] = key  # sent: acknowledged only by the 303
-            async with session.post(
-                f"{base}/s/{token}", data=form, allow_redirects=False
-            ) as reply:
+            async with session.post(f"{base}/s/{token}", data=form, allow_redirects=False) as reply:
                 await reply.read()
                 status = reply.status
             if status == 303:
@@ -207,7 +208,7 @@ async def _respondent(
                 run.acked[token] = run.unacked.pop(token)
             else:
                 run.error(f"submit {status}")
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             run.error(type(exc).__name__)
 
 
@@ -225,13 +226,36 @@ async def _load(
     start = time.monotonic()
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         await asyncio.gather(
-            *(
-                _respondent(session, base, queue, run, start + seconds)
-                for _ in range(concurrency)
-            )
+            *(_respondent(session, base, queue, run, start + seconds) for _ in range(concurrency))
         )
     run.elapsed = time.monotonic() - start
     return run
+
+
+async def _baseline(base: str, concurrency: int, seconds: float) -> tuple[int, float]:
+    import aiohttp
+
+    done = 0
+    stop_at = time.monotonic() + seconds
+
+    async def one(session: aiohttp.ClientSession) -> None:
+        nonlocal done
+        while time.monotonic() < stop_at:
+            async with session.get(f"{base}/healthz") as reply:
+                await reply.read()
+                done += reply.status == 200
+
+    start = time.monotonic()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as s:
+        await asyncio.gather(*(one(s) for _ in range(concurrency)))
+    return done, time.monotonic() - start
+
+
+def baseline(base: str, concurrency: int, seconds: float = 3.0) -> float:
+    """Requests/s of the bare ``/healthz`` on the same server, clients and machine: what
+    this machine serves when a request does no work (the baseline of the ratios)."""
+    done, elapsed = asyncio.run(_baseline(base, concurrency, seconds))
+    return done / elapsed
 
 
 def load(base: str, tokens: Sequence[tuple[str, int]], concurrency: int, seconds: float) -> Run:
@@ -246,9 +270,7 @@ async def _retry(base: str, pending: dict[str, str], numbers: dict[str, int], ru
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         for token, key in pending.items():
             form = {"page": "1", "key": key, **answers_of(numbers[token])}
-            async with session.post(
-                f"{base}/s/{token}", data=form, allow_redirects=False
-            ) as reply:
+            async with session.post(f"{base}/s/{token}", data=form, allow_redirects=False) as reply:
                 await reply.read()
                 if reply.status == 303:
                     run.acked[token] = key
@@ -345,12 +367,18 @@ def bench(kind: str, workers: int, respondents: int, concurrency: int, seconds: 
         port = free_port()
         server = start_server(where, port, workers, Path(tmp) / "server.log")
         print(f"server: {workers} process(es), {concurrency} concurrent respondents")
+        base = f"http://127.0.0.1:{port}"
         try:
-            run = load(f"http://127.0.0.1:{port}", list(numbers.items()), concurrency, seconds)
+            empty = baseline(base, concurrency)
+            run = load(base, list(numbers.items()), concurrency, seconds)
         finally:
             kill(server, signal.SIGTERM)
         rate = len(run.acked) / run.elapsed
-        print(f"  submissions acknowledged: {len(run.acked)} in {run.elapsed:.1f} s = {rate:.0f}/s")
+        print(f"  baseline: GET /healthz {empty:.0f}/s (same server, clients and machine)")
+        print(
+            f"  submissions acknowledged: {len(run.acked)} in {run.elapsed:.1f} s = {rate:.0f}/s"
+            f" ({rate / empty:.3f} of the baseline; each is a GET and a POST)"
+        )
         print(f"  submit (POST): {percentiles(run.submit_seconds)}")
         print(f"  open (GET):    {percentiles(run.open_seconds)}")
         if run.errors:
@@ -372,7 +400,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
-    print(f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; cores {os.cpu_count()}")
+    print(
+        f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; cores {os.cpu_count()}"
+    )
     for kind in args.store:
         workers = 1 if kind == "duckdb" else args.workers
         bench(kind, workers, args.respondents, args.concurrency, args.seconds)

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from realitygap.service.manage import create_token
 from realitygap.store import Workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import load_bench as lb  # noqa: E402
+import load_bench as lb
 
 EXAMPLES = 25
 TOKEN: dict[str, str] = {}

@@ -23,7 +23,7 @@ from realitygap.cli import app
 from tests.test_engines import _server_or_skip
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import load_bench as lb  # noqa: E402
+import load_bench as lb
 
 RESPONDENTS = 400
 CONCURRENCY = 12

@@ -170,9 +170,7 @@ def response_rates(ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.9
             counts["wave"], counts["invited"], counts["responded"], strict=True
         )
     )
-    return ResponseRates(
-        waves, min_n, confidence, campaigns=_open_campaigns(ws, min_n, confidence)
-    )
+    return ResponseRates(waves, min_n, confidence, campaigns=_open_campaigns(ws, min_n, confidence))
 
 
 def _open_campaigns(ws: Workspace, min_n: int, confidence: float) -> tuple[CampaignResponse, ...]:
@@ -191,14 +189,23 @@ def _open_campaigns(ws: Workspace, min_n: int, confidence: float) -> tuple[Campa
         .order_by("campaign_id")
         .execute()
     )
-    return tuple(
-        CampaignResponse(
-            str(row.campaign_id),
-            str(row.wave),
-            int(row.invited),
-            int(row.started or 0),
-            int(row.completed),
-            wilson_estimate(int(row.completed), int(row.invited), min_n, "Wilson", confidence),
+    out = []
+    for cid, wave, invited, started_n, completed in zip(
+        counts["campaign_id"],
+        counts["wave"],
+        counts["invited"],
+        counts["started"].fillna(0),
+        counts["completed"],
+        strict=True,
+    ):
+        out.append(
+            CampaignResponse(
+                str(cid),
+                str(wave),
+                int(invited),
+                int(started_n),
+                int(completed),
+                wilson_estimate(int(completed), int(invited), min_n, "Wilson", confidence),
+            )
         )
-        for row in counts.itertuples(index=False)
-    )
+    return tuple(out)

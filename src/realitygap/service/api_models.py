@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import PlainSerializer
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from realitygap.store import campaigns as store
-
 
 # The workspace stores naive UTC timestamps; the API writes them as RFC 3339 date-times with
 # their offset ("2026-03-01T09:00:00Z"), as OpenAPI's format date-time requires (schemathesis

@@ -170,7 +170,8 @@ def unique_responses_on_postgres(ws: Workspace) -> None:
     four times slower (measured on 3 million rows), so the importers' anti-join keeps it."""
     if ws.dialect == "postgres":
         ws.con.execute(
-            "CREATE UNIQUE INDEX responses_one_answer ON responses (respondent_id, question_id, wave)"
+            "CREATE UNIQUE INDEX responses_one_answer "
+            "ON responses (respondent_id, question_id, wave)"
         )
 
 
