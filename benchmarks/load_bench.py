@@ -213,14 +213,13 @@ async def _respondent(
 
 
 async def _load(
-    base: str, tokens: Sequence[tuple[str, int]], concurrency: int, seconds: float
+    base: str, tokens: Sequence[tuple[str, int]], concurrency: int, seconds: float, run: Run
 ) -> Run:
     import aiohttp
 
     queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
     for item in tokens:
         queue.put_nowait(item)
-    run = Run()
     timeout = aiohttp.ClientTimeout(total=30)
     connector = aiohttp.TCPConnector(limit=concurrency)
     start = time.monotonic()
@@ -258,10 +257,17 @@ def baseline(base: str, concurrency: int, seconds: float = 3.0) -> float:
     return done / elapsed
 
 
-def load(base: str, tokens: Sequence[tuple[str, int]], concurrency: int, seconds: float) -> Run:
+def load(
+    base: str,
+    tokens: Sequence[tuple[str, int]],
+    concurrency: int,
+    seconds: float,
+    run: Run | None = None,
+) -> Run:
     """Submit the surveys of ``tokens`` (token, respondent number) with ``concurrency``
-    respondents at once, for at most ``seconds``."""
-    return asyncio.run(_load(base, tokens, concurrency, seconds))
+    respondents at once, for at most ``seconds``, recording into ``run`` (which another
+    thread may watch)."""
+    return asyncio.run(_load(base, tokens, concurrency, seconds, run or Run()))
 
 
 async def _retry(base: str, pending: dict[str, str], numbers: dict[str, int], run: Run) -> None:

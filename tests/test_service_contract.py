@@ -3,7 +3,7 @@
 requests (valid and invalid), and each response must match the schema (status documented,
 body of the documented shape, content type) and never be a server error (5xx).
 
-Bounded: a few examples per operation, so the whole run takes well under a minute."""
+Bounded: 15 examples per operation, so the whole run takes well under a minute."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from realitygap.store import Workspace
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import load_bench as lb
 
-EXAMPLES = 25
+EXAMPLES = 15
 TOKEN: dict[str, str] = {}
 
 
