@@ -19,7 +19,7 @@ ANALYSIS_API = [
     # metrics, weighting, fieldwork
     "metrics", "MetricsResult", "Metric", "Change",
     "rake", "read_margins", "Margins", "Raking",
-    "response_rates", "ResponseRates", "WaveResponse",
+    "response_rates", "ResponseRates", "WaveResponse", "CampaignResponse",
     # the perception gap
     "gap", "GapResult", "GapRow", "GapHeadline", "StaffOffset",
     # the survey audit

@@ -41,7 +41,12 @@ if TYPE_CHECKING:
     )
     from realitygap.analysis.behaviour import BehaviourResult, SurvivalGroup, behaviour
     from realitygap.analysis.drivers import Driver, DriversResult, PriorityGap, drivers
-    from realitygap.analysis.fieldwork import ResponseRates, WaveResponse, response_rates
+    from realitygap.analysis.fieldwork import (
+        CampaignResponse,
+        ResponseRates,
+        WaveResponse,
+        response_rates,
+    )
     from realitygap.analysis.findings import Evidence, Finding
     from realitygap.analysis.gap import GapHeadline, GapResult, GapRow, StaffOffset, gap
     from realitygap.analysis.journey import JourneyCell, JourneyResult, journey
@@ -101,6 +106,7 @@ _MODULE_OF = {
     "response_rates": "fieldwork",
     "ResponseRates": "fieldwork",
     "WaveResponse": "fieldwork",
+    "CampaignResponse": "fieldwork",
     # the perception gap
     "gap": "gap",
     "GapResult": "gap",
@@ -181,6 +187,7 @@ __all__ = [
     "AuditResult",
     "BehaviourResult",
     "BlockReliability",
+    "CampaignResponse",
     "Change",
     "Difference",
     "Driver",

@@ -1,4 +1,5 @@
-"""Fieldwork: how many customers were invited to each wave and how many answered."""
+"""Fieldwork: how many customers were invited to each wave and how many answered, and, for
+each open campaign of the survey service, how many of its invited started and completed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 from realitygap.analysis._result import MIN_N, Estimate, Values, plain
 from realitygap.analysis._stats import wilson_estimate
 from realitygap.domain.errors import check_confidence
+from realitygap.store.engine import as_number
 from realitygap.store.workspace import Workspace
 
 
@@ -34,6 +36,20 @@ class WaveResponse(Values):
 
 
 @dataclass(frozen=True)
+class CampaignResponse(Values):
+    """A live (open) campaign's fieldwork so far: everyone invited through its personal links
+    (customers and, for a mirror, staff), those who saved at least one page, those who
+    finished, and the response rate (finished over invited)."""
+
+    campaign_id: str
+    wave: str
+    invited: int
+    started: int
+    completed: int
+    rate: Estimate
+
+
+@dataclass(frozen=True)
 class ResponseRates(Values):
     """Response rate per wave (invited customers with at least one answer in that wave).
 
@@ -45,6 +61,16 @@ class ResponseRates(Values):
     min_n: int = MIN_N
     confidence: float = 0.95
     method: str = "invited customers who answered in the wave; Wilson interval"
+    campaigns: tuple[CampaignResponse, ...] = ()
+
+    def campaigns_frame(self) -> pd.DataFrame:
+        """The open campaigns: campaign_id, wave, invited, started, completed, rate_value,
+        rate_low, rate_high, rate_n, rate_method, rate_confidence, rate_n_effective."""
+        columns = ["campaign_id", "wave", "invited", "started", "completed"]
+        rows = [
+            {c: getattr(k, c) for c in columns} | k.rate.to_dict("rate_") for k in self.campaigns
+        ]
+        return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
 
     def to_frame(self) -> pd.DataFrame:
         columns = ["wave", "invited", "responded"]
@@ -57,7 +83,12 @@ class ResponseRates(Values):
         return frame if rows else pd.DataFrame(columns=columns)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "min_n": self.min_n, "waves": plain(self.waves)}
+        return {
+            "method": self.method,
+            "min_n": self.min_n,
+            "waves": plain(self.waves),
+            "campaigns": plain(self.campaigns),
+        }
 
     def __str__(self) -> str:
         lines = ["Response rate per wave (invited customers who answered)"]
@@ -65,6 +96,13 @@ class ResponseRates(Values):
             f"  {w.wave}: {w.responded:,} of {w.invited:,} — {w.rate.format(0, 100, '%')}"
             for w in self.waves
         )
+        if self.campaigns:
+            lines.append("Open campaigns (completed of invited)")
+            lines.extend(
+                f"  {k.campaign_id}: {k.invited:,} invited, {k.started:,} started, "
+                f"{k.completed:,} completed — {k.rate.format(0, 100, '%')}"
+                for k in self.campaigns
+            )
         return "\n".join(lines)
 
 
@@ -132,4 +170,42 @@ def response_rates(ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.9
             counts["wave"], counts["invited"], counts["responded"], strict=True
         )
     )
-    return ResponseRates(waves, min_n, confidence)
+    return ResponseRates(waves, min_n, confidence, campaigns=_open_campaigns(ws, min_n, confidence))
+
+
+def _open_campaigns(ws: Workspace, min_n: int, confidence: float) -> tuple[CampaignResponse, ...]:
+    """Per open campaign: invited, started (a page saved, or finished), completed."""
+    live = ws.table("campaigns").filter(lambda t: t.status == "open").select("campaign_id", "wave")
+    inv = ws.table("invitations")
+    j = live.left_join(inv, "campaign_id")
+    started = (j.page_reached.fill_null(0) > 0) | j.responded_at.notnull()
+    counts: pd.DataFrame = (
+        j.group_by([live.campaign_id, live.wave])
+        .agg(
+            invited=j.respondent_id.count(),
+            started=as_number(started).sum(),
+            completed=j.responded_at.count(),
+        )
+        .order_by("campaign_id")
+        .execute()
+    )
+    out = []
+    for cid, wave, invited, started_n, completed in zip(
+        counts["campaign_id"],
+        counts["wave"],
+        counts["invited"],
+        counts["started"].fillna(0),
+        counts["completed"],
+        strict=True,
+    ):
+        out.append(
+            CampaignResponse(
+                str(cid),
+                str(wave),
+                int(invited),
+                int(started_n),
+                int(completed),
+                wilson_estimate(int(completed), int(invited), min_n, "Wilson", confidence),
+            )
+        )
+    return tuple(out)

@@ -167,13 +167,64 @@ def serve(
     workspace: WorkspaceArg,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes: PostgreSQL workspaces only (default: one per CPU core); "
+            "the embedded store runs one.",
+            min=1,
+        ),
+    ] = None,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            help="Trust X-Forwarded-For/-Proto from the addresses of --forwarded-allow-ips."
+        ),
+    ] = True,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(help="Comma-separated addresses of the reverse proxy ('*' for any)."),
+    ] = "127.0.0.1",
 ) -> None:
-    """Serve the survey pages and the /api for WORKSPACE (one process on the embedded store)."""
+    """Serve the survey pages and the /api for WORKSPACE (one process on the embedded store,
+    several workers on PostgreSQL)."""
+    import os
+
     import uvicorn
 
-    from realitygap.service.app import create_app
+    from realitygap.domain.errors import ArgumentError
+    from realitygap.service.app import WORKSPACE_ENV, create_app
+    from realitygap.store.location import is_postgres
 
-    uvicorn.run(create_app(workspace), host=host, port=port, workers=1, log_level="info")
+    postgres = is_postgres(workspace)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if postgres else 1
+    if workers > 1 and not postgres:
+        raise ArgumentError(
+            "workers",
+            workers,
+            "1 on the embedded DuckDB store: its file admits one writing process at a time, "
+            "so several workers would wait on each other's lock; serve a PostgreSQL "
+            "workspace (postgresql://...) for several workers",
+        )
+    options = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "proxy_headers": proxy_headers,
+        "forwarded_allow_ips": forwarded_allow_ips,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(workspace), workers=1, **options)  # type: ignore[arg-type]
+        return
+    create_app(workspace).state.access.close()  # migrate once, and fail here if unreachable
+    os.environ[WORKSPACE_ENV] = str(workspace)
+    uvicorn.run(
+        "realitygap.service.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        **options,  # type: ignore[arg-type]
+    )
 
 
 @token_app.command("create")

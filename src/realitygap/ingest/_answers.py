@@ -66,6 +66,7 @@ def _check_mirror_answers(
     problems: Problems,
     *,
     created: bool,
+    kinds: dict[str, str] | None = None,
 ) -> None:
     """Mirror questions are answered by staff: a customer's answer to one is a problem.
 
@@ -77,10 +78,15 @@ def _check_mirror_answers(
     if not is_mirror.any():
         return
     ids = frame.loc[is_mirror, "respondent_id"]
-    not_customer = known_mask(
-        ws, ids, "respondents", "respondent_id", lambda t: t.kind != "customer"
-    )
-    exists = known_mask(ws, ids, "respondents", "respondent_id")
+    if kinds is None:
+        not_customer = known_mask(
+            ws, ids, "respondents", "respondent_id", lambda t: t.kind != "customer"
+        )
+        exists = known_mask(ws, ids, "respondents", "respondent_id")
+    else:  # the same masks from kinds the caller read (None counts as known)
+        kind = ids.map(kinds)
+        not_customer = ids.isna() | (kind.notna() & (kind != "customer"))
+        exists = ids.isna() | kind.notna()
     wrong = ids.notna() & ~not_customer
     if not created:
         wrong &= exists  # unknown respondents are reported once, as unknown
@@ -103,6 +109,8 @@ def validate_answers(
     labels: dict[str, float] | None = None,
     check_respondents: bool = True,
     new_questions: pd.DataFrame | None = None,
+    known_questions: pd.DataFrame | None = None,
+    respondent_kinds: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Check answers against the workspace; return (responses rows, documents rows).
 
@@ -111,9 +119,14 @@ def validate_answers(
     ``text`` questions become documents (source ``survey``) so that no answer is lost.
     ``new_questions`` (question_id, text, scale, audience) are questions the same import
     creates: they count as questions of the workspace.
+
+    A caller checking a few answers at a time (the survey service) may pass what it has read
+    already: ``known_questions`` (question_id, text, scale, audience of the questions the
+    answers name) and ``respondent_kinds`` (respondent_id -> kind of those that exist), so no
+    lookup goes through Ibis; the rules and the messages are the same.
     """
     frame, rows = answers.frame, answers.rows
-    known = questions(ws)
+    known = questions(ws) if known_questions is None else known_questions
     if new_questions is not None and len(new_questions):
         known = pd.concat([known, new_questions[known.columns]], ignore_index=True)
     scale_of = dict(zip(known["question_id"], known["scale"], strict=True))
@@ -127,7 +140,11 @@ def validate_answers(
         "a question_id of the workspace (import the questions first with --kind questions)",
     )
     if check_respondents:
-        unknown_r = ~known_mask(ws, frame["respondent_id"], "respondents", "respondent_id")
+        if respondent_kinds is None:
+            unknown_r = ~known_mask(ws, frame["respondent_id"], "respondents", "respondent_id")
+        else:
+            ids = frame["respondent_id"]
+            unknown_r = ids.notna() & ~ids.isin(respondent_kinds.keys())
         problems.add_rows(
             unknown_r,
             rows,
@@ -135,7 +152,9 @@ def validate_answers(
             frame["respondent_id"],
             "a respondent_id of the workspace (import the respondents first)",
         )
-    _check_mirror_answers(ws, frame, rows, known, problems, created=not check_respondents)
+    _check_mirror_answers(
+        ws, frame, rows, known, problems, created=not check_respondents, kinds=respondent_kinds
+    )
     scale = qid.map(scale_of)
     is_text = scale == ScaleKind.TEXT.value
     closed = scale.notna() & ~is_text

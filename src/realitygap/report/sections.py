@@ -768,6 +768,23 @@ def methods_section(rc: RealityCheck) -> Section:
         columns=["wave", "invited", "responded", "rate, %"],
     )
     methods = pd.DataFrame([*rc.methods, *rc.choices], columns=["section", "method and reference"])
+    live: tuple[Table, ...] = ()
+    if rc.fieldwork.campaigns:  # the service's open campaigns: their response rate so far
+        campaigns = pd.DataFrame(
+            [
+                {
+                    "campaign": k.campaign_id,
+                    "wave": k.wave,
+                    "invited": k.invited,
+                    "started": k.started,
+                    "completed": k.completed,
+                    "rate, %": pct(k.rate),
+                }
+                for k in rc.fieldwork.campaigns
+            ]
+        )
+        title = "Open survey campaigns: response rate so far (completed of invited)"
+        live = (Table(title, campaigns, sheet="campaigns"),)
     return Section(
         "methods",
         "Methods and data",
@@ -780,6 +797,7 @@ def methods_section(rc: RealityCheck) -> Section:
             ),
             Table("Data in this workspace", counts, sheet="data"),
             Table("Response rate per wave (invited customers who answered)", rates, sheet="waves"),
+            *live,
             Para(weights_text(rc.weighting)),
             Table("Methods", methods, sheet="methods"),
         ),

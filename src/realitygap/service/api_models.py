@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from realitygap.store import campaigns as store
+
+# The workspace stores naive UTC timestamps; the API writes them as RFC 3339 date-times with
+# their offset ("2026-03-01T09:00:00Z"), as OpenAPI's format date-time requires (schemathesis
+# found the bare form).
+UtcTime = Annotated[
+    datetime,
+    PlainSerializer(
+        lambda t: t.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z"),
+        return_type=str,
+        when_used="json",
+    ),
+]
 
 
 class ProblemOut(BaseModel):
@@ -53,8 +65,8 @@ class CampaignOut(BaseModel):
     wave: str
     mirror: bool
     status: str
-    opens_at: datetime | None
-    closes_at: datetime | None
+    opens_at: UtcTime | None
+    closes_at: UtcTime | None
     languages: list[str]
     items: list[ItemOut]
 
@@ -94,9 +106,9 @@ class InvitationOut(BaseModel):
     respondent_id: str
     kind: str
     wave: str
-    invited_at: datetime | None
+    invited_at: UtcTime | None
     page_reached: int
-    responded_at: datetime | None
+    responded_at: UtcTime | None
 
     @classmethod
     def of(cls, row: store.InvitationRow) -> InvitationOut:
@@ -119,7 +131,10 @@ class InvitationPage(BaseModel):
 
 class SubmissionIn(BaseModel):
     """Answers collected elsewhere (an in-app widget, a kiosk) for one respondent of the
-    workspace: question id -> answer, checked as an import checks them."""
+    workspace: question id -> answer, checked as an import checks them. A field of another
+    name is refused (a misspelt ``answer`` would otherwise be dropped silently)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     respondent_id: str = Field(min_length=1)
     answers: dict[str, int | float | str]

@@ -7,7 +7,10 @@ the workspace between requests and see every acknowledged answer at once.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import queue
 import secrets
 import threading
 from collections.abc import Iterator
@@ -37,7 +40,10 @@ from realitygap.service.survey import (
 )
 from realitygap.store import campaigns as store
 from realitygap.store.link_key import derived_token, link_key, sign, unsign
+from realitygap.store.location import is_postgres
 from realitygap.store.workspace import Workspace
+
+WORKSPACE_ENV = "REALITYGAP_SERVE_WORKSPACE"
 
 PAGE_LIMIT_MAX = 500
 OPEN_COOKIE_DAYS = 180  # how long a browser keeps its open-link session
@@ -64,18 +70,51 @@ _MESSAGES = {
 
 
 class WorkspaceAccess:
-    """Opens the workspace for one request at a time."""
+    """Opens the workspace for a request.
 
-    def __init__(self, path: Path) -> None:
+    On the embedded store: one request at a time, the workspace opened for it and closed
+    after. On PostgreSQL: a pool of open connections, one per request in flight (the
+    database's transactions and unique indexes keep concurrent requests and workers apart).
+    """
+
+    def __init__(self, path: Path | str) -> None:
         self.path = path
+        self.postgres = is_postgres(path)
         self._lock = threading.Lock()
-        with Workspace.open(path) as ws:  # apply pending migrations now, not at a request
-            self.key = link_key(ws)
+        self._idle: queue.LifoQueue[Workspace] = queue.LifoQueue()
+        # apply pending migrations now, not on the first request
+        first = Workspace.open(path)
+        self.key = link_key(first)
+        if self.postgres:
+            self._idle.put(first)
+        else:
+            first.close()
 
     @contextmanager
     def open(self) -> Iterator[Workspace]:
-        with self._lock, Workspace.open(self.path) as ws:
+        if not self.postgres:
+            with self._lock, Workspace.open(self.path) as ws:
+                yield ws
+            return
+        try:
+            ws = self._idle.get_nowait()
+        except queue.Empty:
+            ws = Workspace.open(self.path)
+        healthy = False
+        try:
             yield ws
+            healthy = True
+        finally:
+            # a connection left inside a transaction or broken is not handed out again
+            if healthy and ws.reusable:
+                ws.derived.clear()
+                self._idle.put(ws)
+            else:
+                ws.close()
+
+    def close(self) -> None:
+        while not self._idle.empty():
+            self._idle.get_nowait().close()
 
 
 def preferred(request: Request, chosen: str | None) -> list[str]:
@@ -130,7 +169,13 @@ def _templates() -> Environment:
     )
 
 
-def create_app(workspace: Path) -> FastAPI:
+def app_from_environment() -> FastAPI:
+    """The application of the workspace named by ``$REALITYGAP_SERVE_WORKSPACE``: what each
+    of several uvicorn worker processes builds (``realitygap serve --workers N``)."""
+    return create_app(os.environ[WORKSPACE_ENV])
+
+
+def create_app(workspace: Path | str) -> FastAPI:
     """The application serving ``workspace``."""
     access = WorkspaceAccess(workspace)
     env = _templates()
@@ -301,6 +346,26 @@ def create_app(workspace: Path) -> FastAPI:
         )
         return response
 
+    def _finish(ws: Workspace, token: str, wanted: list[str]) -> None:
+        """Land a link's saved answers as responses once its last page is saved (again after
+        a crash between the two: the completion has an idempotency key of its own)."""
+        done = open_link(ws, token, store.utc_now(), wanted)
+        if not isinstance(done, Survey):
+            return
+        responses, documents = final_rows(ws, done)
+        with contextlib.suppress(store.AlreadyAnswered):  # another request finished it first
+            store.complete(
+                ws,
+                done.token_digest,
+                "complete",
+                "{}",
+                responses,
+                documents,
+                respondent_id=done.invitation.respondent_id,
+                campaign_id=done.campaign.campaign_id,
+                token_digest_=done.token_digest,
+            )
+
     def _submit(
         token: str, base: str, page: int, key: str, form: dict[str, str], wanted: list[str]
     ) -> Response:
@@ -309,7 +374,10 @@ def create_app(workspace: Path) -> FastAPI:
             # once the survey is finished or closed
             acked = store.recorded_outcome(ws, store.token_digest(token), f"page{page}:{key}")
             if acked is not None:
-                return RedirectResponse(str(json.loads(acked[1])["next"]), status_code=303)
+                outcome = json.loads(acked[1])
+                if outcome["finished"]:
+                    _finish(ws, token, wanted)
+                return RedirectResponse(str(outcome["next"]), status_code=303)
             survey = open_link(ws, token, store.utc_now(), wanted)
             if isinstance(survey, Refusal):
                 return refusal(survey)
@@ -327,20 +395,7 @@ def create_app(workspace: Path) -> FastAPI:
             )
             outcome = json.loads(recorded)
             if outcome["finished"]:
-                done = open_link(ws, token, store.utc_now())
-                if isinstance(done, Survey):
-                    responses, documents = final_rows(ws, done)
-                    store.complete(
-                        ws,
-                        done.token_digest,
-                        "complete",
-                        "{}",
-                        responses,
-                        documents,
-                        respondent_id=done.invitation.respondent_id,
-                        campaign_id=done.campaign.campaign_id,
-                        token_digest_=done.token_digest,
-                    )
+                _finish(ws, token, wanted)
         return RedirectResponse(str(outcome["next"]), status_code=303)
 
     # ---- API -------------------------------------------------------------------------------
@@ -476,18 +531,23 @@ def create_app(workspace: Path) -> FastAPI:
                 wave=row.wave,
                 answers=len(answers),
             )
-            status, body = store.complete(
-                ws,
-                scope,
-                idempotency_key,
-                out.model_dump_json(),
-                responses,
-                documents,
-                respondent_id=submission.respondent_id,
-                campaign_id=campaign_id,
-                token_digest_=None,
-                status=201,
-            )
+            try:
+                status, body = store.complete(
+                    ws,
+                    scope,
+                    idempotency_key,
+                    out.model_dump_json(),
+                    responses,
+                    documents,
+                    respondent_id=submission.respondent_id,
+                    campaign_id=campaign_id,
+                    token_digest_=None,
+                    status=201,
+                )
+            except store.AlreadyAnswered:
+                raise HTTPException(
+                    409, f"respondent {submission.respondent_id!r} has already answered"
+                ) from None
         return Response(body, status_code=status, media_type="application/json")
 
     @app.get("/healthz", include_in_schema=False)

@@ -269,8 +269,15 @@ def check_answers(
     )
     columns = pd.Series(qids, dtype=object)
     problems = Problems("answer")
+    # the questions and the respondent are read here, in two small queries: the import's
+    # own lookups (Ibis expressions, in-memory tables) cost most of a submission's time
+    known = store.question_rows(ws, qids)[["question_id", "text", "scale", "audience"]]
     responses, documents = validate_answers(
-        ws, Answers(frame, np.arange(1, len(qids) + 1), columns, columns), problems
+        ws,
+        Answers(frame, np.arange(1, len(qids) + 1), columns, columns),
+        problems,
+        known_questions=known,
+        respondent_kinds=store.respondent_kinds(ws, [respondent_id]),
     )
     messages: dict[str, str] = {}
     try:

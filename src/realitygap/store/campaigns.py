@@ -395,12 +395,44 @@ def recorded_outcome(ws: Workspace, scope: str, key: str) -> tuple[int, str] | N
     return None if row is None else (int(row[0]), str(row[1]))
 
 
-def _record_outcome(ws: Workspace, scope: str, key: str, status: int, body: str) -> None:
-    ws.con.execute(
+def _claim(ws: Workspace, scope: str, key: str, status: int, body: str) -> bool:
+    """Record ``key`` of ``scope`` with its outcome, first thing in the caller's transaction;
+    False when it is recorded already. The unique index on (scope, key) decides: a second
+    worker sending the same key waits here until the first commits, then finds it taken."""
+    row = ws.con.execute(
         "INSERT INTO idempotency_keys (scope, key, status, body, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING status",
         [scope, key, status, body, utc_now()],
-    )
+    ).fetchone()
+    return row is not None
+
+
+class _Taken(Exception):
+    """Raised inside a transaction to undo it: the key is recorded, or the link answered."""
+
+
+class AlreadyAnswered(Exception):
+    """The respondent's answers to this campaign were already received (another key)."""
+
+
+def _unique_violation(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database refusing a second row under a unique index."""
+    import duckdb
+
+    if isinstance(exc, duckdb.ConstraintException):
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    return isinstance(exc, psycopg.errors.UniqueViolation)
+
+
+def _recorded(ws: Workspace, scope: str, key: str) -> tuple[int, str]:
+    done = recorded_outcome(ws, scope, key)
+    if done is None:  # pragma: no cover - the key was found taken in this request
+        raise RuntimeError(f"idempotency key {key!r} of {scope!r} vanished")
+    return done
 
 
 def save_page(
@@ -416,28 +448,69 @@ def save_page(
     same questions; ``cleared`` questions lose theirs), move the invitation's page reached
     forward, and record ``key`` with the outcome ``body``, all in one transaction. A key
     already recorded changes nothing and returns the outcome recorded then."""
-    with ws.transaction() as con:
-        done = recorded_outcome(ws, digest, key)
-        if done is not None:
-            return done
-        for qid in [*answers, *cleared]:
+    try:
+        with ws.transaction() as con:
+            if not _claim(ws, digest, key, 200, body):
+                raise _Taken
+            for qid in cleared:
+                con.execute(
+                    "DELETE FROM campaign_answers WHERE token_sha256 = ? AND question_id = ?",
+                    [digest, qid],
+                )
+            now = utc_now()
+            for qid, value in answers.items():
+                # one saved answer per link and question (unique index): a later one replaces it
+                con.execute(
+                    "INSERT INTO campaign_answers (token_sha256, question_id, page, value, "
+                    "saved_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (token_sha256, question_id) "
+                    "DO UPDATE SET page = excluded.page, value = excluded.value, "
+                    "saved_at = excluded.saved_at",
+                    [digest, qid, page, value, now],
+                )
             con.execute(
-                "DELETE FROM campaign_answers WHERE token_sha256 = ? AND question_id = ?",
-                [digest, qid],
+                "UPDATE invitations SET page_reached = greatest(coalesce(page_reached, 0), ?) "
+                "WHERE token_sha256 = ?",
+                [page, digest],
             )
-        for qid, value in answers.items():
-            con.execute(
-                "INSERT INTO campaign_answers (token_sha256, question_id, page, value, saved_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [digest, qid, page, value, utc_now()],
-            )
-        con.execute(
-            "UPDATE invitations SET page_reached = greatest(coalesce(page_reached, 0), ?) "
-            "WHERE token_sha256 = ?",
-            [page, digest],
-        )
-        _record_outcome(ws, digest, key, 200, body)
-        return 200, body
+    except _Taken:
+        return _recorded(ws, digest, key)
+    return 200, body
+
+
+def _values(frame: pd.DataFrame) -> list[list[Any]]:
+    """The rows of a small frame as Python values (missing values as None)."""
+    out = []
+    for row in frame.itertuples(index=False):
+        values: list[Any] = []
+        for v in row:
+            if isinstance(v, pd.Timestamp):
+                v = v.to_pydatetime()
+            elif v is not None and not isinstance(v, str) and pd.isna(v):
+                v = None
+            elif hasattr(v, "item"):  # a NumPy scalar
+                v = v.item()
+            values.append(v)
+        out.append(values)
+    return out
+
+
+def _insert_rows(ws: Workspace, table: str, rows: pd.DataFrame) -> None:
+    """Insert the few rows of one submission whose key is not in ``table`` yet, bound as
+    parameters (no temporary table per request, no count of a large table)."""
+    from realitygap.store.schema import KEYS
+
+    columns = list(rows.columns)
+    key = KEYS[table]
+    cols = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    match = " AND ".join(f'"{k}" = ?' for k in key)
+    statement = (
+        f"INSERT INTO {table} ({cols}) SELECT {marks} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {match})"
+    )
+    at = [columns.index(k) for k in key]
+    for values in _values(rows):
+        ws.con.execute(statement, [*values, *(values[i] for i in at)])
 
 
 def complete(
@@ -453,27 +526,46 @@ def complete(
     token_digest_: str | None,
     status: int = 200,
 ) -> tuple[int, str]:
-    """Land a finished submission in one transaction: ``responses`` and ``documents`` rows
-    (rows already present are not added again), the invitation marked responded, the partial
-    answers of the link dropped, and ``key`` recorded with its outcome. A key already
-    recorded changes nothing and returns the outcome recorded then."""
-    with ws.transaction() as con:
-        done = recorded_outcome(ws, scope, key)
-        if done is not None:
-            return done
-        if len(responses):
-            insert_new(ws, "responses", responses)
-        if len(documents):
-            insert_new(ws, "documents", documents)
-        con.execute(
-            "UPDATE invitations SET responded_at = coalesce(responded_at, ?) "
-            "WHERE campaign_id = ? AND respondent_id = ?",
-            [utc_now(), campaign_id, respondent_id],
-        )
-        if token_digest_ is not None:
-            con.execute("DELETE FROM campaign_answers WHERE token_sha256 = ?", [token_digest_])
-        _record_outcome(ws, scope, key, status, body)
-        return status, body
+    """Land a finished submission in one transaction: ``key`` recorded with its outcome,
+    the invitation marked responded, ``responses`` and ``documents`` rows (rows already
+    present are not added again) and the partial answers of the link dropped. A key already
+    recorded changes nothing and returns the outcome recorded then.
+
+    Raises :class:`AlreadyAnswered` (and changes nothing) when the respondent's invitation to
+    the campaign was marked responded by another submission, or, on PostgreSQL, when one of
+    the answers is already stored (the unique index on responses refuses it): the database
+    decides, so two workers finishing one link at once land it once.
+    """
+    try:
+        with ws.transaction() as con:
+            if not _claim(ws, scope, key, status, body):
+                raise _Taken
+            invited = con.execute(
+                "SELECT count(*) FROM invitations WHERE campaign_id = ? AND respondent_id = ?",
+                [campaign_id, respondent_id],
+            ).fetchone()
+            if invited and invited[0]:
+                # the row lock makes a second finisher wait, then find responded_at set
+                marked = con.execute(
+                    "UPDATE invitations SET responded_at = ? WHERE campaign_id = ? "
+                    "AND respondent_id = ? AND responded_at IS NULL RETURNING respondent_id",
+                    [utc_now(), campaign_id, respondent_id],
+                ).fetchone()
+                if marked is None:
+                    raise AlreadyAnswered(respondent_id)
+            if len(responses):
+                _insert_rows(ws, "responses", responses)
+            if len(documents):
+                _insert_rows(ws, "documents", documents)
+            if token_digest_ is not None:
+                con.execute("DELETE FROM campaign_answers WHERE token_sha256 = ?", [token_digest_])
+    except _Taken:
+        return _recorded(ws, scope, key)
+    except Exception as exc:
+        if _unique_violation(exc):
+            raise AlreadyAnswered(respondent_id) from None
+        raise
+    return status, body
 
 
 # ---- API tokens ---------------------------------------------------------------------------

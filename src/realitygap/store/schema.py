@@ -7,7 +7,9 @@ has shipped: add a new one.
 
 Tables have no primary-key constraints on purpose: bulk loads of millions of rows stay fast,
 and the importers enforce uniqueness (``KEYS``) by validating the file and inserting with an
-anti-join, which makes re-imports idempotent on any engine.
+anti-join, which makes re-imports idempotent on any engine. The survey service's small tables
+(and, on PostgreSQL, ``responses``) have unique indexes (migration 7): concurrent server
+workers are kept apart by the database itself.
 """
 
 from __future__ import annotations
@@ -200,6 +202,29 @@ _ACCESS = [
         after_json VARCHAR)""",
 ]
 
+
+def unique_responses_on_postgres(ws: Workspace) -> None:
+    """On PostgreSQL, where several server workers write at once, the database refuses a
+    second answer per respondent, question and wave. The embedded store admits one writing
+    process at a time (its file lock), and a unique index there would make bulk imports about
+    four times slower (measured on 3 million rows), so the importers' anti-join keeps it."""
+    if ws.dialect == "postgres":
+        ws.con.execute(
+            "CREATE UNIQUE INDEX responses_one_answer "
+            "ON responses (respondent_id, question_id, wave)"
+        )
+
+
+# The survey service's guarantees enforced by the database, not only by Python, so that
+# several workers (PostgreSQL) can never record one idempotency key twice, share a token, or
+# keep two saved answers to one question of a link.
+_SERVICE_UNIQUE: list[Step] = [
+    "CREATE UNIQUE INDEX idempotency_keys_once ON idempotency_keys (scope, key)",
+    "CREATE UNIQUE INDEX invitations_token ON invitations (token_sha256)",
+    "CREATE UNIQUE INDEX campaign_answers_once ON campaign_answers (token_sha256, question_id)",
+    unique_responses_on_postgres,
+]
+
 # MIGRATIONS[i] brings the schema from version i to version i + 1: SQL statements, or a
 # Python step given the workspace (inside the same transaction).
 MIGRATIONS: list[list[Step]] = [
@@ -211,6 +236,7 @@ MIGRATIONS: list[list[Step]] = [
     list(_CAMPAIGNS),
     list(_SENDING),
     list(_ACCESS),
+    _SERVICE_UNIQUE,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -86,7 +86,7 @@ class Workspace:
     >>> import tempfile
     >>> with Workspace.create(tempfile.mkdtemp() + "/ws") as ws:
     ...     print(ws.schema_version, len(ws.taxonomy.touchpoints))
-    6 15
+    7 15
     """
 
     def __init__(
@@ -209,6 +209,15 @@ class Workspace:
             finally:
                 ws.con.execute("SELECT pg_advisory_unlock(hashtext(current_schema()))")
         return ws
+
+    @property
+    def reusable(self) -> bool:
+        """Whether a PostgreSQL workspace's connection may serve another request: open, and
+        neither inside nor left in a failed transaction (a server keeps a pool of them)."""
+        if self.location is None:
+            return False
+        raw = self.con.raw
+        return not raw.closed and int(raw.info.transaction_status) == 0  # PQTRANS_IDLE
 
     def close(self) -> None:
         self.derived.clear()
