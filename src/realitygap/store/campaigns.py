@@ -513,6 +513,21 @@ def _insert_rows(ws: Workspace, table: str, rows: pd.DataFrame) -> None:
         ws.con.execute(statement, [*values, *(values[i] for i in at)])
 
 
+def _any_stored(con: Any, responses: pd.DataFrame) -> bool:
+    """Whether any of these answers (respondent, question, wave) is already stored."""
+    for (respondent, wave), group in responses.groupby(["respondent_id", "wave"]):
+        questions = [str(q) for q in group["question_id"].unique()]
+        marks = ", ".join("?" for _ in questions)
+        row = con.execute(
+            "SELECT count(*) FROM responses WHERE respondent_id = ? AND wave = ? "
+            f"AND question_id IN ({marks})",
+            [str(respondent), str(wave), *questions],
+        ).fetchone()
+        if row and row[0]:
+            return True
+    return False
+
+
 def complete(
     ws: Workspace,
     scope: str,
@@ -554,6 +569,10 @@ def complete(
                 if marked is None:
                     raise AlreadyAnswered(respondent_id)
             if len(responses):
+                # an answer committed before this transaction began is seen here; one
+                # committed meanwhile is refused by the unique index (PostgreSQL)
+                if _any_stored(con, responses):
+                    raise AlreadyAnswered(respondent_id)
                 _insert_rows(ws, "responses", responses)
             if len(documents):
                 _insert_rows(ws, "documents", documents)
