@@ -60,10 +60,97 @@ def test_weighting_removes_the_segment_bias(company: Company) -> None:
 
 
 def test_only_the_planted_moment_fades(measured: tuple[WowResult, dict[str, Any]]) -> None:
+    # truth: the simulator's `fades` flag (the birthday surprise's selection falls to 0 by the
+    # last month); the other two moments' lifts are constant, so no fade may be found
     result, truth = measured
     assert {m.name for m in result.moments if m.fading} == {
         name for name, t in truth.items() if t["fades"]
     }
+    for m in result.moments:
+        if not truth[m.name]["fades"]:
+            assert not any(f.fading for f in m.fades), m.name
+
+
+def test_fade_recovers_the_planted_change_per_month(
+    measured: tuple[WowResult, dict[str, Any]],
+) -> None:
+    # truth: <outcome>_fade_per_month, the least-squares line through the planted monthly
+    # lifts weighted by the expected number who meet the moment each month (simulate/wow.py,
+    # from the meeting chances, not the draws); 9 slopes at the Bonferroni level of `measured`
+    result, truth = measured
+    missed = []
+    for m in result.moments:
+        for f in m.fades:
+            planted = truth[m.name]["lift"][f"{f.outcome}_fade_per_month"]
+            assert f.slope.low is not None and f.slope.high is not None
+            if not f.slope.low <= planted <= f.slope.high:
+                missed.append((m.name, f.outcome, planted, f.slope.format(5)))
+    assert missed == []
+    birthday = result.moment("birthday_surprise")
+    for f in birthday.fades:  # the planted fade is negative on every outcome: so is the slope
+        assert truth["birthday_surprise"]["lift"][f"{f.outcome}_fade_per_month"] < 0
+        assert f.slope.high is not None and f.slope.high < 0, f.outcome
+
+
+def test_fade_slope_and_variance_match_statsmodels_clustered_ols() -> None:
+    # independent check: the saturated regression y ~ stratum + stratum x met by statsmodels
+    # OLS gives each stratum's lift; the slope is the linear combination sum_s c_s beta_s
+    # with c_s = n1_s (t_s - tbar) / sxx, its variance c' V c with V clustered by customer
+    # (CR0: statsmodels cov_type="cluster", use_correction=False)
+    import ibis
+    import numpy as np
+    import pandas as pd
+    import statsmodels.api as sm
+
+    from realitygap.analysis.wow import OUTCOMES, _trends
+
+    rng = np.random.default_rng(7)
+    months = ["2024-01", "2024-02", "2024-03", "2024-04"]
+    rows = []
+    for c in range(400):
+        band = "A" if c % 2 else "B"
+        for k, month in enumerate(months):
+            met = int(rng.random() < 0.2)
+            p = 0.5 + met * (0.3 - 0.08 * k) + (0.1 if band == "A" else 0.0)
+            nps = float(rng.choice([-100.0, 0.0, 100.0])) if rng.random() < 0.5 else None
+            y = float(rng.random() < p)
+            rows.append((f"C{c}", month, band, met, y, float(rng.random() < p), nps))
+            if met:
+                break  # the met leave the comparisons, as in the monthly design
+    frame = pd.DataFrame(rows, columns=["customer_id", "month", "band", "met", *OUTCOMES])
+    strata = ["month", "band"]
+    cells = (
+        frame.groupby([*strata, "met"])
+        .agg(
+            **{f"n_{o}": (o, "count") for o in OUTCOMES},
+            **{f"s_{o}": (o, "sum") for o in OUTCOMES},
+        )
+        .reset_index()
+    )
+    found = _trends(ibis.memtable(frame), cells, strata, months, min_n=1)
+    for o in OUTCOMES:
+        d = frame[frame[o].notna()].reset_index(drop=True)
+        keys = list(zip(d["month"], d["band"], strict=True))
+        levels = sorted(set(keys))
+        x = np.zeros((len(d), 2 * len(levels)))
+        for i, key in enumerate(keys):
+            s = levels.index(key)
+            x[i, s] = 1.0
+            x[i, len(levels) + s] = d.loc[i, "met"]
+        fit = sm.OLS(d[o].to_numpy(), x).fit(
+            cov_type="cluster",
+            cov_kwds={"groups": d["customer_id"].factorize()[0], "use_correction": False},
+        )
+        n1 = np.array(
+            [((d["month"] == m) & (d["band"] == b) & (d["met"] == 1)).sum() for m, b in levels],
+            dtype=float,
+        )
+        t = np.array([months.index(m) for m, _ in levels], dtype=float)
+        dt = t - np.average(t, weights=n1)
+        c = np.concatenate([np.zeros(len(levels)), n1 * dt / np.sum(n1 * dt**2)])
+        slope, var, _ = found[o]
+        assert slope == pytest.approx(float(c @ fit.params), rel=1e-9), o
+        assert var == pytest.approx(float(c @ fit.cov_params() @ c), rel=1e-6), o
 
 
 def test_bad_arguments_name_the_parameter(company: Company) -> None:

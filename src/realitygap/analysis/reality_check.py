@@ -398,8 +398,9 @@ def reality_check(
         journey_result = None
 
     wow_result: WowResult | None = wow(ws, **opts)
-    if wow_result is not None and not wow_result.moments:
-        omitted["wow"] = "no wow moments recorded (events of type wow)"
+    # moments recorded as events or told of in text: either is worth its section
+    if wow_result is not None and not wow_result.moments and not wow_result.text_moments:
+        omitted["wow"] = "no wow moments recorded (events of type wow) or told of in text"
         wow_result = None
 
     people_result = attempt("people", lambda: people(ws, **opts))
