@@ -188,3 +188,86 @@ def test_exact_stratum_weighting_by_hand() -> None:
     assert x.lift.value == pytest.approx(met - comp)
     assert x.lift.high - x.lift.value == pytest.approx(1.959964 * var**0.5, rel=1e-6)  # type: ignore[operator]
     assert x.unmatched == 0
+
+
+def _wow_section(rc: Any) -> Any:
+    from realitygap.report import build
+
+    (section,) = [p for p in build(rc).parts if p.id == "wow"]
+    return section
+
+
+def _import_csv(ws: Workspace, tmp_path: Any, kind: str, text: str) -> None:
+    from realitygap.ingest import import_file
+
+    path = tmp_path / f"{kind}.csv"
+    path.write_text(text, encoding="utf-8")
+    import_file(ws, path, kind)
+
+
+def test_reality_check_keeps_wow_told_of_only_in_text(ws: Workspace, tmp_path: Any) -> None:
+    # no wow event; of the five example customers, two of the three reviewers and one of the
+    # two survey commenters tell of a surprise (the other's is negated): the composite result
+    # keeps the wow family, with the text reach 2/3 and 1/2 counted by hand
+    from realitygap.analysis import reality_check
+
+    _import_csv(
+        ws,
+        tmp_path,
+        "documents",
+        "document_id,source,text,customer_id,created_at\n"
+        "d1,review,They surprised me with a birthday gift.,C001,2024-03-01\n"
+        "d2,review,Fine.,C002,2024-03-02\n"
+        "d3,review,They surprised me with a birthday gift!,C003,2024-03-03\n"
+        "d4,survey,They surprised me with a birthday gift.,C004,2024-03-04\n"
+        "d5,survey,They did not surprise me with a birthday gift.,C005,2024-03-05\n",
+    )
+    rc = reality_check(ws, min_n=1)
+    assert "wow" not in rc.omitted and rc.wow is not None
+    assert rc.wow.moments == ()
+    told = rc.wow.text_moment("birthday gift")
+    shares = {src: e.value for src, e in told.by_source}
+    assert shares == {"review": pytest.approx(2 / 3), "survey": pytest.approx(1 / 2)}
+    (lead,) = [f for f in rc.findings_of("wow") if f.lead]
+    assert lead.rule == "wow-in-text" and "No wow moment is recorded" in lead.text
+    # the report's wow section: the text table (names, counts by hand), no lift table
+    tables = {t.title: t.frame for t in _wow_section(rc).tables}
+    frame = tables.pop("Told of in text: customers who mention the moment, per source")
+    assert tables == {}
+    assert frame[["moment told of", "source", "customers who wrote"]].values.tolist() == [
+        ["birthday gift", "reviews", 3],
+        ["birthday gift", "survey comments", 2],
+    ]
+    assert frame["customers who mention it"].tolist() == [2, 1]
+
+
+def test_reality_check_keeps_wow_recorded_without_text(ws: Workspace, tmp_path: Any) -> None:
+    # wow events and no document: the family stays, with the moment and no text moment
+    from realitygap.analysis import reality_check
+
+    _import_csv(
+        ws,
+        tmp_path,
+        "events",
+        "customer_id,type,occurred_at,name\n"
+        + "".join(f"C00{i},wow,2024-03-0{i},handwritten_note\n" for i in range(1, 3)),
+    )
+    rc = reality_check(ws, min_n=1)
+    assert rc.wow is not None and rc.wow.text_moments == ()
+    (moment,) = rc.wow.moments
+    # 2 of the 5 example customers met it (none cancelled): reach 2/5, counted by hand
+    assert moment.name == "handwritten_note" and moment.reach.value == pytest.approx(0.4)
+    # the report leaves the empty text table out and says so in one line
+    section = _wow_section(rc)
+    assert all(not t.title.startswith("Told of in text") for t in section.tables)
+    assert any(
+        "No customer text tells of a surprise" in getattr(b, "text", "") for b in section.blocks
+    )
+
+
+def test_reality_check_omits_wow_with_neither(ws: Workspace) -> None:
+    from realitygap.analysis import reality_check
+
+    rc = reality_check(ws, min_n=1)
+    assert rc.wow is None
+    assert "told of in text" in rc.omitted["wow"]

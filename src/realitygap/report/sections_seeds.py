@@ -10,7 +10,7 @@ import pandas as pd
 from realitygap.analysis import RealityCheck
 from realitygap.analysis.findings import est_range, moment_name, readable
 from realitygap.report import charts
-from realitygap.report.model import Chart, Headline, Omitted, Para, Section, Table
+from realitygap.report.model import Chart, Fig, Headline, Omitted, Para, Section, Table
 
 TITLES = {
     "journey": "The journey map: points of connection and points of potential",
@@ -219,7 +219,7 @@ def text_moments_table(rc: RealityCheck) -> pd.DataFrame:
             "source": DOCUMENT_SOURCES.get(src, readable(src)),
             "customers who wrote": e.n,
             "customers who mention it": round((e.value or 0.0) * e.n),
-            "text reach": est_range(e, 1, 100, "%"),
+            "text reach": Fig(e, 1, 100, "%"),
         }
         for t in (result.text_moments if result is not None else ())
         for src, e in t.by_source
