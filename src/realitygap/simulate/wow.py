@@ -91,6 +91,7 @@ def plant_wow(
         strata: dict[tuple[str, int], tuple[float, float]] = {}
         monthly = {}
         expected_met = 0.0  # sum over months of the meeting chances of those at risk
+        var_met = 0.0  # and of p (1 - p): the variance of the met count about expected_met
         for k, month in enumerate(MONTHS):
             start, end = _month_days(month), _month_days(month + 1)
             alive = cancel >= start
@@ -114,6 +115,7 @@ def plant_wow(
             draw = rng.random(n) < p
             monthly[str(month)] = round(float(p.sum() / alive.sum()), 5)
             expected_met += float(p.sum())
+            var_met += float((p * (1 - p)).sum())
             band = np.minimum(prior, 3).clip(0, 3)
             band = np.where(band == 2, 1, band)  # 0, 1-2, 3+
             key = np.stack([people.segment, people.tenure, band], axis=1)[at_risk]
@@ -168,6 +170,8 @@ def plant_wow(
             # expected: each month's chances summed given who was still at risk that month
             "expected_reach": round(expected_met / at_start, 5),
             "realised_reach": round(ever / at_start, 5),
+            # realised - expected reach is a sum of monthly draws less their chances: its sd
+            "reach_sd": round(float(np.sqrt(var_met)) / at_start, 6),
             "expected_monthly_reach": monthly,
             "lift": lifts,
         }
