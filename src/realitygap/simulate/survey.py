@@ -74,17 +74,21 @@ class CustomerSurvey:
     resp_day: np.ndarray
     resp_channel: np.ndarray
     answers: dict[str, np.ndarray]
-    # the planted shift of each invitation's NPS latent mean (0 but after a case)
+    # the planted shift of each invitation's NPS latent mean (0 but after a case), and
+    # whether it is the re-invitation after a case (answered more often)
     inv_nps_shift: np.ndarray | None = None
+    inv_after_case: np.ndarray | None = None
 
     @property
     def nps(self) -> np.ndarray:
         return self.answers[NPS_QUESTION]
 
 
-def response_probability(loyalty: np.ndarray) -> np.ndarray:
-    """P(an invited customer answers) given standardised loyalty."""
-    return logistic(RESPONSE_INTERCEPT + RESPONSE_LOYALTY * loyalty.astype(np.float64))
+def response_probability(loyalty: np.ndarray, after_case: np.ndarray | bool = False) -> np.ndarray:
+    """P(an invited customer answers) given standardised loyalty (and, for the re-invitation
+    after a case, AFTER_CASE_LOG_ODDS more on the log-odds)."""
+    lift = np.where(after_case, AFTER_CASE_LOG_ODDS, 0.0)
+    return logistic(RESPONSE_INTERCEPT + lift + RESPONSE_LOYALTY * loyalty.astype(np.float64))
 
 
 def kano_category_probs(planted: str) -> np.ndarray:
@@ -208,16 +212,16 @@ def answer_after_cases(
     alive = churn_day[who] > day
     who, wave, shift, day = who[alive], wave[alive].astype(np.int8), shift[alive], day[alive]
     channel = rng.choice(len(CHANNELS), size=who.size, p=CHANNEL_SHARE).astype(np.int8)
-    p = logistic(
-        RESPONSE_INTERCEPT + AFTER_CASE_LOG_ODDS + RESPONSE_LOYALTY * customers.loyalty[who]
-    )
-    responded = rng.random(who.size) < p
+    responded = rng.random(who.size) < response_probability(customers.loyalty[who], True)
     answered = np.flatnonzero(responded)
     resp_day = day[answered] + np.minimum(rng.exponential(2.5, size=answered.size), 21.0)
     extra = _answers(rng, customers, who[answered], wave[answered], shift[answered])
     before = survey.inv_nps_shift
     if before is None:
         before = np.zeros(survey.inv_customer.size)
+    was_after = survey.inv_after_case
+    if was_after is None:
+        was_after = np.zeros(survey.inv_customer.size, dtype=bool)
     return CustomerSurvey(
         inv_customer=np.concatenate([survey.inv_customer, who]),
         inv_wave=np.concatenate([survey.inv_wave, wave]),
@@ -230,4 +234,5 @@ def answer_after_cases(
         resp_channel=np.concatenate([survey.resp_channel, channel[answered]]),
         answers={q: np.concatenate([a, extra[q]]) for q, a in survey.answers.items()},
         inv_nps_shift=np.concatenate([before, shift]),
+        inv_after_case=np.concatenate([was_after, np.ones(who.size, dtype=bool)]),
     )

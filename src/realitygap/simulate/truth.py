@@ -115,13 +115,21 @@ def build_truth(
     """The truth dict written to ``truth.json`` (every key is described in docs/simulator.md)."""
     invited = survey.inv_customer
     shift = survey.inv_nps_shift if survey.inv_nps_shift is not None else np.zeros(invited.size)
+    after_case = (
+        survey.inv_after_case
+        if survey.inv_after_case is not None
+        else np.zeros(invited.size, dtype=bool)
+    )
     if invited.size > EXPECTATION_SAMPLE:  # the expectation over a large random subset
         pick = np.sort(
             rng_for(seed, "truth").choice(invited.size, EXPECTATION_SAMPLE, replace=False)
         )
-        invited, shift = invited[pick], shift[pick]
-    p_resp = response_probability(customers.loyalty[invited])
+        invited, shift, after_case = invited[pick], shift[pick], after_case[pick]
+    p_resp = response_probability(customers.loyalty[invited], after_case)
     responder_means = expected_item_means(customers, invited, p_resp)
+    # per customer (the journey map's unit): a re-invitation after a case adds an answer, not a
+    # customer, and its expected answers are the customer's own: leave it out
+    per_customer = expected_item_means(customers, invited[~after_case], p_resp[~after_case])
 
     expected, superior = expected_mirror(staff)
     gap = expected - responder_means[None, : len(ITEMS)]
@@ -200,6 +208,13 @@ def build_truth(
             "planted_item_offset": {it.question_id: it.overestimate for it in ITEMS},
             "expected_customer_mean": {
                 it.question_id: _rounded(responder_means[j]) for j, it in enumerate(ITEMS)
+            },
+            "expected_customer_mean_per_customer": {
+                it.question_id: _rounded(per_customer[j]) for j, it in enumerate(ITEMS)
+            },
+            "by_item_per_customer": {
+                it.question_id: _rounded(expected[:, j].mean() - per_customer[j])
+                for j, it in enumerate(ITEMS)
             },
         },
         "headline": {
