@@ -76,6 +76,42 @@ def test_wow_lead_separates_planted_lifts_from_the_null_moment(
     assert "tenure_band" not in " ".join(f.text for f in rules(rc)["wow-association"])
 
 
+def test_wow_fade_is_said_on_the_example_company_for_the_planted_moment_only(
+    checked: tuple[RealityCheck, Any],
+) -> None:
+    # planted: only the birthday surprise fades (truth `fades`), by <outcome>_fade_per_month;
+    # at the demo's 5,000 customers the finding says so, with the slope's interval covering it
+    rc, truth = checked
+    planted = truth["wow"]["moments"]
+    for f in rules(rc)["wow-reach-lift"]:
+        name = next(m for m in planted if f.text.startswith(moment_name(m)))
+        assert ("fades as it becomes expected" in f.text) == planted[name]["fades"], name
+    assert rc.wow is not None
+    nps = next(x for x in rc.wow.moment("birthday_surprise").fades if x.outcome == "nps")
+    assert nps.fading and nps.slope.low is not None and nps.slope.high is not None
+    assert (
+        nps.slope.low
+        <= planted["birthday_surprise"]["lift"]["nps_fade_per_month"]
+        <= nps.slope.high
+    )
+
+
+def test_recovered_customers_nps_is_measured_on_the_example_company(
+    checked: tuple[RealityCheck, Any],
+) -> None:
+    # planted (simulate/cases.py, survey.py): case customers answer the first wave after their
+    # case, the recovered with their NPS latent mean +1; truth.json gives the answers and their
+    # expected NPS. At the demo's 5,000 customers the group has 30+ answers: a number, whose
+    # interval covers the planted expectation
+    rc, truth = checked
+    planted = truth["recovery"]["nps_after_case"]["recovered"]
+    assert rc.recovery is not None
+    (g,) = [x for x in rc.recovery.groups if x.group == "recovered"]
+    assert g.nps.n == planted["answers"] >= 30
+    assert g.nps.low is not None and g.nps.high is not None
+    assert g.nps.low <= planted["expected_nps"] <= g.nps.high
+
+
 def test_wow_claims_no_lift_when_no_test_rejects(checked: tuple[RealityCheck, Any]) -> None:
     rc, _ = checked
     assert rc.wow is not None

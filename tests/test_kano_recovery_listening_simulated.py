@@ -75,6 +75,24 @@ def test_recovery_pays_as_planted(company: tuple[Workspace, dict[str, Any]]) -> 
     assert result.service.cases == truth["rows"]["cases"]
 
 
+def test_recovery_nps_after_the_case_is_the_planted(
+    company: tuple[Workspace, dict[str, Any]],
+) -> None:
+    # truth["recovery"]["nps_after_case"]: the expected NPS of the answers given after a case
+    # (each answering customer's latent mean + the planted shift: recovered +1, rated below 7
+    # -1 on the 0-10 scale; simulate/cases.py), and the same without the shift. Two groups:
+    # Bonferroni 97.5% intervals; each covers the planted and excludes the no-effect figure
+    ws, truth = company
+    planted = truth["recovery"]["nps_after_case"]
+    result = recovery(ws, confidence=1 - 0.05 / 2)
+    for group in ("recovered", "not recovered"):
+        (g,) = [x for x in result.groups if x.group == group]
+        assert g.nps.n == planted[group]["answers"], group  # counted by the simulator
+        assert g.nps.low is not None and g.nps.high is not None, group
+        assert g.nps.low <= planted[group]["expected_nps"] <= g.nps.high, group
+        assert not g.nps.low <= planted[group]["expected_nps_without_effect"] <= g.nps.high
+
+
 def test_case_rules_follow_the_planted_truth(
     tagged_company: tuple[Workspace, dict[str, Any]],
 ) -> None:

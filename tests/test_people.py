@@ -129,6 +129,28 @@ def test_team_recovery_matches_a_hand_count(company: Company) -> None:
     assert checked >= 4  # enough teams with 30+ case customers to say something
 
 
+def test_recovered_nps_per_team_recovers_the_planted(company: Company) -> None:
+    # truth["recovery"]["nps_after_case"]["recovered"]["by_team"]: per team, the recovered
+    # customers' answers after their case and their expected NPS (latent mean + the planted
+    # recovery shift, simulate/cases.py). At 20,000 customers no team has min_n = 30 such
+    # answers (the figure reads "insufficient data"); with min_n = 5 the teams that have 5+
+    # are compared, Bonferroni over them
+    ws, truth = company
+    planted = truth["recovery"]["nps_after_case"]["recovered"]["by_team"]
+    assert max(p["answers"] for p in planted.values()) < 30
+    assert all(t.recovered_nps.value is None for t in people(ws).teams)
+    shown = [t for t in people(ws, min_n=5).teams if t.recovered_nps.value is not None]
+    assert len(shown) >= 5
+    wide = people(ws, min_n=5, confidence=1 - 0.05 / len(shown))
+    for t in wide.teams:
+        assert t.recovered_nps.n == planted.get(t.team, {"answers": 0})["answers"], t.team
+        if t.recovered_nps.value is None:
+            continue
+        e = t.recovered_nps
+        assert e.low is not None and e.high is not None
+        assert e.low <= planted[t.team]["expected_nps"] <= e.high, (t.team, e.format(1))
+
+
 def test_recovery_is_planted_independent_of_team(company: Company) -> None:
     # planted (simulate/cases.py): a case's recovery depends on how fast it was first
     # contacted, not on the customer's team; so the teams' recovered shares are homogeneous

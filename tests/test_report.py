@@ -269,6 +269,44 @@ def test_html_numbers_equal_the_check(report_files: ReportFiles, check: RealityC
     assert not any(t.empty for t in tables.values())  # empty tables are left out
 
 
+def test_html_text_moments_equal_the_check(
+    report_files: ReportFiles,
+    check: RealityCheck,
+    tagged_company: tuple[Workspace, dict[str, Any]],
+) -> None:
+    # the wow section's table of moments told of in text, read out of the rendered HTML and
+    # compared with the composite result's text moments (reach per source, Wilson interval)
+    from realitygap.report.sections_seeds import DOCUMENT_SOURCES
+
+    told = _html_tables(report_files.html.read_text(encoding="utf-8"))[
+        "Told of in text: customers who mention the moment, per source"
+    ]
+    assert check.wow is not None and check.wow.text_moments
+    expected = [(t, src, e) for t in check.wow.text_moments for src, e in t.by_source]
+    assert len(told) == len(expected)
+    for (_, row), (t, src, e) in zip(told.iterrows(), expected, strict=True):
+        assert row["moment told of"] == t.name and "_" not in t.name  # a name, not an id
+        assert row["source"] == DOCUMENT_SOURCES[src]
+        assert int(row["customers who wrote"].replace(",", "")) == e.n
+        assert e.value is not None and e.low is not None and e.high is not None
+        assert int(row["customers who mention it"].replace(",", "")) == round(e.value * e.n)
+        value, low, high = map(
+            float,
+            re.match(r"([\d.]+)% \(([\d.]+) to ([\d.]+)\)", row["text reach"]).groups(),  # type: ignore[union-attr]
+        )
+        assert value == pytest.approx(100 * e.value, abs=0.05)
+        assert low == pytest.approx(100 * e.low, abs=0.05)
+        assert high == pytest.approx(100 * e.high, abs=0.05)
+    # independent of the analysis: the survey rows show the simulator's planted counts
+    # (truth.json: customers with a survey comment, customers whose comments got a mention)
+    planted = tagged_company[1]["wow"]["text"]["moments"]
+    survey = told[told["source"] == DOCUMENT_SOURCES["survey"]].set_index("moment told of")
+    for p in planted.values():
+        row = survey.loc[p["mention"]]
+        assert int(row["customers who wrote"].replace(",", "")) == p["commenters"]
+        assert int(row["customers who mention it"].replace(",", "")) == p["mentioned_customers"]
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [390, 1280])
 def test_no_table_overflows_its_container(report_files: ReportFiles, width: int) -> None:

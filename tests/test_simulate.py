@@ -133,10 +133,11 @@ def test_referential_integrity_and_scales(company: tuple[dict[str, Any], Any]) -
 def _wide(con: Any) -> pd.DataFrame:
     long = _q(
         con,
-        "SELECT respondent_id, question_id, value FROM responses r "
+        "SELECT respondent_id, wave, question_id, value FROM responses r "
         "JOIN respondents p USING (respondent_id) WHERE p.kind = 'customer'",
     )
-    return long.pivot(index="respondent_id", columns="question_id", values="value")
+    # one row per answered questionnaire: a customer with a case may answer a later wave too
+    return long.pivot(index=["respondent_id", "wave"], columns="question_id", values="value")
 
 
 def test_bare_fundamentals_max_out_and_predict_nothing(

@@ -339,10 +339,10 @@ def audit(
     >>> cols = ["question_id", "verdict", "top_score_share", "r_outcome"]
     >>> result.to_frame()[cols].head(4).round(2)
       question_id         verdict  top_score_share  r_outcome
-    0         q01  discriminating             0.16       0.37
+    0         q01  discriminating             0.16       0.35
     1         q02    bare minimum             0.93      -0.06
     2         q03  discriminating             0.10       0.38
-    3         q04  discriminating             0.15       0.29
+    3         q04  discriminating             0.14       0.29
     """
     check_confidence(confidence, min_n)
     windows = windows or Windows()

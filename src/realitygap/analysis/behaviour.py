@@ -225,14 +225,14 @@ def behaviour(
     --------
     >>> result = behaviour(ws)
     >>> print(result.headline)
-    8% of your promoters stopped buying within 6 months; 16% stopped or cut their buying by more
-    than 50% (23 customers, value at risk 12,494 a year)
+    8% of your promoters stopped buying within 6 months; 15% stopped or cut their buying by more
+    than 50% (22 customers, value at risk 11,740 a year)
     >>> cols = ["group", "customers", "share_retained", "share_declining", "share_churned"]
     >>> result.to_frame()[cols].round(2)
            group  customers  share_retained  share_declining  share_churned
-    0   promoter        145            0.84             0.08           0.08
-    1    passive        137            0.88             0.01           0.11
-    2  detractor        106            0.75             0.05           0.21
+    0   promoter        146            0.85             0.08           0.08
+    1    passive        144            0.89             0.01           0.10
+    2  detractor         98            0.68             0.04           0.28
     """
     check_confidence(confidence, min_n)
     windows = windows or Windows()

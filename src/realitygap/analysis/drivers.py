@@ -318,13 +318,13 @@ def drivers(
     --------
     >>> result = drivers(ws, missing="pairwise", bootstrap=50)
     >>> result.r2.format(2)
-    '0.60 [0.56, 0.67] n=197'
+    '0.58 [0.55, 0.65] n=211'
     >>> cols = ["question_id", "rank", "normalised", "normalised_low", "normalised_high"]
     >>> result.to_frame()[cols].head(3).round(2)
       question_id  rank  normalised  normalised_low  normalised_high
-    0         q13     1        0.13            0.09             0.18
-    1         q18     2        0.13            0.07             0.19
-    2         q03     3        0.10            0.06             0.14
+    0         q13     1        0.14            0.09             0.19
+    1         q18     2        0.11            0.05             0.16
+    2         q03     3        0.11            0.07             0.16
     """
     check_choice("method", method, METHODS)
     check_choice("missing", missing, MISSING_CHOICES)

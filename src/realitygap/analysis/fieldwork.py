@@ -144,9 +144,9 @@ def response_rates(ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.9
     >>> rates.to_frame()[["wave", "invited", "responded", "rate_value"]].round(3)
           wave  invited  responded  rate_value
     0  2024-Q3      240        113       0.471
-    1  2024-Q4      240        104       0.433
-    2  2025-Q1      240         88       0.367
-    3  2025-Q2      240         86       0.358
+    1  2024-Q4      261        110       0.421
+    2  2025-Q1      271        100       0.369
+    3  2025-Q2      262         98       0.374
     """
     check_confidence(confidence, min_n)
     inv = customer_invitations(ws)

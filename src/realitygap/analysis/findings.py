@@ -62,8 +62,12 @@ journey-figures           each one's score and gap; an over- or under-estimation
 wow-lead                  names the moments with a lift whose Holm-adjusted test rejects
                           (more or less loyalty) and those with no detectable lift
 wow-reach-lift            reach with its interval; a lift only when its Holm-adjusted test
-                          rejects, else "no detectable lift" with the interval
+                          rejects, else "no detectable lift" with the interval; a fade
+                          (change in the lift per month) only when its Holm-adjusted test
+                          rejects "no trend"
 wow-association           says that weighting on observed traits cannot make it a cause
+wow-in-text               the moments customers tell of in text, with their text reach;
+                          the section's lead when no moment is recorded as an event
 engagement-nps            the across-team slope and correlation with intervals, stated as
                           an association, not a cause; below the minimum of teams, left out
 turnover-nps              the turnover-NPS correlation, only when its interval excludes 0;
@@ -94,6 +98,7 @@ if TYPE_CHECKING:
     from realitygap.analysis.kano import KanoResult
     from realitygap.analysis.reality_check import Labels, RealityCheck
     from realitygap.analysis.text.themes import Theme
+    from realitygap.analysis.wow import WowResult
 
 ALPHA_ACCEPTABLE = 0.7  # Nunnally (1978): below this a block's items do not hang together
 SERVICE_TARGET = 0.8  # share of cases contacted by the due date below which it is a problem
@@ -1104,8 +1109,10 @@ def _wow(rc: RealityCheck) -> list[Finding]:
     from realitygap.analysis._stats import holm
 
     w = rc.wow
-    if w is None or not w.moments:
+    if w is None:
         return []
+    if not w.moments:
+        return _wow_in_text(w, lead=True)
     alpha = 1 - rc.confidence
     keys = [(m.name, x.outcome) for m in w.moments for x in m.lifts]
     raw = [np.nan if x.p_value is None else x.p_value for m in w.moments for x in m.lifts]
@@ -1141,11 +1148,21 @@ def _wow(rc: RealityCheck) -> list[Finding]:
                 " Its lift fades as it becomes expected ("
                 + ", ".join(
                     f"{_OUTCOMES.get(f.outcome, (readable(f.outcome),))[0]} "
-                    f"{est(f.slope, 2, 1 if f.outcome == 'nps' else 100)} points per quarter"
+                    f"{est(f.slope, 2, 1 if f.outcome == 'nps' else 100)} points per month"
                     for f in fading
                 )
                 + ")."
             )
+            for f in fading:
+                label = _OUTCOMES.get(f.outcome, (readable(f.outcome),))[0]
+                evidence.append(
+                    Evidence(
+                        f"change in the lift of {name} on {label} per month",
+                        f.slope,
+                        "WLS on the month, clustered z, Holm",
+                        f.p_holm,
+                    )
+                )
         found.append(Finding("wow", "wow-reach-lift", text, tuple(evidence)))
     said = []
     if more:
@@ -1174,31 +1191,45 @@ def _wow(rc: RealityCheck) -> list[Finding]:
             "had not: an association that weighting cannot clear of unmeasured differences.",
         )
     )
-    told = [t for t in w.text_moments if any(e.value is not None for _, e in t.by_source)]
-    if told:
-        # the three moments most told of, each with the source where the most wrote of it
-        bits, evidence = [], []
-        for t in told[:3]:
-            src, e = max(
-                ((s, e) for s, e in t.by_source if e.value is not None),
-                key=lambda se: se[1].value or 0.0,
-            )
-            bits.append(
-                f"\u201c{t.name}\u201d by {est(e, 0, 100, '%')} of customers who wrote {src} text"
-            )
-            evidence.append(Evidence(f"text reach of {t.name} ({src})", e))
-        found.append(
-            Finding(
-                "wow",
-                "wow-in-text",
-                "Customers also tell of surprises in what they write: "
-                + "; ".join(bits)
-                + ". That counts who told of a moment, not who met it; no lift is estimated "
-                "from text.",
-                tuple(evidence),
-            )
-        )
+    found.extend(_wow_in_text(w, lead=False))
     return found
+
+
+def _wow_in_text(w: WowResult, *, lead: bool) -> list[Finding]:
+    """The moments customers tell of in text, with their text reach; the section's lead when
+    no moment is recorded as an event."""
+    told = [t for t in w.text_moments if any(e.value is not None for _, e in t.by_source)]
+    if not told:
+        return []
+    # the three moments most told of, each with the source where the most wrote of it
+    bits, evidence = [], []
+    for t in told[:3]:
+        src, e = max(
+            ((s, e) for s, e in t.by_source if e.value is not None),
+            key=lambda se: se[1].value or 0.0,
+        )
+        bits.append(
+            f"\u201c{t.name}\u201d by {est(e, 0, 100, '%')} of customers who wrote {src} text"
+        )
+        evidence.append(Evidence(f"text reach of {t.name} ({src})", e))
+    opening = (
+        "No wow moment is recorded as an event, but customers tell of surprises in what they "
+        "write: "
+        if lead
+        else "Customers also tell of surprises in what they write: "
+    )
+    return [
+        Finding(
+            "wow",
+            "wow-in-text",
+            opening
+            + "; ".join(bits)
+            + ". That counts who told of a moment, not who met it; no lift is estimated "
+            "from text.",
+            tuple(evidence),
+            lead=lead,
+        )
+    ]
 
 
 def _and(names: list[str]) -> str:

@@ -471,19 +471,19 @@ def gap(
 
     >>> result = gap(ws, by=["role"])
     >>> print(result.headline.sentence())
-    Headline: insufficient data (n=19) of your executives; 37% [33, 42] n=388 of your customers
+    Headline: insufficient data (n=19) of your executives; 35% [31, 40] n=418 of your customers
     >>> frame = result.to_frame()
     >>> cols = ["group", "question_id", "staff_mean", "customer_mean", "gap", "p_value"]
     >>> frame[frame.dimension == "role"][cols].head(3).round(2)
             group question_id  staff_mean  customer_mean   gap  p_value
-    19  executive         nps         NaN           7.66   NaN      NaN
-    20  frontline         nps        8.05           7.66  0.39     0.01
-    21    manager         nps        8.31           7.66  0.65     0.00
+    19  executive         nps         NaN           7.56   NaN      NaN
+    20  frontline         nps        8.05           7.56  0.50      0.0
+    21    manager         nps        8.31           7.56  0.75      0.0
 
     The items staff over-estimate most (gap in % of the scale range):
 
     >>> [(r.question_id, round(r.gap_pct, 1)) for r in result.over_estimated[:3]]
-    [('q03', 15.9), ('q17', 15.0), ('q04', 12.5)]
+    [('q03', 17.0), ('q17', 15.5), ('q04', 12.9)]
 
     A bad dimension names the parameter and the choices:
 

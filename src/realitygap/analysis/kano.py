@@ -428,11 +428,11 @@ def kano(ws: Workspace, *, min_n: int = MIN_N, confidence: float = 0.95) -> Kano
     >>> cols = ["feature", "n", "category", "better_value", "worse_value"]
     >>> frame[frame.wave.isna()][cols].round(2)
                  feature    n category  better_value  worse_value
-    0      eco_packaging  355        A          0.57        -0.38
-    1          live_chat  355        A          0.57        -0.51
-    2     order_tracking  356        M          0.30        -0.73
-    3    personal_offers  351        A          0.63        -0.32
-    4  same_day_delivery  354        O          0.62        -0.56
+    0      eco_packaging  383        A          0.56        -0.40
+    1          live_chat  382        A          0.56        -0.52
+    2     order_tracking  384        M          0.30        -0.72
+    3    personal_offers  375        A          0.64        -0.32
+    4  same_day_delivery  383        O          0.60        -0.58
 
     Three delighters of earlier waves are becoming expectations:
 

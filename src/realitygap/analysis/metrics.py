@@ -483,18 +483,18 @@ def metrics(
     >>> frame = result.to_frame()
     >>> frame[frame.metric == "nps"][["segment", "value", "low", "high", "n"]].round(1)
         segment  value   low  high    n
-    0       new   -3.3 -17.1  10.8  123
-    5   regular   12.6   1.8  23.2  214
-    10      vip   31.4  10.0  49.7   51
+    0       new   -7.6 -21.0   6.2  132
+    5   regular    8.6  -1.8  18.8  232
+    10      vip   25.9   4.9  44.5   54
 
     Changes of the website item's CSAT (top-2-box share) between waves, Holm-adjusted:
 
     >>> trend = metrics(ws, questions=["q01"], by=["wave"]).trend_frame()
     >>> trend[["earlier", "later", "change_value", "p_value", "p_holm"]].round(3)
        earlier    later  change_value  p_value  p_holm
-    0  2024-Q3  2024-Q4        -0.172    0.015   0.015
-    1  2024-Q4  2025-Q1         0.181    0.017   0.017
-    2  2025-Q1  2025-Q2        -0.069    0.379   0.379
+    0  2024-Q3  2024-Q4        -0.167    0.017   0.017
+    1  2024-Q4  2025-Q1         0.144    0.047   0.047
+    2  2025-Q1  2025-Q2        -0.039    0.593   0.593
 
     A bad argument names the parameter:
 

@@ -311,7 +311,7 @@ def reality_check(
     --------
     >>> check = reality_check(ws)
     >>> check.nps_estimate.format(1)
-    '10.1 [2.1, 17.9] n=388'
+    '5.7 [-2.0, 13.4] n=418'
     >>> dict(check.omitted)
     {'people': 'too few teams with a staff pulse survey and customer NPS'}
     >>> check.to_frame()[["section", "rule"]].head(4)
@@ -321,9 +321,9 @@ def reality_check(
     2       gap  largest-blind-spot
     3       gap     under-estimated
     >>> print(check.findings_of("drivers")[0].text)
-    "My problem was solved the first time I called" matters most: it accounts for 13% (95% CI 8
-    to 18%, n=197) of what the survey explains of the likelihood to recommend (the questions
-    together explain 60% of its differences, R²).
+    "My problem was solved the first time I called" matters most: it accounts for 14% (95% CI 9
+    to 19%, n=211) of what the survey explains of the likelihood to recommend (the questions
+    together explain 58% of its differences, R²).
     """
     check_confidence(confidence, min_n)
     omitted: dict[str, str] = {}
@@ -398,8 +398,9 @@ def reality_check(
         journey_result = None
 
     wow_result: WowResult | None = wow(ws, **opts)
-    if wow_result is not None and not wow_result.moments:
-        omitted["wow"] = "no wow moments recorded (events of type wow)"
+    # moments recorded as events or told of in text: either is worth its section
+    if wow_result is not None and not wow_result.moments and not wow_result.text_moments:
+        omitted["wow"] = "no wow moments recorded (events of type wow) or told of in text"
         wow_result = None
 
     people_result = attempt("people", lambda: people(ws, **opts))

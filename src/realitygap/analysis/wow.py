@@ -15,9 +15,14 @@ moment:
   customers are weighted to the number who met the moment (the effect on those who met it);
   met customers in a stratum with no comparison customer are left out and counted. Interval:
   normal, with the stratified variance sum_s w_s^2 var_s / n_s on each side;
-- **fading**: the lift per calendar quarter of the month it was met, its inverse-variance
-  weighted slope per quarter with a z-test, Holm-adjusted over the three outcomes; the lift
-  fades when a slope is negative and its adjusted p is below 1 - confidence.
+- **fading**: the trend of the lift across the months it was met, an interaction of meeting
+  the moment with the month: the stratum lifts (met mean minus comparison mean, per month x
+  ``balance`` x prior band) regressed on the month by weighted least squares, each weighted by
+  the customers who met it there (so the line runs through the monthly lifts on those who met
+  it); its slope is the change in the lift per month, with a variance clustered by customer (a
+  comparison customer enters up to one comparison a month); a z-test, Holm-adjusted over the
+  three outcomes; the lift fades when a slope is negative and its adjusted p is below
+  1 - confidence. The lift per calendar quarter is shown beside it.
 
 Wow moments recognised in text (surprise-and-delight mentions,
 :mod:`realitygap.analysis.text.wow_mentions`) are counted beside the recorded ones, named by
@@ -30,7 +35,8 @@ the meeting, so the monthly comparison of met against not yet met does not hold.
 This is an association under "no unmeasured confounding": weighting balances the named
 columns and prior activity, nothing else. References: Rosenbaum & Rubin (1983); Hernán &
 Robins (2016) "Using big data to emulate a target trial", AJE 183(8) (sequential monthly
-comparisons); Imbens (2004) (weighting to the treated); Holm (1979).
+comparisons); Imbens (2004) (weighting to the treated); Liang & Zeger (1986) (variance
+clustered by customer); Holm (1979).
 """
 
 from __future__ import annotations
@@ -71,7 +77,8 @@ class Lift(Values):
 
 @dataclass(frozen=True)
 class Fade(Values):
-    """The lift per quarter the moment was met, and its weighted slope per quarter."""
+    """The lift per quarter the moment was met (shown), and the trend of the lift: ``slope``,
+    its change per month (shares in 0-1, NPS in points) from the monthly strata."""
 
     outcome: str
     by_quarter: tuple[tuple[str, Estimate], ...]
@@ -201,7 +208,7 @@ class WowResult(Values):
             for f in m.fades:
                 if f.fading:
                     per = f.slope.format(2, 1 if f.outcome == "nps" else 100)
-                    lines.append(f"  the lift on {f.outcome} fades: {per} points per quarter")
+                    lines.append(f"  the lift on {f.outcome} fades: {per} points per month")
         if self.text_moments:
             lines.append("Recognised in text (share of the customers who wrote; no lift estimated)")
         for t in self.text_moments:
@@ -262,7 +269,9 @@ def wow(
         f"met on month x {' x '.join(cols) or '-'} x prior purchases (0, 1-2, 3+); normal "
         "interval with stratified variance, the comparison side's multiplied by the mean "
         "number of monthly comparisons per comparison customer (conservative)",
-        "Wow fading: inverse-variance weighted slope of the quarterly lift, z-test, Holm",
+        "Wow fading: change in the lift per month, weighted least squares of the stratum lifts "
+        "on the month (weights: customers who met it), variance clustered by customer "
+        "(Liang & Zeger 1986), z-test, Holm over the outcomes",
     )
     methods += (
         "Wow in text: surprise-and-delight mentions (rule-based cues, negation and quoted "
@@ -500,7 +509,8 @@ def _moment(
     deff = {o: float(reps["rows"]) / max(float(reps["people"]), 1.0) for o in OUTCOMES[:2]}
     deff["nps"] = float(reps["nps_rows"]) / max(float(reps["nps_people"]), 1.0)
     lifts = tuple(_lift(cells, o, keys[:-1], confidence, min_n, deff[o]) for o in OUTCOMES)
-    fades = _fades(cells, keys[:-1], confidence, min_n, deff)
+    trends = _trends(g, cells, keys[:-1], months, min_n)
+    fades = _fades(cells, keys[:-1], confidence, min_n, deff, trends)
     return WowMoment(name, k0, reach, tuple(by_segment), by_touchpoint, by_month, lifts, fades)
 
 
@@ -572,43 +582,118 @@ def _lift(
     )
 
 
-def _fades(
-    cells: pd.DataFrame, strata: list[str], confidence: float, min_n: int, deff: dict[str, float]
-) -> tuple[Fade, ...]:
-    cells = cells.assign(quarter=pd.PeriodIndex(cells["month"], freq="M").asfreq("Q").astype(str))
-    out = []
-    slopes: list[tuple[str, list[tuple[str, Estimate]], float, float]] = []
+def _stratum_lifts(cells: pd.DataFrame, outcome: str, strata: list[str]) -> pd.DataFrame:
+    """Per stratum with met and comparison customers: n1, n0, m1, m0 (means)."""
+    n, s = f"n_{outcome}", f"s_{outcome}"
+    c = cells[cells[n] > 0].fillna({s: 0.0})
+    wide = c.pivot_table(index=strata, columns="met", values=[n, s], aggfunc="sum", fill_value=0)
+    if (n, 1) not in wide.columns or (n, 0) not in wide.columns:
+        return pd.DataFrame(columns=[*strata, "n1", "n0", "m1", "m0"])
+    out = pd.DataFrame(
+        {
+            "n1": wide[(n, 1)].astype(float),
+            "n0": wide[(n, 0)].astype(float),
+            "m1": wide[(s, 1)] / wide[(n, 1)].where(wide[(n, 1)] > 0),
+            "m0": wide[(s, 0)] / wide[(n, 0)].where(wide[(n, 0)] > 0),
+        }
+    )
+    return out[(out["n1"] > 0) & (out["n0"] > 0)].reset_index()
+
+
+def _trends(
+    g: ir.Table, cells: pd.DataFrame, strata: list[str], months: list[str], min_n: int
+) -> dict[str, tuple[float, float, int]]:
+    """Per outcome: the slope of the lift per month, its variance clustered by customer, n.
+
+    The slope b = sum_s w_s (t_s - tbar) d_s / sxx over strata s (month t_s, lift d_s = m1 - m0,
+    w_s = n1_s met customers, tbar and sxx weighted by w). b is linear in the outcomes: a met
+    row adds (t_s - tbar) / sxx * (y - m1_s), a comparison row -(n1_s / n0_s) (t_s - tbar) / sxx
+    * (y - m0_s); the variance is the sum over customers of the square of their rows' sum
+    (the cluster-robust sandwich of the fixed-effects regression with a met x month term).
+    Outcomes with fewer than three months, or fewer than ``min_n`` met or comparison
+    customers, are left out.
+    """
+    index = {m: i for i, m in enumerate(months)}
+    coef = cells[strata].drop_duplicates().reset_index(drop=True)
+    slopes: dict[str, tuple[float, int]] = {}
     for o in OUTCOMES:
-        by_quarter = []
-        for q, part in cells.groupby("quarter", sort=True):
-            lift = _lift(part, o, strata, confidence, min_n, deff[o]).lift
-            by_quarter.append((str(q), lift))
-        known = [(i, e) for i, (_, e) in enumerate(by_quarter) if e.value is not None]
-        slope, se = float("nan"), float("nan")
-        if len(known) >= 3:
-            x = np.array([i for i, _ in known], dtype=float)
-            y = np.array([e.value for _, e in known], dtype=float)
-            half = np.array([((e.high or 0.0) - (e.low or 0.0)) / 2 for _, e in known])
-            wts = (z_value(confidence) / np.maximum(half, 1e-12)) ** 2  # 1 / variance
-            xm = np.average(x, weights=wts)
-            sxx = float(np.sum(wts * (x - xm) ** 2))
-            slope = float(np.sum(wts * (x - xm) * (y - np.average(y, weights=wts))) / sxx)
-            se = float(1 / np.sqrt(sxx))
-        slopes.append((o, by_quarter, slope, se))
+        st = _stratum_lifts(cells, o, strata)
+        cols = {f"a1_{o}": 0.0, f"a0_{o}": 0.0, f"m1_{o}": 0.0, f"m0_{o}": 0.0}
+        usable = (
+            not st.empty
+            and st["month"].nunique() >= 3
+            and st["n1"].sum() >= min_n
+            and st["n0"].sum() >= min_n
+        )
+        if usable:
+            t = st["month"].map(index).to_numpy(dtype=float)
+            w = st["n1"].to_numpy()
+            d = (st["m1"] - st["m0"]).to_numpy()
+            dt = t - np.average(t, weights=w)
+            sxx = float(np.sum(w * dt**2))
+            usable = sxx > 0
+        if usable:
+            slopes[o] = (float(np.sum(w * dt * d) / sxx), int(st["n1"].sum() + st["n0"].sum()))
+            st = st.assign(
+                **{
+                    f"a1_{o}": dt / sxx,
+                    f"a0_{o}": -(st["n1"] / st["n0"]) * dt / sxx,
+                    f"m1_{o}": st["m1"],
+                    f"m0_{o}": st["m0"],
+                }
+            )
+            coef = coef.merge(st[[*strata, *cols]], on=strata, how="left")
+        else:
+            coef = coef.assign(**cols)
+        coef = coef.fillna(cols)
+    if not slopes:
+        return {}
+    # each customer's rows summed, squared and summed: pushed down to the engine
+    k = g.join(ibis.memtable(coef), strata)
+    contrib = {
+        o: ibis.ifelse(
+            k.met == 1, k[f"a1_{o}"] * (k[o] - k[f"m1_{o}"]), k[f"a0_{o}"] * (k[o] - k[f"m0_{o}"])
+        ).fill_null(0.0)
+        for o in slopes
+    }
+    per = k.group_by("customer_id").agg(**{f"u_{o}": v.sum() for o, v in contrib.items()})
+    sums = per.agg(**{f"v_{o}": (per[f"u_{o}"] ** 2).sum() for o in slopes}).execute().iloc[0]
+    return {o: (b, float(sums[f"v_{o}"] or 0.0), n) for o, (b, n) in slopes.items()}
+
+
+def _fades(
+    cells: pd.DataFrame,
+    strata: list[str],
+    confidence: float,
+    min_n: int,
+    deff: dict[str, float],
+    trends: dict[str, tuple[float, float, int]],
+) -> tuple[Fade, ...]:
+    months = cells["month"]
+    cells = cells.assign(quarter=pd.PeriodIndex(months, freq="M").asfreq("Q").astype(str))
+    z = z_value(confidence)
+    method = "change in the lift per month: WLS of the stratum lifts on the month, clustered z"
+    rows = []
+    for o in OUTCOMES:
+        by_quarter = tuple(
+            (str(q), _lift(part, o, strata, confidence, min_n, deff[o]).lift)
+            for q, part in cells.groupby("quarter", sort=True)
+        )
+        b, var, n = trends.get(o, (float("nan"), float("nan"), 0))
+        se = float(np.sqrt(var)) if np.isfinite(var) and var > 0 else float("nan")
+        rows.append((o, by_quarter, b, se, n))
     raw = np.array(
-        [2 * special.ndtr(-abs(s / se)) if np.isfinite(se) else np.nan for _, _, s, se in slopes]
+        [2 * special.ndtr(-abs(b / se)) if np.isfinite(se) else np.nan for _, _, b, se, _ in rows]
     )
     adjusted = holm(raw)
-    z = z_value(confidence)
-    for (o, by_quarter, s, se), p in zip(slopes, adjusted, strict=True):
-        method = "weighted slope of the quarterly lift, per quarter, z"
-        n = sum(e.n for _, e in by_quarter)
+    out = []
+    for (o, by_quarter, b, se, n), p in zip(rows, adjusted, strict=True):
         est = (
-            Estimate(s, s - z * se, s + z * se, n, method, confidence)
+            Estimate(b, b - z * se, b + z * se, n, method, confidence)
             if np.isfinite(se)
             else Estimate.insufficient_data(n, method, confidence)
         )
         p_holm = None if np.isnan(p) else float(p)
-        fading = bool(p_holm is not None and p_holm < 1 - confidence and s < 0)
-        out.append(Fade(o, tuple(by_quarter), est, p_holm, fading))
+        fading = bool(p_holm is not None and p_holm < 1 - confidence and b < 0)
+        out.append(Fade(o, by_quarter, est, p_holm, fading))
     return tuple(out)

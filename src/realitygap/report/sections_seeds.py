@@ -10,7 +10,7 @@ import pandas as pd
 from realitygap.analysis import RealityCheck
 from realitygap.analysis.findings import est_range, moment_name, readable
 from realitygap.report import charts
-from realitygap.report.model import Chart, Headline, Omitted, Para, Section, Table
+from realitygap.report.model import Chart, Fig, Headline, Omitted, Para, Section, Table
 
 TITLES = {
     "journey": "The journey map: points of connection and points of potential",
@@ -161,7 +161,8 @@ def wow_section(rc: RealityCheck) -> Section | Omitted:
         # a fade is said only when its test rejects "no trend"; otherwise it is not ruled out
         row["lift fades"] = "yes" if m.fading else "not detected"
         rows.append(row)
-    blocks.append(Table("Reach and lift per moment", pd.DataFrame(rows)))
+    if rows:
+        blocks.append(Table("Reach and lift per moment", pd.DataFrame(rows)))
     months = pd.DataFrame(
         [
             {"moment": moment_name(m.name), "month": pd.Timestamp(month), "reach": e.value}
@@ -197,7 +198,35 @@ def wow_section(rc: RealityCheck) -> Section | Omitted:
     )
     if not seg.empty:
         blocks.append(Table("Reach by segment", seg))
+    told = text_moments_table(rc)
+    if told.empty:
+        blocks.append(Para("No customer text tells of a surprise (no wow moment told of)."))
+    else:
+        blocks.append(Table("Told of in text: customers who mention the moment, per source", told))
     return Section("wow", TITLES["wow"], tuple(blocks))
+
+
+DOCUMENT_SOURCES = {"survey": "survey comments", "review": "reviews", "ticket": "tickets"}
+
+
+def text_moments_table(rc: RealityCheck) -> pd.DataFrame:
+    """One row per moment told of in text and document source: the customers who wrote that
+    source, those who mention the moment, and the text reach with its Wilson interval."""
+    result = rc.wow
+    rows = [
+        {
+            "moment told of": t.name,
+            "source": DOCUMENT_SOURCES.get(src, readable(src)),
+            "customers who wrote": e.n,
+            "customers who mention it": round((e.value or 0.0) * e.n),
+            "text reach": Fig(e, 1, 100, "%"),
+        }
+        for t in (result.text_moments if result is not None else ())
+        for src, e in t.by_source
+        if e.value is not None
+    ]
+    cols = ["moment told of", "source", "customers who wrote", "customers who mention it"]
+    return pd.DataFrame(rows, columns=[*cols, "text reach"])
 
 
 def people_section(rc: RealityCheck) -> Section | Omitted:

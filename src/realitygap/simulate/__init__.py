@@ -32,14 +32,21 @@ from realitygap.simulate.behaviour import (
     rescale_after,
     silent_churners,
 )
-from realitygap.simulate.cases import open_cases, recovery_hazard_ratio
+from realitygap.simulate.cases import (
+    answers_after_case,
+    case_after_day,
+    open_cases,
+    recovery_hazard_ratio,
+    recovery_nps_shift,
+    recovery_nps_truth,
+)
 from realitygap.simulate.company import ITEMS
 from realitygap.simulate.customers import make_customers
 from realitygap.simulate.journey_truth import journey_truth
 from realitygap.simulate.people import plant_people
 from realitygap.simulate.skills import plant_skill_gaps
 from realitygap.simulate.staff import make_contacts, make_staff, run_mirror_survey
-from realitygap.simulate.survey import run_customer_survey
+from realitygap.simulate.survey import answer_after_cases, run_customer_survey
 from realitygap.simulate.tables import write_all
 from realitygap.simulate.truth import build_truth, population_anchors
 from realitygap.simulate.wow import plant_mentions, plant_wow, write_wow
@@ -120,6 +127,16 @@ def simulate(
         ratio[cases.customer] = recovery_hazard_ratio(cases)
         churn = rescale_after(churn, recovered_from, ratio)
         del recovered_from, ratio  # 80 MB each at 10M customers
+        # case customers answer a later wave, their NPS moved by the planted recovery effect
+        survey = answer_after_cases(
+            people,
+            survey,
+            cases.customer,
+            case_after_day(cases),
+            recovery_nps_shift(cases),
+            churn,
+            seed,
+        )
         # purchases, renewals and cancellations are drawn chunk by chunk while they are written;
         # the wow planting keeps the purchases and cancellations it reads (13 bytes an event)
         wow_events = _WowEvents()
@@ -195,11 +212,28 @@ def simulate(
         truth["wow"]["text"] = planted["text"]
         truth["people"] = plant_people(ws, people, staff, survey, seed, rows)
         truth["skills"] = plant_skill_gaps(ws, people, seed)  # needs the teams just written
+        after_case = answers_after_case(people, survey, cases)
+        truth["recovery"]["nps_after_case"] = recovery_nps_truth(
+            after_case, _teams_of(ws, after_case["customer"].to_numpy(), people.n)
+        )
         # the staff pulse answers just written change `responses`: the stored grid's
         # fingerprint must match them, or no analysis would trust the grid
         answer_grid.refresh(ws)
     (Path(directory) / TRUTH_FILE).write_text(json.dumps(truth, indent=2), encoding="utf-8")
     return truth
+
+
+def _teams_of(ws: Workspace, customers: np.ndarray, n: int) -> dict[int, str] | None:
+    """The team written for each of ``customers`` (indices), or None without a team column."""
+    r = ws.table("respondents")
+    if "team" not in r.columns or customers.size == 0:
+        return None
+    ids = customer_ids(np.unique(customers), n)
+    found = r.filter(r.respondent_id.isin(ids)).select("respondent_id", "team").execute()
+    index = {cid: i for cid, i in zip(ids, np.unique(customers).tolist(), strict=True)}
+    return {
+        index[str(a)]: str(b) for a, b in zip(found["respondent_id"], found["team"], strict=True)
+    }
 
 
 class _WowEvents:

@@ -6,20 +6,24 @@ the case's touchpoint. Each case gets a service level (due date), a first contac
 resolution after random delays, a status as of the end of the data, and for resolved cases a
 recovery rating 0-10 that is better when the first contact came fast. Planted effect: from the
 resolution on, a recovered customer (rating >= 7) churns at RECOVERED_HAZARD_RATIO times the
-hazard, an unrecovered one at UNRECOVERED_HAZARD_RATIO times.
+hazard, an unrecovered one at UNRECOVERED_HAZARD_RATIO times; and when the customer answers
+the survey again after the case (``survey.answer_after_cases``), the NPS latent mean moves by
+RECOVERED_NPS_SHIFT (recovered) or UNRECOVERED_NPS_SHIFT (rated below 7) points.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from realitygap.domain.taxonomy import Taxonomy
-from realitygap.simulate._common import HORIZON_DAYS, rng_for
+from realitygap.simulate._common import HORIZON_DAYS, normal_cdf, rng_for
 from realitygap.simulate.behaviour import Attrition
 from realitygap.simulate.company import ITEMS
-from realitygap.simulate.customers import Customers
+from realitygap.simulate.customers import NPS_NOISE, Customers, nps_latent_mean
 from realitygap.simulate.survey import CustomerSurvey
 from realitygap.simulate.text import THEMES, Texts
 
@@ -32,6 +36,8 @@ SILENT_NOTICED_AFTER_DAYS = 75.0
 RECOVERED_FROM = 7
 RECOVERED_HAZARD_RATIO = 0.4
 UNRECOVERED_HAZARD_RATIO = 1.25
+RECOVERED_NPS_SHIFT = 1.0  # NPS-scale points on the latent mean of an answer after the case
+UNRECOVERED_NPS_SHIFT = -1.0
 RESOLUTIONS = (
     "apology and voucher",
     "refund issued",
@@ -159,6 +165,81 @@ def recovery_hazard_ratio(cases: Cases) -> np.ndarray:
     out: np.ndarray = np.where(
         recovered, RECOVERED_HAZARD_RATIO, np.where(rated, UNRECOVERED_HAZARD_RATIO, 1.0)
     )
+    return out
+
+
+def recovery_nps_shift(cases: Cases) -> np.ndarray:
+    """The planted shift of each case's customer's NPS latent mean in an answer after it."""
+    recovered = cases.rating >= RECOVERED_FROM  # NaN compares False
+    rated = ~np.isnan(cases.rating)
+    out: np.ndarray = np.where(
+        recovered, RECOVERED_NPS_SHIFT, np.where(rated, UNRECOVERED_NPS_SHIFT, 0.0)
+    )
+    return out
+
+
+def case_after_day(cases: Cases) -> np.ndarray:
+    """The day from which a case customer's next answer counts as after the case."""
+    out: np.ndarray = np.where(np.isnan(cases.resolved_day), cases.opened_day, cases.resolved_day)
+    return out
+
+
+def answers_after_case(customers: Customers, survey: CustomerSurvey, cases: Cases) -> pd.DataFrame:
+    """The NPS answers given after a case: customer index, ``recovered`` (the recovery
+    analysis's rule: resolved and rated 7+ or unrated), the latent mean without the effect
+    (``base``) and the planted ``shift``."""
+    case_of = np.full(customers.n, -1)
+    case_of[cases.customer] = np.arange(len(cases))  # one case per customer at most
+    rows = np.flatnonzero(case_of[survey.resp_customer] >= 0)
+    k = case_of[survey.resp_customer[rows]]
+    keep = (survey.resp_day[rows] >= cases.opened_day[k]) & (survey.nps[rows] >= 0)
+    rows, k = rows[keep], k[keep]
+    resolved = ~np.isnan(cases.resolved_day[k])
+    return pd.DataFrame(
+        {
+            "customer": survey.resp_customer[rows],
+            "recovered": resolved
+            & (np.isnan(cases.rating[k]) | (cases.rating[k] >= RECOVERED_FROM)),
+            "base": nps_latent_mean(customers.loyalty[survey.resp_customer[rows]]),
+            "shift": recovery_nps_shift(cases)[k],
+        }
+    )
+
+
+def expected_nps(mean: np.ndarray) -> float | None:
+    """Expected NPS (points) of answers rounded from N(mean, NPS_NOISE)."""
+    if mean.size == 0:
+        return None
+    pro = 1.0 - normal_cdf((8.5 - mean) / NPS_NOISE)
+    det = normal_cdf((6.5 - mean) / NPS_NOISE)
+    return round(float(100 * (pro - det).mean()), 3)
+
+
+def recovery_nps_truth(
+    answers: pd.DataFrame, team_of: dict[int, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Expected NPS (points) of the answers given after a case (:func:`answers_after_case`),
+    by the recovery analysis's groups, from each customer's latent mean and planted shift; and
+    without the shift (what the same customers would have answered had the case changed
+    nothing). With ``team_of`` (customer index -> team), the recovered group's per team."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, m in (("recovered", answers["recovered"]), ("not recovered", ~answers["recovered"])):
+        part = answers[m]
+        out[name] = {
+            "answers": len(part),
+            "expected_nps": expected_nps((part["base"] + part["shift"]).to_numpy()),
+            "expected_nps_without_effect": expected_nps(part["base"].to_numpy()),
+        }
+    if team_of is not None:
+        rec = answers[answers["recovered"]]
+        team = rec["customer"].map(team_of)
+        out["recovered"]["by_team"] = {
+            str(t): {
+                "answers": len(g),
+                "expected_nps": expected_nps((g["base"] + g["shift"]).to_numpy()),
+            }
+            for t, g in rec.groupby(team, sort=True)
+        }
     return out
 
 

@@ -20,8 +20,10 @@ def journey_truth(truth: dict[str, Any]) -> dict[str, Any]:
     by_tp: dict[str, list[tuple[float, float]]] = {}
     for item in ITEMS:
         span = float(item.high - item.low)
-        score = 100 * (over["expected_customer_mean"][item.question_id] - item.low) / span
-        gap = 100 * over["by_item"][item.question_id] / span
+        # per customer, as the journey map counts (a customer answering twice counts once)
+        mean = over["expected_customer_mean_per_customer"][item.question_id]
+        score = 100 * (mean - item.low) / span
+        gap = 100 * over["by_item_per_customer"][item.question_id] / span
         by_tp.setdefault(item.touchpoint, []).append((score, gap))
     touchpoints = {
         tp: {

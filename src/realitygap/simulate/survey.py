@@ -6,6 +6,12 @@ respondents are more satisfied than the customer base. Answers are the latent ra
 noise, rounded and clipped to the scale; some answers are missing (more often for support
 touchpoints the customer may not have used). Kano pairs are drawn from each respondent's
 category, which follows the feature's planted category for that wave most of the time.
+
+After the cases are worked, :func:`answer_after_cases` invites each customer with a case,
+still a customer, to the first wave that begins after the case was resolved (or, unresolved,
+opened): the one re-invitation the survey makes. They answer more often than at first
+(AFTER_CASE_LOG_ODDS on the log-odds: the company has just spoken to them), with the same
+model, their NPS shifted by the case's planted recovery effect (``simulate/cases.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ ITEM_ANSWERED = 0.94
 SUPPORT_ITEM_ANSWERED = 0.72  # call centre, chat and returns: many never used them
 SUPPORT_TOUCHPOINTS = frozenset({"call_centre", "chat", "returns"})
 KANO_ANSWERED = 0.90
+# a customer the company has just worked a case with answers more often: + this on the log-odds
+AFTER_CASE_LOG_ODDS = 1.0
 
 KANO_LETTERS = ("A", "O", "M", "I")
 KANO_PLANTED_SHARE = 0.55  # a respondent's category is the planted one with this chance
@@ -66,15 +74,21 @@ class CustomerSurvey:
     resp_day: np.ndarray
     resp_channel: np.ndarray
     answers: dict[str, np.ndarray]
+    # the planted shift of each invitation's NPS latent mean (0 but after a case), and
+    # whether it is the re-invitation after a case (answered more often)
+    inv_nps_shift: np.ndarray | None = None
+    inv_after_case: np.ndarray | None = None
 
     @property
     def nps(self) -> np.ndarray:
         return self.answers[NPS_QUESTION]
 
 
-def response_probability(loyalty: np.ndarray) -> np.ndarray:
-    """P(an invited customer answers) given standardised loyalty."""
-    return logistic(RESPONSE_INTERCEPT + RESPONSE_LOYALTY * loyalty.astype(np.float64))
+def response_probability(loyalty: np.ndarray, after_case: np.ndarray | bool = False) -> np.ndarray:
+    """P(an invited customer answers) given standardised loyalty (and, for the re-invitation
+    after a case, AFTER_CASE_LOG_ODDS more on the log-odds)."""
+    lift = np.where(after_case, AFTER_CASE_LOG_ODDS, 0.0)
+    return logistic(RESPONSE_INTERCEPT + lift + RESPONSE_LOYALTY * loyalty.astype(np.float64))
 
 
 def kano_category_probs(planted: str) -> np.ndarray:
@@ -127,10 +141,14 @@ def _with_missing(rng: np.random.Generator, values: np.ndarray, answered: float)
 
 
 def _answers(
-    rng: np.random.Generator, customers: Customers, who: np.ndarray, wave: np.ndarray
+    rng: np.random.Generator,
+    customers: Customers,
+    who: np.ndarray,
+    wave: np.ndarray,
+    nps_shift: np.ndarray | float = 0.0,
 ) -> dict[str, np.ndarray]:
     answers: dict[str, np.ndarray] = {}
-    nps_mean = nps_latent_mean(customers.loyalty[who])
+    nps_mean = nps_latent_mean(customers.loyalty[who]) + nps_shift
     nps = np.clip(np.rint(nps_mean + rng.normal(0.0, NPS_NOISE, who.size)), 0, 10)
     answers[NPS_QUESTION] = _with_missing(rng, nps, NPS_ANSWERED)
     for j, item in enumerate(ITEMS):
@@ -168,3 +186,53 @@ def _kano_pairs(
         value = np.where(noisy, rng.integers(1, 6, size=n), value)
         answers.append(value.astype(np.int16))
     return answers[0], answers[1]
+
+
+def answer_after_cases(
+    customers: Customers,
+    survey: CustomerSurvey,
+    case_customer: np.ndarray,
+    after_day: np.ndarray,
+    nps_shift: np.ndarray,
+    churn_day: np.ndarray,
+    seed: int,
+) -> CustomerSurvey:
+    """``survey`` with each case customer invited to the first wave after ``after_day`` (the
+    case's resolution, or opening when unresolved) if still a customer at its invitation;
+    those who answer (the usual chance, AFTER_CASE_LOG_ODDS higher) answer every question,
+    their NPS latent mean moved by ``nps_shift`` (NPS-scale points). The rows are appended:
+    earlier rows keep their index.
+    """
+    rng = rng_for(seed, "answers after cases")
+    starts = np.array([w.invite_day for w in WAVES])
+    wave = np.searchsorted(starts, after_day, side="right")  # first wave starting after it
+    later = wave < len(WAVES)
+    who, wave, shift = case_customer[later], wave[later], nps_shift[later]
+    day = starts[wave] + rng.uniform(0.0, INVITE_SPREAD_DAYS, size=who.size)
+    alive = churn_day[who] > day
+    who, wave, shift, day = who[alive], wave[alive].astype(np.int8), shift[alive], day[alive]
+    channel = rng.choice(len(CHANNELS), size=who.size, p=CHANNEL_SHARE).astype(np.int8)
+    responded = rng.random(who.size) < response_probability(customers.loyalty[who], True)
+    answered = np.flatnonzero(responded)
+    resp_day = day[answered] + np.minimum(rng.exponential(2.5, size=answered.size), 21.0)
+    extra = _answers(rng, customers, who[answered], wave[answered], shift[answered])
+    before = survey.inv_nps_shift
+    if before is None:
+        before = np.zeros(survey.inv_customer.size)
+    was_after = survey.inv_after_case
+    if was_after is None:
+        was_after = np.zeros(survey.inv_customer.size, dtype=bool)
+    return CustomerSurvey(
+        inv_customer=np.concatenate([survey.inv_customer, who]),
+        inv_wave=np.concatenate([survey.inv_wave, wave]),
+        inv_day=np.concatenate([survey.inv_day, day]),
+        inv_channel=np.concatenate([survey.inv_channel, channel]),
+        inv_responded=np.concatenate([survey.inv_responded, responded]),
+        resp_customer=np.concatenate([survey.resp_customer, who[answered]]),
+        resp_wave=np.concatenate([survey.resp_wave, wave[answered]]),
+        resp_day=np.concatenate([survey.resp_day, resp_day]),
+        resp_channel=np.concatenate([survey.resp_channel, channel[answered]]),
+        answers={q: np.concatenate([a, extra[q]]) for q, a in survey.answers.items()},
+        inv_nps_shift=np.concatenate([before, shift]),
+        inv_after_case=np.concatenate([was_after, np.ones(who.size, dtype=bool)]),
+    )

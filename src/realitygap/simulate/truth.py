@@ -30,9 +30,11 @@ from realitygap.simulate.behaviour import (
 from realitygap.simulate.cases import (
     RECOVERED_FROM,
     RECOVERED_HAZARD_RATIO,
+    RECOVERED_NPS_SHIFT,
     SERVICE_LEVEL_DAYS,
     TRIGGERS,
     UNRECOVERED_HAZARD_RATIO,
+    UNRECOVERED_NPS_SHIFT,
 )
 from realitygap.simulate.company import ITEMS, KANO_FEATURES, NPS_MIRROR, NPS_QUESTION
 from realitygap.simulate.customers import (
@@ -112,11 +114,22 @@ def build_truth(
 ) -> dict[str, Any]:
     """The truth dict written to ``truth.json`` (every key is described in docs/simulator.md)."""
     invited = survey.inv_customer
+    shift = survey.inv_nps_shift if survey.inv_nps_shift is not None else np.zeros(invited.size)
+    after_case = (
+        survey.inv_after_case
+        if survey.inv_after_case is not None
+        else np.zeros(invited.size, dtype=bool)
+    )
     if invited.size > EXPECTATION_SAMPLE:  # the expectation over a large random subset
-        pick = rng_for(seed, "truth").choice(invited.size, EXPECTATION_SAMPLE, replace=False)
-        invited = invited[np.sort(pick)]
-    p_resp = response_probability(customers.loyalty[invited])
+        pick = np.sort(
+            rng_for(seed, "truth").choice(invited.size, EXPECTATION_SAMPLE, replace=False)
+        )
+        invited, shift, after_case = invited[pick], shift[pick], after_case[pick]
+    p_resp = response_probability(customers.loyalty[invited], after_case)
     responder_means = expected_item_means(customers, invited, p_resp)
+    # per customer (the journey map's unit): a re-invitation after a case adds an answer, not a
+    # customer, and its expected answers are the customer's own: leave it out
+    per_customer = expected_item_means(customers, invited[~after_case], p_resp[~after_case])
 
     expected, superior = expected_mirror(staff)
     gap = expected - responder_means[None, : len(ITEMS)]
@@ -131,8 +144,9 @@ def build_truth(
     }
 
     loyalty = customers.loyalty[invited].astype(np.float64)
-    p_promoter = 1.0 - normal_cdf((8.5 - nps_latent_mean(loyalty)) / NPS_NOISE)
-    p_detractor = normal_cdf((6.5 - nps_latent_mean(loyalty)) / NPS_NOISE)
+    # an answer after a case has its NPS moved by the planted recovery effect
+    p_promoter = 1.0 - normal_cdf((8.5 - nps_latent_mean(loyalty) - shift) / NPS_NOISE)
+    p_detractor = normal_cdf((6.5 - nps_latent_mean(loyalty) - shift) / NPS_NOISE)
     top_box = {}
     for j, item in enumerate(ITEMS):
         if item.bare_fundamental:
@@ -195,6 +209,13 @@ def build_truth(
             "expected_customer_mean": {
                 it.question_id: _rounded(responder_means[j]) for j, it in enumerate(ITEMS)
             },
+            "expected_customer_mean_per_customer": {
+                it.question_id: _rounded(per_customer[j]) for j, it in enumerate(ITEMS)
+            },
+            "by_item_per_customer": {
+                it.question_id: _rounded(expected[:, j].mean() - per_customer[j])
+                for j, it in enumerate(ITEMS)
+            },
         },
         "headline": {
             "executive_superior_share": _rounded(superior[execs].mean()) if execs.any() else None,
@@ -244,6 +265,9 @@ def build_truth(
             "hazard_ratio_unrecovered": UNRECOVERED_HAZARD_RATIO,
             "hazard_ratio_unrated": 1.0,
             "effect_from": "resolved_at",
+            "nps_shift_recovered": RECOVERED_NPS_SHIFT,
+            "nps_shift_unrecovered": UNRECOVERED_NPS_SHIFT,
+            "nps_shift_unrated": 0.0,
             "service_level_days": dict(zip(TRIGGERS, SERVICE_LEVEL_DAYS, strict=True)),
         },
         "listening": {

@@ -16,7 +16,10 @@ active buyers meet moments more and are more loyal anyway); weighting on them re
 
 The truth is the expectation under these chances, stratum by stratum (month x segment x
 tenure band x prior purchases 0 / 1-2 / 3+), weighted to the customers who met the moment:
-what an unbiased exact-stratum estimate of the lift estimates.
+what an unbiased exact-stratum estimate of the lift estimates. The fade is the weighted
+least-squares line through those monthly lifts (weights: the expected number who meet the
+moment each month), its slope the change in the lift per month (``<outcome>_fade_per_month``;
+near 0 for a moment that does not fade).
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ def plant_wow(
         strata: dict[tuple[str, int], tuple[float, float]] = {}
         monthly = {}
         expected_met = 0.0  # sum over months of the meeting chances of those at risk
+        var_met = 0.0  # and of p (1 - p): the variance of the met count about expected_met
         for k, month in enumerate(MONTHS):
             start, end = _month_days(month), _month_days(month + 1)
             alive = cancel >= start
@@ -111,6 +115,7 @@ def plant_wow(
             draw = rng.random(n) < p
             monthly[str(month)] = round(float(p.sum() / alive.sum()), 5)
             expected_met += float(p.sum())
+            var_met += float((p * (1 - p)).sum())
             band = np.minimum(prior, 3).clip(0, 3)
             band = np.where(band == 2, 1, band)  # 0, 1-2, 3+
             key = np.stack([people.segment, people.tenure, band], axis=1)[at_risk]
@@ -154,6 +159,7 @@ def plant_wow(
                 str(m): round(x[0] / x[1], 5) if x[1] else None
                 for m, x in zip(MONTHS, per_month, strict=True)
             }
+            lifts[f"{name}_fade_per_month"] = _fade_per_month(per_month)
         ever = float(met.sum())
         at_start = float((cancel >= _month_days(MONTHS[0])).sum())
         truth[moment.name] = {
@@ -164,6 +170,8 @@ def plant_wow(
             # expected: each month's chances summed given who was still at risk that month
             "expected_reach": round(expected_met / at_start, 5),
             "realised_reach": round(ever / at_start, 5),
+            # realised - expected reach is a sum of monthly draws less their chances: its sd
+            "reach_sd": round(float(np.sqrt(var_met)) / at_start, 6),
             "expected_monthly_reach": monthly,
             "lift": lifts,
         }
@@ -176,6 +184,20 @@ def plant_wow(
         "purchase within 90 days after the month, retention 180 days, NPS in points from "
         "answers within 180 days",
     }
+
+
+def _fade_per_month(per_month: list[tuple[float, float]]) -> float | None:
+    """The change in the lift per month: the least-squares line through the monthly lifts,
+    each month weighted by its expected number who meet the moment (what the analysis's
+    slope, weighted by the customers who met it, estimates)."""
+    w = np.array([x[1] for x in per_month])
+    if (w > 0).sum() < 3:
+        return None
+    t = np.arange(w.size, dtype=float)[w > 0]
+    lift = np.array([x[0] / x[1] for x in per_month if x[1] > 0])
+    w = w[w > 0]
+    dt = t - np.average(t, weights=w)
+    return round(float(np.sum(w * dt * lift) / np.sum(w * dt**2)), 6)
 
 
 def write_wow(
