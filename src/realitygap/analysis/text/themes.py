@@ -87,6 +87,12 @@ from realitygap.analysis.text.fast import (
     TOKEN_PATTERN,
     LexiconSentiment,
 )
+from realitygap.analysis.text.polarity import (
+    PolaritySplit,
+    clause_sentiment,
+    clause_sentiment_parts,
+    polarity_split,
+)
 from realitygap.analysis.text.tagger import TextPath
 from realitygap.domain.errors import check_confidence
 from realitygap.domain.privacy import redact_many
@@ -108,6 +114,8 @@ MIN_CLAUSE_WORDS = 3
 MAX_THEME_SHARE = 0.35
 SPLIT_MIN_SILHOUETTE = 0.02
 MIN_SPLIT_CLAUSES = 10
+# a side of a split theme is named by terms this many times as frequent in it as in the other
+SIDE_TERM_RATIO = 2.0
 MAX_SHARE_MIN_DISTINCT = 1000  # distinct sample clauses below which no word is too common
 # A clause joins its nearest theme only when its cosine to the theme's centre is at least this
 # (after the vectors are centred; see the module docstring). Clauses further from every centre
@@ -438,6 +446,8 @@ class ThemeOptions:
     max_clause_share: float = 0.05
     # split a theme holding more than MAX_THEME_SHARE of the sample's documents (see there)
     split_catch_alls: bool = True
+    # split a theme whose documents both praise and complain (realitygap...polarity)
+    split_polarity: bool = True
 
     def analyzer(self) -> Callable[[str], list[str]]:
         if self.content_words:
@@ -461,6 +471,7 @@ LEGACY = ThemeOptions(
     content_words=False,
     max_clause_share=1.0,
     split_catch_alls=False,
+    split_polarity=False,
 )
 
 
@@ -808,10 +819,11 @@ class _Accumulator:
     term_counts: sp.csr_matrix
     quote_dist: np.ndarray
     quote_text: np.ndarray
+    lexicon: LexiconSentiment = field(default_factory=LexiconSentiment)
 
     @classmethod
-    def start(cls, centres: np.ndarray, counter: CountVectorizer) -> _Accumulator:
-        k = len(centres)
+    def start(cls, centres: np.ndarray, counter: CountVectorizer, k: int) -> _Accumulator:
+        """``k``: themes after the polarity split (at least one per centre)."""
         return cls(
             centres,
             counter,
@@ -821,12 +833,19 @@ class _Accumulator:
         )
 
     def add(
-        self, clauses: list[str], counts: np.ndarray, z: np.ndarray, min_similarity: float
-    ) -> np.ndarray:
-        """Assigns distinct clauses (``counts`` occurrences each); returns their themes, -1
-        for a clause with no content word or further than ``min_similarity`` from every centre.
+        self,
+        clauses: list[str],
+        counts: np.ndarray,
+        z: np.ndarray,
+        min_similarity: float,
+        split: PolaritySplit,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Assigns distinct clauses (``counts`` occurrences each) to their nearest centre,
+        then a split theme's clauses to the side of their sentiment; returns their themes
+        (-1 for a clause with no content word or further than ``min_similarity`` from every
+        centre) and the sentiment of each themed clause (0 for the others).
         """
-        k = len(self.centres)
+        k = len(self.quote_dist)
         terms = self.counter.transform(clauses)
         sims = z @ self.centres.T
         theme: np.ndarray = sims.argmax(axis=1)
@@ -834,6 +853,15 @@ class _Accumulator:
         theme[(best < min_similarity) | (terms.getnnz(axis=1) == 0)] = -1
         dist = 1.0 - best
         member = np.flatnonzero(theme >= 0)
+        score = np.zeros(len(theme))
+        lexical = np.zeros(len(theme))
+        score[member], lexical[member] = clause_sentiment_parts(
+            [clauses[i] for i in member], self.lexicon
+        )
+        # a split theme's quotes state its side's verdict in words the lexicon knows: its
+        # other clauses come after them
+        dist = dist + split.undecided(theme, lexical)
+        theme = split.apply(theme, score)
         onehot = sp.csr_matrix((counts[member], (theme[member], member)), shape=(k, len(theme)))
         self.term_counts = self.term_counts + onehot @ terms
         texts = np.asarray(clauses, dtype=object)
@@ -847,7 +875,7 @@ class _Accumulator:
             keep = order[np.sort(first)][:QUOTES]
             self.quote_dist[c, : len(keep)] = pool_d[keep]
             self.quote_text[c, : len(keep)] = pool_t[keep]
-        return theme
+        return theme, score
 
 
 def _clauses_of_page(page: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
@@ -908,23 +936,24 @@ def _discover(
             z_sample, sample.weight, centres, incidence, min_similarity, seed
         )
         k = len(centres)
-    acc = _Accumulator.start(centres, counter)
-    lexicon = LexiconSentiment()
+    split = PolaritySplit()
+    if options.split_polarity:
+        split = _polarity_split_of_sample(z_sample, centres, incidence, sample, min_similarity)
+    acc = _Accumulator.start(centres, counter, k + split.themes)
     with clause_store.ThemeTables(ws) as tables:
         for page in _distinct_parts(ws, batch_size):
             parts, texts, counts = _clauses_of_page(page)
             if not texts:
                 continue
-            theme = acc.add(texts, counts, vec.transform(texts), min_similarity)
+            theme, score = acc.add(texts, counts, vec.transform(texts), min_similarity, split)
             member = theme >= 0
             if not member.any():
                 continue
             parts = [p for p, m in zip(parts, member, strict=True) if m]
             texts = [t for t, m in zip(texts, member, strict=True) if m]
-            theme = theme[member]
             rows = pd.DataFrame(
-                {"part": parts, "theme": theme.astype(np.int32),
-                 "compound": lexicon.compound(texts)}
+                {"part": parts, "theme": theme[member].astype(np.int32),
+                 "compound": score[member]}
             )  # fmt: skip
             tables.add_parts(rows)
         # one row per clause of every document: a join in the engine, not a loop in Python
@@ -934,7 +963,10 @@ def _discover(
             frequent = frequent >= max(LABEL_MIN_CLAUSES, LABEL_MIN_SHARE * len(content))
         else:
             frequent = frequent >= 0
-        labels = _ctfidf_terms(acc.term_counts, counter, frequent, options.content_words)
+        labels = _ctfidf_terms(
+            acc.term_counts, counter, frequent, options.content_words, split.siblings
+        )
+        k += split.themes
         themes, trend = _summarise(
             ws,
             tables,
@@ -954,16 +986,39 @@ def _discover(
     )
 
 
+def _polarity_split_of_sample(
+    z: np.ndarray,
+    centres: np.ndarray,
+    incidence: sp.csr_matrix,
+    sample: _Sample,
+    min_similarity: float,
+) -> PolaritySplit:
+    """:func:`.polarity.polarity_split` of the sample, clauses assigned as in pass two."""
+    sims = z @ centres.T
+    theme = sims.argmax(axis=1)
+    theme[sims[np.arange(len(theme)), theme] < min_similarity] = -1
+    score = clause_sentiment(sample.texts)
+    return polarity_split(theme, score, incidence, len(centres))
+
+
 def _ctfidf_terms(
-    counts: sp.csr_matrix, counter: CountVectorizer, allowed: np.ndarray, phrases: bool = True
+    counts: sp.csr_matrix,
+    counter: CountVectorizer,
+    allowed: np.ndarray,
+    phrases: bool = True,
+    siblings: dict[int, int] | None = None,
 ) -> list[tuple[tuple[str, ...], str]]:
     """Top c-TF-IDF terms of each theme among the ``allowed`` (frequent enough) terms, and
-    the theme's label (:func:`_label_of`)."""
+    the theme's label (:func:`_label_of`). A side of a split theme (``siblings``: side -> the
+    other side) only takes terms at least ``SIDE_TERM_RATIO`` times as frequent in it as in
+    the other side: the words both sides share ("staff") name their subject, not the side."""
     dense = np.asarray(counts.todense())
     words = dense.sum(axis=1)
     tf = dense / np.maximum(words[:, None], 1)
     idf = np.log1p(words.mean() / np.maximum(dense.sum(axis=0), 1))
     score = tf * idf[None, :] * allowed[None, :]
+    for side, other in (siblings or {}).items():
+        score[side] *= tf[side] >= SIDE_TERM_RATIO * tf[other]
     vocab = counter.get_feature_names_out()
     out = []
     for row in score:
