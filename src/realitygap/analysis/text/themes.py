@@ -1106,7 +1106,8 @@ def _summarise(
             sd * sd,
             n_docs,
             min_n,
-            "mean over the theme's documents of their clauses' lexicon compound; t interval",
+            "mean over the theme's documents of their clauses' sentiment (lexicon; the rated "
+            "model's complaint where the lexicon is neutral); t interval",
             confidence,
         )
         impact_method = "NPS points gained if detractors with the theme were passives; Wilson"
