@@ -20,11 +20,13 @@ Method (a sample to learn the themes, then one streaming pass over the distinct 
    ``K_RANGE`` (1 start each) with the best silhouette of ``SILHOUETTE_SAMPLE`` clauses drawn
    from the sample without replacement, computed exactly on their distinct vectors. A theme
    whose clauses reach more than ``MAX_THEME_SHARE`` of the sample's documents is then split in
-   two while the split's silhouette allows (:func:`_split_catch_alls`).
+   two while the split's silhouette allows (:func:`_split_catch_alls`). A theme whose sample
+   documents both praise and complain (each side at least 15% of them and 10 documents) is
+   split by polarity into its two sides (:mod:`.polarity`).
 4. Pass two: DuckDB cuts every document and counts each distinct clause text; Python reads
    those in pages of ``batch_size`` (one streaming cursor) and assigns each to its nearest
-   centre when their cosine is at least ``MIN_SIMILARITY`` (others stay unthemed),
-   accumulates the class-based TF-IDF (c-TF-IDF, Grootendorst 2022: term frequency in the
+   centre when their cosine is at least ``MIN_SIMILARITY`` (others stay unthemed), a clause
+   of a theme split by polarity to the side of its sentiment, accumulates the class-based TF-IDF (c-TF-IDF, Grootendorst 2022: term frequency in the
    theme times log(1 + average words per theme / the term's total frequency), counts
    weighted by occurrences) of noun-phrase runs (:func:`_phrase_analyzer`) whose best phrase
    labels the theme (:func:`_label_of`), and keeps the three distinct
@@ -35,9 +37,10 @@ Method (a sample to learn the themes, then one streaming pass over the distinct 
    not depend on the page size.
 
 - volume: documents with the theme and their share of all documents;
-- sentiment: each document's mean lexicon compound over its clauses in the theme, averaged
-  over the theme's documents with a t interval; praise / complaint shares of those documents
-  (compound >= 0.05 / <= -0.05). Volume, sentiment, trend and NPS impact count the same
+- sentiment: each document's mean clause sentiment over its clauses in the theme (the lexicon
+  compound, or where that is neutral the rated model's complaint: :mod:`.polarity`),
+  averaged over the theme's documents with a t interval; praise / complaint shares of those
+  documents (sentiment >= 0.05 / <= -0.05). Volume, sentiment, trend and NPS impact count the same
   documents;
 - trend: documents with the theme per calendar month (``created_at``), as a share of the month;
 - emerging: the theme's share in the last month against all earlier months, two-proportion
@@ -758,7 +761,8 @@ def discover_themes(
         - ``documents`` with the theme and their ``share`` of all documents;
         - ``sentiment_value``, ``sentiment_low``, ``sentiment_high``, ``sentiment_n``,
           ``sentiment_method``, ``sentiment_confidence``, ``sentiment_n_effective``: mean over
-          the theme's documents of their clauses' lexicon compound (-1..1), t interval;
+          the theme's documents of their clauses' sentiment (-1..1; lexicon compound, or the
+          rated model's complaint where the lexicon is neutral), t interval;
         - ``nps_impact_value``, ``nps_impact_low``, ``nps_impact_high``, ``nps_impact_n``,
           ``nps_impact_method``, ``nps_impact_confidence``, ``nps_impact_n_effective``: NPS
           points gained if the detractors who wrote about the theme were passives (Wilson);
@@ -785,12 +789,12 @@ def discover_themes(
     --------
     >>> result = discover_themes(ws)
     >>> result.documents, result.k
-    (781, 30)
+    (781, 32)
     >>> result.to_frame()[["label", "documents", "share", "nps_impact_value"]].head(3).round(2)
-               label  documents  share  nps_impact_value
-    0      app froze         98   0.13              2.84
-    1  staff greeted         89   0.11              3.35
-    2        waiting         75   0.10              2.06
+            label  documents  share  nps_impact_value
+    0   app froze         98   0.13              2.84
+    1     waiting         75   0.10              2.06
+    2  unfriendly         73   0.09              3.09
     """
     check_confidence(confidence, min_n)
     # One BLAS/OpenMP thread: these matrices are small, and on a shared 2-core machine
