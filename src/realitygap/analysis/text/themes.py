@@ -1014,30 +1014,43 @@ def _ctfidf_terms(
 ) -> list[tuple[tuple[str, ...], str]]:
     """Top c-TF-IDF terms of each theme among the ``allowed`` (frequent enough) terms, and
     the theme's label (:func:`_label_of`). A side of a split theme (``siblings``: side -> the
-    other side) only takes terms at least ``SIDE_TERM_RATIO`` times as frequent in it as in
-    the other side: the words both sides share ("staff") name their subject, not the side."""
+    other side) is labelled only by terms at least ``SIDE_TERM_RATIO`` times as frequent in
+    it as in the other side (its ``terms`` stay the plain ranking): the words both sides
+    share ("staff") name their subject, not the side."""
     dense = np.asarray(counts.todense())
     words = dense.sum(axis=1)
     tf = dense / np.maximum(words[:, None], 1)
     idf = np.log1p(words.mean() / np.maximum(dense.sum(axis=0), 1))
     score = tf * idf[None, :] * allowed[None, :]
+    # the label's terms: a side of a split theme drops the terms it shares with the other side
+    label_score = score.copy()
     for side, other in (siblings or {}).items():
-        score[side] *= tf[side] >= SIDE_TERM_RATIO * tf[other]
+        label_score[side] *= tf[side] >= SIDE_TERM_RATIO * tf[other]
     vocab = counter.get_feature_names_out()
     out = []
-    for row in score:
-        ranked = [str(vocab[j]) for j in np.argsort(-row)[: LABEL_TERMS * 20] if row[j] > 0]
-        chosen: list[str] = []
-        for term in ranked[: LABEL_TERMS * 3]:
-            # skip a unigram already inside a chosen bigram, and vice versa
-            if any(term in c or c in term for c in chosen):
-                continue
-            chosen.append(term)
-            if len(chosen) == LABEL_TERMS:
-                break
-        label = _label_of(chosen, ranked) if phrases else ", ".join(chosen[:2])
+    for row, label_row in zip(score, label_score, strict=True):
+        chosen = _top_terms(_ranked(row, vocab))
+        label_ranked = _ranked(label_row, vocab)
+        label_terms = _top_terms(label_ranked) or chosen
+        label = _label_of(label_terms, label_ranked) if phrases else ", ".join(chosen[:2])
         out.append((tuple(chosen), label))
     return out
+
+
+def _ranked(row: np.ndarray, vocab: np.ndarray) -> list[str]:
+    return [str(vocab[j]) for j in np.argsort(-row)[: LABEL_TERMS * 20] if row[j] > 0]
+
+
+def _top_terms(ranked: list[str]) -> list[str]:
+    chosen: list[str] = []
+    for term in ranked[: LABEL_TERMS * 3]:
+        # skip a unigram already inside a chosen bigram, and vice versa
+        if any(term in c or c in term for c in chosen):
+            continue
+        chosen.append(term)
+        if len(chosen) == LABEL_TERMS:
+            break
+    return chosen
 
 
 def _label_of(terms: list[str], ranked: list[str]) -> str:
