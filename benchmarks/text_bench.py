@@ -21,8 +21,8 @@ The machine may be shared, so every rate is given per wall second and per CPU se
 average at the end of each measurement.
 
 Run: ``.venv/bin/python benchmarks/text_bench.py [--documents N] [--workers N]
-[--skip-accurate | --accurate-only | --scale-only | --themes-only]``. To compare two versions of the code
-in one session, run it twice back to back with ``PYTHONPATH`` pointing at each ``src``.
+[--skip-accurate | --accurate-only | --scale-only | --themes-only]``. To compare two versions
+of the code in one session, run it twice back to back with ``PYTHONPATH`` pointing at each ``src``.
 """
 
 from __future__ import annotations

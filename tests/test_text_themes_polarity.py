@@ -30,26 +30,52 @@ from realitygap.store import Workspace
 from realitygap.store.write import insert_new
 
 # One subject (staff), said as praise and as complaint; words VADER scores clearly.
-PRAISE = ["the staff were lovely", "the staff were so friendly", "staff were wonderful",
-          "lovely friendly staff", "the staff in the shop were lovely",
-          "friendly staff at the till"]
-COMPLAINT = ["the staff were rude", "the staff were so unfriendly", "staff were awful",
-             "rude unfriendly staff", "the staff in the shop were rude",
-             "unfriendly staff at the till"]
+PRAISE = [
+    "the staff were lovely",
+    "the staff were so friendly",
+    "staff were wonderful",
+    "lovely friendly staff",
+    "the staff in the shop were lovely",
+    "friendly staff at the till",
+]
+COMPLAINT = [
+    "the staff were rude",
+    "the staff were so unfriendly",
+    "staff were awful",
+    "rude unfriendly staff",
+    "the staff in the shop were rude",
+    "unfriendly staff at the till",
+]
 PRAISE_WORDS, COMPLAINT_WORDS = {"lovely", "friendly", "wonderful"}, {"rude", "unfriendly", "awful"}
 # Subjects only ever complained about: their themes must not split.
 ONE_SIDED = {
-    "app": ["the app is terrible", "the app is so horrible", "app was awful today",
-            "terrible horrible app"],
-    "website": ["the website is confusing", "website search is confusing",
-                "a confusing website", "the website menus are confusing"],
-    "prices": ["prices are shocking", "shocking prices again", "the prices are shocking now",
-               "shocking price rises"],
+    "app": [
+        "the app is terrible",
+        "the app is so horrible",
+        "app was awful today",
+        "terrible horrible app",
+    ],
+    "website": [
+        "the website is confusing",
+        "website search is confusing",
+        "a confusing website",
+        "the website menus are confusing",
+    ],
+    "prices": [
+        "prices are shocking",
+        "shocking prices again",
+        "the prices are shocking now",
+        "shocking price rises",
+    ],
 }
 # Planted negative (returns_hassle, late_delivery in simulate/text.py) clauses without one
 # VADER lexicon word: the lexicon scores them 0.
-NO_LEXICON_COMPLAINTS = ["sending it back took forever", "the return label never arrived",
-                         "sending the parcel back took forever", "the return label never came"]
+NO_LEXICON_COMPLAINTS = [
+    "sending it back took forever",
+    "the return label never arrived",
+    "sending the parcel back took forever",
+    "the return label never came",
+]
 WAITING = ["I am still waiting for my refund", "still waiting for my refund"]  # fmt: skip
 
 
@@ -143,9 +169,7 @@ def test_split_rule_at_its_stated_bounds(praising: int, complaining: int, splits
 
 
 def test_lexicon_neutral_complaints_read_negative_in_their_theme(workspace: Workspace) -> None:
-    texts = [NO_LEXICON_COMPLAINTS[i % 4] for i in range(40)] + [
-        PRAISE[i % 4] for i in range(40)
-    ]
+    texts = [NO_LEXICON_COMPLAINTS[i % 4] for i in range(40)] + [PRAISE[i % 4] for i in range(40)]
     _insert(workspace, texts)
     assert (clause_sentiment(NO_LEXICON_COMPLAINTS) < -0.05).all()
     result = discover_themes(workspace, k=2)
@@ -226,9 +250,7 @@ def test_no_theme_of_the_example_company_quotes_both_planted_praise_and_complain
 ) -> None:
     # planted truth: each phrase's theme is praise or complaint; "staff greeted" quoted
     # "the staff were lovely" and "Staff were unfriendly" before the split
-    polarity = {
-        c.lower(): t.sentiment for t in THEMES for c in theme_clauses(list(t.phrases))[0]
-    }
+    polarity = {c.lower(): t.sentiment for t in THEMES for c in theme_clauses(list(t.phrases))[0]}
     for t in discover_themes(example_company).themes:
         sides = {polarity[q.lower()] for q in t.quotes if q.lower() in polarity}
         assert len(sides) <= 1, (t.label, t.quotes)

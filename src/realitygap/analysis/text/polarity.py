@@ -72,7 +72,7 @@ def clause_sentiment_parts(
     neutral = np.flatnonzero((score > NEGATIVE_THRESHOLD) & (score < POSITIVE_THRESHOLD))
     if len(neutral):
         model = rated or shipped_rated()
-        stars = model.stars([texts[i] for i in neutral])
+        stars = model.stars([str(texts[int(i)]) for i in neutral])
         # only a complaint is taken from the model (module docstring: its praise of
         # lexicon-neutral text is no better than chance)
         score[neutral] = np.clip((stars - rated_neutral_stars(model)) / 2.0, -1.0, 0.0)
@@ -97,17 +97,11 @@ class PolaritySplit:
         """How many themes the split adds."""
         return len(self.minority)
 
-    @property
-    def siblings(self) -> dict[int, int]:
-        """Each side of a split theme -> the other side."""
-        pairs = {c: new for c, (new, _) in self.minority.items()}
-        return {**pairs, **{new: c for c, new in pairs.items()}}
-
     def undecided(self, theme: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         """1.0 for a clause of a split theme (before :meth:`apply`) whose lexicon compound is
         neutral, else 0.0: its side rests on the rated model or on nothing."""
         split = np.isin(theme, list(self.minority))
-        return (split & (side_of(lexical) == 0)).astype(np.float64)
+        return np.asarray(split & (side_of(lexical) == 0), dtype=np.float64)
 
     def apply(self, theme: np.ndarray, score: np.ndarray) -> np.ndarray:
         """Themes after the split: a clause of a split theme whose sentiment is on the
@@ -134,9 +128,7 @@ def polarity_split(
 
     def documents(mask: np.ndarray) -> np.ndarray:
         rows = np.flatnonzero(mask)
-        member = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, theme[rows])), shape=(n_clauses, k)
-        )
+        member = sp.csr_matrix((np.ones(len(rows)), (rows, theme[rows])), shape=(n_clauses, k))
         return np.asarray(((incidence @ member) > 0).sum(axis=0)).ravel()
 
     themed = theme >= 0

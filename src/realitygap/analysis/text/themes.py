@@ -25,16 +25,16 @@ Method (a sample to learn the themes, then one streaming pass over the distinct 
    split by polarity into its two sides (:mod:`.polarity`).
 4. Pass two: DuckDB cuts every document and counts each distinct clause text; Python reads
    those in pages of ``batch_size`` (one streaming cursor) and assigns each to its nearest
-   centre when their cosine is at least ``MIN_SIMILARITY`` (others stay unthemed), a clause
-   of a theme split by polarity to the side of its sentiment, accumulates the class-based TF-IDF (c-TF-IDF, Grootendorst 2022: term frequency in the
-   theme times log(1 + average words per theme / the term's total frequency), counts
-   weighted by occurrences) of noun-phrase runs (:func:`_phrase_analyzer`) whose best phrase
-   labels the theme (:func:`_label_of`), and keeps the three distinct
-   clauses nearest each centre (ties by text) as representative quotes. Every clause of every
-   document is counted, none is estimated: DuckDB joins the clauses to their themes into a
-   temporary (document, theme, sentiment) table, where SQL computes the rest. Python memory
-   is flat in the number of documents (one page of distinct texts at a time); the result does
-   not depend on the page size.
+   centre when their cosine is at least ``MIN_SIMILARITY`` (others stay unthemed), a clause of a
+   theme split by polarity to the side of its sentiment, accumulates the class-based TF-IDF
+   (c-TF-IDF, Grootendorst 2022: term frequency in the theme times log(1 + average words per
+   theme / the term's total frequency), counts weighted by occurrences) of noun-phrase runs
+   (:func:`_phrase_analyzer`) whose best phrase labels the theme (:func:`_label_of`), and keeps
+   the three distinct clauses nearest each centre (ties by text) as representative quotes. Every
+   clause of every document is counted, none is estimated: DuckDB joins the clauses to their
+   themes into a temporary (document, theme, sentiment) table, where SQL computes the rest.
+   Python memory is flat in the number of documents (one page of distinct texts at a time); the
+   result does not depend on the page size.
 
 - volume: documents with the theme and their share of all documents;
 - sentiment: each document's mean clause sentiment over its clauses in the theme (the lexicon
@@ -117,8 +117,6 @@ MIN_CLAUSE_WORDS = 3
 MAX_THEME_SHARE = 0.35
 SPLIT_MIN_SILHOUETTE = 0.02
 MIN_SPLIT_CLAUSES = 10
-# a side of a split theme is named by terms this many times as frequent in it as in the other
-SIDE_TERM_RATIO = 2.0
 MAX_SHARE_MIN_DISTINCT = 1000  # distinct sample clauses below which no word is too common
 # A clause joins its nearest theme only when its cosine to the theme's centre is at least this
 # (after the vectors are centred; see the module docstring). Clauses further from every centre
@@ -791,10 +789,10 @@ def discover_themes(
     >>> result.documents, result.k
     (781, 32)
     >>> result.to_frame()[["label", "documents", "share", "nps_impact_value"]].head(3).round(2)
-            label  documents  share  nps_impact_value
-    0   app froze         98   0.13              2.84
-    1     waiting         75   0.10              2.06
-    2  unfriendly         73   0.09              3.09
+           label  documents  share  nps_impact_value
+    0  app froze         98   0.13              2.84
+    1    waiting         75   0.10              2.06
+    2      staff         73   0.09              3.09
     """
     check_confidence(confidence, min_n)
     # One BLAS/OpenMP thread: these matrices are small, and on a shared 2-core machine
@@ -967,9 +965,7 @@ def _discover(
             frequent = frequent >= max(LABEL_MIN_CLAUSES, LABEL_MIN_SHARE * len(content))
         else:
             frequent = frequent >= 0
-        labels = _ctfidf_terms(
-            acc.term_counts, counter, frequent, options.content_words, split.siblings
-        )
+        labels = _ctfidf_terms(acc.term_counts, counter, frequent, options.content_words)
         k += split.themes
         themes, trend = _summarise(
             ws,
@@ -1006,51 +1002,30 @@ def _polarity_split_of_sample(
 
 
 def _ctfidf_terms(
-    counts: sp.csr_matrix,
-    counter: CountVectorizer,
-    allowed: np.ndarray,
-    phrases: bool = True,
-    siblings: dict[int, int] | None = None,
+    counts: sp.csr_matrix, counter: CountVectorizer, allowed: np.ndarray, phrases: bool = True
 ) -> list[tuple[tuple[str, ...], str]]:
     """Top c-TF-IDF terms of each theme among the ``allowed`` (frequent enough) terms, and
-    the theme's label (:func:`_label_of`). A side of a split theme (``siblings``: side -> the
-    other side) is labelled only by terms at least ``SIDE_TERM_RATIO`` times as frequent in
-    it as in the other side (its ``terms`` stay the plain ranking): the words both sides
-    share ("staff") name their subject, not the side."""
+    the theme's label (:func:`_label_of`)."""
     dense = np.asarray(counts.todense())
     words = dense.sum(axis=1)
     tf = dense / np.maximum(words[:, None], 1)
     idf = np.log1p(words.mean() / np.maximum(dense.sum(axis=0), 1))
     score = tf * idf[None, :] * allowed[None, :]
-    # the label's terms: a side of a split theme drops the terms it shares with the other side
-    label_score = score.copy()
-    for side, other in (siblings or {}).items():
-        label_score[side] *= tf[side] >= SIDE_TERM_RATIO * tf[other]
     vocab = counter.get_feature_names_out()
     out = []
-    for row, label_row in zip(score, label_score, strict=True):
-        chosen = _top_terms(_ranked(row, vocab))
-        label_ranked = _ranked(label_row, vocab)
-        label_terms = _top_terms(label_ranked) or chosen
-        label = _label_of(label_terms, label_ranked) if phrases else ", ".join(chosen[:2])
+    for row in score:
+        ranked = [str(vocab[j]) for j in np.argsort(-row)[: LABEL_TERMS * 20] if row[j] > 0]
+        chosen: list[str] = []
+        for term in ranked[: LABEL_TERMS * 3]:
+            # skip a unigram already inside a chosen bigram, and vice versa
+            if any(term in c or c in term for c in chosen):
+                continue
+            chosen.append(term)
+            if len(chosen) == LABEL_TERMS:
+                break
+        label = _label_of(chosen, ranked) if phrases else ", ".join(chosen[:2])
         out.append((tuple(chosen), label))
     return out
-
-
-def _ranked(row: np.ndarray, vocab: np.ndarray) -> list[str]:
-    return [str(vocab[j]) for j in np.argsort(-row)[: LABEL_TERMS * 20] if row[j] > 0]
-
-
-def _top_terms(ranked: list[str]) -> list[str]:
-    chosen: list[str] = []
-    for term in ranked[: LABEL_TERMS * 3]:
-        # skip a unigram already inside a chosen bigram, and vice versa
-        if any(term in c or c in term for c in chosen):
-            continue
-        chosen.append(term)
-        if len(chosen) == LABEL_TERMS:
-            break
-    return chosen
 
 
 def _label_of(terms: list[str], ranked: list[str]) -> str:
