@@ -11,6 +11,10 @@
    the ONNX Runtime int8 export (the default) run two ways on 2 cores: one session with two
    threads, and two single-thread sessions in worker processes; the cosine of each to the
    fp32 embeddings over 512 comments.
+4. Themes (``--themes-only``): ``discover_themes`` (fast path) on 50,000 simulated comments
+   (few distinct clauses, each vectorised and scored once) and on 5,000 real clothing reviews
+   from ../shared/data (nearly every clause distinct: the cost per distinct clause), CPU
+   seconds of each; run with ``PYTHONPATH`` at two versions of ``src`` to compare them.
 
 The machine may be shared, so every rate is given per wall second and per CPU second
 (user + system time of this process, its threads and its worker processes), with the load
@@ -23,7 +27,7 @@ average at the end of each measurement.
    in fresh interpreters, with the ratios.
 
 Run: ``.venv/bin/python benchmarks/text_bench.py [--documents N] [--workers N]
-[--skip-accurate | --accurate-only | --scale-only | --clothing [--baseline-src DIR]]``.
+[--skip-accurate | --accurate-only | --scale-only | --themes-only | --clothing [--baseline-src DIR]]``.
 """
 
 from __future__ import annotations
@@ -302,6 +306,44 @@ def clothing_compare(baseline: Path | None, n: int, workers: int, rounds: int) -
         print(f"ratio now / baseline: {one:.2f}x per CPU s, {two:.2f}x wall on {workers} workers")
 
 
+def themes(n: int, repeats: int = 3) -> None:
+    """CPU seconds of ``discover_themes`` (best of ``repeats``) on simulated and real text."""
+    import pandas as pd
+
+    from realitygap.analysis.text.themes import discover_themes
+
+    corpora = {f"{n:,} simulated comments": comments(n, seed=1)}
+    clothing = (
+        Path(__file__).resolve().parents[2] / "shared" / "data"
+        / "womens-ecommerce-clothing-reviews" / "womens_clothing_ecommerce_reviews.csv"
+    )  # fmt: skip
+    if clothing.exists():
+        frame = pd.read_csv(clothing).dropna(subset=["Review Text"])
+        corpora["5,000 clothing reviews"] = (
+            frame["Review Text"].sample(5000, random_state=0).tolist()
+        )
+    for name, texts in corpora.items():
+        with tempfile.TemporaryDirectory() as tmp, Workspace.create(Path(tmp) / "ws") as ws:
+            docs = pa.table({"document_id": [f"d{i:08d}" for i in range(len(texts))],
+                             "source": ["review"] * len(texts), "text": texts})  # fmt: skip
+            ws.con.register("_bench", docs)
+            ws.con.execute(
+                "INSERT INTO documents (document_id, source, text) "
+                "SELECT document_id, source, text FROM _bench"
+            )
+            ws.con.unregister("_bench")
+            discover_themes(ws)  # warm: models loaded, caches filled
+            cpu_s, wall_s = [], []
+            for _ in range(repeats):
+                cpu, wall = all_cpu(), time.perf_counter()
+                result = discover_themes(ws)
+                cpu_s.append(all_cpu() - cpu)
+                wall_s.append(time.perf_counter() - wall)
+            print(f"themes, {name}: {min(cpu_s):.2f} CPU s (best of {repeats}; all "
+                  f"{', '.join(f'{c:.2f}' for c in cpu_s)}), {min(wall_s):.2f} s wall, "
+                  f"{len(result.themes)} themes ({load()})")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--documents", type=int, default=1_000_000)
@@ -315,7 +357,11 @@ def main() -> None:
                         help="with --clothing: a src folder of another version, timed "
                         "alternately in the same run")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--themes-only", action="store_true", help="only discover_themes")
     args = parser.parse_args()
+    if args.themes_only:
+        themes(50_000)
+        return
     if args.clothing:
         clothing_compare(args.baseline_src, 5_000, args.workers, args.rounds)
         return

@@ -20,24 +20,27 @@ Method (a sample to learn the themes, then one streaming pass over the distinct 
    ``K_RANGE`` (1 start each) with the best silhouette of ``SILHOUETTE_SAMPLE`` clauses drawn
    from the sample without replacement, computed exactly on their distinct vectors. A theme
    whose clauses reach more than ``MAX_THEME_SHARE`` of the sample's documents is then split in
-   two while the split's silhouette allows (:func:`_split_catch_alls`).
+   two while the split's silhouette allows (:func:`_split_catch_alls`). A theme whose sample
+   documents both praise and complain (each side at least 15% of them and 10 documents) is
+   split by polarity into its two sides (:mod:`.polarity`).
 4. Pass two: DuckDB cuts every document and counts each distinct clause text; Python reads
    those in pages of ``batch_size`` (one streaming cursor) and assigns each to its nearest
-   centre when their cosine is at least ``MIN_SIMILARITY`` (others stay unthemed),
-   accumulates the class-based TF-IDF (c-TF-IDF, Grootendorst 2022: term frequency in the
-   theme times log(1 + average words per theme / the term's total frequency), counts
-   weighted by occurrences) of noun-phrase runs (:func:`_phrase_analyzer`) whose best phrase
-   labels the theme (:func:`_label_of`), and keeps the three distinct
-   clauses nearest each centre (ties by text) as representative quotes. Every clause of every
-   document is counted, none is estimated: DuckDB joins the clauses to their themes into a
-   temporary (document, theme, sentiment) table, where SQL computes the rest. Python memory
-   is flat in the number of documents (one page of distinct texts at a time); the result does
-   not depend on the page size.
+   centre when their cosine is at least ``MIN_SIMILARITY`` (others stay unthemed), a clause of a
+   theme split by polarity to the side of its sentiment, accumulates the class-based TF-IDF
+   (c-TF-IDF, Grootendorst 2022: term frequency in the theme times log(1 + average words per
+   theme / the term's total frequency), counts weighted by occurrences) of noun-phrase runs
+   (:func:`_phrase_analyzer`) whose best phrase labels the theme (:func:`_label_of`), and keeps
+   the three distinct clauses nearest each centre (ties by text) as representative quotes. Every
+   clause of every document is counted, none is estimated: DuckDB joins the clauses to their
+   themes into a temporary (document, theme, sentiment) table, where SQL computes the rest.
+   Python memory is flat in the number of documents (one page of distinct texts at a time); the
+   result does not depend on the page size.
 
 - volume: documents with the theme and their share of all documents;
-- sentiment: each document's mean lexicon compound over its clauses in the theme, averaged
-  over the theme's documents with a t interval; praise / complaint shares of those documents
-  (compound >= 0.05 / <= -0.05). Volume, sentiment, trend and NPS impact count the same
+- sentiment: each document's mean clause sentiment over its clauses in the theme (the lexicon
+  compound, or where that is neutral the rated model's complaint: :mod:`.polarity`),
+  averaged over the theme's documents with a t interval; praise / complaint shares of those
+  documents (sentiment >= 0.05 / <= -0.05). Volume, sentiment, trend and NPS impact count the same
   documents;
 - trend: documents with the theme per calendar month (``created_at``), as a share of the month;
 - emerging: the theme's share in the last month against all earlier months, two-proportion
@@ -86,6 +89,12 @@ from realitygap.analysis.text.fast import (
     POSITIVE_THRESHOLD,
     TOKEN_PATTERN,
     LexiconSentiment,
+)
+from realitygap.analysis.text.polarity import (
+    PolaritySplit,
+    clause_sentiment,
+    clause_sentiment_parts,
+    polarity_split,
 )
 from realitygap.analysis.text.tagger import TextPath
 from realitygap.domain.errors import check_confidence
@@ -438,6 +447,8 @@ class ThemeOptions:
     max_clause_share: float = 0.05
     # split a theme holding more than MAX_THEME_SHARE of the sample's documents (see there)
     split_catch_alls: bool = True
+    # split a theme whose documents both praise and complain (realitygap...polarity)
+    split_polarity: bool = True
 
     def analyzer(self) -> Callable[[str], list[str]]:
         if self.content_words:
@@ -461,6 +472,7 @@ LEGACY = ThemeOptions(
     content_words=False,
     max_clause_share=1.0,
     split_catch_alls=False,
+    split_polarity=False,
 )
 
 
@@ -747,7 +759,8 @@ def discover_themes(
         - ``documents`` with the theme and their ``share`` of all documents;
         - ``sentiment_value``, ``sentiment_low``, ``sentiment_high``, ``sentiment_n``,
           ``sentiment_method``, ``sentiment_confidence``, ``sentiment_n_effective``: mean over
-          the theme's documents of their clauses' lexicon compound (-1..1), t interval;
+          the theme's documents of their clauses' sentiment (-1..1; lexicon compound, or the
+          rated model's complaint where the lexicon is neutral), t interval;
         - ``nps_impact_value``, ``nps_impact_low``, ``nps_impact_high``, ``nps_impact_n``,
           ``nps_impact_method``, ``nps_impact_confidence``, ``nps_impact_n_effective``: NPS
           points gained if the detractors who wrote about the theme were passives (Wilson);
@@ -774,12 +787,12 @@ def discover_themes(
     --------
     >>> result = discover_themes(ws)
     >>> result.documents, result.k
-    (781, 30)
+    (781, 32)
     >>> result.to_frame()[["label", "documents", "share", "nps_impact_value"]].head(3).round(2)
            label  documents  share  nps_impact_value
-    0  app keeps        127   0.16              3.61
-    1       rude         92   0.12              3.09
-    2    waiting         75   0.10              2.32
+    0  app froze         98   0.13              2.84
+    1    waiting         75   0.10              2.06
+    2      staff         73   0.09              3.09
     """
     check_confidence(confidence, min_n)
     # One BLAS/OpenMP thread: these matrices are small, and on a shared 2-core machine
@@ -808,10 +821,11 @@ class _Accumulator:
     term_counts: sp.csr_matrix
     quote_dist: np.ndarray
     quote_text: np.ndarray
+    lexicon: LexiconSentiment = field(default_factory=LexiconSentiment)
 
     @classmethod
-    def start(cls, centres: np.ndarray, counter: CountVectorizer) -> _Accumulator:
-        k = len(centres)
+    def start(cls, centres: np.ndarray, counter: CountVectorizer, k: int) -> _Accumulator:
+        """``k``: themes after the polarity split (at least one per centre)."""
         return cls(
             centres,
             counter,
@@ -821,12 +835,19 @@ class _Accumulator:
         )
 
     def add(
-        self, clauses: list[str], counts: np.ndarray, z: np.ndarray, min_similarity: float
-    ) -> np.ndarray:
-        """Assigns distinct clauses (``counts`` occurrences each); returns their themes, -1
-        for a clause with no content word or further than ``min_similarity`` from every centre.
+        self,
+        clauses: list[str],
+        counts: np.ndarray,
+        z: np.ndarray,
+        min_similarity: float,
+        split: PolaritySplit,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Assigns distinct clauses (``counts`` occurrences each) to their nearest centre,
+        then a split theme's clauses to the side of their sentiment; returns their themes
+        (-1 for a clause with no content word or further than ``min_similarity`` from every
+        centre) and the sentiment of each themed clause (0 for the others).
         """
-        k = len(self.centres)
+        k = len(self.quote_dist)
         terms = self.counter.transform(clauses)
         sims = z @ self.centres.T
         theme: np.ndarray = sims.argmax(axis=1)
@@ -834,6 +855,15 @@ class _Accumulator:
         theme[(best < min_similarity) | (terms.getnnz(axis=1) == 0)] = -1
         dist = 1.0 - best
         member = np.flatnonzero(theme >= 0)
+        score = np.zeros(len(theme))
+        lexical = np.zeros(len(theme))
+        score[member], lexical[member] = clause_sentiment_parts(
+            [clauses[i] for i in member], self.lexicon
+        )
+        # a split theme's quotes state its side's verdict in words the lexicon knows: its
+        # other clauses come after them
+        dist = dist + split.undecided(theme, lexical)
+        theme = split.apply(theme, score)
         onehot = sp.csr_matrix((counts[member], (theme[member], member)), shape=(k, len(theme)))
         self.term_counts = self.term_counts + onehot @ terms
         texts = np.asarray(clauses, dtype=object)
@@ -847,7 +877,7 @@ class _Accumulator:
             keep = order[np.sort(first)][:QUOTES]
             self.quote_dist[c, : len(keep)] = pool_d[keep]
             self.quote_text[c, : len(keep)] = pool_t[keep]
-        return theme
+        return theme, score
 
 
 def _clauses_of_page(page: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
@@ -908,23 +938,24 @@ def _discover(
             z_sample, sample.weight, centres, incidence, min_similarity, seed
         )
         k = len(centres)
-    acc = _Accumulator.start(centres, counter)
-    lexicon = LexiconSentiment()
+    split = PolaritySplit()
+    if options.split_polarity:
+        split = _polarity_split_of_sample(z_sample, centres, incidence, sample, min_similarity)
+    acc = _Accumulator.start(centres, counter, k + split.themes)
     with clause_store.ThemeTables(ws) as tables:
         for page in _distinct_parts(ws, batch_size):
             parts, texts, counts = _clauses_of_page(page)
             if not texts:
                 continue
-            theme = acc.add(texts, counts, vec.transform(texts), min_similarity)
+            theme, score = acc.add(texts, counts, vec.transform(texts), min_similarity, split)
             member = theme >= 0
             if not member.any():
                 continue
             parts = [p for p, m in zip(parts, member, strict=True) if m]
             texts = [t for t, m in zip(texts, member, strict=True) if m]
-            theme = theme[member]
             rows = pd.DataFrame(
-                {"part": parts, "theme": theme.astype(np.int32),
-                 "compound": lexicon.compound(texts)}
+                {"part": parts, "theme": theme[member].astype(np.int32),
+                 "compound": score[member]}
             )  # fmt: skip
             tables.add_parts(rows)
         # one row per clause of every document: a join in the engine, not a loop in Python
@@ -935,6 +966,7 @@ def _discover(
         else:
             frequent = frequent >= 0
         labels = _ctfidf_terms(acc.term_counts, counter, frequent, options.content_words)
+        k += split.themes
         themes, trend = _summarise(
             ws,
             tables,
@@ -952,6 +984,21 @@ def _discover(
     return ThemesResult(
         themes, trend, n_documents, nps, path.value, k, themed_documents=themed, members=members
     )
+
+
+def _polarity_split_of_sample(
+    z: np.ndarray,
+    centres: np.ndarray,
+    incidence: sp.csr_matrix,
+    sample: _Sample,
+    min_similarity: float,
+) -> PolaritySplit:
+    """:func:`.polarity.polarity_split` of the sample, clauses assigned as in pass two."""
+    sims = z @ centres.T
+    theme = sims.argmax(axis=1)
+    theme[sims[np.arange(len(theme)), theme] < min_similarity] = -1
+    score = clause_sentiment(sample.texts)
+    return polarity_split(theme, score, incidence, len(centres))
 
 
 def _ctfidf_terms(
@@ -1051,7 +1098,8 @@ def _summarise(
             sd * sd,
             n_docs,
             min_n,
-            "mean over the theme's documents of their clauses' lexicon compound; t interval",
+            "mean over the theme's documents of their clauses' sentiment (lexicon; the rated "
+            "model's complaint where the lexicon is neutral); t interval",
             confidence,
         )
         impact_method = "NPS points gained if detractors with the theme were passives; Wilson"
