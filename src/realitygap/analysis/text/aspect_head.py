@@ -147,7 +147,6 @@ class AspectHead:
         module = build_module(len(categories), len(polarities), settings.dropout)
         head = cls(tuple(categories), tuple(polarities), settings, module,
                    np.full(len(categories), 0.5), at_least_one)  # fmt: skip
-        tokenizer = _tokenizer()
         encoder_params = list(module.encoder.parameters())
         head_params = [p for n, p in module.named_parameters() if not n.startswith("encoder.")]
         optimiser = torch.optim.AdamW(
@@ -172,8 +171,7 @@ class AspectHead:
             start, losses = time.perf_counter(), []
             for b in rng.permutation(len(batches)):
                 rows = batches[b]
-                enc = tokenizer([texts[i] for i in rows], truncation=True,
-                                max_length=MAX_TOKENS, padding=True, return_tensors="pt")  # fmt: skip
+                enc = _encode([texts[i] for i in rows])
                 detect, pol = module(enc["input_ids"], enc["attention_mask"])
                 loss = torch.nn.functional.binary_cross_entropy_with_logits(detect, y_t[rows])
                 target = pol_t[rows]
@@ -207,15 +205,13 @@ class AspectHead:
     def _outputs(self, texts: Sequence[str], batch_size: int = 64) -> tuple[np.ndarray, ...]:
         torch = _torch()
         self.module.eval()
-        tokenizer = _tokenizer()
         order = np.argsort([len(t) for t in texts], kind="stable")
         detect = np.zeros((len(texts), len(self.categories)), dtype=np.float32)
         polarity = np.zeros((len(texts), len(self.categories), len(self.polarities)), np.float32)
         with torch.inference_mode():
             for i in range(0, len(order), batch_size):
                 rows = order[i : i + batch_size]
-                enc = tokenizer([texts[r] for r in rows], truncation=True,
-                                max_length=MAX_TOKENS, padding=True, return_tensors="pt")  # fmt: skip
+                enc = _encode([texts[r] for r in rows])
                 d, p = self.module(enc["input_ids"], enc["attention_mask"])
                 detect[rows] = torch.sigmoid(d).numpy()
                 polarity[rows] = p.softmax(-1).numpy()
@@ -265,3 +261,9 @@ def _tokenizer() -> Any:
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(str(model_dir()), local_files_only=True)
+
+
+def _encode(texts: Sequence[str]) -> Any:
+    return _tokenizer()(
+        list(texts), truncation=True, max_length=MAX_TOKENS, padding=True, return_tensors="pt"
+    )
