@@ -14,7 +14,7 @@ see ../shared/data/absa-restaurants/SOURCE.md), so they are written to a local c
 
 Run: ``.venv/bin/python benchmarks/train_semeval_head.py [--epochs N] [--out FILE]``
 (``--no-test``: train and validate only; ``--score FILE``: score a saved head on test).
-One CPU thread (the machine is shared): about 2 minutes per epoch.
+One CPU thread (the machine is shared): 2-8 minutes per epoch depending on load.
 """
 
 from __future__ import annotations

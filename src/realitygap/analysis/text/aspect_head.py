@@ -36,7 +36,7 @@ from realitygap.analysis.text.embed import MAX_TOKENS, model_dir, offline
 class HeadSettings:
     """Training settings; every field is saved with the weights."""
 
-    epochs: int = 4
+    epochs: int = 8
     batch_size: int = 16
     encoder_lr: float = 8e-5
     head_lr: float = 1e-3
