@@ -170,7 +170,7 @@ HEAD = Path(os.environ.get("REALITYGAP_SEMEVAL_HEAD", "/tmp/realitygap-semeval/a
 def finetuned_head(test: list[AbsaSentence]) -> dict[str, float]:
     """The fine-tuned MiniLM aspect head (``train_semeval_head.py``): detection F1 and 4-class
     polarity accuracy with bootstrap intervals. The head is read from ``HEAD`` (a local cache,
-    never shipped: derived from SemEval data) and trained first when missing (8 epochs, 25-45 CPU min)."""
+    never shipped: derived from SemEval data) and trained first when missing (25-45 CPU min)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from realitygap.analysis.text.aspect_head import AspectHead, HeadSettings
     from train_semeval_head import score, train_head
