@@ -27,7 +27,8 @@ average at the end of each measurement.
    in fresh interpreters, with the ratios.
 
 Run: ``.venv/bin/python benchmarks/text_bench.py [--documents N] [--workers N]
-[--skip-accurate | --accurate-only | --scale-only | --themes-only | --clothing [--baseline-src DIR]]``.
+[--skip-accurate | --accurate-only | --scale-only | --themes-only
+| --clothing [--baseline-src DIR]]``.
 """
 
 from __future__ import annotations
