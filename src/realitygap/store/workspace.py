@@ -86,7 +86,7 @@ class Workspace:
     >>> import tempfile
     >>> with Workspace.create(tempfile.mkdtemp() + "/ws") as ws:
     ...     print(ws.schema_version, len(ws.taxonomy.touchpoints))
-    7 15
+    9 15
     """
 
     def __init__(

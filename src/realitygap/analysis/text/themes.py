@@ -787,12 +787,12 @@ def discover_themes(
     --------
     >>> result = discover_themes(ws)
     >>> result.documents, result.k
-    (781, 32)
+    (781, 31)
     >>> result.to_frame()[["label", "documents", "share", "nps_impact_value"]].head(3).round(2)
            label  documents  share  nps_impact_value
-    0  app froze         98   0.13              2.84
-    1    waiting         75   0.10              2.06
-    2      staff         73   0.09              3.09
+    0  app keeps        127   0.16              3.61
+    1       rude         92   0.12              3.09
+    2    waiting         75   0.10              2.32
     """
     check_confidence(confidence, min_n)
     # One BLAS/OpenMP thread: these matrices are small, and on a shared 2-core machine
