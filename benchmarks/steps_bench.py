@@ -315,7 +315,8 @@ def _check_anchors(results: dict[tuple[str, int], dict[str, Any]], n: int) -> No
         )
         wall = results[("nps-segment", n)]["wall"] / results[(anchor, n)]["wall"]
         print(
-            f"  NPS by segment at {n:,}: realitygap / {anchor} = {ratio:.2f}x CPU, {wall:.2f}x wall (same NPS and n per segment)"
+            f"  NPS by segment at {n:,}: realitygap / {anchor} = {ratio:.2f}x CPU, "
+            f"{wall:.2f}x wall (same NPS and n per segment)"
         )
 
 
@@ -367,7 +368,8 @@ def main() -> None:
             sim = results.get(("simulate", n))
             if sim and n >= 10_000_000:
                 print(
-                    f"  simulate at {n:,}: peak / 4 GB target = {sim['peak_mb'] / SIMULATE_TARGET_MB:.2f}"
+                    f"  simulate at {n:,}: peak / 4 GB target = "
+                    f"{sim['peak_mb'] / SIMULATE_TARGET_MB:.2f}"
                 )
     finally:
         if args.keep is None:
