@@ -16,7 +16,8 @@ every document on the fast path, ``retag``), ``metrics`` (NPS by segment x wave)
 (role, department, touchpoint, layer), ``audit`` (the survey audit, retention AUC and
 non-response), ``drivers`` (100 bootstrap replicates), ``behaviour`` (stated vs revealed),
 ``audit+behaviour`` (both on one workspace: the customer activity they share is computed
-once), ``report`` (the whole Reality Check: every section, then HTML, PDF and XLSX), and NPS by
+once), ``wow`` and ``skills`` (the two costliest families of the report at 1M), ``report``
+(the whole Reality Check: every section, then HTML, PDF and XLSX), and NPS by
 segment four ways: ``nps-segment`` (realitygap's metrics, score intervals included) beside
 three anchors over the same workspace file, ``anchor-sql`` (one hand-written DuckDB query),
 ``anchor-pandas`` and ``anchor-polars`` (merge + groupby of the NPS answers and the customers'
@@ -61,6 +62,8 @@ STEPS = (
     "drivers",
     "behaviour",
     "audit+behaviour",
+    "wow",
+    "skills",
     "report",
     "nps-segment",
     "anchor-sql",
@@ -69,6 +72,7 @@ STEPS = (
 )
 ANCHORS = ("anchor-sql", "anchor-pandas", "anchor-polars")
 FIGURES = ("wall", "cpu", "peak_mb", "rows")
+MEMORY_CAP = "5GB"  # DuckDB's buffers in every step's child (REALITYGAP_MEMORY_LIMIT)
 REPORT_TARGET_S, REPORT_TARGET_MB, SIMULATE_TARGET_MB = 300.0, 8192.0, 4096.0
 # NPS by segment by hand: the share of promoters minus the share of detractors, in points.
 NPS_SQL = """
@@ -199,6 +203,8 @@ def child(step: str, directory: Path, customers: int) -> dict[str, Any]:
     from realitygap.analysis.drivers import drivers
     from realitygap.analysis.gap import gap
     from realitygap.analysis.metrics import metrics
+    from realitygap.analysis.skills import skills
+    from realitygap.analysis.wow import wow
     from realitygap.store import Workspace
 
     pulled = _count_rows()
@@ -229,6 +235,8 @@ def child(step: str, directory: Path, customers: int) -> dict[str, Any]:
         "behaviour": lambda ws: behaviour(ws),
         "audit+behaviour": lambda ws: (audit(ws, "nps"), behaviour(ws)),
         "drivers": lambda ws: drivers(ws, "nps", bootstrap=100),
+        "wow": lambda ws: wow(ws),
+        "skills": lambda ws: skills(ws),
         "report": report,
         "nps-segment": nps_segment,
     }
@@ -330,12 +338,19 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        # the 10M report's customer-month grids (wow) would take DuckDB's default 80% of RAM
+        # on a shared machine: a cap makes them spill to disk (MEMORY_CAP, printed in the header)
+        os.environ.setdefault("REALITYGAP_MEMORY_LIMIT", MEMORY_CAP)
         print(json.dumps(child(args.child, args.dir, args.n)))
         return
     root = args.keep or Path(tempfile.mkdtemp(prefix="rg_steps_"))
     sizes = list(args.customers)  # in the order given (the largest first ends soonest at risk)
     results: dict[tuple[str, int], dict[str, Any]] = {}
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores")
+    cap = os.environ.get("REALITYGAP_MEMORY_LIMIT", MEMORY_CAP)
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
+        f"DuckDB memory_limit {cap} in every step"
+    )
     try:
         for n in sizes:
             directory = root / str(n)
