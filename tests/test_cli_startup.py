@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = ("pandas", "numpy", "ibis", "duckdb", "scipy", "sklearn", "pyarrow", "altair")
 
@@ -26,3 +27,32 @@ def test_help_lists_the_import_kinds_the_importer_knows() -> None:
 
     assert ingest_cmds.KINDS == KINDS
     assert ingest_cmds.TOOL_FORMATS == TOOL_FORMATS
+
+
+def _loaded_by(argv: list[str], modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after running ``realitygap argv``."""
+    code = (
+        "import sys\n"
+        "from realitygap.cli import main\n"
+        f"sys.argv = ['realitygap', *{argv!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED:' + ','.join(m for m in {modules!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    last = out.stdout.strip().splitlines()[-1]  # after what the command printed
+    assert last.startswith("LOADED:"), out.stdout
+    return [m for m in last.removeprefix("LOADED:").split(",") if m]
+
+
+def test_info_reads_the_workspace_with_duckdb_alone(tmp_path: Path) -> None:
+    # `info` counts rows and reads taxonomy.toml: the engine, but no Ibis, no data frames, no
+    # analysis, no report and not the pydantic records of realitygap.domain.models
+    ws = tmp_path / "ws"
+    subprocess.run([sys.executable, "-m", "realitygap", "init", str(ws)], check=True)
+    watched = (*HEAVY, "realitygap.domain.models", "realitygap.analysis.metrics", "jinja2")
+    assert _loaded_by(["info", str(ws)], watched) == ["duckdb"]
+
+
+def test_help_loads_neither_the_engine_nor_the_domain_records() -> None:
+    watched = (*HEAVY, "realitygap.domain.models", "rich.progress", "tomli_w")
+    assert _loaded_by(["--help"], watched) == []

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from realitygap.cli._common import JsonOpt, console, err_console, handles_errors, print_json
 from realitygap.domain.errors import WorkspaceError
@@ -22,6 +21,8 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (same seed, sa
 
 def _run(directory: Path, customers: int, seed: int, quiet: bool) -> dict[str, Any]:
     """Simulate with a Rich progress bar over the steps (on stderr, hidden for --json)."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from realitygap.simulate import STEPS
     from realitygap.simulate import simulate as run_simulation
 

@@ -10,11 +10,8 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import tomli_w
 
 from realitygap.domain.errors import TaxonomyError
 
@@ -175,11 +172,15 @@ class Taxonomy:
         return cls.from_dict(data, source=str(path))
 
     def save(self, path: Path) -> None:
+        import tomli_w  # only when writing: `realitygap info` reads
+
         path.write_text(tomli_w.dumps(self.to_dict()), encoding="utf-8")
 
 
 def default_taxonomy_text() -> str:
     """The commented default ``taxonomy.toml`` that ``realitygap init`` writes."""
+    from importlib import resources  # only for a new workspace
+
     return resources.files("realitygap.domain").joinpath("default_taxonomy.toml").read_text("utf-8")
 
 

@@ -35,7 +35,7 @@ from realitygap.simulate.staff import Staff
 from realitygap.simulate.survey import CustomerSurvey
 from realitygap.simulate.write import customer_id_sql, insert, staff_id_sql, timestamp_sql
 from realitygap.store.workspace import Workspace
-from realitygap.store.write import ensure_columns, insert_new
+from realitygap.store.write import ensure_columns, insert_new, update_computed
 
 TEAMS = 24
 LINK = 0.35
@@ -134,30 +134,29 @@ def _set_teams(
     hired_day: np.ndarray,
     left_day: np.ndarray,
 ) -> None:
-    frame = pd.DataFrame({"c": np.arange(n), "team": names[customer_team]})
-    view = "_sim_teams"
-    ws.con.register(view, frame)
-    try:
-        ws.con.execute(
-            f"UPDATE respondents SET team = v.team FROM (SELECT {customer_id_sql('c', n)} AS id, "
-            f"team FROM {view}) v WHERE respondents.respondent_id = v.id"
-        )
-    finally:
-        ws.con.unregister(view)
+    update_computed(
+        ws,
+        "respondents",
+        pd.DataFrame({"c": np.arange(n), "team": names[customer_team]}),
+        "respondent_id",
+        {"respondent_id": customer_id_sql("c", n), "team": "team"},
+    )
     roster = pd.DataFrame(
         {"s": np.arange(staff_team.size), "team": names[staff_team], "h": hired_day,
          "l": left_day}
     )  # fmt: skip
-    ws.con.register(view, roster)
-    try:
-        ws.con.execute(
-            f"UPDATE respondents SET team = v.team, hired_at = v.h, left_at = v.l FROM (SELECT "
-            f"{staff_id_sql('s')} AS id, team, strftime({timestamp_sql('h')}, '%Y-%m-%d') AS h, "
-            f"strftime({timestamp_sql('l')}, '%Y-%m-%d') AS l FROM {view}) v "
-            "WHERE respondents.respondent_id = v.id"
-        )
-    finally:
-        ws.con.unregister(view)
+    update_computed(
+        ws,
+        "respondents",
+        roster,
+        "respondent_id",
+        {
+            "respondent_id": staff_id_sql("s"),
+            "team": "team",
+            "hired_at": f"strftime({timestamp_sql('h')}, '%Y-%m-%d')",
+            "left_at": f"strftime({timestamp_sql('l')}, '%Y-%m-%d')",
+        },
+    )
 
 
 def _truth(

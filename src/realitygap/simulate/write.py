@@ -7,12 +7,11 @@ building millions of Python strings. The workspace must be empty (the simulator 
 
 from __future__ import annotations
 
-import uuid
-
 import numpy as np
 import pandas as pd
 
 from realitygap.simulate._common import DAY_S
+from realitygap.store import write as store_write
 from realitygap.store.workspace import Workspace
 
 START_SQL = "TIMESTAMP '2024-01-01 00:00:00'"
@@ -47,19 +46,7 @@ def labels(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categori
     return out
 
 
-INSERT_ROWS = 500_000  # rows handed to DuckDB per statement: bounds its conversion buffers
-
-
 def insert(ws: Workspace, table: str, frame: pd.DataFrame, select: dict[str, str]) -> int:
-    """INSERT INTO ``table`` the columns of ``select`` computed by SQL over ``frame``, in
-    slices of INSERT_ROWS rows (ids computed from a column of ``frame`` stay global)."""
-    cols = ", ".join(f'"{c}"' for c in select)
-    exprs = ", ".join(f'{expr} AS "{c}"' for c, expr in select.items())
-    for start in range(0, len(frame), INSERT_ROWS):
-        view = f"_sim_{uuid.uuid4().hex}"
-        ws.con.register(view, frame.iloc[start : start + INSERT_ROWS])
-        try:
-            ws.con.execute(f"INSERT INTO {table} ({cols}) SELECT {exprs} FROM {view}")
-        finally:
-            ws.con.unregister(view)
-    return len(frame)
+    """INSERT INTO ``table`` the columns of ``select`` computed by DuckDB over ``frame``, in
+    bounded slices (ids computed from a column of ``frame`` stay global)."""
+    return store_write.insert_computed(ws, table, frame, select)

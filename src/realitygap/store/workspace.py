@@ -40,6 +40,8 @@ from realitygap.store.schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
 DB_FILE = "realitygap.duckdb"
 TAXONOMY_FILE = "taxonomy.toml"
 
+MEMORY_ENV = "REALITYGAP_MEMORY_LIMIT"
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B")
 _LOCK_HELD = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 _POLL_SECONDS = 0.2
 
@@ -66,7 +68,9 @@ def _connect(
     announced = False
     while True:
         try:
-            return duckdb.connect(str(db), read_only=read_only)
+            con = duckdb.connect(str(db), read_only=read_only)
+            _cap_memory(con)
+            return con
         except duckdb.IOException as exc:
             held = _LOCK_HELD.search(str(exc))
             if held is None:
@@ -78,6 +82,18 @@ def _connect(
                 LOCK_WAIT.announce(waiting_message(path, pid, limit))
                 announced = True
             time.sleep(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+
+
+def _cap_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Cap DuckDB's buffers at ``$REALITYGAP_MEMORY_LIMIT`` (e.g. ``6GB``) when it is set:
+    DuckDB's default is 80% of RAM; under a cap, large joins and aggregations spill to
+    disk instead (slower, bounded; docs/scale.md)."""
+    limit = os.environ.get(MEMORY_ENV, "").strip()
+    if not limit:
+        return
+    if not _MEMORY.fullmatch(limit):
+        raise WorkspaceError(f"{MEMORY_ENV}: found {limit!r}, expected a size such as '6GB'")
+    con.execute(f"SET memory_limit = '{limit}'")
 
 
 class Workspace:

@@ -72,6 +72,61 @@ def append_frame(ws: Workspace, table: str, frame: pd.DataFrame) -> None:
         ws.con.unregister(view)
 
 
+SELECT_ROWS = 500_000  # rows handed to DuckDB per statement: bounds its conversion buffers
+
+
+def insert_computed(
+    ws: Workspace,
+    table: str,
+    frame: pd.DataFrame,
+    select: dict[str, str],
+    *,
+    chunk_rows: int = SELECT_ROWS,
+) -> int:
+    """INSERT INTO ``table`` the columns of ``select``, each a DuckDB expression over the
+    columns of ``frame`` (the simulator builds ids, timestamps and labels from numeric
+    columns this way), in slices of ``chunk_rows`` rows so that the engine never converts the
+    whole frame at once; returns the rows inserted. DuckDB workspaces only."""
+    _require_duckdb(ws, "insert_computed")
+    cols = ", ".join(f'"{c}"' for c in select)
+    exprs = ", ".join(f'{expr} AS "{c}"' for c, expr in select.items())
+    for start in range(0, len(frame), chunk_rows):
+        view = f"_computed_{uuid.uuid4().hex}"
+        ws.con.register(view, frame.iloc[start : start + chunk_rows])
+        try:
+            ws.con.execute(f"INSERT INTO {table} ({cols}) SELECT {exprs} FROM {view}")
+        finally:
+            ws.con.unregister(view)
+    return len(frame)
+
+
+def update_computed(
+    ws: Workspace, table: str, frame: pd.DataFrame, key: str, select: dict[str, str]
+) -> None:
+    """UPDATE the rows of ``table`` whose ``key`` matches a row of ``frame``, setting each
+    column of ``select`` (``key`` included, it is how rows match) to its DuckDB expression
+    over the columns of ``frame``. DuckDB workspaces only."""
+    _require_duckdb(ws, "update_computed")
+    if key not in select:
+        raise ValueError(f"update_computed: the key {key!r} must be one of the computed columns")
+    exprs = ", ".join(f'{expr} AS "{c}"' for c, expr in select.items())
+    sets = ", ".join(f'"{c}" = v."{c}"' for c in select if c != key)
+    view = f"_computed_{uuid.uuid4().hex}"
+    ws.con.register(view, frame)
+    try:
+        ws.con.execute(
+            f"UPDATE {table} SET {sets} FROM (SELECT {exprs} FROM {view}) v "
+            f'WHERE {table}."{key}" = v."{key}"'
+        )
+    finally:
+        ws.con.unregister(view)
+
+
+def _require_duckdb(ws: Workspace, what: str) -> None:
+    if ws.dialect != "duckdb":
+        raise ValueError(f"{what}: DuckDB expressions, this workspace is {ws.dialect}")
+
+
 def delete_all(ws: Workspace, *tables: str) -> None:
     """Empty ``tables`` (their definitions stay): call inside ``ws.transaction()``."""
     for table in tables:
