@@ -25,10 +25,18 @@ Step = str | Callable[["Workspace"], Any]
 _DOUBLE = re.compile(r"\bDOUBLE\b(?! PRECISION)")
 
 
+# Spark's names of the types that differ: its TIMESTAMP carries the session's time zone, the
+# workspace's timestamps are naive (TIMESTAMP_NTZ); VARCHAR needs a length there.
+_SPARK_TYPES = {"VARCHAR": "STRING", "TIMESTAMP": "TIMESTAMP_NTZ"}
+_SPARK_TYPE = re.compile(r"\b(VARCHAR|TIMESTAMP)\b(?!\s*')")
+
+
 def for_dialect(statement: str, dialect: str) -> str:
     """A schema statement (written in DuckDB's dialect) as ``dialect`` spells it."""
     if dialect == "postgres":
         return _DOUBLE.sub("DOUBLE PRECISION", statement)
+    if dialect == "spark":
+        return _SPARK_TYPE.sub(lambda m: _SPARK_TYPES[m.group(1)], statement)
     return statement
 
 
