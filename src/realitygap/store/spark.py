@@ -291,9 +291,7 @@ class SparkConnection:
         if self.local:
             os.makedirs(log, exist_ok=True)
             names = ["commit", "seq", "tbl", "kind", "value"]
-            table = pa.table(
-                [pa.array([r[i] for r in rows]) for i in range(5)], names=names
-            ).cast(
+            table = pa.table([pa.array([r[i] for r in rows]) for i in range(5)], names=names).cast(
                 pa.schema(
                     [
                         ("commit", pa.string()),
@@ -425,7 +423,11 @@ class SparkConnection:
             column = m.group("quoted") or m.group("plain")
             self._alter(m.group("name"), column, for_dialect(m.group("type"), "spark"))
         elif m := _INSERT.match(text):
-            names = [c.strip().strip('"') for c in m.group("cols").split(",")] if m.group("cols") else None
+            names = (
+                [c.strip().strip('"') for c in m.group("cols").split(",")]
+                if m.group("cols")
+                else None
+            )
             self._insert(m.group("name"), names, m.group("query"), args)
         elif m := _DELETE.match(text):
             self._delete(m.group("name"), m.group("where"), args)
@@ -484,8 +486,9 @@ class SparkConnection:
         frame = self.session.sql(query, args=args)
         if name in self._temps:
             old = self.session.table(name)
-            new = old.unionByName(frame.toDF(*(names or old.columns[: len(frame.columns)])),
-                                  allowMissingColumns=True)
+            new = old.unionByName(
+                frame.toDF(*(names or old.columns[: len(frame.columns)])), allowMissingColumns=True
+            )
             new.localCheckpoint(eager=True).createOrReplaceTempView(name)
             return
         with self._write():
@@ -618,4 +621,6 @@ def _cast(column: pa.ChunkedArray, kind: pa.DataType, table: str, name: str) -> 
             return column.cast(kind, safe=False)  # nanoseconds to the stored microseconds
         return column.cast(kind)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise WorkspaceError(f"{table}.{name}: cannot store {column.type} as {kind} ({exc})") from None
+        raise WorkspaceError(
+            f"{table}.{name}: cannot store {column.type} as {kind} ({exc})"
+        ) from None
