@@ -27,7 +27,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
 SPARK_SCHEMES = ("spark://", "sc://")
-_FOLDED_SPARK = re.compile(r"^spark:/(?!//)")
+_FOLDED_SPARK = re.compile(r"^spark:/(?!/)")
 _FOLDED_CONNECT = re.compile(r"^sc:/(?!/)")
 
 
@@ -55,7 +55,7 @@ def is_spark(target: str | Path) -> bool:
 
 def _unfold_spark(target: str) -> str:
     # pathlib folds "spark:///abs" to "spark:/abs" and "sc://h/abs" to "sc:/h/abs"
-    target = _FOLDED_SPARK.sub("spark://", target)
+    target = _FOLDED_SPARK.sub("spark:///", target)
     return _FOLDED_CONNECT.sub("sc://", target)
 
 
