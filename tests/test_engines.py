@@ -466,3 +466,23 @@ def test_spark_urls_name_the_warehouse() -> None:
     assert not is_spark("sparkling/ws")
     with pytest.raises(WorkspaceError, match="expected spark:///"):
         parse_spark("spark://relative/path")
+
+
+def test_spark_connect_imports_and_runs_metrics_and_gap_as_duckdb(
+    spark_connect_url: str, pg_home: Path, tmp_path: Path
+) -> None:
+    # Reference: the same example files imported into a DuckDB workspace, the same analyses.
+    from realitygap.analysis import gap, metrics
+    from realitygap.ingest import import_file
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    files = [("questions.csv", "questions"), ("respondents.csv", "respondents")]
+    files += [("responses_long.csv", "responses")]
+    found = {}
+    for location in (tmp_path / "duck", f"{spark_connect_url}{tmp_path / 'warehouse'}"):
+        with Workspace.create(location) as ws:
+            for name, kind in files:
+                import_file(ws, examples / name, kind)
+            found[ws.dialect] = (metrics(ws).to_frame(), gap(ws).to_frame())
+    for duck, spark in zip(found["duckdb"], found["spark"], strict=True):
+        assert not _differences(duck, spark), _differences(duck, spark)

@@ -381,7 +381,7 @@ class SparkConnection:
     def _write_frame(self, table: str, frame: Any, kind: str = "append") -> None:
         """Write the Spark DataFrame ``frame`` (aligned to ``table``) as a new directory."""
         part, directory = self._new_part(table)
-        frame.write.mode("errorifexists").parquet(directory)
+        frame.write.mode("error").parquet(directory)  # a new name: never overwrites
         self._record(table, kind, part)
 
     def _aligned(self, table: str, frame: Any, names: list[str] | None) -> Any:
