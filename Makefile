@@ -18,7 +18,7 @@ $(VENV)/.installed-run: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml constraints.txt
-	$(PIP) install --quiet -c constraints.txt -e '.[accurate,test]'
+	$(PIP) install --quiet -c constraints.txt -e '.[accurate,spark,test]'
 	touch $@ $(VENV)/.installed-run
 
 sysdeps:

@@ -77,3 +77,65 @@ def tagged_company(
     with Workspace.open(copy) as ws:
         tag_workspace(ws)
         yield ws, truth
+
+
+@pytest.fixture(scope="session")
+def spark_connect_url() -> Iterator[str]:
+    """A Spark Connect server started from the PySpark package for this test session, bound
+    to 127.0.0.1 on a free port (about half a minute to start), stopped at the end. Without
+    PySpark or Java the tests using it skip; under CI they fail."""
+    import importlib.util
+    import socket
+    import subprocess
+    import time
+
+    def unavailable(reason: str) -> None:
+        if os.environ.get("CI"):
+            pytest.fail(f"under CI the engine suite needs Spark Connect; {reason}")
+        pytest.skip(reason)
+
+    spec = importlib.util.find_spec("pyspark")
+    if spec is None or spec.origin is None or shutil.which("java") is None:
+        unavailable("Spark Connect needs PySpark ('realitygap[spark]') and Java 17")
+    home = Path(str(spec.origin)).parent
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        str(home / "bin" / "spark-submit"),
+        "--class",
+        "org.apache.spark.sql.connect.service.SparkConnectServer",
+        "--master",
+        "local[2]",
+        "--conf",
+        "spark.connect.grpc.binding.address=127.0.0.1",
+        "--conf",
+        f"spark.connect.grpc.binding.port={port}",
+        "--conf",
+        "spark.ui.enabled=false",
+    ]
+    server = subprocess.Popen(
+        command,
+        env={**os.environ, "SPARK_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                unavailable(f"the Spark Connect server did not start on port {port}")
+            time.sleep(1)
+    try:
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()

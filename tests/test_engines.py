@@ -340,3 +340,149 @@ def test_an_export_creates_the_same_generated_questions_on_both_engines(
             }, ws.dialect
             found[ws.dialect] = generated_questions(ws)
     pd.testing.assert_frame_equal(found["duckdb"], found["postgres"], check_dtype=False)
+
+
+# ---- Spark (a local session, one per test process) --------------------------------------------
+
+
+def _spark_or_skip() -> None:
+    """PySpark and Java present; under CI their absence fails instead of skipping."""
+    import importlib.util
+    import shutil
+
+    missing = []
+    if importlib.util.find_spec("pyspark") is None:
+        missing.append("PySpark (pip install 'realitygap[spark]')")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing.append("Java 17")
+    if missing:
+        reason = f"Spark needs {' and '.join(missing)}"
+        if os.environ.get("CI"):
+            pytest.fail(f"under CI the engine suite needs Spark; {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def spark_checks(
+    doctest_company: Workspace, pg_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[RealityCheck, RealityCheck]]:
+    """The Reality Check of the example company on DuckDB and on its copy in a Spark
+    warehouse (Parquet under a temporary folder, a local Spark session)."""
+    _spark_or_skip()
+    url = f"spark://{tmp_path_factory.mktemp('spark-warehouse')}"
+    with Workspace.create(url) as target:
+        copy_workspace(doctest_company, target)
+    with Workspace.open(url, read_only=True) as spark:
+        yield reality_check(doctest_company), reality_check(spark)
+
+
+def _engine_gaps(engine: str, family: str) -> dict[str, float]:
+    return {
+        c: g.tolerance
+        for g in ENGINE_GAPS
+        if g.engine == engine and g.family == family
+        for c in g.columns
+    }
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family_on_spark_matches_duckdb(
+    spark_checks: tuple[RealityCheck, RealityCheck], family: str
+) -> None:
+    # Reference: DuckDB's result of the same family on the same rows.
+    duck_check, spark_check = spark_checks
+    duck, spark = getattr(duck_check, family), getattr(spark_check, family)
+    assert duck is not None, f"{family}: the example company must exercise it"
+    assert spark is not None, f"{family}: left out on Spark: {spark_check.omitted}"
+    a, b = duck.to_frame(), spark.to_frame()
+    declared = _engine_gaps("spark", family)
+    undeclared = {c: d for c, d in _differences(a, b).items() if c not in declared}
+    assert not undeclared, f"{family}: Spark differs from DuckDB in {undeclared}"
+    for column, tolerance in declared.items():
+        assert _absolute(a[column], b[column]) <= tolerance, (family, column)
+
+
+def test_each_declared_spark_gap_holds_and_is_still_real(
+    spark_checks: tuple[RealityCheck, RealityCheck],
+) -> None:
+    # As for PostgreSQL: within tolerance, and still present.
+    duck_check, spark_check = spark_checks
+    for gap in (g for g in ENGINE_GAPS if g.engine == "spark"):
+        a = getattr(duck_check, gap.family).to_frame()
+        b = getattr(spark_check, gap.family).to_frame()
+        worst = max(_absolute(a[c], b[c]) for c in gap.columns)
+        assert 0 < worst <= gap.tolerance, (gap.family, worst, gap.tolerance)
+
+
+def test_spark_findings_and_omissions_match_duckdb(
+    spark_checks: tuple[RealityCheck, RealityCheck],
+) -> None:
+    duck, spark = spark_checks
+    assert [(f.section, f.rule) for f in duck.findings] == [
+        (f.section, f.rule) for f in spark.findings
+    ]
+    gap_families = {g.family for g in ENGINE_GAPS if g.engine == "spark"}
+    for a, b in zip(duck.findings, spark.findings, strict=True):
+        if a.section not in gap_families:
+            assert a.text == b.text, a.rule
+    assert dict(duck.omitted) == dict(spark.omitted)
+
+
+def test_a_failed_transaction_on_spark_leaves_nothing(pg_home: Path, tmp_path: Path) -> None:
+    # Reference: the table was empty before; an exception inside the transaction undoes the
+    # append, and a workspace opened afterwards (reading the log) sees no row either.
+    _spark_or_skip()
+    frame = pd.DataFrame({"event_id": ["e1"], "customer_id": ["c1"], "type": ["purchase"]})
+    frame["occurred_at"] = pd.Timestamp("2024-01-01")
+    url = f"spark://{tmp_path / 'warehouse'}"
+    with Workspace.create(url) as ws:
+        with pytest.raises(RuntimeError), ws.transaction():
+            append_frame(ws, "events", frame)
+            assert ws.count("events") == 1
+            raise RuntimeError("interrupted import")
+        assert ws.count("events") == 0
+        with ws.transaction():
+            append_frame(ws, "events", frame)
+    with Workspace.open(url) as again:
+        back = again.table("events").execute()
+    assert back["event_id"].tolist() == ["e1"]
+    assert back["occurred_at"].tolist() == [pd.Timestamp("2024-01-01")]
+
+
+def test_spark_urls_name_the_warehouse() -> None:
+    # Expected values read off the URLs by hand.
+    from realitygap.store.location import is_spark, parse_spark
+
+    local = parse_spark("spark:///data/cx")
+    assert (local.path, local.remote) == ("/data/cx", None)
+    remote = parse_spark("sc://spark.example:15002/warehouse/cx;token=abc;use_ssl=true")
+    assert remote.path == "/warehouse/cx"
+    assert remote.remote == "sc://spark.example:15002/;token=abc;use_ssl=true"
+    assert "abc" not in remote.url
+    # a URL through pathlib.Path (the CLI's argument type) has a slash folded
+    for url in ("spark:///data/cx", "sc://h:15002/data/cx"):
+        folded = str(Path(url))
+        assert is_spark(folded) and parse_spark(folded).path == "/data/cx"
+    assert not is_spark("sparkling/ws")
+    with pytest.raises(WorkspaceError, match="expected spark:///"):
+        parse_spark("spark://relative/path")
+
+
+def test_spark_connect_imports_and_runs_metrics_and_gap_as_duckdb(
+    spark_connect_url: str, pg_home: Path, tmp_path: Path
+) -> None:
+    # Reference: the same example files imported into a DuckDB workspace, the same analyses.
+    from realitygap.analysis import gap, metrics
+    from realitygap.ingest import import_file
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    files = [("questions.csv", "questions"), ("respondents.csv", "respondents")]
+    files += [("responses_long.csv", "responses")]
+    found = {}
+    for location in (tmp_path / "duck", f"{spark_connect_url}{tmp_path / 'warehouse'}"):
+        with Workspace.create(location) as ws:
+            for name, kind in files:
+                import_file(ws, examples / name, kind)
+            found[ws.dialect] = (metrics(ws).to_frame(), gap(ws).to_frame())
+    for duck, spark in zip(found["duckdb"], found["spark"], strict=True):
+        assert not _differences(duck, spark), _differences(duck, spark)

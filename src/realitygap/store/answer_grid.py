@@ -70,6 +70,8 @@ def row_hash_xor(ws: Workspace, columns: list[str]) -> str:
     if ws.dialect == "postgres":
         text = ", ".join(f"coalesce({c}::text, chr(30))" for c in columns)
         return f"bit_xor(hashtextextended(concat_ws(chr(31), {text}), 0))"
+    if ws.dialect == "spark":
+        return f"bit_xor(xxhash64({', '.join(columns)}))"
     return f"bit_xor(hash({', '.join(columns)}))"
 
 

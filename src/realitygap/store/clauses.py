@@ -24,6 +24,13 @@ def _parts_sql(ws: Workspace, strip: str) -> str:
     pattern is read by RE2 on DuckDB and as an ARE on PostgreSQL, which agree on the
     clause pattern's syntax: an inline ``(?i)``, classes, ``(?:...)``, ``$``)."""
     quoted = strip.replace("'", "''")
+    if ws.dialect == "spark":  # Java regular expressions agree with RE2 on the pattern too
+        chars = quoted.replace("\\", "\\\\")  # Spark's literals read backslash escapes
+        return (
+            f"SELECT document_id, part FROM (SELECT document_id, trim(BOTH '{chars}' FROM raw) "
+            "AS part FROM (SELECT document_id, explode(split(text, $pattern)) AS raw "
+            "FROM documents) AS pieces) AS parts WHERE part <> ''"
+        )
     trim = "btrim" if ws.dialect == "postgres" else "trim"
     return (
         f"SELECT document_id, part FROM (SELECT document_id, {trim}(unnest(regexp_split_to_array("
@@ -54,7 +61,7 @@ def distinct_parts(
 def sample_document_texts(ws: Workspace, seed: int, size: int) -> list[str]:
     """The texts of a repeatable random sample of ``size`` documents (reservoir sampling;
     on PostgreSQL the ``size`` first by an MD5 of the seed and the document id)."""
-    if ws.dialect == "postgres":
+    if ws.dialect in ("postgres", "spark"):
         rows = ws.con.execute(
             "SELECT text FROM documents ORDER BY md5(? || ':' || document_id) LIMIT ?",
             [str(int(seed)), int(size)],
@@ -70,6 +77,12 @@ def sample_document_texts(ws: Workspace, seed: int, size: int) -> list[str]:
 def _latest_score_sql(ws: Workspace, question_id: str) -> str:
     """Each respondent's latest answer (``score``) to one question; no date counts as oldest."""
     quoted = "'" + question_id.replace("'", "''") + "'"
+    if ws.dialect == "spark":
+        return (
+            "SELECT respondent_id, max_by(value, coalesce(submitted_at, "
+            "TIMESTAMP_NTZ '1970-01-01')) AS score FROM responses "
+            f"WHERE question_id = {quoted} GROUP BY respondent_id"
+        )
     if ws.dialect == "postgres":
         return (
             "SELECT DISTINCT ON (respondent_id) respondent_id, value AS score FROM responses "

@@ -68,6 +68,9 @@ def aggregate(
         if by is not None
         else f"SELECT {parts} FROM ({inner}) AS rows"
     )
+    if ws.dialect == "spark":
+        frame: pd.DataFrame = ws.con.execute(query).df()
+        return frame
     cursor = ws.backend.raw_sql(query)
     names = [d[0] for d in cursor.description]
     return pd.DataFrame(cursor.fetchall(), columns=names)
@@ -79,7 +82,7 @@ def cache_temp_table(ws: Workspace, name: str, expr: ir.Table) -> ir.Table:
     from realitygap.store.write import create_table_as
 
     create_table_as(ws, name, _sql(ws, expr), temporary=True)
-    if ws.dialect == "postgres":  # the session's pg_temp schema comes first on the path
+    if ws.dialect in ("postgres", "spark"):  # pg_temp first on the path; Spark's views
         return ws.backend.table(name)
     return ws.backend.table(name, database="temp")
 
@@ -87,6 +90,8 @@ def cache_temp_table(ws: Workspace, name: str, expr: ir.Table) -> ir.Table:
 def temp_table_exists(ws: Workspace, name: str) -> bool:
     """Whether the connection has the temporary table ``name`` (a rolled-back transaction
     drops one)."""
+    if ws.dialect == "spark":
+        return bool(ws.con.has_temp(name))
     if ws.dialect == "postgres":
         found = ws.con.execute("SELECT to_regclass(?) IS NOT NULL", [f"pg_temp.{name}"])
         return bool((found.fetchone() or (False,))[0])
@@ -110,7 +115,7 @@ def set_memory_limit(ws: Workspace, limit: str) -> None:
     ``"2GB"``: a writer that streams in chunks stays bounded at any data size."""
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit):
         raise ValueError(f"memory limit: found {limit!r}, expected a size such as '2GB'")
-    if ws.dialect == "postgres":  # the server's own configuration bounds its memory
+    if ws.dialect in ("postgres", "spark"):  # the server's own configuration bounds it
         return
     ws.con.execute(f"SET memory_limit = '{limit}'")
 
@@ -164,6 +169,16 @@ ENGINE_GAPS: tuple[EngineGap, ...] = (
             "hash (DuckDB's hash(), PostgreSQL's hashtext), so its replicates are different, "
             "equally valid draws: the percentile interval ends move by Monte Carlo error "
             "(a few points of share at 200 replicates); the estimates themselves agree"
+        ),
+    ),
+    EngineGap(
+        engine="spark",
+        family="drivers",
+        columns=("share_low", "share_high", "normalised_low", "normalised_high"),
+        tolerance=0.05,
+        why=(
+            "as on PostgreSQL: the grouped bootstrap's buckets come from Spark's own string "
+            "hash, so the replicates are other, equally valid draws; the estimates agree"
         ),
     ),
 )

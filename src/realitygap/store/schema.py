@@ -27,10 +27,18 @@ Step = str | Callable[["Workspace"], Any]
 _DOUBLE = re.compile(r"\bDOUBLE\b(?! PRECISION)")
 
 
+# Spark's names of the types that differ: its TIMESTAMP carries the session's time zone, the
+# workspace's timestamps are naive (TIMESTAMP_NTZ); VARCHAR needs a length there.
+_SPARK_TYPES = {"VARCHAR": "STRING", "TIMESTAMP": "TIMESTAMP_NTZ"}
+_SPARK_TYPE = re.compile(r"\b(VARCHAR|TIMESTAMP)\b(?!\s*')")
+
+
 def for_dialect(statement: str, dialect: str) -> str:
     """A schema statement (written in DuckDB's dialect) as ``dialect`` spells it."""
     if dialect == "postgres":
         return _DOUBLE.sub("DOUBLE PRECISION", statement)
+    if dialect == "spark":
+        return _SPARK_TYPE.sub(lambda m: _SPARK_TYPES[m.group(1)], statement)
     return statement
 
 
@@ -218,12 +226,20 @@ def unique_responses_on_postgres(ws: Workspace) -> None:
 # The survey service's guarantees enforced by the database, not only by Python, so that
 # several workers (PostgreSQL) can never record one idempotency key twice, share a token, or
 # keep two saved answers to one question of a link.
-_SERVICE_UNIQUE: list[Step] = [
-    "CREATE UNIQUE INDEX idempotency_keys_once ON idempotency_keys (scope, key)",
-    "CREATE UNIQUE INDEX invitations_token ON invitations (token_sha256)",
-    "CREATE UNIQUE INDEX campaign_answers_once ON campaign_answers (token_sha256, question_id)",
-    unique_responses_on_postgres,
-]
+def unique_service_keys(ws: Workspace) -> None:
+    """The unique indexes of the service's tables. Spark tables (Parquet) have no indexes; a
+    Spark workspace has one writer at a time and serves no surveys."""
+    if ws.dialect == "spark":
+        return
+    for statement in (
+        "CREATE UNIQUE INDEX idempotency_keys_once ON idempotency_keys (scope, key)",
+        "CREATE UNIQUE INDEX invitations_token ON invitations (token_sha256)",
+        "CREATE UNIQUE INDEX campaign_answers_once ON campaign_answers (token_sha256, question_id)",
+    ):
+        ws.con.execute(statement)
+
+
+_SERVICE_UNIQUE: list[Step] = [unique_service_keys, unique_responses_on_postgres]
 
 # MIGRATIONS[i] brings the schema from version i to version i + 1: SQL statements, or a
 # Python step given the workspace (inside the same transaction).

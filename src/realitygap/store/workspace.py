@@ -3,7 +3,9 @@
 ``DIR/realitygap.duckdb`` holds the tables, ``DIR/taxonomy.toml`` the journey stages,
 touchpoints and layers. A ``postgresql://user@host:port/db?schema=name`` workspace keeps its
 tables in that schema and its files (taxonomy, settings, models) in a local folder of its
-own (:func:`files_folder`). Analyses read tables as Ibis expressions (:meth:`Workspace.table`), so
+own (:func:`files_folder`); a ``spark:///path`` or ``sc://host:port/path`` workspace keeps
+its tables as Parquet under that path (:mod:`realitygap.store.spark`) and its files likewise
+in a local folder. Analyses read tables as Ibis expressions (:meth:`Workspace.table`), so
 the same analysis code can later run on PostgreSQL or Spark; writes go through
 :meth:`Workspace.transaction`, which makes every import land whole or not at all.
 """
@@ -31,7 +33,14 @@ if TYPE_CHECKING:  # loaded with the first table read: `realitygap info` needs n
 from realitygap.domain.errors import StorageError, WorkspaceError
 from realitygap.domain.taxonomy import Taxonomy, default_taxonomy_text
 from realitygap.store.atomic import atomic_write
-from realitygap.store.location import PostgresLocation, is_postgres, parse_postgres
+from realitygap.store.location import (
+    PostgresLocation,
+    SparkLocation,
+    is_postgres,
+    is_spark,
+    parse_postgres,
+    parse_spark,
+)
 from realitygap.store.lock import DEFAULT_WAIT_SECONDS as DEFAULT_WAIT_SECONDS  # re-exported
 from realitygap.store.lock import LOCK_WAIT, busy_message, waiting_message
 from realitygap.store.lock import configure_lock_wait as configure_lock_wait
@@ -46,11 +55,17 @@ _LOCK_HELD = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P
 _POLL_SECONDS = 0.2
 
 
-def files_folder(location: PostgresLocation) -> Path:
-    """The local folder of a PostgreSQL workspace's files (taxonomy, settings, models):
-    ``$REALITYGAP_HOME/postgres/HOST_PORT/DB.SCHEMA`` (``REALITYGAP_HOME`` defaults to
-    ``~/.local/share/realitygap``)."""
+def files_folder(location: PostgresLocation | SparkLocation) -> Path:
+    """The local folder of a PostgreSQL or Spark workspace's files (taxonomy, settings,
+    models): ``$REALITYGAP_HOME/postgres/HOST_PORT/DB.SCHEMA``, or
+    ``$REALITYGAP_HOME/spark/local`` (``/HOST_PORT`` for Spark Connect) followed by the
+    warehouse path (``REALITYGAP_HOME`` defaults to ``~/.local/share/realitygap``)."""
     home = Path(os.environ.get("REALITYGAP_HOME", Path.home() / ".local/share/realitygap"))
+    if isinstance(location, SparkLocation):
+        where = "local"
+        if location.remote is not None:
+            where = location.remote[len("sc://") :].split("/")[0].replace(":", "_")
+        return home / "spark" / where / location.path.strip("/")
     return (
         home
         / "postgres"
@@ -111,14 +126,20 @@ class Workspace:
         con: Any,
         *,
         read_only: bool = False,
-        location: PostgresLocation | None = None,
+        location: PostgresLocation | SparkLocation | None = None,
     ) -> None:
         self.path = path
         # a duckdb connection, or a store.postgres.PgConnection (same execute/register)
         self.con = con
         self.read_only = read_only
         self.location = location
-        self.dialect = "duckdb" if location is None else "postgres"
+        self.dialect = (
+            "duckdb"
+            if location is None
+            else "spark"
+            if isinstance(location, SparkLocation)
+            else "postgres"
+        )
         self._backend: ibis.BaseBackend | None = None
         self._taxonomy: Taxonomy | None = None
         # Results derived from the data that several analyses share (e.g. customer activity),
@@ -136,6 +157,10 @@ class Workspace:
 
             if self.location is None:
                 self._backend = ibis.duckdb.from_connection(self.con)
+            elif self.dialect == "spark":
+                from realitygap.store.spark import ibis_backend
+
+                self._backend = ibis_backend(self.con)
             else:
                 self._backend = ibis.postgres.from_connection(self.con.raw)
         return self._backend
@@ -157,8 +182,9 @@ class Workspace:
     def create(cls, path: str | Path, taxonomy_text: str | None = None) -> Workspace:
         """Create (or open, if it exists) a workspace at ``path`` (a directory, or a
         ``postgresql://`` URL) with the default taxonomy."""
-        if is_postgres(path):
-            folder = files_folder(parse_postgres(str(path)))
+        if is_postgres(path) or is_spark(path):
+            location = parse_postgres(str(path)) if is_postgres(path) else parse_spark(str(path))
+            folder = files_folder(location)
             folder.mkdir(parents=True, exist_ok=True)
             if not (folder / TAXONOMY_FILE).exists():
                 atomic_write(folder / TAXONOMY_FILE, taxonomy_text or default_taxonomy_text())
@@ -186,6 +212,8 @@ class Workspace:
         """
         if is_postgres(path):
             return cls._open_postgres(parse_postgres(str(path)), read_only=read_only)
+        if is_spark(path):
+            return cls._open_spark(parse_spark(str(path)), read_only=read_only)
         path = Path(path)
         db = path / DB_FILE
         if not (path / TAXONOMY_FILE).exists():
@@ -230,10 +258,25 @@ class Workspace:
     def reusable(self) -> bool:
         """Whether a PostgreSQL workspace's connection may serve another request: open, and
         neither inside nor left in a failed transaction (a server keeps a pool of them)."""
-        if self.location is None:
+        if self.dialect != "postgres":
             return False
         raw = self.con.raw
         return not raw.closed and int(raw.info.transaction_status) == 0  # PQTRANS_IDLE
+
+    @classmethod
+    def _open_spark(cls, location: SparkLocation, *, read_only: bool) -> Workspace:
+        from realitygap.store.spark import SparkConnection
+
+        folder = files_folder(location)
+        if not (folder / TAXONOMY_FILE).exists():
+            raise WorkspaceError(
+                f"{location.url}: not a realitygap workspace (no {folder / TAXONOMY_FILE}); "
+                f"create one with `realitygap init {location.url}`"
+            )
+        ws = cls(folder, SparkConnection(location), read_only=read_only, location=location)
+        if ws.schema_version < SCHEMA_VERSION:
+            ws.migrate()
+        return ws
 
     def close(self) -> None:
         self.derived.clear()
@@ -253,14 +296,21 @@ class Workspace:
     # ---- schema ----------------------------------------------------------------------------
     @property
     def schema_version(self) -> int:
+        if self.dialect == "spark":
+            has = self.con.has_table("schema_version")
+        else:
+            has = self._has_version_table()
+        if not has:
+            return 0
+        row = self.con.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _has_version_table(self) -> bool:
         exists = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
             + (" AND table_schema = current_schema()" if self.location is not None else "")
         ).fetchone()
-        if not exists or exists[0] == 0:
-            return 0
-        row = self.con.execute("SELECT max(version) FROM schema_version").fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+        return bool(exists and exists[0])
 
     def migrate(self) -> int:
         """Apply pending migrations, each in its own transaction. Returns the new version."""
@@ -326,6 +376,8 @@ class Workspace:
 
     def count(self, name: str) -> int:
         """Rows of a workspace table (a plain count: no Ibis needed)."""
+        if self.dialect == "spark" and (known := self.con.count(name)) is not None:
+            return int(known)
         row = self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
         return int(row[0]) if row else 0
 
@@ -336,6 +388,10 @@ class Workspace:
         A write the disk refuses (full, file too large, no permission) is undone and raised as
         :class:`StorageError` naming the database file.
         """
+        if self.dialect == "spark":
+            with self.con.transaction():
+                yield self.con
+            return
         if self.location is not None:
             with self._pg_transaction():
                 yield self.con

@@ -63,6 +63,9 @@ def append_frame(ws: Workspace, table: str, frame: pd.DataFrame) -> None:
 
         copy_into(ws.con, table, frame)
         return
+    if ws.dialect == "spark":  # Parquet written from Arrow, not a query per row
+        ws.con.append(table, frame)
+        return
     view = f"_append_{uuid.uuid4().hex}"
     cols = ", ".join(f'"{c}"' for c in frame.columns)
     ws.con.register(view, frame)
