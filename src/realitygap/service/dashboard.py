@@ -120,6 +120,16 @@ def install(app: FastAPI, open_workspace: Any) -> None:
     def signed_in(ws: Workspace, request: Request) -> Visitor | None:
         return auth.visitor(ws, request.cookies.get(SESSION_COOKIE))
 
+    def admitted(ws: Workspace, request: Request, permission: Permission) -> Visitor | Response:
+        """The signed-in visitor whose role grants ``permission``; else where to send them
+        (the sign-in page, or a refusal)."""
+        visitor = signed_in(ws, request)
+        if visitor is None:
+            return to_login(request)
+        if not visitor.may(permission):
+            return refused(visitor)
+        return visitor
+
     def to_login(request: Request) -> RedirectResponse:
         target = quote(request.url.path, safe="/")
         return RedirectResponse(f"/login?next={target}", status_code=303)
@@ -216,11 +226,9 @@ def install(app: FastAPI, open_workspace: Any) -> None:
     @app.get("/app/report.html", include_in_schema=False)
     def report_download(request: Request) -> Response:
         with open_workspace() as ws:
-            visitor = signed_in(ws, request)
-            if visitor is None:
-                return to_login(request)
-            if not visitor.may(Permission.RESULTS):
-                return refused(visitor)
+            visitor = admitted(ws, request, Permission.RESULTS)
+            if isinstance(visitor, Response):
+                return visitor
             report = report_of(ws)
         parts = tuple(
             for_visitor(p, visitor) if isinstance(p, Section) else p for p in report.parts
@@ -233,22 +241,18 @@ def install(app: FastAPI, open_workspace: Any) -> None:
     @app.get("/app/admin/audit", response_class=HTMLResponse, include_in_schema=False)
     def audit_page(request: Request) -> Response:
         with open_workspace() as ws:
-            visitor = signed_in(ws, request)
-            if visitor is None:
-                return to_login(request)
-            if not visitor.may(Permission.USERS):
-                return refused(visitor)
+            visitor = admitted(ws, request, Permission.USERS)
+            if isinstance(visitor, Response):
+                return visitor
             entries = store.audit_entries(ws, limit=200)
         return page("dashboard/audit.html.j2", visitor=visitor, entries=entries)
 
     @app.get("/app/admin/audit.csv", include_in_schema=False)
     def audit_export(request: Request) -> Response:
         with open_workspace() as ws:
-            visitor = signed_in(ws, request)
-            if visitor is None:
-                return to_login(request)
-            if not visitor.may(Permission.USERS):
-                return refused(visitor)
+            visitor = admitted(ws, request, Permission.USERS)
+            if isinstance(visitor, Response):
+                return visitor
             entries = store.audit_entries(ws, limit=1_000_000)
         out = io.StringIO()
         writer = csv.writer(out)
@@ -280,11 +284,9 @@ def install(app: FastAPI, open_workspace: Any) -> None:
     @app.get("/app/admin/users", response_class=HTMLResponse, include_in_schema=False)
     def users_page(request: Request) -> Response:
         with open_workspace() as ws:
-            visitor = signed_in(ws, request)
-            if visitor is None:
-                return to_login(request)
-            if not visitor.may(Permission.USERS):
-                return refused(visitor)
+            visitor = admitted(ws, request, Permission.USERS)
+            if isinstance(visitor, Response):
+                return visitor
             rows = store.users(ws)
         return page(
             "dashboard/users.html.j2",
@@ -336,11 +338,9 @@ def install(app: FastAPI, open_workspace: Any) -> None:
     @app.get("/app/{section_id}", response_class=HTMLResponse, include_in_schema=False)
     def section_page(section_id: str, request: Request) -> Response:
         with open_workspace() as ws:
-            visitor = signed_in(ws, request)
-            if visitor is None:
-                return to_login(request)
-            if not visitor.may(Permission.RESULTS):
-                return refused(visitor)
+            visitor = admitted(ws, request, Permission.RESULTS)
+            if isinstance(visitor, Response):
+                return visitor
             report = report_of(ws)
         part = next((p for p in report.parts if p.id == section_id), None)
         if part is None:
