@@ -494,15 +494,21 @@ def _values(frame: pd.DataFrame) -> list[list[Any]]:
     return out
 
 
-def _insert_rows(ws: Workspace, table: str, rows: pd.DataFrame) -> None:
-    """Insert the few rows of one submission whose key is not in ``table`` yet, bound as
-    parameters (no temporary table per request, no count of a large table)."""
+def _insert_rows(ws: Workspace, table: str, rows: pd.DataFrame, *, only_new: bool = True) -> None:
+    """Insert the few rows of one submission, bound as parameters (no temporary table per
+    request, no count of a large table): those whose key is not in ``table`` yet, or, when not
+    ``only_new``, every row, so that a key already there fails on the table's unique index
+    instead of being skipped in silence."""
     from realitygap.store.schema import KEYS
 
     columns = list(rows.columns)
     key = KEYS[table]
     cols = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
+    if not only_new:
+        for values in _values(rows):
+            ws.con.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", values)
+        return
     match = " AND ".join(f'"{k}" = ?' for k in key)
     statement = (
         f"INSERT INTO {table} ({cols}) SELECT {marks} "
@@ -569,11 +575,13 @@ def complete(
                 if marked is None:
                     raise AlreadyAnswered(respondent_id)
             if len(responses):
-                # an answer committed before this transaction began is seen here; one
-                # committed meanwhile is refused by the unique index (PostgreSQL)
+                # an answer already committed is seen here; one committed by a concurrent
+                # submission after this check is refused by the unique index (PostgreSQL): the
+                # rows go in unconditionally, since "insert where not exists" would skip them
+                # in silence and acknowledge a submission that stored nothing
                 if _any_stored(con, responses):
                     raise AlreadyAnswered(respondent_id)
-                _insert_rows(ws, "responses", responses)
+                _insert_rows(ws, "responses", responses, only_new=False)
             if len(documents):
                 _insert_rows(ws, "documents", documents)
             if token_digest_ is not None:
