@@ -19,6 +19,7 @@ from realitygap.analysis import RealityCheck, reality_check
 from realitygap.report import ReportFiles, build, save
 from realitygap.report.model import Chart, Headline, Omitted, Para, Quotes, Report, Table
 from realitygap.store import Workspace
+from tests.approx import assert_same_values
 
 GOLDEN = Path(__file__).parent / "golden" / "report_structure.json"
 
@@ -398,9 +399,10 @@ def test_weighted_report_uses_the_raked_gap_and_states_the_weights(
     # the same analysis called directly with the same weights (what `realitygap gap
     # --weights` prints)
     direct = gap(ws, by=["role", "department", "touchpoint", "layer"], weights=raking).headline
-    assert direct is not None and check.gap is not None and check.gap.headline == direct
+    assert direct is not None and check.gap is not None
+    assert_same_values(check.gap.headline, direct)  # weighted sums: equal to the last bits
     shares = next(b for b in section.blocks if isinstance(b, Table)).frame
-    assert shares.loc[1, "share"].estimate == direct.customer_share
+    assert shares.loc[1, "share"].estimate == check.gap.headline.customer_share
     unweighted = gap(ws, by=["role"]).headline
     assert unweighted is not None and unweighted.customer_share != direct.customer_share
     text = " ".join(b.text for b in methods_section(check).blocks if isinstance(b, Para))
