@@ -18,9 +18,15 @@ submission is acknowledged by the server's 303 (sent only after the commit). The
 after ``--seconds`` or when every link is used, whichever comes first.
 
 Printed per store: submissions acknowledged per second, latency percentiles of the submission
-(the POST) and of opening the page (the GET), and then, from the store itself, that every
-acknowledged submission is there exactly once (its three answers in ``responses``, its
-invitation marked responded) and that no respondent has more rows than one submission gives.
+(the POST) and of opening the page (the GET), the CPU seconds the server's processes spent per
+submission (read from ``/proc``: a shared machine inflates it less than wall time), and then,
+from the store itself, that every acknowledged submission is there exactly once (its three
+answers in ``responses``, its invitation marked responded) and that no respondent has more rows
+than one submission gives.
+
+Before the load, on PostgreSQL: the SQL statements one survey costs (open the page, submit it),
+counted in process from libpq's trace of every message the server is sent
+(:func:`statements_per_survey`; ``tests/test_service_load.py`` pins the count).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,6 +76,7 @@ question = "q_ease"
 [[items]]
 question = "q_comment"
 """
+SURVEYS_COUNTED = 11  # one in a fresh process, then ten
 ANSWERS_PER_SUBMISSION = 2  # q_nps and q_ease become responses; the comment a document
 
 
@@ -131,7 +139,7 @@ def start_server(where: str, port: int, workers: int, log: Path) -> subprocess.P
         start_new_session=True,  # SIGKILL of the group reaches every worker
         env=os.environ.copy(),
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # several workers start slowly on a loaded machine
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"the server exited ({proc.returncode}): {log.read_text()[-2000:]}")
@@ -154,6 +162,123 @@ def kill(proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, sig)
     proc.wait(timeout=30)
+
+
+def server_cpu_seconds(proc: subprocess.Popen[bytes]) -> float:
+    """User + system CPU seconds of the live processes of the server's process group (the
+    server and its workers), from ``/proc/PID/stat`` (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        # after the command: state, ppid, pgrp, ..., utime (14th field) and stime (15th)
+        if int(fields[2]) == proc.pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+# ---- statements per survey -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Statements:
+    """What libpq sent the server: statements run (an Execute of the extended protocol or a
+    simple Query), of which transaction control (BEGIN, COMMIT, ROLLBACK)."""
+
+    run: int
+    transaction_control: int
+
+    @property
+    def data(self) -> int:
+        """Statements other than BEGIN/COMMIT/ROLLBACK."""
+        return self.run - self.transaction_control
+
+
+def read_trace(text: str) -> Statements:
+    """Count the statements in a libpq trace (one line per protocol message; ``F`` the
+    frontend's): an ``Execute`` runs one prepared or unnamed statement, a ``Query`` one
+    simple statement."""
+    run = control = 0
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 3 or parts[0] != "F":
+            continue
+        if parts[2] == "Execute":
+            run += 1
+        elif parts[2] == "Query":
+            run += 1
+            words = parts[3].strip().strip('"').split() if len(parts) > 3 else []
+            control += bool(words) and words[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK")
+    return Statements(run, control)
+
+
+@contextlib.contextmanager
+def traced() -> Iterator[list[Any]]:
+    """Trace the libpq messages of every PostgreSQL workspace connection opened inside (a
+    list of (connection, trace file)); :func:`trace_count` reads them."""
+    from psycopg import pq
+
+    from realitygap.store import postgres
+
+    opened: list[Any] = []
+    original = postgres.PgConnection.__init__
+
+    def tracing(self: postgres.PgConnection, location: Any) -> None:
+        original(self, location)
+        out = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the connection's trace
+        self.raw.pgconn.trace(out.fileno())
+        self.raw.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        opened.append((self, out))
+
+    postgres.PgConnection.__init__ = tracing  # type: ignore[method-assign]
+    try:
+        yield opened
+    finally:
+        postgres.PgConnection.__init__ = original  # type: ignore[method-assign]
+
+
+def trace_count(opened: list[Any], since: list[int] | None = None) -> tuple[Statements, list[int]]:
+    """The statements traced on ``opened`` connections after the byte offsets ``since`` (from
+    an earlier call), and the offsets now."""
+    run = control = 0
+    offsets = []
+    for i, (con, out) in enumerate(opened):
+        if not con.raw.closed:
+            con.raw.pgconn.flush()  # type: ignore[no-untyped-call]
+        out.seek(0)
+        data = out.read()
+        start = since[i] if since and i < len(since) else 0
+        found = read_trace(data[start:].decode("utf-8", "replace"))
+        run, control = run + found.run, control + found.transaction_control
+        offsets.append(len(data))
+    return Statements(run, control), offsets
+
+
+def statements_per_survey(where: str, tokens: Sequence[tuple[str, int]]) -> list[Statements]:
+    """Open and submit the surveys of ``tokens`` one after the other through the application
+    in this process (FastAPI's TestClient) on the PostgreSQL workspace ``where``: the
+    statements each cost, counted from libpq's trace. The first includes what a fresh process
+    reads once."""
+    from fastapi.testclient import TestClient
+
+    from realitygap.service.app import create_app
+
+    out = []
+    with traced() as opened:
+        app = create_app(where)
+        with TestClient(app) as client:
+            _, offsets = trace_count(opened)
+            for token, number in tokens:
+                page = client.get(f"/s/{token}")
+                assert page.status_code == 200, page.text
+                form = {"page": "1", "key": uuid.uuid4().hex, **answers_of(number)}
+                done = client.post(f"/s/{token}", data=form, follow_redirects=False)
+                assert done.status_code == 303, done.text
+                found, offsets = trace_count(opened, offsets)
+                out.append(found)
+        app.state.access.close()
+    return out
 
 
 # ---- the load ------------------------------------------------------------------------------
@@ -370,13 +495,26 @@ def bench(kind: str, workers: int, respondents: int, concurrency: int, seconds: 
         respondent_of = prepare(where, respondents, Path(tmp))
         numbers = {t: int(r[1:]) for t, r in respondent_of.items()}
         print(f"\n{kind}: {respondents} invited in {time.perf_counter() - t0:.1f} s; ", end="")
+        items = list(numbers.items())
+        if kind == "postgres":
+            counted = statements_per_survey(where, items[:SURVEYS_COUNTED])
+            items = items[SURVEYS_COUNTED:]
+            later = counted[1:]
+            print(
+                f"statements per survey (open + submit), first in a fresh process: "
+                f"{counted[0].run} ({counted[0].transaction_control} BEGIN/COMMIT); "
+                f"then {min(s.run for s in later)}-{max(s.run for s in later)} "
+                f"({later[0].transaction_control} BEGIN/COMMIT), n={len(later)}"
+            )
         port = free_port()
         server = start_server(where, port, workers, Path(tmp) / "server.log")
         print(f"server: {workers} process(es), {concurrency} concurrent respondents")
         base = f"http://127.0.0.1:{port}"
         try:
             empty = baseline(base, concurrency)
-            run = load(base, list(numbers.items()), concurrency, seconds)
+            cpu_before = server_cpu_seconds(server)
+            run = load(base, items, concurrency, seconds)
+            cpu = server_cpu_seconds(server) - cpu_before
         finally:
             kill(server, signal.SIGTERM)
         rate = len(run.acked) / run.elapsed
@@ -385,6 +523,8 @@ def bench(kind: str, workers: int, respondents: int, concurrency: int, seconds: 
             f"  submissions acknowledged: {len(run.acked)} in {run.elapsed:.1f} s = {rate:.0f}/s"
             f" ({rate / empty:.3f} of the baseline; each is a GET and a POST)"
         )
+        per = 1000 * cpu / max(1, len(run.acked))
+        print(f"  server CPU: {cpu:.1f} s = {per:.1f} ms per acknowledged submission")
         print(f"  submit (POST): {percentiles(run.submit_seconds)}")
         print(f"  open (GET):    {percentiles(run.open_seconds)}")
         if run.errors:

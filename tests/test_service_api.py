@@ -191,6 +191,8 @@ def test_the_openapi_schema_lists_the_resources(
         "/api/campaigns/{campaign_id}",
         "/api/campaigns/{campaign_id}/invitations",
         "/api/campaigns/{campaign_id}/submissions",
+        "/api/cases",  # tests/test_service_cases_access.py: every role per endpoint
+        "/api/cases/{case_id}/status",
     }
     assert "ErrorOut" in schema["components"]["schemas"]
     # no interactive docs page: it would load its scripts from another host

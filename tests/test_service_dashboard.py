@@ -4,10 +4,12 @@ the role × page table, verbatims kept from viewers, the audit log, and the cach
 from __future__ import annotations
 
 import html
+import io
 import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from argon2 import PasswordHasher
@@ -18,6 +20,7 @@ from realitygap.analysis.findings import executive_summary
 from realitygap.service.access import MAX_FAILURES_PER_ACCOUNT
 from realitygap.service.app import create_app
 from realitygap.service.dashboard import CSP, LOGIN_COOKIE, SESSION_COOKIE
+from realitygap.service.manage import create_campaign, invite
 from realitygap.store import Workspace
 from tests.service_fixtures import DASHBOARD_PASSWORD, DASHBOARD_ROLES, make_dashboard_company
 from tests.test_engines import pg_home, pg_url  # noqa: F401  (fixtures)
@@ -99,7 +102,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/app"): dict.fromkeys(("anonymous", *ROLES), 303),
     ("GET", "/app/static/dashboard.css"): dict.fromkeys(("anonymous", *ROLES), 200),
     ("GET", "/app/{section_id}"): {"anonymous": 303, **dict.fromkeys(ROLES, 200)},
-    ("GET", "/app/report.html"): {"anonymous": 303, **dict.fromkeys(ROLES, 200)},
+    ("GET", "/app/static/live.js"): dict.fromkeys(("anonymous", *ROLES), 200),
+    ("GET", "/app/report.{kind}"): {"anonymous": 303, **dict.fromkeys(ROLES, 200)},
+    ("GET", "/app/live.json"): {"anonymous": 401, **dict.fromkeys(ROLES, 200)},
     ("GET", "/app/admin/users"): {"anonymous": 303, "admin": 200, "analyst": 403,
                                   "manager": 403, "viewer": 403},
     ("GET", "/app/admin/audit"): {"anonymous": 303, "admin": 200, "analyst": 403,
@@ -107,9 +112,22 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/app/admin/audit.csv"): {"anonymous": 303, "admin": 200, "analyst": 403,
                                       "manager": 403, "viewer": 403},
     ("GET", "/login"): dict.fromkeys(("anonymous", *ROLES), 200),
+    # cases (service/cases_web.py; tests/test_service_cases*.py test them with cases in place)
+    ("GET", "/app/cases"): {"anonymous": 303, "admin": 200, "analyst": 200, "manager": 200,
+                            "viewer": 403},
+    ("GET", "/app/cases/export/{crm}.csv"): {"anonymous": 303, "admin": 200, "analyst": 200,
+                                             "manager": 200, "viewer": 403},
+    ("GET", "/app/cases/{case_id}"): {"anonymous": 303, "admin": 404, "analyst": 404,
+                                      "manager": 404, "viewer": 403},  # no such case
 }  # fmt: skip
 # Form posts are checked apart (they need a CSRF token): /login, /logout, /app/admin/users.
-POSTS = {("POST", "/login"), ("POST", "/logout"), ("POST", "/app/admin/users")}
+POSTS = {
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/app/admin/users"),
+    ("POST", "/app/cases/{case_id}/assign"),
+    ("POST", "/app/cases/{case_id}/status"),
+}
 
 
 def dashboard_routes(client: TestClient) -> set[tuple[str, str]]:
@@ -128,7 +146,8 @@ def test_every_dashboard_route_has_an_expected_code_for_every_role(client: TestC
         if visitor != "anonymous":
             assert sign_in(client, f"{visitor}@example.com") == 303
         for (method, path), codes in EXPECTED.items():
-            url = path.replace("{section_id}", "summary")
+            url = path.replace("{section_id}", "summary").replace("{kind}", "html")
+            url = url.replace("{case_id}", "no-such-case").replace("{crm}", "zendesk")
             got = client.request(method, url).status_code
             assert got == codes[visitor], (visitor, method, url, got)
 
@@ -144,7 +163,8 @@ def test_summary_page_shows_the_composites_executive_summary(
     r = client.get("/app/summary")
     assert r.status_code == 200
     assert r.headers["content-security-policy"] == CSP
-    assert "<script" not in r.text
+    # no inline script: the one script element is our own file (CSP script-src 'self')
+    assert re.findall(r"<script[^>]*>", r.text) == ['<script src="/app/static/live.js" defer>']
     text = html.unescape(r.text)
     for finding in top:
         assert finding.text in text
@@ -366,3 +386,113 @@ def test_cli_adds_lists_and_disables_users(tmp_path: Path, monkeypatch: pytest.M
         from realitygap.service.access import sign_in as check_sign_in
 
         assert check_sign_in(ws, "a@example.com", PASSWORD, "127.0.0.1") is None
+
+
+# ---- filters, downloads and live figures (issue 22 section 1) -----------------------------
+
+
+def test_filtered_page_shows_the_subset_and_keeps_it_in_every_link(client: TestClient) -> None:
+    assert sign_in(client, "analyst@example.com") == 303
+    page = client.get("/app/gap?department=retail&wave=")
+    assert page.status_code == 200
+    text = page.text
+    assert "Showing: department retail." in text
+    assert 'href="/app/summary?department=retail"' in text  # the view's link is shareable
+    assert 'href="/app/report.pdf?department=retail"' in text
+    assert '<option value="retail" selected>' in text
+    # the methods section says which subset was analysed
+    assert (
+        "Data analysed: only department retail" in client.get("/app/methods?department=retail").text
+    )
+    refused = client.get("/app/gap?department=no_such_team")
+    assert refused.status_code == 400 and "no_such_team" in html.unescape(refused.text)
+
+
+def test_a_shared_filtered_link_survives_the_sign_in(client: TestClient) -> None:
+    r = client.get("/app/gap?segment=vip")
+    assert r.status_code == 303
+    next_path = r.headers["location"].split("next=", 1)[1]
+    client.get("/login")
+    r = client.post(
+        "/login",
+        data={"email": "analyst@example.com", "password": PASSWORD,
+              "csrf": client.cookies.get(LOGIN_COOKIE), "next": unquote(next_path)},
+    )  # fmt: skip
+    assert r.headers["location"] == "/app/gap?segment=vip"
+
+
+def test_composite_cached_per_data_version_and_filter(client: TestClient) -> None:
+    cache = client.app.state.dashboard_cache  # type: ignore[attr-defined]
+    assert sign_in(client, "analyst@example.com") == 303
+    client.get("/app/summary")
+    before = cache.computed
+    assert client.get("/app/summary?segment=new").status_code == 200
+    assert cache.computed == before + 1  # a new filter: computed once
+    assert client.get("/app/gap?segment=new").status_code == 200
+    assert client.get("/app/summary").status_code == 200
+    assert cache.computed == before + 1  # both filters served from the cache
+
+
+def test_downloads_in_three_formats_and_none_holds_a_viewers_verbatim(
+    client: TestClient,
+) -> None:
+    from openpyxl import load_workbook
+
+    assert sign_in(client, "analyst@example.com") == 303
+    pdf = client.get("/app/report.pdf?segment=vip")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    analyst_xlsx = client.get("/app/report.xlsx?segment=vip")
+    analyst_sheets = load_workbook(io.BytesIO(analyst_xlsx.content)).sheetnames
+    assert "Data analysed: only segment vip" in client.get("/app/report.html?segment=vip").text
+    client.cookies.clear()
+    assert sign_in(client, "viewer@example.com") == 303
+    viewer_xlsx = client.get("/app/report.xlsx?segment=vip")
+    assert viewer_xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(viewer_xlsx.content))
+    # the table of customer ids (Table.personal) is the only sheet a viewer's copy lacks
+    assert set(analyst_sheets) - set(book.sheetnames)
+    assert set(book.sheetnames) <= set(analyst_sheets)
+    assert "<blockquote" not in client.get("/app/report.html?segment=vip").text
+    assert client.get("/app/report.docx").status_code == 404
+
+
+def _live_campaign(company: Path, tmp: Path) -> str:
+    toml = tmp / "live.toml"
+    toml.write_text('name = "Live"\nwave = "2026-live"\n\n[[items]]\nquestion = "nps"\n')
+    with Workspace.open(company) as ws:
+        row = create_campaign(ws, toml)
+        invite(ws, row.campaign_id, "http://testserver")
+    return str(row.campaign_id)
+
+
+def test_live_figures_match_the_invitations_and_move_with_a_submission(
+    client: TestClient, company: Path, tmp_path: Path
+) -> None:
+    campaign = _live_campaign(company, tmp_path)
+    assert client.get("/app/live.json").status_code == 401
+    assert sign_in(client, "analyst@example.com") == 303
+    live = client.get("/app/live.json?department=retail").json()
+    with Workspace.open(company, read_only=True) as ws:
+        # Independent: counted here in SQL over the invitations and the retail executives' answers
+        invited, done = ws.con.execute(
+            "SELECT count(*), count(responded_at) FROM invitations WHERE campaign_id = ?",
+            [campaign],
+        ).fetchone()
+        executives = ws.con.execute(
+            "SELECT count(*) FROM responses r JOIN respondents p "
+            "USING (respondent_id) WHERE p.kind = 'staff' AND p.role = 'executive' "
+            "AND p.department = 'retail' AND r.question_id = 'm_nps'"
+        ).fetchone()[0]
+    (found,) = [c for c in live["campaigns"] if c["campaign_id"] == campaign]
+    assert (found["invited"], found["completed"]) == (invited, done) and invited > 0
+    assert live["gap"]["staff"] == executives
+    with Workspace.open(company) as ws:  # one customer finishes (what a submission records)
+        ws.con.execute(
+            "UPDATE invitations SET responded_at = now() WHERE campaign_id = ? AND rowid = "
+            "(SELECT min(rowid) FROM invitations WHERE campaign_id = ?)",
+            [campaign, campaign],
+        )
+    after = client.get("/app/live.json?department=retail").json()
+    (moved,) = [c for c in after["campaigns"] if c["campaign_id"] == campaign]
+    assert moved["completed"] == done + 1
+    assert moved["rate"] == pytest.approx((done + 1) / invited)  # completed over invited

@@ -99,3 +99,39 @@ def test_serve_refuses_several_workers_on_the_embedded_store(tmp_path: Path) -> 
     assert result.exit_code != 0
     assert "--workers: found 2, expected 1 on the embedded DuckDB store" in result.output
     assert "PostgreSQL" in result.output
+
+
+def test_a_survey_costs_six_statements_and_one_transaction_on_postgres(home: Path) -> None:
+    """Statements per survey (open the page, submit it), counted from libpq's trace of what
+    the server is sent. Expected by hand from the flow (docs/service.md, "Load"): the page
+    is one SELECT of the link with its campaign's state and the bank's version; the
+    submission that SELECT again, then one transaction: claim the key, mark the invitation
+    responded, insert both answers in one statement, insert the comment's document: 6, with
+    BEGIN and COMMIT 8. The first survey of a process also reads the campaign's definition
+    (campaign, items, questions, translations: 4 more)."""
+    _server_or_skip()
+    with lb.store_at("postgres", home) as where:
+        tokens = lb.prepare(where, 4, home)
+        counted = lb.statements_per_survey(where, [(t, int(r[1:])) for t, r in tokens.items()])
+        c = lb.count(where, lb.Run(acked=dict.fromkeys(tokens, "")), tokens)
+    assert [s.data for s in counted] == [10, 6, 6, 6]
+    assert [s.transaction_control for s in counted] == [2, 2, 2, 2]
+    # and the four surveys landed whole, once each
+    assert (c.acknowledged, c.missing, c.doubled, c.stored) == (4, 0, 0, 4)
+
+
+def test_the_trace_counter_counts_executes_and_simple_queries() -> None:
+    """A positive control of the counter on a trace written by hand in libpq's format: two
+    extended-protocol statements, a simple BEGIN and COMMIT, and backend lines ignored."""
+    trace = "\n".join(
+        [
+            'F\t21\tParse\t "" "select $1" 1 NNNN',
+            'F\t9\tExecute\t "" 0',
+            'F\t10\tQuery\t "BEGIN"',
+            'B\t10\tCommandComplete\t "BEGIN"',
+            'F\t9\tExecute\t "" 0',
+            'F\t11\tQuery\t "COMMIT"',
+        ]
+    )
+    found = lb.read_trace(trace)
+    assert (found.run, found.transaction_control, found.data) == (4, 2, 2)

@@ -156,7 +156,47 @@ def test_fade_slope_and_variance_match_statsmodels_clustered_ols() -> None:
         c = np.concatenate([np.zeros(len(levels)), n1 * dt / np.sum(n1 * dt**2)])
         slope, var, _ = found[o]
         assert slope == pytest.approx(float(c @ fit.params), rel=1e-9), o
-        assert var == pytest.approx(float(c @ fit.cov_params() @ c), rel=1e-6), o
+        # the per-customer sums in the engine are the row-level sandwich, to rounding
+        assert var == pytest.approx(float(c @ fit.cov_params() @ c), rel=1e-9), o
+
+
+def test_comparison_counts_in_the_engine_match_pandas() -> None:
+    # independent check: the comparison rows and customers (the design effect of the lift's
+    # comparison side) counted by pandas on the same rows
+    import ibis
+    import numpy as np
+    import pandas as pd
+
+    from realitygap.analysis.wow import OUTCOMES, _customer_sums, _trend_coefficients
+
+    rng = np.random.default_rng(11)
+    months = ["2024-01", "2024-02", "2024-03"]
+    rows = []
+    for c in range(300):
+        for month in months:
+            met = int(rng.random() < 0.15)
+            nps = 100.0 if rng.random() < 0.3 else None
+            rows.append((f"C{c}", 0, month, "A", met, float(rng.random() < 0.5), 1.0, nps))
+            if met:
+                break
+    frame = pd.DataFrame(rows, columns=["customer_id", "j", "month", "band", "met", *OUTCOMES])
+    strata = ["month", "band"]
+    cells = (
+        frame.groupby([*strata, "met"])
+        .agg(
+            **{f"n_{o}": (o, "count") for o in OUTCOMES},
+            **{f"s_{o}": (o, "sum") for o in OUTCOMES},
+        )
+        .reset_index()
+    )
+    coefs = {0: _trend_coefficients(cells, strata, months, min_n=1)}
+    got = _customer_sums(ibis.memtable(frame), coefs, strata, comparisons=True)[0]
+    compared = frame[frame["met"] == 0]
+    answered = compared[compared["nps"].notna()]
+    assert got["rows"] == len(compared)
+    assert got["people"] == compared["customer_id"].nunique()
+    assert got["nps_rows"] == len(answered)
+    assert got["nps_people"] == answered["customer_id"].nunique()
 
 
 def test_bad_arguments_name_the_parameter(company: Company) -> None:

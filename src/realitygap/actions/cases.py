@@ -81,13 +81,16 @@ def _as_cases(
     )
 
 
-def detractor_candidates(ws: Workspace, sla: timedelta) -> ir.Table:
-    """One candidate case per detractor answer (customer x wave), as an Ibis expression."""
+def detractor_candidates(
+    ws: Workspace, sla: timedelta, score_to: float = NPS_DETRACTOR_TO
+) -> ir.Table:
+    """One candidate case per detractor answer (customer x wave; NPS at most ``score_to``,
+    by default 6), as an Ibis expression."""
     qid = nps_question(question_bank(ws))
     r = ws.table("responses")
     if qid is None:
         return r.filter(ibis.literal(False)).select(case_id=r.respondent_id)
-    det = r.filter((r.question_id == qid) & (r.value <= NPS_DETRACTOR_TO))
+    det = r.filter((r.question_id == qid) & (r.value <= score_to))
     cand = det.left_join(_worst_touchpoints(ws), ["respondent_id", "wave"])
     cand = cand.left_join(_owners(ws), "touchpoint").mutate(customer_id=det.respondent_id)
     key = cand.respondent_id + ":" + cand.wave
@@ -157,9 +160,15 @@ def case_candidates(
     sla: timedelta = timedelta(hours=48),
     since: date | datetime | None = None,
     now: datetime | None = None,
+    score_to: float = NPS_DETRACTOR_TO,
+    touchpoints: tuple[str, ...] = (),
+    segments: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """The cases the rules in ``triggers`` would open (not yet in the ``cases`` table).
 
+    The rule is configurable: ``score_to`` is the highest NPS answer that opens a detractor
+    case (default 6); ``touchpoints`` and ``segments``, when given, keep only cases at those
+    touchpoints and of customers in those segments (``respondents.segment``).
     ``since`` keeps only triggers (answer, comment, attrition signal) from that date on;
     ``now`` is when the cases open (default: the current time, UTC). Columns: case_id,
     customer_id, trigger, touchpoint, owner, status, opened_at, due_at.
@@ -168,7 +177,7 @@ def case_candidates(
         check_choice("triggers", trigger, TRIGGERS)
     frames: list[pd.DataFrame] = []
     if "detractor" in triggers:
-        frames.append(detractor_candidates(ws, sla).execute())
+        frames.append(detractor_candidates(ws, sla, score_to).execute())
     if "staff_attitude" in triggers:
         frames.append(staff_attitude_candidates(ws, sla).execute())
     if "silent_attrition" in triggers:
@@ -177,6 +186,12 @@ def case_candidates(
     if not frames:
         return pd.DataFrame(columns=["case_id"])
     cand = pd.concat(frames, ignore_index=True).drop_duplicates("case_id")
+    if touchpoints:
+        cand = cand[cand["touchpoint"].isin(touchpoints)]
+    if segments:
+        r = ws.table("respondents")
+        inside = r.filter(r.segment.isin(list(segments))).respondent_id.execute()
+        cand = cand[cand["customer_id"].isin(set(inside))]
     # the rules date a candidate by its trigger (when the customer spoke)
     spoke = pd.to_datetime(cand["opened_at"])
     if since is not None:

@@ -142,13 +142,14 @@ def answer_grid(ws: Workspace, question_ids: list[str], *, wave: str | None = No
             grid = grid.filter(grid.wave == wave)
         return columns_of(grid, [stored.questions.index(q) for q in question_ids])
     wanted = tuple(sorted(set(question_ids)))
+    name = TEMP_GRID_TABLE + (f"_{ws.restriction}" if ws.restriction else "")
     fingerprint = store_grid.fingerprint(ws)
     current = _Grid(wanted, wave, fingerprint)
-    if ws.derived.get(_GRID_KEY) != current or not engine.temp_table_exists(ws, TEMP_GRID_TABLE):
+    if ws.derived.get(_GRID_KEY) != current or not engine.temp_table_exists(ws, name):
         pivot = store_grid.pivot(ws, list(wanted), wave=wave or store_grid.only_wave(fingerprint))
-        engine.cache_temp_table(ws, TEMP_GRID_TABLE, pivot)
+        engine.cache_temp_table(ws, name, pivot)
         ws.derived[_GRID_KEY] = current
-    grid = ws.backend.table(TEMP_GRID_TABLE, database="temp")
+    grid = ws.backend.table(name, database="temp")
     return columns_of(grid, [wanted.index(q) for q in question_ids])
 
 

@@ -38,6 +38,7 @@ from realitygap.analysis.weighting import Raking
 from realitygap.analysis.wow import WowResult, wow
 from realitygap.domain.errors import SurveyDataError, check_confidence
 from realitygap.store.settings import currency
+from realitygap.store.subset import Subset, restrict
 from realitygap.store.workspace import Workspace
 
 SECTIONS = (
@@ -157,7 +158,8 @@ class RealityCheck(Values):
     (weighted like the headline); ``data`` counts the rows of each table; ``findings`` are
     the sentences a reader sees, each with its evidence (:mod:`realitygap.analysis.findings`).
     ``labels`` holds the names shown instead of ids (touchpoints, owners, question texts) and
-    the currency. ``to_frame()`` lists the findings: section, rule, kind, lead, text.
+    the currency. ``subset`` is the part of the data analysed (:class:`Subset`, everything by
+    default). ``to_frame()`` lists the findings: section, rule, kind, lead, text.
     """
 
     workspace: str
@@ -184,6 +186,7 @@ class RealityCheck(Values):
     wow: WowResult | None = None
     people: PeopleResult | None = None
     skills: SkillsResult | None = None
+    subset: Subset = field(default_factory=Subset)
 
     @property
     def nps_estimate(self) -> Estimate | None:
@@ -256,6 +259,7 @@ def reality_check(
     weights: Raking | None = None,
     confidence: float = 0.95,
     min_n: int = MIN_N,
+    subset: Subset | None = None,
 ) -> RealityCheck:
     """Run every analysis of the workspace once and derive the findings: the Reality Check.
 
@@ -276,6 +280,10 @@ def reality_check(
         Level of every interval and test.
     min_n : int, default 30
         Fewer answers than this give "insufficient data" instead of a number.
+    subset : Subset, optional
+        Analyse only a wave, a customer segment, a touchpoint and/or a department: every family
+        runs on a read-only view of the workspace holding only those rows
+        (:mod:`realitygap.store.subset` says what each filter keeps).
 
     Returns
     -------
@@ -326,6 +334,18 @@ def reality_check(
     together explain 58% of its differences, R²).
     """
     check_confidence(confidence, min_n)
+    view = restrict(ws, subset)
+    try:
+        check = _check(view, weights=weights, confidence=confidence, min_n=min_n)
+    finally:
+        if view is not ws:
+            view.close()  # its temporary tables; the connection stays open
+    return dataclasses.replace(
+        check, workspace=ws.path.name, subset=subset or Subset(), findings=derive(check)
+    )
+
+
+def _check(ws: Workspace, *, weights: Raking | None, confidence: float, min_n: int) -> RealityCheck:
     omitted: dict[str, str] = {}
     opts: dict[str, Any] = {"confidence": confidence, "min_n": min_n}
 
@@ -417,7 +437,7 @@ def reality_check(
             omitted["skills"] = "no comment is about staff"
             skills_result = None
 
-    check = RealityCheck(
+    return RealityCheck(
         workspace=ws.path.name,
         confidence=confidence,
         min_n=min_n,
@@ -441,4 +461,3 @@ def reality_check(
         people=people_result,
         skills=skills_result,
     )
-    return dataclasses.replace(check, findings=derive(check))

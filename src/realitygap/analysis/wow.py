@@ -310,16 +310,66 @@ def wow(
         }
     )
     base = customers.left_join(cancel, "customer_id").drop("customer_id_right")
-    # one grid of customer-months for every moment, materialised once (a temporary table)
-    grid = _grid(base, buys, _nps_answers(ws), month_frame, (prior_days, repeat_days, retain_days))
-    grid = grid.cache()
-    alive: pd.DataFrame = grid.group_by("month").agg(n=grid.count()).execute()
-    alive_of = dict(zip(alive["month"].astype(str), alive["n"].astype(int), strict=True))
-    moments = tuple(
-        _moment(name, wow_events, base, grid, months_of[name], alive_of, cols, confidence, min_n)
-        for name in names
+    month_frame["k"] = np.arange(len(every), dtype=np.int64)
+    alive = base.agg(
+        **{
+            f"a{k}": (base.cancel.isnull() | (base.cancel >= _ts(start))).sum()
+            for k, start in enumerate(month_frame["m_start"])
+        }
+    ).execute()
+    alive_of = {m: int(alive.iloc[0][f"a{k}"] or 0) for k, m in enumerate(every)}
+    # customer x month x moment, never materialised: two aggregations read it, the stratum
+    # sums first, then the per-customer sums of the fade's clustered variance
+    rows = _comparisons(
+        base,
+        buys,
+        _nps_answers(ws),
+        wow_events,
+        names,
+        months_of,
+        month_frame,
+        (prior_days, repeat_days, retain_days),
     )
-    grid.release()
+    strata = ["month", *cols, "band"]
+    cells_all: pd.DataFrame = (
+        rows.group_by(["j", *strata, "met"])
+        .agg(
+            n=rows.count(),
+            **{f"s_{o}": rows[o].sum() for o in OUTCOMES[:2]},
+            **{f"ss_{o}": (rows[o] ** 2).sum() for o in OUTCOMES[:2]},
+            n_nps=rows.nps.count(),
+            s_nps=rows.nps.sum(),
+            ss_nps=(rows.nps**2).sum(),
+        )
+        .execute()
+    )
+    for o in OUTCOMES[:2]:
+        cells_all[f"n_{o}"] = cells_all["n"]
+    cells_of = {
+        j: cells_all[cells_all["j"] == j].drop(columns="j").reset_index(drop=True)
+        for j in range(len(names))
+    }
+    coefs = {
+        j: _trend_coefficients(cells_of[j], strata, months_of[name], min_n)
+        for j, name in enumerate(names)
+    }
+    sums = _customer_sums(rows, coefs, strata, comparisons=True)
+    moments = tuple(
+        _moment(
+            name,
+            wow_events,
+            base,
+            cells_of[j],
+            sums[j],
+            coefs[j][0],
+            months_of[name],
+            alive_of,
+            cols,
+            confidence,
+            min_n,
+        )
+        for j, name in enumerate(names)
+    )
     return WowResult(moments, cols, min_n, confidence, methods, text_moments)
 
 
@@ -368,56 +418,109 @@ def _nps_answers(ws: Workspace) -> ir.Table | None:
     return r.select(customer_id=r.respondent_id, answered=r.submitted_at, score=cat)
 
 
-def _grid(
+def _comparisons(
     base: ir.Table,
     buys: ir.Table,
     nps_answers: ir.Table | None,
+    wow_events: ir.Table,
+    names: list[str],
+    months_of: dict[str, list[str]],
     month_frame: pd.DataFrame,
     windows: tuple[int, int, int],
 ) -> ir.Table:
-    """Customer x month, for customers not cancelled before the month: the prior-purchase
-    band, whether still a customer at the month's end (``stays``) and the outcomes."""
+    """The monthly comparisons of every moment, one row per customer, month and moment ``j``
+    (the index in ``names``) for customers still customers at the month's end who had not met
+    the moment before it: ``met`` (1 if they first met it that month), the prior-purchase
+    ``band`` and the outcomes.
+
+    Each customer's activity is summed once, per month, into lists (purchases before and
+    after, NPS answers after): one aggregation over the events grouped by customer, not a
+    join of every purchase with every month; the lists are indexed by the month's ``k``.
+    """
     prior_days, repeat_days, retain_days = windows
-    mt = ibis.memtable(month_frame)
-    grid = base.cross_join(mt)
-    grid = grid.filter(grid.cancel.isnull() | (grid.cancel >= grid.m_start))
     day = ibis.interval(days=1)
-    b = buys.join(
-        mt,
-        (buys.bought >= mt.m_start - prior_days * day)
-        & (buys.bought < mt.m_end + repeat_days * day),
+    starts = [_ts(x) for x in month_frame["m_start"]]
+    ends = [_ts(x) for x in month_frame["m_end"]]
+    lo, hi = starts[0] - prior_days * day, ends[-1] + repeat_days * day
+    b = buys.filter((buys.bought >= lo) & (buys.bought < hi))
+    activity = b.group_by("customer_id").agg(
+        **{
+            f"p{k}": ((b.bought >= s - prior_days * day) & (b.bought < s)).sum()
+            for k, s in enumerate(starts)
+        },
+        **{
+            f"r{k}": ((b.bought >= e) & (b.bought < e + repeat_days * day)).sum()
+            for k, e in enumerate(ends)
+        },
     )
-    activity = b.group_by(["customer_id", "month"]).agg(
-        prior=engine.as_number((b.bought < b.m_start), "int64").sum(),
-        after=engine.as_number((b.bought >= b.m_end), "int64").sum(),
+    w = wow_events.filter(wow_events.name.isin(names))
+    firsts = w.group_by("customer_id").agg(
+        **{f"f{j}": w.occurred_at.min(where=w.name == name) for j, name in enumerate(names)}
     )
-    g = grid.left_join(activity, ["customer_id", "month"]).drop("customer_id_right", "month_right")
-    g = g.mutate(
-        stays=g.cancel.isnull() | (g.cancel >= g.m_end),
-        band=ibis.cases(
-            (g.prior.fill_null(0) == 0, "0"), (g.prior.fill_null(0) <= 2, "1-2"), else_="3+"
-        ),
-        repeat_purchase=engine.as_number((g.after.fill_null(0) > 0), "float64"),
+    t = base.left_join(activity, "customer_id").drop("customer_id_right")
+    t = t.left_join(firsts, "customer_id").drop("customer_id_right")
+    nps_of: list[ir.Value] = [ibis.null("float64")] * len(ends)
+    if nps_answers is not None:
+        a = nps_answers.filter(
+            (nps_answers.answered >= ends[0]) & (nps_answers.answered < hi + retain_days * day)
+        )
+        in_window = [(a.answered >= e) & (a.answered < e + retain_days * day) for e in ends]
+        per = a.group_by("customer_id").agg(
+            **{f"s{k}": a.score.sum(where=x) for k, x in enumerate(in_window)},
+            **{f"n{k}": a.score.count(where=x) for k, x in enumerate(in_window)},
+        )
+        t = t.left_join(per, "customer_id").drop("customer_id_right")
+        nps_of = [
+            ibis.ifelse(t[f"n{k}"].fill_null(0) > 0, t[f"s{k}"] / t[f"n{k}"], ibis.null()).cast(
+                "float64"
+            )
+            for k in range(len(ends))
+        ]
+    # per customer, each month's activity in a list indexed by the month's k
+    lists = {
+        "prior": ibis.array([t[f"p{k}"].fill_null(0) for k in range(len(starts))]),
+        "after": ibis.array([t[f"r{k}"].fill_null(0) for k in range(len(ends))]),
+        "firsts": ibis.array([t[f"f{j}"] for j in range(len(names))]),
+        "nps": ibis.array(nps_of),
+    }
+    keep = [c for c in base.columns if c != "customer_id"]
+    t = t.select("customer_id", *keep, **lists)
+    pairs = pd.DataFrame(
+        [
+            (j, r.k, r.month, r.m_start, r.m_end)
+            for j, name in enumerate(names)
+            for r in month_frame.itertuples()
+            if r.month in months_of[name]
+        ],
+        columns=["j", "k", "month", "m_start", "m_end"],
+    )
+    g = t.cross_join(ibis.memtable(pairs))
+    first = g.firsts[g.j]
+    g = g.filter(
+        (g.cancel.isnull() | (g.cancel >= g.m_end)) & (first.isnull() | (first >= g.m_start))
+    )
+    first = g.firsts[g.j]
+    prior = g.prior[g.k]
+    out = g.mutate(
+        met=engine.as_number((first.notnull() & (first < g.m_end)), "int64"),
+        band=ibis.cases((prior == 0, "0"), (prior <= 2, "1-2"), else_="3+"),
+        repeat_purchase=engine.as_number(g.after[g.k] > 0, "float64"),
         retention=engine.as_number(
             (g.cancel.isnull() | (g.cancel >= g.m_end + retain_days * day)), "float64"
         ),
+        nps=g.nps[g.k],
     )
-    if nps_answers is None:
-        return g.mutate(nps=ibis.null("float64")).drop("prior", "after")
-    a = nps_answers.join(
-        mt,
-        (nps_answers.answered >= mt.m_end) & (nps_answers.answered < mt.m_end + retain_days * day),
-    )
-    per = a.group_by(["customer_id", "month"]).agg(nps=a.score.mean())
-    g = g.left_join(per, ["customer_id", "month"]).drop("customer_id_right", "month_right")
-    return g.drop("prior", "after")
+    firsts_of = ["firsts"]
+    return out.drop("prior", "after", *firsts_of, "cancel", "k", "m_start", "m_end")
 
 
 def _moment(
     name: str,
     wow_events: ir.Table,
     base: ir.Table,
-    grid: ir.Table,
+    cells: pd.DataFrame,
+    sums: dict[str, float],
+    slopes: dict[str, tuple[float, int]],
     months: list[str],
     alive_of: dict[str, int],
     cols: tuple[str, ...],
@@ -476,40 +579,15 @@ def _moment(
     )
 
     # lift: monthly comparisons of those who first met it that month with those who had not
-    g = grid.filter(grid.month.isin(months) & grid.stays)
-    g = g.left_join(first, "customer_id").drop("customer_id_right")
-    g = g.filter(g.first.isnull() | (g.first >= g.m_start))
-    g = g.mutate(met=engine.as_number((g.first.notnull() & (g.first < g.m_end)), "int64"))
+    # (``cells``: their stratum sums); a comparison customer enters up to one comparison per
+    # month and their outcomes are correlated across months: the comparison side's variance is
+    # multiplied by the mean number of comparisons per customer (the bound for perfectly
+    # correlated repeats)
+    deff = {o: sums["rows"] / max(sums["people"], 1.0) for o in OUTCOMES[:2]}
+    deff["nps"] = sums["nps_rows"] / max(sums["nps_people"], 1.0)
     keys = ["month", *cols, "band", "met"]
-    agg = g.group_by(keys).agg(
-        n=g.count(),
-        **{f"s_{o}": g[o].sum() for o in OUTCOMES[:2]},
-        **{f"ss_{o}": (g[o] ** 2).sum() for o in OUTCOMES[:2]},
-        n_nps=g.nps.count(),
-        s_nps=g.nps.sum(),
-        ss_nps=(g.nps**2).sum(),
-    )
-    cells: pd.DataFrame = agg.execute()
-    for o in OUTCOMES[:2]:
-        cells[f"n_{o}"] = cells["n"]
-    # a comparison customer enters up to one comparison per month and their outcomes are
-    # correlated across months: the comparison side's variance is multiplied by the mean
-    # number of comparisons per customer (the bound for perfectly correlated repeats)
-    c = g.filter(g.met == 0)
-    reps = (
-        c.agg(
-            rows=c.count(),
-            people=c.customer_id.nunique(),
-            nps_rows=c.nps.count(),
-            nps_people=c.customer_id.nunique(where=c.nps.notnull()),
-        )
-        .execute()
-        .iloc[0]
-    )
-    deff = {o: float(reps["rows"]) / max(float(reps["people"]), 1.0) for o in OUTCOMES[:2]}
-    deff["nps"] = float(reps["nps_rows"]) / max(float(reps["nps_people"]), 1.0)
     lifts = tuple(_lift(cells, o, keys[:-1], confidence, min_n, deff[o]) for o in OUTCOMES)
-    trends = _trends(g, cells, keys[:-1], months, min_n)
+    trends = {o: (b, sums[f"v_{o}"], n) for o, (b, n) in slopes.items()}
     fades = _fades(cells, keys[:-1], confidence, min_n, deff, trends)
     return WowMoment(name, k0, reach, tuple(by_segment), by_touchpoint, by_month, lifts, fades)
 
@@ -600,18 +678,20 @@ def _stratum_lifts(cells: pd.DataFrame, outcome: str, strata: list[str]) -> pd.D
     return out[(out["n1"] > 0) & (out["n0"] > 0)].reset_index()
 
 
-def _trends(
-    g: ir.Table, cells: pd.DataFrame, strata: list[str], months: list[str], min_n: int
-) -> dict[str, tuple[float, float, int]]:
-    """Per outcome: the slope of the lift per month, its variance clustered by customer, n.
+Coefficients = tuple[dict[str, tuple[float, int]], pd.DataFrame]
+
+
+def _trend_coefficients(
+    cells: pd.DataFrame, strata: list[str], months: list[str], min_n: int
+) -> Coefficients:
+    """Per outcome: the slope of the lift per month and n (``slopes``), and per stratum x met
+    the coefficients ``a_<o>``, ``m_<o>`` of each row's part in it (see :func:`_trends`).
 
     The slope b = sum_s w_s (t_s - tbar) d_s / sxx over strata s (month t_s, lift d_s = m1 - m0,
     w_s = n1_s met customers, tbar and sxx weighted by w). b is linear in the outcomes: a met
     row adds (t_s - tbar) / sxx * (y - m1_s), a comparison row -(n1_s / n0_s) (t_s - tbar) / sxx
-    * (y - m0_s); the variance is the sum over customers of the square of their rows' sum
-    (the cluster-robust sandwich of the fixed-effects regression with a met x month term).
-    Outcomes with fewer than three months, or fewer than ``min_n`` met or comparison
-    customers, are left out.
+    * (y - m0_s). Outcomes with fewer than three months, or fewer than ``min_n`` met or
+    comparison customers, are left out.
     """
     index = {m: i for i, m in enumerate(months)}
     coef = cells[strata].drop_duplicates().reset_index(drop=True)
@@ -646,19 +726,77 @@ def _trends(
         else:
             coef = coef.assign(**cols)
         coef = coef.fillna(cols)
-    if not slopes:
-        return {}
-    # each customer's rows summed, squared and summed: pushed down to the engine
-    k = g.join(ibis.memtable(coef), strata)
-    contrib = {
-        o: ibis.ifelse(
-            k.met == 1, k[f"a1_{o}"] * (k[o] - k[f"m1_{o}"]), k[f"a0_{o}"] * (k[o] - k[f"m0_{o}"])
-        ).fill_null(0.0)
-        for o in slopes
-    }
-    per = k.group_by("customer_id").agg(**{f"u_{o}": v.sum() for o, v in contrib.items()})
-    sums = per.agg(**{f"v_{o}": (per[f"u_{o}"] ** 2).sum() for o in slopes}).execute().iloc[0]
-    return {o: (b, float(sums[f"v_{o}"] or 0.0), n) for o, (b, n) in slopes.items()}
+    # long by met: one row per stratum x met with that side's coefficient and mean
+    sides = [
+        coef[strata].assign(
+            met=met,
+            **{f"a_{o}": coef[f"a{met}_{o}"] for o in slopes},
+            **{f"m_{o}": coef[f"m{met}_{o}"] for o in slopes},
+        )
+        for met in (0, 1)
+    ]
+    return slopes, pd.concat(sides, ignore_index=True)
+
+
+def _customer_sums(
+    rows: ir.Table,
+    coefs: dict[int, Coefficients],
+    strata: list[str],
+    *,
+    comparisons: bool = False,
+) -> dict[int, dict[str, float]]:
+    """Per moment ``j`` of ``rows``: ``v_<o>``, the sum over customers of the square of their
+    rows' parts in the slope (the clustered variance), in one pass grouped by customer; with
+    ``comparisons`` also the comparison rows and customers (``rows``, ``people``,
+    ``nps_rows``, ``nps_people``)."""
+    frames = [c.assign(j=j) for j, (slopes, c) in coefs.items() if slopes]
+    parts: dict[str, ir.Value] = {}
+    k = rows
+    if frames:
+        table = pd.concat(frames, ignore_index=True)
+        k = rows.left_join(ibis.memtable(table), ["j", *strata, "met"])
+        k = k.drop(*[f"{c}_right" for c in ["j", *strata, "met"] if f"{c}_right" in k.columns])
+        for j, (slopes, _) in coefs.items():
+            for o in slopes:
+                part = (k[f"a_{o}"] * (k[o] - k[f"m_{o}"])).fill_null(0.0)
+                parts[f"u{j}_{o}"] = part.sum(where=k.j == j)
+    if comparisons:
+        for j in coefs:
+            compared = (k.j == j) & (k.met == 0)
+            parts[f"c{j}"] = compared.sum()
+            parts[f"cn{j}"] = (compared & k.nps.notnull()).sum()
+    if not parts:
+        return {j: {} for j in coefs}
+    per = k.group_by("customer_id").agg(**parts)
+    totals: dict[str, ir.Value] = {f"v{x[1:]}": (per[x] ** 2).sum() for x in parts if x[0] == "u"}
+    for j in coefs if comparisons else ():
+        totals[f"rows{j}"] = per[f"c{j}"].sum()
+        totals[f"people{j}"] = (per[f"c{j}"] > 0).sum()
+        totals[f"nps_rows{j}"] = per[f"cn{j}"].sum()
+        totals[f"nps_people{j}"] = (per[f"cn{j}"] > 0).sum()
+    got = per.agg(**totals).execute().iloc[0]
+    out: dict[int, dict[str, float]] = {}
+    for j, (slopes, _) in coefs.items():
+        out[j] = {f"v_{o}": float(got[f"v{j}_{o}"] or 0.0) for o in slopes}
+        if comparisons:
+            for name in ("rows", "people", "nps_rows", "nps_people"):
+                out[j][name] = float(got[f"{name}{j}"] or 0.0)
+    return out
+
+
+def _trends(
+    g: ir.Table, cells: pd.DataFrame, strata: list[str], months: list[str], min_n: int
+) -> dict[str, tuple[float, float, int]]:
+    """Per outcome: the slope of the lift per month, its variance clustered by customer, n,
+    for one moment's comparison rows ``g`` (customer_id, strata, met, outcomes).
+
+    The variance is the sum over customers of the square of their rows' parts in the slope
+    (:func:`_trend_coefficients`): the cluster-robust sandwich of the fixed-effects regression
+    with a met x month term, computed in the engine, grouped by customer.
+    """
+    coefs = {0: _trend_coefficients(cells, strata, months, min_n)}
+    sums = _customer_sums(g.mutate(j=ibis.literal(0, "int64")), coefs, strata)[0]
+    return {o: (b, sums[f"v_{o}"], n) for o, (b, n) in coefs[0][0].items()}
 
 
 def _fades(

@@ -18,6 +18,7 @@ from realitygap.cli import (
     skills_cmds,
     text_cmds,
     user_cmds,
+    webhook_cmds,
     workspace_cmds,
 )
 
@@ -53,6 +54,7 @@ app.add_typer(service_cmds.campaign_app, name="campaign")
 app.command("serve")(service_cmds.serve)
 app.add_typer(service_cmds.token_app, name="token")
 app.add_typer(user_cmds.user_app, name="user")
+app.add_typer(webhook_cmds.webhooks_app, name="webhooks")
 
 
 def unwrap_help(text: str) -> str:

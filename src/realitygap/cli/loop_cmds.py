@@ -105,6 +105,15 @@ def open_(
             formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
         ),
     ] = None,
+    score_to: Annotated[
+        float, typer.Option(help="The highest NPS answer that opens a detractor case.")
+    ] = 6,
+    touchpoint: Annotated[
+        list[str] | None, typer.Option(help="Only cases at this touchpoint (repeatable).")
+    ] = None,
+    segment: Annotated[
+        list[str] | None, typer.Option(help="Only customers of this segment (repeatable).")
+    ] = None,
     json: JsonOpt = False,
     wait: WaitOpt = None,
 ) -> None:
@@ -118,9 +127,19 @@ def open_(
     ) as ws:
         triggers = tuple(trigger) if trigger else TRIGGERS
         candidates = case_candidates(
-            ws, triggers=triggers, sla=timedelta(hours=sla_hours), since=since
+            ws,
+            triggers=triggers,
+            sla=timedelta(hours=sla_hours),
+            since=since,
+            score_to=score_to,
+            touchpoints=tuple(touchpoint or ()),
+            segments=tuple(segment or ()),
         )
         added = open_cases(ws, candidates)
+        if added:  # audited, and announced to the help desk when [webhooks] url is set
+            from realitygap.store.cases import announce_opened
+
+            announce_opened(ws, [str(c) for c in candidates["case_id"]])
     if json:
         print_json({"opened": added})
     else:
@@ -149,6 +168,12 @@ def list_cases(
     workspace: WorkspaceArg,
     status: Annotated[str | None, typer.Option(help="open, contacted, resolved or closed")] = None,
     owner: Annotated[str | None, typer.Option(help="Only this owner's cases.")] = None,
+    department: Annotated[
+        str | None, typer.Option(help="Only cases of this department (touchpoint's owner).")
+    ] = None,
+    overdue: Annotated[
+        bool | None, typer.Option("--overdue/--not-overdue", help="Only overdue, or only not.")
+    ] = None,
     json: JsonOpt = False,
     wait: WaitOpt = None,
 ) -> None:
@@ -157,7 +182,9 @@ def list_cases(
     from realitygap.store import cases as case_store
 
     with Workspace.open(workspace, read_only=True, wait=wait) as ws:
-        frame = case_store.list_cases(ws, status=status, owner=owner)
+        frame = case_store.list_cases(
+            ws, status=status, owner=owner, department=department, overdue=overdue
+        )
         names = staff_names(ws)
     frame["owner"] = frame["owner"].map(lambda o: owner_label(o, names))  # names, no e-mail
     if json:

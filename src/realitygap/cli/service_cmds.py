@@ -233,13 +233,27 @@ def token_create(
     workspace: WorkspaceArg,
     scope: Annotated[str, typer.Option(help="read or write (write may also read).")] = "read",
     label: Annotated[str | None, typer.Option(help="What the token is for.")] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(help="Act with a dashboard role instead (admin, analyst, manager, viewer)."),
+    ] = None,
+    department: Annotated[
+        str | None, typer.Option(help="With --role manager: the department it sees.")
+    ] = None,
     wait: WaitOpt = None,
 ) -> None:
-    """Create an API token; it is printed once and stored only as its hash."""
+    """Create an API token; it is printed once and stored only as its hash. With --role it
+    reads what that role may (GET /api/cases; a manager's only its department's cases)."""
     from realitygap.service.manage import create_token
 
     with working(workspace, "creating the token", read_only=False, wait=wait) as ws:
-        token_id, token = create_token(ws, scope, label)
+        if role is None:
+            token_id, token = create_token(ws, scope, label)
+        else:
+            from realitygap.service.access import create_role_token
+
+            token_id, token = create_role_token(ws, role, department, label)
+            scope = f"role {role}" + (f", {department}" if department else "")
     console.print(f"{token_id} ({scope}): {token}", highlight=False)
 
 
@@ -248,14 +262,18 @@ def token_create(
 def token_list(workspace: WorkspaceArg, wait: WaitOpt = None) -> None:
     """The API tokens (ids and scopes; the tokens themselves are not stored)."""
     from realitygap.store import campaigns as store
+    from realitygap.store.users import role_tokens
 
     with working(workspace, "reading the tokens", wait=wait) as ws:
         rows = store.api_tokens(ws)
+        roles = {
+            t.token_id: f"role {t.role}" + (f", {t.department}" if t.department else "")
+            for t in role_tokens(ws)
+        }
     for r in rows:
         state = f"revoked {r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "in force"
-        console.print(
-            f"{r.token_id}  {r.scope}  {state}  {r.label or ''}".rstrip(), highlight=False
-        )
+        scope = roles.get(r.token_id, r.scope)
+        console.print(f"{r.token_id}  {scope}  {state}  {r.label or ''}".rstrip(), highlight=False)
 
 
 @token_app.command("revoke")

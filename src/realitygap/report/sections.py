@@ -795,12 +795,24 @@ def methods_section(rc: RealityCheck) -> Section:
                 f"Results with fewer than {rc.min_n} answers say 'insufficient data' instead "
                 "of a number."
             ),
+            Para(subset_text(rc)),
             Table("Data in this workspace", counts, sheet="data"),
             Table("Response rate per wave (invited customers who answered)", rates, sheet="waves"),
             *live,
             Para(weights_text(rc.weighting)),
             Table("Methods", methods, sheet="methods"),
         ),
+    )
+
+
+def subset_text(rc: RealityCheck) -> str:
+    """Which part of the workspace's data the report analysed, in one sentence."""
+    if rc.subset.everything:
+        return "Data analysed: all of this workspace's data (no filter)."
+    return (
+        f"Data analysed: only {rc.subset.describe()} (the row counts below are of this subset; "
+        "a filter keeps the customers, staff, answers, documents, events, cases and contacts "
+        "that belong to it, as docs/service.md describes)."
     )
 
 

@@ -53,12 +53,13 @@ class Permission(StrEnum):
     RESULTS = "results"  # aggregate pages and the report without verbatims
     VERBATIM = "verbatim"  # customer comments, quotes and customer ids
     USERS = "users"  # add and change users, read the audit log
+    CASES = "cases"  # follow-up cases (a manager: only their department's)
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.ANALYST: frozenset({Permission.RESULTS, Permission.VERBATIM}),
-    Role.MANAGER: frozenset({Permission.RESULTS}),
+    Role.ANALYST: frozenset({Permission.RESULTS, Permission.VERBATIM, Permission.CASES}),
+    Role.MANAGER: frozenset({Permission.RESULTS, Permission.CASES}),
     Role.VIEWER: frozenset({Permission.RESULTS}),
 }
 
@@ -188,3 +189,20 @@ def visitor(ws: Workspace, session_id: str | None) -> Visitor | None:
 def same_token(expected: str, given: str | None) -> bool:
     """A CSRF token comparison in constant time."""
     return given is not None and secrets.compare_digest(expected.encode(), given.encode())
+
+
+def create_role_token(
+    ws: Workspace, role: str, department: str | None, label: str | None, actor: str = "cli"
+) -> tuple[str, str]:
+    """A new API token acting with ``role`` (a manager's: with ``department``): (token id,
+    the token, shown once; only its SHA-256 is stored)."""
+    if role not in Role.__members__.values():
+        raise AccessError(f"unknown role {role!r}: expected one of {', '.join(Role)}")
+    if role == Role.MANAGER and not department:
+        raise AccessError("a manager's token needs --department (the cases it sees)")
+    token = "rg_" + secrets.token_urlsafe(32)
+    token_id = "tok_" + secrets.token_hex(4)
+    store.insert_role_token(
+        ws, token_id, token_digest(token), role, department or None, label, actor
+    )
+    return token_id, token

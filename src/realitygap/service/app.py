@@ -1,14 +1,14 @@
 """The web application: respondent pages per personal link, and the ``/api`` for scripts.
 
-On the embedded DuckDB workspace the process opens the workspace for each request and closes
-it after (one request at a time), so that ``realitygap gap`` and the other commands can read
-the workspace between requests and see every acknowledged answer at once.
+On the embedded DuckDB workspace the process serves one request at a time and keeps the
+workspace open only while requests are waiting for it: it closes it whenever none is, so that
+``realitygap gap`` and the other commands can open it between bursts and see every
+acknowledged answer at once (under unbroken load they wait, then are refused naming the
+server's process id).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import queue
 import secrets
@@ -26,17 +26,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from realitygap.service import api_models as m
-from realitygap.service import dashboard
-from realitygap.service.languages import language_name
+from realitygap.service import cases_web, dashboard
+from realitygap.service.languages import CATALOGUE, chrome, language_name
 from realitygap.service.survey import (
+    REQUIRED_MESSAGE,
     Refusal,
+    Rejected,
     Survey,
     accepted_languages,
     check_answers,
     check_page,
-    final_rows,
+    choose_language,
     open_anonymous,
     open_link,
+    submit_page,
 )
 from realitygap.store import campaigns as store
 from realitygap.store.link_key import derived_token, link_key, sign, unsign
@@ -51,30 +54,15 @@ LANG_COOKIE = "rg_lang"
 LANG_COOKIE_DAYS = 180
 _FIELD = "answer:"
 
-_MESSAGES = {
-    Refusal.UNKNOWN: (
-        "Link not found",
-        "This survey link is not valid. Please check that the "
-        "whole link was copied from your invitation.",
-    ),
-    Refusal.NOT_YET_OPEN: (
-        "Not open yet",
-        "This survey is not open yet. Please come back when it opens; your link will work then.",
-    ),
-    Refusal.CLOSED: (
-        "Survey closed",
-        "This survey is closed and no longer takes answers. Thank you for your interest.",
-    ),
-    Refusal.ANSWERED: ("Thank you", "Your answers have been received. Thank you for taking part."),
-}
-
 
 class WorkspaceAccess:
     """Opens the workspace for a request.
 
-    On the embedded store: one request at a time, the workspace opened for it and closed
-    after. On PostgreSQL: a pool of open connections, one per request in flight (the
-    database's transactions and unique indexes keep concurrent requests and workers apart).
+    On the embedded store: one request at a time; the workspace is kept open from one
+    request to the next while others wait for it, and closed when none does (DuckDB's file
+    lock admits one process: another command gets it then). On PostgreSQL: a pool of open
+    connections, one per request in flight (the database's transactions and unique indexes
+    keep concurrent requests and workers apart).
     """
 
     def __init__(self, path: Path | str) -> None:
@@ -82,6 +70,9 @@ class WorkspaceAccess:
         self.postgres = is_postgres(path)
         self._lock = threading.Lock()
         self._idle: queue.LifoQueue[Workspace] = queue.LifoQueue()
+        self._count = threading.Lock()
+        self._wanting = 0  # requests holding or waiting for the embedded workspace
+        self._held: Workspace | None = None
         # apply pending migrations now, not on the first request
         first = Workspace.open(path)
         self.key = link_key(first)
@@ -93,7 +84,7 @@ class WorkspaceAccess:
     @contextmanager
     def open(self) -> Iterator[Workspace]:
         if not self.postgres:
-            with self._lock, Workspace.open(self.path) as ws:
+            with self._embedded() as ws:
                 yield ws
             return
         try:
@@ -112,7 +103,31 @@ class WorkspaceAccess:
             else:
                 ws.close()
 
+    @contextmanager
+    def _embedded(self) -> Iterator[Workspace]:
+        with self._count:
+            self._wanting += 1
+        with self._lock:
+            healthy = False
+            try:
+                if self._held is None:
+                    self._held = Workspace.open(self.path)
+                yield self._held
+                healthy = True
+            finally:
+                with self._count:
+                    self._wanting -= 1
+                    last = self._wanting == 0
+                if self._held is not None:
+                    self._held.derived.clear()
+                    if last or not healthy:  # no one waits: another process may have it
+                        self._held.close()
+                        self._held = None
+
     def close(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
         while not self._idle.empty():
             self._idle.get_nowait().close()
 
@@ -194,19 +209,25 @@ def create_app(workspace: Path | str) -> FastAPI:
         context.setdefault("lang", "en")
         return HTMLResponse(env.get_template(name).render(**context), status_code=status)
 
-    def refusal(why: Refusal) -> HTMLResponse:
-        title, message = _MESSAGES[why]
-        return html("message.html.j2", why.value, title=title, message=message)
+    def refusal(why: Refusal, wanted: list[str] | None = None) -> HTMLResponse:
+        code = choose_language(tuple(CATALOGUE), wanted or [], "en")
+        title, message = CATALOGUE[code].refusals[why.name.lower()]
+        return html("message.html.j2", why.value, title=title, message=message, lang=code)
 
     def survey_page(
         survey: Survey, base: str, page: int, values: dict[str, str], errors: dict[str, str]
     ) -> HTMLResponse:
         pages = survey.pages()
         index = pages.index(page)
+        words_lang, words = chrome(survey.language)
         return html(
             "survey.html.j2",
             422 if errors else 200,
-            title=f"{survey.campaign.name}: page {index + 1} of {len(pages)}",
+            title=words.title.format(
+                campaign=survey.campaign.name, number=index + 1, count=len(pages)
+            ),
+            t=words,
+            required_message=REQUIRED_MESSAGE,
             campaign_name=survey.campaign.name,
             mirror=survey.mirror,
             page=page,
@@ -220,8 +241,8 @@ def create_app(workspace: Path | str) -> FastAPI:
             previous=f"{base}?page={pages[index - 1]}" if index > 0 else None,
             last=index == len(pages) - 1,
             lang=survey.language,
-            # the page's own words (buttons, hints) are English: marked so for screen readers
-            chrome_lang="" if survey.language.split("-")[0] == "en" else "en",
+            # the page's own words in a language without a catalogue are English: marked so
+            chrome_lang="" if words_lang == survey.language.split("-")[0] else words_lang,
             switch=[
                 (
                     code,
@@ -236,10 +257,14 @@ def create_app(workspace: Path | str) -> FastAPI:
         )
 
     def shown_page(
-        survey: Survey | Refusal, base: str, page: int | None, chosen: str | None
+        survey: Survey | Refusal,
+        base: str,
+        page: int | None,
+        chosen: str | None,
+        wanted: list[str] | None = None,
     ) -> Response:
         if isinstance(survey, Refusal):
-            return refusal(survey)
+            return refusal(survey, wanted)
         pages = survey.pages()
         shown = page if page in pages else survey.resume_page()
         response = survey_page(survey, base, shown, dict(survey.saved), {})
@@ -272,8 +297,9 @@ def create_app(workspace: Path | str) -> FastAPI:
         token: str, request: Request, page: int | None = None, lang: str | None = None
     ) -> Response:
         with access.open() as ws:
-            survey = open_link(ws, token, store.utc_now(), preferred(request, lang))
-        return shown_page(survey, f"/s/{token}", page, lang)
+            wanted = preferred(request, lang)
+            survey = open_link(ws, token, store.utc_now(), wanted)
+        return shown_page(survey, f"/s/{token}", page, lang, wanted)
 
     @app.post("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
     async def respondent_submit(token: str, request: Request) -> Response:
@@ -291,11 +317,12 @@ def create_app(workspace: Path | str) -> FastAPI:
     def open_page(
         open_id: str, request: Request, page: int | None = None, lang: str | None = None
     ) -> Response:
+        wanted = preferred(request, lang)
         with access.open() as ws:
             survey = open_anonymous(
-                ws, open_id, session_of(request, open_id), store.utc_now(), preferred(request, lang)
+                ws, open_id, session_of(request, open_id), store.utc_now(), wanted
             )
-        return shown_page(survey, f"/s/open/{open_id}", page, lang)
+        return shown_page(survey, f"/s/open/{open_id}", page, lang, wanted)
 
     @app.post("/s/open/{open_id}", response_class=HTMLResponse, include_in_schema=False)
     async def open_submit(open_id: str, request: Request) -> Response:
@@ -319,7 +346,7 @@ def create_app(workspace: Path | str) -> FastAPI:
         with access.open() as ws:
             survey = open_anonymous(ws, open_id, token, store.utc_now(), wanted)
             if isinstance(survey, Refusal):
-                return refusal(survey)
+                return refusal(survey, wanted)
             if not survey.token_digest:
                 if page in survey.pages():
                     found, _, _ = check_page(ws, survey, page, form)
@@ -346,57 +373,16 @@ def create_app(workspace: Path | str) -> FastAPI:
         )
         return response
 
-    def _finish(ws: Workspace, token: str, wanted: list[str]) -> None:
-        """Land a link's saved answers as responses once its last page is saved (again after
-        a crash between the two: the completion has an idempotency key of its own)."""
-        done = open_link(ws, token, store.utc_now(), wanted)
-        if not isinstance(done, Survey):
-            return
-        responses, documents = final_rows(ws, done)
-        with contextlib.suppress(store.AlreadyAnswered):  # another request finished it first
-            store.complete(
-                ws,
-                done.token_digest,
-                "complete",
-                "{}",
-                responses,
-                documents,
-                respondent_id=done.invitation.respondent_id,
-                campaign_id=done.campaign.campaign_id,
-                token_digest_=done.token_digest,
-            )
-
     def _submit(
         token: str, base: str, page: int, key: str, form: dict[str, str], wanted: list[str]
     ) -> Response:
         with access.open() as ws:
-            # an acknowledged submission retried is answered as it was the first time, even
-            # once the survey is finished or closed
-            acked = store.recorded_outcome(ws, store.token_digest(token), f"page{page}:{key}")
-            if acked is not None:
-                outcome = json.loads(acked[1])
-                if outcome["finished"]:
-                    _finish(ws, token, wanted)
-                return RedirectResponse(str(outcome["next"]), status_code=303)
-            survey = open_link(ws, token, store.utc_now(), wanted)
-            if isinstance(survey, Refusal):
-                return refusal(survey)
-            if page not in survey.pages():
-                return RedirectResponse(base, status_code=303)
-            messages, answers, cleared = check_page(ws, survey, page, form)
-            if messages:
-                return survey_page(survey, base, page, {**survey.saved, **form}, messages)
-            after = {**{k: v for k, v in survey.saved.items() if k not in cleared}, **answers}
-            following = survey.next_page(page, after)
-            target = base if following is None else f"{base}?page={following}"
-            body = json.dumps({"next": target, "finished": following is None})
-            _, recorded = store.save_page(
-                ws, survey.token_digest, page, answers, cleared, f"page{page}:{key}", body
-            )
-            outcome = json.loads(recorded)
-            if outcome["finished"]:
-                _finish(ws, token, wanted)
-        return RedirectResponse(str(outcome["next"]), status_code=303)
+            done = submit_page(ws, token, base, page, key, form, store.utc_now(), wanted)
+        if isinstance(done, Refusal):
+            return refusal(done, wanted)
+        if isinstance(done, Rejected):
+            return survey_page(done.survey, base, done.page, done.values, done.messages)
+        return RedirectResponse(done, status_code=303)
 
     # ---- API -------------------------------------------------------------------------------
     def error(
@@ -554,5 +540,6 @@ def create_app(workspace: Path | str) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    cases_web.install(app, access.open)  # before the dashboard's /app/{section_id}
     dashboard.install(app, access.open)
     return app

@@ -13,30 +13,42 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from dataclasses import dataclass, replace
+import tempfile
+from dataclasses import dataclass, field, replace
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from fastapi import FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from realitygap.report.model import Quotes, Report, Section, Table
-from realitygap.report.render import FORMULA_TRIGGERS, cell_text, render_html
+from realitygap.report.render import (
+    FORMULA_TRIGGERS,
+    cell_text,
+    render_html,
+    write_pdf,
+    write_xlsx,
+)
 from realitygap.service import access as auth
 from realitygap.service.access import Permission, Visitor
 from realitygap.store import users as store
+from realitygap.store.subset import Subset, choices, restrict
 from realitygap.store.version import data_version
 from realitygap.store.workspace import Workspace
 
 SESSION_COOKIE = "rg_session"
 LOGIN_COOKIE = "rg_login"  # the sign-in form's CSRF token (there is no session yet)
-# Strict: nothing from another host, no script at all, styles only from our own stylesheet.
+# Strict: nothing from another host, no inline script (only our own /app/static/live.js, which
+# polls /app/live.json from this host), styles only from our own stylesheet.
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+FILTERS = ("wave", "segment", "touchpoint", "department")
+LIVE_SECONDS = 15  # how often an open page asks for the live figures
 _SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -47,11 +59,24 @@ _SECURITY_HEADERS = {
 
 @dataclass
 class ReportCache:
-    """The report of the newest data version seen, and how many times it was computed."""
+    """Reports of the newest data version seen, one per filter, and how many times one was
+    computed. A new data version drops every report of the older one."""
 
     version: tuple[Any, ...] | None = None
-    report: Report | None = None
+    reports: dict[tuple[tuple[str, str], ...], Report] = field(default_factory=dict)
+    live: dict[tuple[tuple[str, str], ...], dict[str, Any]] = field(default_factory=dict)
+    choices: dict[str, list[str]] = field(default_factory=dict)
     computed: int = 0
+
+    def current(self, version: tuple[Any, ...]) -> ReportCache:
+        """This cache, emptied first when ``version`` is newer than what it holds."""
+        if version != self.version:
+            self.version, self.reports, self.live, self.choices = version, {}, {}, {}
+        return self
+
+
+class BadFilter(ValueError):
+    """A filter value the workspace does not have (the message names it and the choices)."""
 
 
 def for_visitor(part: Section, visitor: Visitor) -> Section:
@@ -92,6 +117,7 @@ def install(app: FastAPI, open_workspace: Any) -> None:
             ("realitygap.service", "templates/dashboard/dashboard.css"),
         )
     )
+    live_js = resources.files("realitygap.service").joinpath("static/live.js").read_text("utf-8")
     cached = app.state.dashboard_cache = ReportCache()
 
     def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -99,15 +125,100 @@ def install(app: FastAPI, open_workspace: Any) -> None:
         response.headers.update(_SECURITY_HEADERS)
         return response
 
-    def report_of(ws: Workspace) -> Report:
-        version = data_version(ws)
-        if cached.report is None or cached.version != version:
+    def subset_of(ws: Workspace, request: Request) -> Subset:
+        """The filters in the query string (empty: everything), each checked against the
+        values the workspace has."""
+        cache = cached.current(data_version(ws))
+        if not cache.choices:
+            cache.choices = choices(ws)
+        picked: dict[str, str] = {}
+        for name in FILTERS:
+            value = request.query_params.get(name, "").strip()
+            if not value:
+                continue
+            if value not in cache.choices[name]:
+                known = ", ".join(cache.choices[name]) or "none"
+                raise BadFilter(f"There is no {name} {value!r} in this workspace; known: {known}.")
+            picked[name] = value
+        return Subset(**picked)
+
+    def report_of(ws: Workspace, subset: Subset) -> Report:
+        cache = cached.current(data_version(ws))
+        key = subset.key()
+        if key not in cache.reports:
             from realitygap.analysis import reality_check
             from realitygap.report import build
 
-            cached.report, cached.version = build(reality_check(ws)), version
+            cache.reports[key] = build(reality_check(ws, subset=subset))
             cached.computed += 1
-        return cached.report
+        return cache.reports[key]
+
+    def live_of(ws: Workspace, subset: Subset) -> dict[str, Any]:
+        """The live campaigns' response rates and the gap headline, from the analyses
+        (response_rates, gap) on the filtered workspace; cached per data version."""
+        cache = cached.current(data_version(ws))
+        key = subset.key()
+        if key not in cache.live:
+            from realitygap.analysis import gap, response_rates
+
+            view = restrict(ws, subset)
+            try:
+                rates = response_rates(view)
+                headline = gap(view, by=()).headline
+            finally:
+                if view is not ws:
+                    view.close()
+            cache.live[key] = {
+                "filter": dict(key),
+                "campaigns": [
+                    {
+                        "campaign_id": k.campaign_id,
+                        "wave": k.wave,
+                        "invited": k.invited,
+                        "completed": k.completed,
+                        "rate": k.rate.value,
+                        "text": f"{k.campaign_id}: {k.completed} of {k.invited} answered "
+                        f"({k.rate.format(0, 100, '%')})",
+                    }
+                    for k in rates.campaigns
+                ],
+                "gap": None
+                if headline is None
+                else {
+                    "staff_share": headline.staff_share.value,
+                    "customer_share": headline.customer_share.value,
+                    "customers": headline.customer_share.n,
+                    "staff": headline.staff_share.n,
+                    "text": headline.sentence(),
+                },
+            }
+        return cache.live[key]
+
+    def filtered(
+        request: Request, permission: Permission = Permission.RESULTS
+    ) -> tuple[Visitor, Subset, Report] | Response:
+        """The visitor, their filter and the filtered report; else the page to send instead."""
+        with open_workspace() as ws:
+            visitor = admitted(ws, request, permission)
+            if isinstance(visitor, Response):
+                return visitor
+            try:
+                subset = subset_of(ws, request)
+            except BadFilter as exc:
+                return page(
+                    "dashboard/message.html.j2",
+                    400,
+                    visitor=visitor,
+                    title="No such filter value",
+                    message=str(exc),
+                )
+            return visitor, subset, report_of(ws, subset)
+
+    def as_seen_by(report: Report, visitor: Visitor) -> Report:
+        parts = tuple(
+            for_visitor(p, visitor) if isinstance(p, Section) else p for p in report.parts
+        )
+        return replace(report, parts=parts)
 
     def cross_site(request: Request) -> bool:
         """A form posted from another site (the browser says so; SameSite=Lax already keeps
@@ -132,6 +243,8 @@ def install(app: FastAPI, open_workspace: Any) -> None:
 
     def to_login(request: Request) -> RedirectResponse:
         target = quote(request.url.path, safe="/")
+        if request.url.query:  # a shared link to a filtered view survives the sign-in
+            target += quote("?" + request.url.query, safe="")
         return RedirectResponse(f"/login?next={target}", status_code=303)
 
     def refused(visitor: Visitor) -> HTMLResponse:
@@ -223,20 +336,53 @@ def install(app: FastAPI, open_workspace: Any) -> None:
     def home() -> Response:
         return RedirectResponse("/app/summary", status_code=303)
 
-    @app.get("/app/report.html", include_in_schema=False)
-    def report_download(request: Request) -> Response:
+    @app.get("/app/static/live.js", include_in_schema=False)
+    def live_script() -> Response:
+        return Response(
+            live_js, media_type="text/javascript", headers={"Cache-Control": "max-age=3600"}
+        )
+
+    @app.get("/app/live.json", include_in_schema=False)
+    def live(request: Request) -> Response:
+        """The live figures of the current filter (polled by /app/static/live.js)."""
         with open_workspace() as ws:
             visitor = admitted(ws, request, Permission.RESULTS)
             if isinstance(visitor, Response):
-                return visitor
-            report = report_of(ws)
-        parts = tuple(
-            for_visitor(p, visitor) if isinstance(p, Section) else p for p in report.parts
+                return JSONResponse({"detail": "sign in first"}, status_code=401)
+            try:
+                body = live_of(ws, subset_of(ws, request))
+            except BadFilter as exc:
+                return JSONResponse({"detail": str(exc)}, status_code=400)
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    @app.get("/app/report.{kind}", include_in_schema=False)
+    def report_download(kind: str, request: Request) -> Response:
+        if kind not in DOWNLOADS:
+            return Response("Reports come as .html, .pdf or .xlsx.", status_code=404)
+        found = filtered(request)
+        if isinstance(found, Response):
+            return found
+        visitor, _, report = found
+        shown = as_seen_by(report, visitor)
+        text = render_html(shown)
+        if kind == "html":
+            body: bytes = text.encode("utf-8")
+        else:
+            with tempfile.TemporaryDirectory(prefix="rg_download_") as folder:
+                target = Path(folder) / f"reality-check.{kind}"
+                if kind == "pdf":
+                    write_pdf(text, target)
+                else:
+                    write_xlsx(shown, target)
+                body = target.read_bytes()
+        return Response(
+            body,
+            media_type=DOWNLOADS[kind],
+            headers={
+                "Content-Disposition": f'attachment; filename="reality-check.{kind}"',
+                "Cache-Control": "no-store",
+            },
         )
-        response = HTMLResponse(render_html(replace(report, parts=parts)))
-        response.headers["Content-Disposition"] = 'attachment; filename="reality-check.html"'
-        response.headers["Cache-Control"] = "no-store"
-        return response
 
     @app.get("/app/admin/audit", response_class=HTMLResponse, include_in_schema=False)
     def audit_page(request: Request) -> Response:
@@ -337,11 +483,10 @@ def install(app: FastAPI, open_workspace: Any) -> None:
 
     @app.get("/app/{section_id}", response_class=HTMLResponse, include_in_schema=False)
     def section_page(section_id: str, request: Request) -> Response:
-        with open_workspace() as ws:
-            visitor = admitted(ws, request, Permission.RESULTS)
-            if isinstance(visitor, Response):
-                return visitor
-            report = report_of(ws)
+        found = filtered(request)
+        if isinstance(found, Response):
+            return found
+        visitor, subset, report = found
         part = next((p for p in report.parts if p.id == section_id), None)
         if part is None:
             return page(
@@ -358,15 +503,33 @@ def install(app: FastAPI, open_workspace: Any) -> None:
             report=report,
             part=shown,
             current=section_id,
+            subset=subset,
+            options=cached.choices,
+            query=_query(subset),
+            live_seconds=LIVE_SECONDS,
         )
 
 
+DOWNLOADS = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _query(subset: Subset) -> str:
+    """``?wave=...&department=...`` of the filter ("" for none): appended to every link."""
+    return ("?" + urlencode(subset.key())) if subset.key() else ""
+
+
 def _local(target: str) -> str:
-    """Only a path of this dashboard: a ``next`` pointing elsewhere is an open redirect."""
+    """Only a path of this dashboard (with its filter): a ``next`` pointing elsewhere is an
+    open redirect."""
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/app"):
         return "/app"
-    return parts.path
+    kept = [(k, v) for k, v in parse_qsl(parts.query) if k in FILTERS]
+    return parts.path + ("?" + urlencode(kept) if kept else "")
 
 
 def _set_cookie(response: Response, request: Request, name: str, value: str) -> None:

@@ -8,10 +8,14 @@ items display logic shows, the checks of a page (the import's own checks, throug
 
 from __future__ import annotations
 
+import contextlib
+import json
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,8 +71,9 @@ class Question:
     required: bool
     condition: Condition | None  # on the asked id of an earlier question
 
-    def choices(self) -> list[tuple[int, str]]:
-        words = CHOICE_LABELS.get(self.scale, {})
+    def choices(self, labels: dict[str, dict[int, str]] | None = None) -> list[tuple[int, str]]:
+        """(value, the words beside it) per answer; ``labels`` per scale (default English)."""
+        words = (CHOICE_LABELS if labels is None else labels).get(self.scale, {})
         return [(v, words.get(v, "")) for v in scale_choices(self.scale)]
 
 
@@ -83,6 +88,9 @@ class Survey:
     saved: dict[str, str]
     language: str = "en"  # the language the questions are shown in
     languages: tuple[str, ...] = ("en",)  # those the campaign offers
+    bank: pd.DataFrame | None = field(
+        default=None, compare=False
+    )  # question_id, text, scale, audience of its questions
 
     @property
     def mirror(self) -> bool:
@@ -152,16 +160,77 @@ def accepted_languages(header: str | None) -> list[str]:
     return [tag for _, _, tag in sorted(ranked)]
 
 
-def _questions(
-    ws: Workspace, items: list[store.ItemRow], kind: str, language: str, bank_lang: str
-) -> tuple[Question, ...]:
-    bank = store.question_rows(ws, {i.question_id for i in items}).set_index("question_id")
+@dataclass
+class Definition:
+    """What a campaign asks, read once per process and version (:class:`CampaignCache`):
+    its row, items, the bank's rows of its questions, their translations, the bank's
+    language, and the questions per (audience, language) as built for a respondent."""
+
+    campaign: store.CampaignRow
+    items: list[store.ItemRow]
+    bank: pd.DataFrame  # question_id, text, scale, audience of its questions and mirrors
+    translated: dict[tuple[str, str], str]
+    bank_language: str
+    built: dict[tuple[bool, str], tuple[Question, ...]] = field(default_factory=dict)
+
+    def questions(self, staff: bool, language: str) -> tuple[Question, ...]:
+        if (staff, language) not in self.built:
+            self.built[(staff, language)] = _questions(self, staff, language)
+        return self.built[(staff, language)]
+
+
+class CampaignCache:
+    """The definitions of campaigns, per process, each kept under the version it was read at
+    (the campaign's creation time and fingerprints of the question bank and its
+    translations, which :func:`store.link_state` reads with the link): a campaign's items
+    never change once it is created, and the bank's changes change the version. Its state
+    (open, closed, times) is read with every link, never cached."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str], tuple[tuple[Any, ...], Definition]] = {}
+
+    def definition(
+        self, ws: Workspace, campaign_id: str, version: tuple[Any, ...]
+    ) -> Definition | None:
+        bank_lang = bank_language(ws)  # a file of the workspace: its text is part of the key
+        full = (*version, bank_lang)
+        key = (ws.where, campaign_id)
+        with self._lock:
+            found = self._entries.get(key)
+        if found is not None and found[0] == full:
+            return found[1]
+        loaded = _load_definition(ws, campaign_id, bank_lang)
+        if loaded is not None:
+            with self._lock:
+                self._entries[key] = (full, loaded)
+        return loaded
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+CAMPAIGNS = CampaignCache()
+
+
+def _load_definition(ws: Workspace, campaign_id: str, bank_lang: str) -> Definition | None:
+    campaign = store.campaign(ws, campaign_id)
+    if campaign is None:
+        return None
+    items = store.campaign_items(ws, campaign_id)
     ids = {i.question_id for i in items} | {i.mirror_id for i in items if i.mirror_id}
-    translated = store.translations(ws, ids) if language != bank_lang else {}
-    staff = kind != "customer"
+    bank = store.question_rows(ws, ids)[["question_id", "text", "scale", "audience"]]
+    translated = store.translations(ws, ids) if campaign.languages.strip(",") else {}
+    return Definition(campaign, items, bank.reset_index(drop=True), translated, bank_lang)
+
+
+def _questions(definition: Definition, staff: bool, language: str) -> tuple[Question, ...]:
+    bank = definition.bank.set_index("question_id")
+    translated = definition.translated if language != definition.bank_language else {}
     asked: dict[str, str] = {}  # customer question -> asked id
     out: list[Question] = []
-    for item in items:
+    for item in definition.items:
         if staff and item.mirror_id is None:
             continue
         q = bank.loc[item.question_id]
@@ -181,40 +250,61 @@ def _questions(
     return tuple(out)
 
 
-def _language(
-    ws: Workspace, campaign: store.CampaignRow, preferred: Sequence[str]
-) -> tuple[str, tuple[str, ...], str]:
-    """(the language to show, those offered, the bank's language)."""
-    bank = bank_language(ws)
-    offered = tuple(x for x in campaign.languages.split(",") if x) or (bank,)
-    return choose_language(offered, preferred, bank), offered, bank
+def _language(definition: Definition, preferred: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    """(the language to show, those offered)."""
+    bank = definition.bank_language
+    offered = tuple(x for x in definition.campaign.languages.split(",") if x) or (bank,)
+    return choose_language(offered, preferred, bank), offered
+
+
+def _refused(state: store.LinkState, now: datetime) -> Refusal | None:
+    if state.invitation.responded_at is not None:
+        return Refusal.ANSWERED
+    if state.status != "open" or (state.closes_at and now >= state.closes_at):
+        return Refusal.CLOSED
+    if state.opens_at and now < state.opens_at:
+        return Refusal.NOT_YET_OPEN
+    return None
+
+
+def _survey(
+    ws: Workspace, digest: str, state: store.LinkState, now: datetime, preferred: Sequence[str]
+) -> Survey | Refusal:
+    if state.status is None:
+        return Refusal.UNKNOWN
+    definition = CAMPAIGNS.definition(ws, state.invitation.campaign_id, state.version)
+    if definition is None:
+        return Refusal.UNKNOWN
+    why = _refused(state, now)
+    if why is not None:
+        return why
+    language, offered = _language(definition, preferred)
+    staff = state.invitation.kind != "customer"
+    questions = definition.questions(staff, language)
+    if not questions:
+        return Refusal.UNKNOWN
+    # a link with no page saved has no saved answers (a page saved moves page_reached on)
+    saved = store.saved_answers(ws, digest) if digest and state.invitation.page_reached else {}
+    campaign = replace(
+        definition.campaign, status=state.status, opens_at=state.opens_at, closes_at=state.closes_at
+    )
+    return Survey(
+        digest, campaign, state.invitation, questions, saved, language, offered, definition.bank
+    )
 
 
 def open_link(
     ws: Workspace, token: str, now: datetime, preferred: Sequence[str] = ()
 ) -> Survey | Refusal:
     """The survey the personal link ``token`` opens at ``now`` (UTC), or why it opens none;
-    in the first language of ``preferred`` the campaign offers (else the bank's)."""
+    in the first language of ``preferred`` the campaign offers (else the bank's). One
+    statement for a link with nothing saved yet, two for one with saved answers (plus the
+    campaign's definition, once per process and version)."""
     digest = store.token_digest(token)
-    invitation = store.invitation_by_token(ws, digest)
-    if invitation is None:
+    state = store.link_state(ws, digest)
+    if state is None:
         return Refusal.UNKNOWN
-    campaign = store.campaign(ws, invitation.campaign_id)
-    if campaign is None:
-        return Refusal.UNKNOWN
-    if invitation.responded_at is not None:
-        return Refusal.ANSWERED
-    if campaign.status != "open" or (campaign.closes_at and now >= campaign.closes_at):
-        return Refusal.CLOSED
-    if campaign.opens_at and now < campaign.opens_at:
-        return Refusal.NOT_YET_OPEN
-    items = store.campaign_items(ws, campaign.campaign_id)
-    language, offered, bank = _language(ws, campaign, preferred)
-    questions = _questions(ws, items, invitation.kind, language, bank)
-    if not questions:
-        return Refusal.UNKNOWN
-    saved = store.saved_answers(ws, digest)
-    return Survey(digest, campaign, invitation, questions, saved, language, offered)
+    return _survey(ws, digest, state, now, preferred)
 
 
 def open_anonymous(
@@ -223,26 +313,16 @@ def open_anonymous(
     """The survey the open link ``open_id`` shows at ``now``: the anonymous session ``token``
     (from the browser's cookie) when it is one of this campaign, else a fresh survey with no
     session yet (:attr:`Survey.token_digest` empty: one starts when its first page is saved)."""
-    campaign = store.campaign_by_open_id(ws, open_id)
-    if campaign is None:
+    found = store.open_link_state(ws, open_id)
+    if found is None:
         return Refusal.UNKNOWN
-    if token is not None and (
-        store.campaign_of_token(ws, store.token_digest(token)) == campaign.campaign_id
-    ):
-        return open_link(
-            ws, token, now, preferred
-        )  # its session: resumed, or answered (once a browser)
-    if campaign.status != "open" or (campaign.closes_at and now >= campaign.closes_at):
-        return Refusal.CLOSED
-    if campaign.opens_at and now < campaign.opens_at:
-        return Refusal.NOT_YET_OPEN
-    language, offered, bank = _language(ws, campaign, preferred)
-    items = store.campaign_items(ws, campaign.campaign_id)
-    questions = _questions(ws, items, "customer", language, bank)
-    if not questions:
-        return Refusal.UNKNOWN
-    nobody = store.InvitationRow("", "customer", campaign.wave, campaign.campaign_id, None, 0, None)
-    return Survey("", campaign, nobody, questions, {}, language, offered)
+    campaign_id, state = found
+    if token is not None:
+        session = store.link_state(ws, store.token_digest(token))
+        if session is not None and session.invitation.campaign_id == campaign_id:
+            # its session: resumed, or answered (once a browser)
+            return _survey(ws, store.token_digest(token), session, now, preferred)
+    return _survey(ws, "", state, now, preferred)
 
 
 def problem_text(problem_str: str) -> str:
@@ -251,11 +331,19 @@ def problem_text(problem_str: str) -> str:
 
 
 def check_answers(
-    ws: Workspace, respondent_id: str, wave: str, answers: dict[str, str], channel: str = CHANNEL
+    ws: Workspace,
+    respondent_id: str,
+    wave: str,
+    answers: dict[str, str],
+    channel: str = CHANNEL,
+    *,
+    known: pd.DataFrame | None = None,
+    kinds: dict[str, str] | None = None,
 ) -> tuple[dict[str, str], pd.DataFrame, pd.DataFrame]:
     """Check ``answers`` (asked id -> value as typed) by the import's rules: (messages per
     question, or under ``respondent_id`` for the respondent; responses rows, documents rows).
-    Rows are only meaningful without messages."""
+    Rows are only meaningful without messages. ``known`` (the bank's rows of the questions)
+    and ``kinds`` (respondent id -> kind) are read from the workspace unless given."""
     qids = list(answers)
     frame = pd.DataFrame(
         {
@@ -269,15 +357,19 @@ def check_answers(
     )
     columns = pd.Series(qids, dtype=object)
     problems = Problems("answer")
-    # the questions and the respondent are read here, in two small queries: the import's
-    # own lookups (Ibis expressions, in-memory tables) cost most of a submission's time
-    known = store.question_rows(ws, qids)[["question_id", "text", "scale", "audience"]]
+    # the questions and the respondent are read here, in two small queries, unless the caller
+    # has them: the import's own lookups (Ibis expressions, in-memory tables) cost most of a
+    # submission's time
+    if known is None:
+        known = store.question_rows(ws, qids)[["question_id", "text", "scale", "audience"]]
+    else:
+        known = known[known["question_id"].isin(qids)]
     responses, documents = validate_answers(
         ws,
         Answers(frame, np.arange(1, len(qids) + 1), columns, columns),
         problems,
         known_questions=known,
-        respondent_kinds=store.respondent_kinds(ws, [respondent_id]),
+        respondent_kinds=store.respondent_kinds(ws, [respondent_id]) if kinds is None else kinds,
     )
     messages: dict[str, str] = {}
     try:
@@ -289,38 +381,168 @@ def check_answers(
     return messages, responses, documents
 
 
-def check_page(
-    ws: Workspace, survey: Survey, page: int, form: dict[str, str]
-) -> tuple[dict[str, str], dict[str, str], list[str]]:
-    """A page's form checked: (messages per asked id, answers to save, questions cleared).
-    A required question left empty gets :data:`REQUIRED_MESSAGE`; a value gets the import's
-    checks and messages."""
+@dataclass(frozen=True)
+class PageCheck:
+    """A page's form checked: messages per asked id, answers to save, questions cleared, and
+    the rows the answers would become (meaningful without messages)."""
+
+    messages: dict[str, str]
+    answers: dict[str, str]
+    cleared: list[str]
+    responses: pd.DataFrame
+    documents: pd.DataFrame
+
+
+def _known(survey: Survey) -> dict[str, Any]:
+    """What a survey already knows for :func:`check_answers`: the bank's rows of its questions
+    and the respondent's kind (an invitation's respondent exists)."""
+    if survey.bank is None or not survey.invitation.respondent_id:
+        return {}
+    return {
+        "known": survey.bank,
+        "kinds": {survey.invitation.respondent_id: survey.invitation.kind},
+    }
+
+
+def _check_page(ws: Workspace, survey: Survey, page: int, form: dict[str, str]) -> PageCheck:
     shown = [q for q in survey.shown({**survey.saved, **form}) if q.page == page]
     answers = {
         q.asked_id: form[q.asked_id].strip() for q in shown if form.get(q.asked_id, "").strip()
     }
     cleared = [q.asked_id for q in shown if q.asked_id not in answers]
     messages = {q.asked_id: REQUIRED_MESSAGE for q in shown if q.required and q.asked_id in cleared}
+    responses = documents = pd.DataFrame()
     if answers:
-        found, _, _ = check_answers(
-            ws, survey.invitation.respondent_id, survey.campaign.wave, answers
+        found, responses, documents = check_answers(
+            ws, survey.invitation.respondent_id, survey.campaign.wave, answers, **_known(survey)
         )
         messages.update(found)
-    return messages, answers, cleared
+    return PageCheck(messages, answers, cleared, responses, documents)
+
+
+def check_page(
+    ws: Workspace, survey: Survey, page: int, form: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """A page's form checked: (messages per asked id, answers to save, questions cleared).
+    A required question left empty gets :data:`REQUIRED_MESSAGE`; a value gets the import's
+    checks and messages."""
+    checked = _check_page(ws, survey, page, form)
+    return checked.messages, checked.answers, checked.cleared
 
 
 def final_rows(ws: Workspace, survey: Survey) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``responses`` and ``documents`` rows of a finished survey: the saved answers of the
     questions display logic shows (an answer to a follow-up hidden later is dropped)."""
-    shown = {q.asked_id for q in survey.shown()}
-    answers = {q: v for q, v in survey.saved.items() if q in shown}
-    if not answers:
+    return _final_rows(ws, survey, survey.saved)
+
+
+def _final_rows(
+    ws: Workspace, survey: Survey, answers: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    shown = {q.asked_id for q in survey.shown(answers)}
+    kept = {q: v for q, v in answers.items() if q in shown}
+    if not kept:
         return pd.DataFrame(), pd.DataFrame()
     messages, responses, documents = check_answers(
-        ws, survey.invitation.respondent_id, survey.campaign.wave, answers
+        ws, survey.invitation.respondent_id, survey.campaign.wave, kept, **_known(survey)
     )
     if messages:  # saved answers were checked page by page: only a changed bank gets here
         raise SurveyDataError(
-            [Problem("answer", None, q, answers.get(q), m) for q, m in messages.items()]
+            [Problem("answer", None, q, kept.get(q), m) for q, m in messages.items()]
         )
     return responses, documents
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A page sent back with messages: show it again with the values as sent."""
+
+    survey: Survey
+    page: int
+    values: dict[str, str]
+    messages: dict[str, str]
+
+
+def _complete_saved(ws: Workspace, survey: Survey) -> None:
+    """Land a link's saved answers as responses when its last page was acknowledged but the
+    completion was not (a page saved, then the process died, by a version that landed the
+    last page and the completion in two transactions)."""
+    responses, documents = final_rows(ws, survey)
+    with contextlib.suppress(store.AlreadyAnswered):  # another request finished it first
+        store.complete(
+            ws,
+            survey.token_digest,
+            "complete",
+            "{}",
+            responses,
+            documents,
+            respondent_id=survey.invitation.respondent_id,
+            campaign_id=survey.campaign.campaign_id,
+            token_digest_=survey.token_digest,
+        )
+
+
+def submit_page(
+    ws: Workspace,
+    token: str,
+    base: str,
+    page: int,
+    key: str,
+    form: dict[str, str],
+    now: datetime,
+    preferred: Sequence[str] = (),
+) -> str | Rejected | Refusal:
+    """Take one page of the link ``token`` sent with idempotency key ``key``: the address to
+    go to next once it is committed (the next page, or ``base`` when the survey is finished),
+    the page again with its messages, or why the link takes nothing.
+
+    A page before the last is saved with its key in one transaction; the last one lands with
+    the whole survey (responses, documents, the invitation marked responded) in one
+    transaction, so an acknowledged survey is never half landed. A key acknowledged before
+    is answered as it was the first time, even once the survey is finished or closed.
+    On PostgreSQL the last page of a one-page survey costs five statements, a BEGIN and a
+    COMMIT (tests/test_service_load.py counts them)."""
+    digest = store.token_digest(token)
+    scope_key = f"page{page}:{key}"
+    survey = open_link(ws, token, now, preferred)
+    if isinstance(survey, Refusal):
+        acked = store.recorded_outcome(ws, digest, scope_key)
+        return str(json.loads(acked[1])["next"]) if acked is not None else survey
+    if page not in survey.pages():
+        return base
+    checked = _check_page(ws, survey, page, form)
+    if checked.messages:
+        return Rejected(survey, page, {**survey.saved, **form}, checked.messages)
+    after = {k: v for k, v in survey.saved.items() if k not in checked.cleared}
+    after.update(checked.answers)
+    following = survey.next_page(page, after)
+    target = base if following is None else f"{base}?page={following}"
+    body = json.dumps({"next": target, "finished": following is None})
+    if following is not None:
+        _, recorded = store.save_page(
+            ws, digest, page, checked.answers, checked.cleared, scope_key, body
+        )
+        return str(json.loads(recorded)["next"])
+    shown = {q.asked_id for q in survey.shown(after)}
+    if {q for q in after if q in shown} == set(checked.answers):
+        responses, documents = checked.responses, checked.documents  # all on this page
+    else:
+        responses, documents = _final_rows(ws, survey, after)
+    try:
+        recorded, fresh = store.finish_link(
+            ws,
+            digest,
+            page,
+            scope_key,
+            body,
+            responses,
+            documents,
+            respondent_id=survey.invitation.respondent_id,
+            saved=bool(survey.saved),
+        )
+    except store.AlreadyAnswered:  # another request finished it first
+        return base
+    outcome = json.loads(recorded)
+    if not fresh and outcome["finished"]:
+        _complete_saved(ws, survey)
+    return str(outcome["next"])

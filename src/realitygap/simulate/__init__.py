@@ -14,7 +14,7 @@ was planted to ``truth.json`` so analyses can be checked against it (see docs/si
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,6 @@ from realitygap.simulate import text as text_mod
 from realitygap.simulate._common import HORIZON_DAYS, logistic, rng_for
 from realitygap.simulate.behaviour import (
     DECLINE_HAZARD_RATIO,
-    Events,
     make_complaints,
     make_events,
     plant_attrition,
@@ -49,7 +48,7 @@ from realitygap.simulate.staff import make_contacts, make_staff, run_mirror_surv
 from realitygap.simulate.survey import answer_after_cases, run_customer_survey
 from realitygap.simulate.tables import write_all
 from realitygap.simulate.truth import build_truth, population_anchors
-from realitygap.simulate.wow import plant_mentions, plant_wow, write_wow
+from realitygap.simulate.wow import MonthActivity, plant_mentions, plant_wow, write_wow
 from realitygap.simulate.write import customer_ids
 from realitygap.store import answer_grid, engine
 from realitygap.store.schema import KEYS
@@ -138,9 +137,9 @@ def simulate(
             seed,
         )
         # purchases, renewals and cancellations are drawn chunk by chunk while they are written;
-        # the wow planting keeps the purchases and cancellations it reads (13 bytes an event)
-        wow_events = _WowEvents()
-        events = wow_events.keep(make_events(people, attrition, churn, seed))
+        # the wow planting gathers what it reads of them as they pass (2 bytes a customer-month)
+        wow_activity = MonthActivity(people.n)
+        events = wow_activity.keep(make_events(people, attrition, churn, seed))
         complaints = make_complaints(people, churn, seed)
         silent = silent_churners(survey, attrition, churn)
 
@@ -168,9 +167,7 @@ def simulate(
 
         def amend_comments(texts: text_mod.Texts) -> text_mod.Texts:
             # the wow moments come from the purchases and cancellations just written
-            planted["frame"], planted["truth"] = plant_wow(
-                people, wow_events.events(), survey, seed
-            )
+            planted["frame"], planted["truth"] = plant_wow(people, wow_activity, survey, seed)
             amended, planted["text"] = plant_mentions(
                 rng_for(seed, "wow mentions"),
                 texts.text,
@@ -234,32 +231,6 @@ def _teams_of(ws: Workspace, customers: np.ndarray, n: int) -> dict[int, str] | 
     return {
         index[str(a)]: str(b) for a, b in zip(found["respondent_id"], found["team"], strict=True)
     }
-
-
-class _WowEvents:
-    """The purchases and cancellations of a stream of event chunks, kept as they pass by."""
-
-    KEPT = (0, 2)  # EVENT_TYPES indices: purchase, cancellation
-
-    def __init__(self) -> None:
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-
-    def keep(self, chunks: Iterator[Events]) -> Iterator[Events]:
-        for chunk in chunks:
-            m = np.isin(chunk.type, self.KEPT)
-            self._chunks.append(
-                (
-                    chunk.customer[m].astype(np.int32),
-                    chunk.type[m].astype(np.int8),
-                    chunk.day[m],
-                )
-            )
-            yield chunk
-
-    def events(self) -> Events:
-        parts = self._chunks or [(np.zeros(0, np.int32), np.zeros(0, np.int8), np.zeros(0))]
-        customer, kind, day = (np.concatenate(p) for p in zip(*parts, strict=True))
-        return Events(customer, kind, day, np.zeros(0))
 
 
 def _set_currency(directory: Path) -> None:

@@ -24,6 +24,7 @@ near 0 for a moment that does not fade).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ from realitygap.simulate._common import START, rng_for
 from realitygap.simulate.behaviour import Events
 from realitygap.simulate.customers import SEGMENTS, Customers
 from realitygap.simulate.survey import CustomerSurvey
-from realitygap.simulate.write import customer_id_sql, insert, timestamp_sql
+from realitygap.simulate.write import customer_id_sql, insert, labels, timestamp_sql
 from realitygap.store.workspace import Workspace
 
 PRIOR_DAYS, REPEAT_DAYS, RETAIN_DAYS = 90.0, 90.0, 180.0
@@ -65,28 +66,72 @@ def _month_days(month: np.datetime64) -> float:
     return float((month.astype("datetime64[s]") - START) / np.timedelta64(1, "D"))
 
 
+BAND_OF_PRIOR = np.array([0, 1, 1, 2], dtype=np.int8)  # purchases 0, 1-2, 3+ -> band index
+
+
+class MonthActivity:
+    """What the wow planting reads of the purchases and cancellations, gathered chunk by chunk
+    as the events pass on their way to the workspace: per wow month and customer, the purchases
+    in the PRIOR_DAYS before the month (saturated at 3: only 0, 1-2 and 3+ matter) and whether
+    one fell in the REPEAT_DAYS after it; per customer, the first cancellation day. 2 bytes per
+    customer and month plus 8 per customer (0.3 GB at 10M customers), instead of every event."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.prior = np.zeros((MONTHS.size, n), dtype=np.uint8)
+        self.repeat = np.zeros((MONTHS.size, n), dtype=bool)
+        self.cancel = np.full(n, np.inf)
+        self._bounds = [(_month_days(m), _month_days(m + 1)) for m in MONTHS]
+
+    def keep(self, chunks: Iterator[Events]) -> Iterator[Events]:
+        """Pass ``chunks`` through unchanged, gathering their activity."""
+        for chunk in chunks:
+            self.add(chunk)
+            yield chunk
+
+    def add(self, chunk: Events) -> None:
+        c = chunk.type == 2
+        np.minimum.at(self.cancel, chunk.customer[c], chunk.day[c])
+        buy = chunk.type == 0
+        who, day = chunk.customer[buy], chunk.day[buy]
+        if who.size == 0:
+            return
+        lo, hi = int(who.min()), int(who.max()) + 1  # a chunk is a block of customers
+        for k, (start, end) in enumerate(self._bounds):
+            m = (day >= start - PRIOR_DAYS) & (day < start)
+            counts = np.bincount(who[m] - lo, minlength=hi - lo)
+            # saturating: min(min(a, 3) + b, 3) = min(a + b, 3), whatever the chunk order
+            row = self.prior[k, lo:hi]
+            row[:] = np.minimum(row + np.minimum(counts, 3), 3)
+            m = (day >= end) & (day < end + REPEAT_DAYS)
+            self.repeat[k, np.unique(who[m])] = True
+
+
 def plant_wow(
-    people: Customers, events: Events, survey: CustomerSurvey, seed: int
+    people: Customers, activity: MonthActivity, survey: CustomerSurvey, seed: int
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Wow events (customer index, day, name, touchpoint, detail) and ``truth["wow"]``."""
+    """Wow events (customer index, day, name, touchpoint, detail) and ``truth["wow"]``.
+
+    Memory: a few arrays of one number per customer at a time (month by month), the strata
+    summed with ``bincount`` on a stratum code, the met customers kept as indices."""
     rng = rng_for(seed, "wow moments")
     n = people.n
-    cancel = np.full(n, np.inf)
-    c = events.type == 2
-    np.minimum.at(cancel, events.customer[c], events.day[c])
-    buy = events.type == 0
-    buy_customer, buy_day = events.customer[buy], events.day[buy]
-    nps = survey.nps.astype(np.float64)
+    cancel = activity.cancel
+    nps = survey.nps
     answered = nps >= 0
     category = np.where(nps >= 9, 1.0, np.where(nps <= 6, -1.0, 0.0))
+    n_tenure = int(people.tenure.max(initial=0)) + 1
+    # stratum code: segment x tenure band x prior band (0, 1-2, 3+)
+    person_code = (people.segment.astype(np.int64) * n_tenure + people.tenure) * 3
+    n_strata = len(SEGMENTS) * n_tenure * 3
+    segment_factor = np.asarray(SEGMENT_FACTOR)[people.segment]
+    at_start = float((cancel >= _month_days(MONTHS[0])).sum())
 
-    def purchases_between(lo: float, hi: float) -> np.ndarray:
-        m = (buy_day >= lo) & (buy_day < hi)
-        return np.bincount(buy_customer[m], minlength=n)
-
-    rows: list[pd.DataFrame] = []
+    chosen_of: list[np.ndarray] = []
+    day_of: list[np.ndarray] = []
+    moment_of: list[np.ndarray] = []
     truth: dict[str, Any] = {}
-    for moment in MOMENTS:
+    for index, moment in enumerate(MOMENTS):
         met = np.zeros(n, dtype=bool)
         strata: dict[tuple[str, int], tuple[float, float]] = {}
         monthly = {}
@@ -94,61 +139,50 @@ def plant_wow(
         var_met = 0.0  # and of p (1 - p): the variance of the met count about expected_met
         for k, month in enumerate(MONTHS):
             start, end = _month_days(month), _month_days(month + 1)
-            alive = cancel >= start
+            alive = int((cancel >= start).sum())
             at_risk = ~met & (cancel >= end)
-            prior = purchases_between(start - PRIOR_DAYS, start)
-            repeat = (purchases_between(end, end + REPEAT_DAYS) > 0).astype(np.float64)
+            prior = activity.prior[k]
+            repeat = activity.repeat[k].astype(np.float64)
             retained = (cancel >= end + RETAIN_DAYS).astype(np.float64)
             w = answered & (survey.resp_day >= end) & (survey.resp_day < end + RETAIN_DAYS)
             s = np.bincount(survey.resp_customer[w], category[w], minlength=n)
             k_ans = np.bincount(survey.resp_customer[w], minlength=n)
             has_nps = k_ans > 0
             score = np.where(has_nps, s / np.maximum(k_ans, 1), 0.0)
+            del s, k_ans, w
             tilt = moment.tilt * (1 - k / (len(MONTHS) - 1) if moment.fades else 1.0)
             p = (
                 moment.base
-                * np.asarray(SEGMENT_FACTOR)[people.segment]
+                * segment_factor
                 * np.where(prior >= 3, 1.5, 1.0)
                 * np.exp(tilt * (repeat + retained + score))
             )
             p = np.where(at_risk, np.minimum(p, 0.95), 0.0)
             draw = rng.random(n) < p
-            monthly[str(month)] = round(float(p.sum() / alive.sum()), 5)
+            monthly[str(month)] = round(float(p.sum() / alive), 5)
             expected_met += float(p.sum())
             var_met += float((p * (1 - p)).sum())
-            band = np.minimum(prior, 3).clip(0, 3)
-            band = np.where(band == 2, 1, band)  # 0, 1-2, 3+
-            key = np.stack([people.segment, people.tenure, band], axis=1)[at_risk]
-            frame = pd.DataFrame(key, columns=["seg", "ten", "band"])
-            frame["p"] = p[at_risk]
+            code = person_code + BAND_OF_PRIOR[prior]
             for name, y, use in (
-                ("repeat_purchase", repeat, np.ones(n, dtype=bool)),
-                ("retention", retained, np.ones(n, dtype=bool)),
-                ("nps", 100 * score, has_nps),
+                ("repeat_purchase", repeat, at_risk),
+                ("retention", retained, at_risk),
+                ("nps", 100 * score, at_risk & has_nps),
             ):
-                sub = frame[use[at_risk]]
-                yy = y[at_risk][use[at_risk]]
-                g = sub.assign(py=sub["p"] * yy, q=1 - sub["p"], qy=(1 - sub["p"]) * yy)
-                agg = g.groupby(["seg", "ten", "band"]).agg(
-                    p=("p", "sum"), py=("py", "sum"), q=("q", "sum"), qy=("qy", "sum")
-                )
-                agg = agg[(agg["q"] > 0) & (agg["p"] > 0)]
-                lift = agg["py"] / agg["p"] - agg["qy"] / agg["q"]
+                cu, pu, yu = code[use], p[use], y[use]
+                sums = [
+                    np.bincount(cu, weights, minlength=n_strata)
+                    for weights in (pu, pu * yu, 1 - pu, (1 - pu) * yu)
+                ]
+                ps, py, qs, qy = sums
+                keep = (qs > 0) & (ps > 0)
+                lift = py[keep] / ps[keep] - qy[keep] / qs[keep]
                 # the stratum's expected lift, weighted by its expected number who meet it
-                strata[(name, k)] = (float((lift * agg["p"]).sum()), float(agg["p"].sum()))
+                strata[(name, k)] = (float((lift * ps[keep]).sum()), float(ps[keep].sum()))
             chosen = np.flatnonzero(draw)
             met[chosen] = True
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "c": chosen,
-                        "d": start + rng.random(chosen.size) * (end - start),
-                        "name": moment.name,
-                        "touchpoint": moment.touchpoint,
-                        "detail": moment.detail,
-                    }
-                )
-            )
+            chosen_of.append(chosen)
+            day_of.append(start + rng.random(chosen.size) * (end - start))
+            moment_of.append(np.full(chosen.size, index, dtype=np.int8))
         lifts: dict[str, Any] = {}
         for name in ("repeat_purchase", "retention", "nps"):
             per_month = [strata[(name, k)] for k in range(len(MONTHS))]
@@ -161,7 +195,6 @@ def plant_wow(
             }
             lifts[f"{name}_fade_per_month"] = _fade_per_month(per_month)
         ever = float(met.sum())
-        at_start = float((cancel >= _month_days(MONTHS[0])).sum())
         truth[moment.name] = {
             "touchpoint": moment.touchpoint,
             "months": [str(MONTHS[0]), str(MONTHS[-1])],
@@ -175,7 +208,17 @@ def plant_wow(
             "expected_monthly_reach": monthly,
             "lift": lifts,
         }
-    out = pd.concat(rows, ignore_index=True)
+    which = np.concatenate(moment_of)
+    out = pd.DataFrame(
+        {
+            "c": np.concatenate(chosen_of),
+            "d": np.concatenate(day_of),
+            # categorical labels: one code per row, not three Python strings
+            "name": labels(which, [m.name for m in MOMENTS]),
+            "touchpoint": labels(which, [m.touchpoint for m in MOMENTS]),
+            "detail": labels(which, [m.detail for m in MOMENTS]),
+        }
+    )
     return out, {
         "moments": truth,
         "segments": list(SEGMENTS),

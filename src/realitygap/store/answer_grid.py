@@ -205,7 +205,10 @@ class GridBuilder:
 
 
 def current(ws: Workspace) -> StoredGrid | None:
-    """The stored grid if it was built from the ``responses`` there are now, else None."""
+    """The stored grid if it was built from the ``responses`` there are now, else None (always
+    None on a subset's view: the grid holds every answer)."""
+    if ws.restriction:
+        return None
     tables = set(ws.backend.list_tables())
     if GRID_TABLE not in tables or META_TABLE not in tables:
         return None

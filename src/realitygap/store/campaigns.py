@@ -252,6 +252,64 @@ def invitation_by_token(ws: Workspace, digest: str) -> InvitationRow | None:
     return None if row is None else _invitation(row)
 
 
+@dataclass(frozen=True)
+class LinkState:
+    """What one statement reads when a link is opened: the invitation, its campaign's state
+    (what may change while it is open: status, opening and closing times) and the version of
+    the question bank and its translations (a cached definition is used only while it
+    matches)."""
+
+    invitation: InvitationRow
+    status: str | None  # None: the invitation names no campaign that exists
+    opens_at: datetime | None
+    closes_at: datetime | None
+    version: tuple[Any, ...]
+
+
+def _bank_version_sql(ws: Workspace) -> str:
+    """Scalar subqueries: (count, XOR of row hashes) of ``questions`` and of
+    ``question_translations``, and the campaign's creation time: any change of the bank, of a
+    translation, or a campaign made again under the same id changes them."""
+    from realitygap.store.answer_grid import row_hash_xor
+
+    bank = row_hash_xor(ws, [f"b.{c}" for c in ("question_id", "text", "scale", "audience")])
+    words = row_hash_xor(ws, [f"t.{c}" for c in ("question_id", "language", "text")])
+    return (
+        f"c.created_at, (SELECT count(*) FROM questions b), (SELECT {bank} FROM questions b), "
+        "(SELECT count(*) FROM question_translations t), "
+        f"(SELECT {words} FROM question_translations t)"
+    )
+
+
+def link_state(ws: Workspace, digest: str) -> LinkState | None:
+    """The state of the link whose token has SHA-256 ``digest`` (one statement), or None."""
+    row = ws.con.execute(
+        "SELECT i.respondent_id, p.kind, i.wave, i.campaign_id, i.invited_at, "
+        "coalesce(i.page_reached, 0), i.responded_at, c.status, c.opens_at, c.closes_at, "
+        f"{_bank_version_sql(ws)} FROM invitations i "
+        "JOIN respondents p ON p.respondent_id = i.respondent_id "
+        "LEFT JOIN campaigns c ON c.campaign_id = i.campaign_id WHERE i.token_sha256 = ?",
+        [digest],
+    ).fetchone()
+    if row is None:
+        return None
+    return LinkState(_invitation(row[:7]), row[7], row[8], row[9], tuple(row[10:]))
+
+
+def open_link_state(ws: Workspace, open_id: str) -> tuple[str, LinkState] | None:
+    """(campaign id, state) of the anonymous campaign whose open link has id ``open_id`` (one
+    statement; the invitation part is empty), or None."""
+    row = ws.con.execute(
+        f"SELECT c.campaign_id, c.wave, c.status, c.opens_at, c.closes_at, {_bank_version_sql(ws)} "
+        "FROM campaigns c WHERE c.open_id = ? AND c.anonymous",
+        [open_id],
+    ).fetchone()
+    if row is None:
+        return None
+    nobody = InvitationRow("", "customer", row[1], row[0], None, 0, None)
+    return str(row[0]), LinkState(nobody, row[2], row[3], row[4], tuple(row[5:]))
+
+
 def campaign_of_token(ws: Workspace, digest: str) -> str | None:
     """The campaign of the invitation whose token has SHA-256 ``digest``, or None."""
     row = ws.con.execute(
@@ -452,20 +510,24 @@ def save_page(
         with ws.transaction() as con:
             if not _claim(ws, digest, key, 200, body):
                 raise _Taken
-            for qid in cleared:
+            if cleared:
+                marks = ", ".join("?" for _ in cleared)
                 con.execute(
-                    "DELETE FROM campaign_answers WHERE token_sha256 = ? AND question_id = ?",
-                    [digest, qid],
+                    "DELETE FROM campaign_answers WHERE token_sha256 = ? "
+                    f"AND question_id IN ({marks})",
+                    [digest, *cleared],
                 )
-            now = utc_now()
-            for qid, value in answers.items():
-                # one saved answer per link and question (unique index): a later one replaces it
+            if answers:
+                now = utc_now()
+                rows = ", ".join("(?, ?, ?, ?, ?)" for _ in answers)
+                # one saved answer per link and question (unique index): a later one replaces
+                # it; all of the page's answers in one statement
                 con.execute(
                     "INSERT INTO campaign_answers (token_sha256, question_id, page, value, "
-                    "saved_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (token_sha256, question_id) "
+                    f"saved_at) VALUES {rows} ON CONFLICT (token_sha256, question_id) "
                     "DO UPDATE SET page = excluded.page, value = excluded.value, "
                     "saved_at = excluded.saved_at",
-                    [digest, qid, page, value, now],
+                    [x for q, v in answers.items() for x in (digest, q, page, v, now)],
                 )
             con.execute(
                 "UPDATE invitations SET page_reached = greatest(coalesce(page_reached, 0), ?) "
@@ -495,28 +557,26 @@ def _values(frame: pd.DataFrame) -> list[list[Any]]:
 
 
 def _insert_rows(ws: Workspace, table: str, rows: pd.DataFrame, *, only_new: bool = True) -> None:
-    """Insert the few rows of one submission, bound as parameters (no temporary table per
-    request, no count of a large table): those whose key is not in ``table`` yet, or, when not
-    ``only_new``, every row, so that a key already there fails on the table's unique index
-    instead of being skipped in silence."""
+    """Insert the few rows of one submission in one statement, bound as parameters (no
+    temporary table per request, no count of a large table): those whose key is not in
+    ``table`` yet, or, when not ``only_new``, every row, so that a key already there fails on
+    the table's unique index instead of being skipped in silence."""
     from realitygap.store.schema import KEYS
 
     columns = list(rows.columns)
-    key = KEYS[table]
     cols = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
+    values = _values(rows)
+    tuples = ", ".join("(" + ", ".join("?" for _ in columns) + ")" for _ in values)
+    flat = [v for row in values for v in row]
     if not only_new:
-        for values in _values(rows):
-            ws.con.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", values)
+        ws.con.execute(f"INSERT INTO {table} ({cols}) VALUES {tuples}", flat)
         return
-    match = " AND ".join(f'"{k}" = ?' for k in key)
-    statement = (
-        f"INSERT INTO {table} ({cols}) SELECT {marks} "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {match})"
+    match = " AND ".join(f't."{k}" = v."{k}"' for k in KEYS[table])
+    ws.con.execute(
+        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM (VALUES {tuples}) AS v ({cols}) "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})",
+        flat,
     )
-    at = [columns.index(k) for k in key]
-    for values in _values(rows):
-        ws.con.execute(statement, [*values, *(values[i] for i in at)])
 
 
 def _any_stored(con: Any, responses: pd.DataFrame) -> bool:
@@ -593,6 +653,58 @@ def complete(
             raise AlreadyAnswered(respondent_id) from None
         raise
     return status, body
+
+
+def finish_link(
+    ws: Workspace,
+    digest: str,
+    page: int,
+    key: str,
+    body: str,
+    responses: pd.DataFrame,
+    documents: pd.DataFrame,
+    *,
+    respondent_id: str,
+    saved: bool,
+) -> tuple[str, bool]:
+    """Land the last page of the link ``digest`` and its whole survey in one transaction:
+    ``key`` recorded with the outcome ``body``, the invitation marked responded (and its page
+    reached moved to ``page``), ``responses`` and ``documents`` rows, and the link's partial
+    answers dropped (when ``saved``: there are some). Returns (the outcome, whether this call
+    recorded it); a key recorded already changes nothing and returns the outcome recorded then.
+
+    Raises :class:`AlreadyAnswered` (and changes nothing) when another submission marked the
+    invitation responded first (its row lock makes this one wait, then find it set), or when
+    an answer is stored already: on PostgreSQL the unique index on responses refuses it; the
+    embedded store, one writer at a time and without that index, looks first.
+    """
+    try:
+        with ws.transaction() as con:
+            if not _claim(ws, digest, key, 200, body):
+                raise _Taken
+            marked = con.execute(
+                "UPDATE invitations SET responded_at = ?, "
+                "page_reached = greatest(coalesce(page_reached, 0), ?) "
+                "WHERE token_sha256 = ? AND responded_at IS NULL RETURNING respondent_id",
+                [utc_now(), page, digest],
+            ).fetchone()
+            if marked is None:
+                raise AlreadyAnswered(respondent_id)
+            if len(responses):
+                if ws.dialect != "postgres" and _any_stored(con, responses):
+                    raise AlreadyAnswered(respondent_id)
+                _insert_rows(ws, "responses", responses, only_new=False)
+            if len(documents):
+                _insert_rows(ws, "documents", documents)
+            if saved:
+                con.execute("DELETE FROM campaign_answers WHERE token_sha256 = ?", [digest])
+    except _Taken:
+        return _recorded(ws, digest, key)[1], False
+    except Exception as exc:
+        if _unique_violation(exc):
+            raise AlreadyAnswered(respondent_id) from None
+        raise
+    return body, True
 
 
 # ---- API tokens ---------------------------------------------------------------------------

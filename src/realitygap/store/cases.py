@@ -3,10 +3,16 @@
 The allowed status changes are ``domain.models.CASE_TRANSITIONS``. Moving to ``contacted``
 stamps ``first_contact_at`` (once), moving to ``resolved`` stamps ``resolved_at``; a recovery
 rating (0-10, the customer's follow-up answer) can be recorded once a case is resolved.
+
+Every change writes its audit entry (who, before, after) and, when ``[webhooks] url`` is set,
+queues its webhook in the same transaction (:mod:`realitygap.store.webhook_queue`). A case's
+*department* is the owner department of its touchpoint in the taxonomy (else its owner): a
+manager sees the cases of their department, whoever in it owns them.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +20,8 @@ import pandas as pd
 
 from realitygap.domain.errors import CaseError
 from realitygap.domain.models import CASE_TRANSITIONS, CaseStatus
+from realitygap.store import webhook_queue
+from realitygap.store.users import record
 from realitygap.store.workspace import Workspace
 
 CASE_COLUMNS = (
@@ -46,10 +54,28 @@ def get_case(ws: Workspace, case_id: str) -> dict[str, Any]:
     return record
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as dicts keyed by column name."""
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def department_of(ws: Workspace, case: dict[str, Any]) -> str | None:
+    """The department a case belongs to: its touchpoint's owner department, else its owner."""
+    owners = {tp.id: tp.owner for tp in ws.taxonomy.touchpoints}
+    found = owners.get(case.get("touchpoint") or "") or case.get("owner")
+    return None if found is None or pd.isna(found) else str(found)
+
+
 def list_cases(
-    ws: Workspace, *, status: str | None = None, owner: str | None = None
+    ws: Workspace,
+    *,
+    status: str | None = None,
+    owner: str | None = None,
+    department: str | None = None,
+    overdue: bool | None = None,
 ) -> pd.DataFrame:
-    """Cases, most overdue first. Columns: those of the ``cases`` table plus ``overdue``."""
+    """Cases, most overdue first. Columns: those of the ``cases`` table plus ``department``
+    (:func:`department_of`) and ``overdue`` (open or contacted, and past its due date)."""
     t = ws.table("cases")
     if status is not None:
         _status(status, "status filter")
@@ -59,7 +85,57 @@ def list_cases(
     frame: pd.DataFrame = t.order_by([t.due_at, t.case_id]).execute()
     open_now = frame["status"].isin([CaseStatus.OPEN, CaseStatus.CONTACTED])
     frame["overdue"] = open_now & (pd.to_datetime(frame["due_at"]) < pd.Timestamp(_now()))
-    return frame
+    frame["department"] = [department_of(ws, r) for r in records(frame)]
+    if department is not None:
+        frame = frame[frame["department"] == department]
+    if overdue is not None:
+        frame = frame[frame["overdue"] == overdue]
+    return frame.reset_index(drop=True)
+
+
+def as_json(case: dict[str, Any]) -> str:
+    """A case as the audit log and webhooks keep it (missing values as null)."""
+    return json.dumps({k: _plain(v) for k, v in case.items()}, sort_keys=True)
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value.item() if hasattr(value, "item") else value
+
+
+def _changed(
+    ws: Workspace, actor: str, event: str, before: dict[str, Any], changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Apply ``changes`` to a case with its audit entry and its webhook, in one transaction."""
+    case_id = before["case_id"]
+    after = {**before, **changes}
+    url = webhook_queue.webhook_url(ws)
+    assignments = ", ".join(f"{col} = ?" for col in changes)
+    with ws.transaction() as con:
+        con.execute(
+            f"UPDATE cases SET {assignments} WHERE case_id = ?", [*changes.values(), case_id]
+        )
+        record(con, actor, event, case_id, as_json(before), as_json(after))
+        webhook_queue.enqueue(
+            con, url, event, {k: _plain(v) for k, v in after.items() if k in CASE_COLUMNS}
+        )
+    return get_case(ws, case_id)
+
+
+def announce_opened(ws: Workspace, case_ids: list[str], actor: str = "cli") -> None:
+    """Audit and announce (webhook ``case.opened``) cases just opened by the rules."""
+    if not case_ids:
+        return
+    url = webhook_queue.webhook_url(ws)
+    t = ws.table("cases")
+    frame = t.filter(t.case_id.isin(case_ids)).execute()
+    with ws.transaction() as con:
+        for case in records(frame):
+            record(con, actor, "case.opened", case["case_id"], None, as_json(case))
+            webhook_queue.enqueue(con, url, "case.opened", {k: _plain(v) for k, v in case.items()})
 
 
 def _status(value: str, what: str) -> CaseStatus:
@@ -71,14 +147,14 @@ def _status(value: str, what: str) -> CaseStatus:
         ) from None
 
 
-def assign(ws: Workspace, case_id: str, owner: str) -> dict[str, Any]:
+def assign(ws: Workspace, case_id: str, owner: str, *, actor: str = "cli") -> dict[str, Any]:
     """Give a case to an owner (a department or a person)."""
     case = get_case(ws, case_id)
     if case["status"] == CaseStatus.CLOSED:
         raise CaseError(f"case {case_id!r}: closed cases cannot be reassigned")
-    with ws.transaction() as con:
-        con.execute("UPDATE cases SET owner = ? WHERE case_id = ?", [owner, case_id])
-    return get_case(ws, case_id)
+    if not owner.strip():
+        raise CaseError(f"case {case_id!r}: owner is empty, expected a department or a person")
+    return _changed(ws, actor, "case.assigned", case, {"owner": owner.strip()})
 
 
 def update(
@@ -89,6 +165,7 @@ def update(
     resolution: str | None = None,
     recovery_rating: float | None = None,
     at: datetime | None = None,
+    actor: str = "cli",
 ) -> dict[str, Any]:
     """Move a case along the loop and/or record its resolution and recovery rating.
 
@@ -128,9 +205,5 @@ def update(
         changes["recovery_rating"] = float(recovery_rating)
     if not changes:
         raise CaseError(f"case {case_id!r}: nothing to update")
-    assignments = ", ".join(f"{col} = ?" for col in changes)
-    with ws.transaction() as con:
-        con.execute(
-            f"UPDATE cases SET {assignments} WHERE case_id = ?", [*changes.values(), case_id]
-        )
-    return get_case(ws, case_id)
+    event = "case.status_changed" if "status" in changes else "case.updated"
+    return _changed(ws, actor, event, case, changes)

@@ -72,6 +72,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "users": ("user_id",),
     "web_sessions": ("session_sha256",),
     "audit_log": ("audit_id",),
+    "webhook_deliveries": ("delivery_id",),
 }
 
 _V1 = [
@@ -241,6 +242,33 @@ def unique_service_keys(ws: Workspace) -> None:
 
 _SERVICE_UNIQUE: list[Step] = [unique_service_keys, unique_responses_on_postgres]
 
+# Cases in the browser and their hand-off (docs/service.md, "Cases"). ``webhook_deliveries``
+# holds each case event to send to the help desk: pending until delivered, retried with
+# backoff, and ``dead`` (the dead-letter list) after the last try. An API token may carry a
+# dashboard role (and, for a manager, a department) instead of a read/write scope.
+_CASES_WEB_TABLES = [
+    """CREATE TABLE webhook_deliveries (
+        delivery_id VARCHAR NOT NULL, event VARCHAR NOT NULL, case_id VARCHAR NOT NULL,
+        url VARCHAR NOT NULL, body VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL, next_attempt_at TIMESTAMP NOT NULL, last_error VARCHAR,
+        created_at TIMESTAMP NOT NULL, delivered_at TIMESTAMP)""",
+    "ALTER TABLE api_tokens ADD COLUMN role VARCHAR",
+    "ALTER TABLE api_tokens ADD COLUMN department VARCHAR",
+]
+
+
+def one_delivery_per_id(ws: Workspace) -> None:
+    """A delivery is claimed once even with several workers; Spark (Parquet) has no indexes
+    and serves no webhooks (one writer at a time)."""
+    if ws.dialect == "spark":
+        return
+    ws.con.execute(
+        "CREATE UNIQUE INDEX webhook_deliveries_once ON webhook_deliveries (delivery_id)"
+    )
+
+
+_CASES_WEB: list[Step] = [*_CASES_WEB_TABLES, one_delivery_per_id]
+
 # MIGRATIONS[i] brings the schema from version i to version i + 1: SQL statements, or a
 # Python step given the workspace (inside the same transaction).
 MIGRATIONS: list[list[Step]] = [
@@ -253,6 +281,7 @@ MIGRATIONS: list[list[Step]] = [
     list(_SENDING),
     list(_ACCESS),
     _SERVICE_UNIQUE,
+    _CASES_WEB,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -231,3 +231,51 @@ def failures_since(ws: Workspace, account: str, address: str, since: datetime) -
 def clear_failures(ws: Workspace, account: str) -> None:
     with ws.transaction() as con:
         con.execute("DELETE FROM login_failures WHERE account = ?", [account])
+
+
+# ---- API tokens with a dashboard role (migration 10) ---------------------------------------
+@dataclass(frozen=True)
+class RoleToken:
+    token_id: str
+    role: str
+    department: str | None
+    label: str | None
+
+
+def insert_role_token(
+    ws: Workspace,
+    token_id: str,
+    digest: str,
+    role: str,
+    department: str | None,
+    label: str | None,
+    actor: str,
+) -> None:
+    """Store a token (only its SHA-256) that acts with ``role``; audited."""
+    with ws.transaction() as con:
+        con.execute(
+            "INSERT INTO api_tokens (token_id, token_sha256, scope, label, created_at, role, "
+            "department) VALUES (?, ?, 'role', ?, ?, ?, ?)",
+            [token_id, digest, label, utc_now(), role, department],
+        )
+        after = json.dumps({"role": role, "department": department, "label": label})
+        record(con, actor, "token.add", token_id, None, after)
+
+
+def role_token_by_digest(ws: Workspace, digest: str) -> RoleToken | None:
+    """The role token in force stored under ``digest``, or None."""
+    row = ws.con.execute(
+        "SELECT token_id, role, department, label FROM api_tokens "
+        "WHERE token_sha256 = ? AND revoked_at IS NULL AND role IS NOT NULL",
+        [digest],
+    ).fetchone()
+    return None if row is None else RoleToken(*row)
+
+
+def role_tokens(ws: Workspace) -> list[RoleToken]:
+    """Every token that carries a role, revoked or not."""
+    rows = ws.con.execute(
+        "SELECT token_id, role, department, label FROM api_tokens WHERE role IS NOT NULL "
+        "ORDER BY created_at"
+    ).fetchall()
+    return [RoleToken(*r) for r in rows]

@@ -147,6 +147,9 @@ class Workspace:
         # was derived from, so an entry is never read once the data change (see
         # realitygap.analysis._activity.shared_activity); close() drops them.
         self.derived: dict[tuple[Any, ...], Any] = {}
+        # "" for the whole workspace; a subset's view (store/subset.py) names its temporary
+        # tables apart with it and never reads the stored answer grid (it holds every answer)
+        self.restriction = ""
 
     @property
     def backend(self) -> ibis.BaseBackend:
