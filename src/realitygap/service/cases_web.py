@@ -56,35 +56,6 @@ def visible(case: dict[str, Any], ws: Workspace, scope: str | None) -> bool:
     return scope is None or store.department_of(ws, case) == scope
 
 
-def customer_words(ws: Workspace, customer_id: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """The customer's answers (question text, value, wave) and comments (already redacted at
-    entry), newest first."""
-    answers = ws.con.execute(
-        "SELECT r.wave, q.text, r.value, r.submitted_at FROM responses r JOIN questions q "
-        "ON q.question_id = r.question_id WHERE r.respondent_id = ? "
-        "ORDER BY r.submitted_at DESC NULLS LAST, q.question_id LIMIT 60",
-        [customer_id],
-    ).fetchall()
-    comments = ws.con.execute(
-        "SELECT text FROM documents WHERE customer_id = ? "
-        "ORDER BY created_at DESC NULLS LAST, document_id LIMIT 20",
-        [customer_id],
-    ).fetchall()
-    rows = [{"wave": a[0], "question": a[1], "value": a[2], "at": a[3]} for a in answers]
-    return rows, [str(c[0]) for c in comments]
-
-
-def comments_by_customer(ws: Workspace, customer_ids: list[str]) -> dict[str, list[str]]:
-    if not customer_ids:
-        return {}
-    t = ws.table("documents")
-    frame = t.filter(t.customer_id.isin(customer_ids)).select("customer_id", "text").execute()
-    out: dict[str, list[str]] = {}
-    for cid, text in frame.itertuples(index=False):
-        out.setdefault(str(cid), []).append(str(text))
-    return out
-
-
 def install(app: FastAPI, open_workspace: Opener) -> None:
     """Add the case pages and the case API to ``app`` (before the dashboard's catch-all
     ``/app/{section_id}``)."""
@@ -138,7 +109,7 @@ def install(app: FastAPI, open_workspace: Opener) -> None:
         answers: list[dict[str, Any]] = []
         comments: list[str] = []
         if visitor.may(Permission.VERBATIM):
-            answers, comments = customer_words(ws, str(case["customer_id"]))
+            answers, comments = store.customer_words(ws, str(case["customer_id"]))
         current = CaseStatus(case["status"])
         history = [
             e
@@ -234,7 +205,7 @@ def install(app: FastAPI, open_workspace: Opener) -> None:
                 status = ""
             frame = filtered(ws, visitor, status, owner, department, overdue)
             comments = (
-                comments_by_customer(ws, sorted(set(frame["customer_id"].astype(str))))
+                store.comments_by_customer(ws, sorted(set(frame["customer_id"].astype(str))))
                 if visitor.may(Permission.VERBATIM)
                 else None
             )

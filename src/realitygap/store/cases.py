@@ -16,6 +16,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import ibis
 import pandas as pd
 
 from realitygap.domain.errors import CaseError
@@ -64,6 +65,41 @@ def department_of(ws: Workspace, case: dict[str, Any]) -> str | None:
     owners = {tp.id: tp.owner for tp in ws.taxonomy.touchpoints}
     found = owners.get(case.get("touchpoint") or "") or case.get("owner")
     return None if found is None or pd.isna(found) else str(found)
+
+
+def customer_words(ws: Workspace, customer_id: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """The customer's answers (question text, value, wave) and comments (already redacted at
+    entry), newest first."""
+    r, q, d = ws.table("responses"), ws.table("questions"), ws.table("documents")
+    answers = (
+        r.filter(r.respondent_id == customer_id)
+        .join(q, "question_id")
+        .select("question_id", wave=r.wave, question=q.text, value=r.value, at=r.submitted_at)
+        .order_by([ibis.desc("at", nulls_first=False), "question_id"])
+        .limit(60)
+        .drop("question_id")
+        .execute()
+    )
+    comments = (
+        d.filter(d.customer_id == customer_id)
+        .order_by([ibis.desc(d.created_at, nulls_first=False), d.document_id])
+        .select("text")
+        .limit(20)
+        .execute()
+    )
+    return records(answers), [str(c) for c in comments["text"]]
+
+
+def comments_by_customer(ws: Workspace, customer_ids: list[str]) -> dict[str, list[str]]:
+    """Each listed customer's comments, for the CRM exports."""
+    if not customer_ids:
+        return {}
+    t = ws.table("documents")
+    frame = t.filter(t.customer_id.isin(customer_ids)).select("customer_id", "text").execute()
+    out: dict[str, list[str]] = {}
+    for cid, text in frame.itertuples(index=False):
+        out.setdefault(str(cid), []).append(str(text))
+    return out
 
 
 def list_cases(
