@@ -493,7 +493,7 @@ def _comparisons(
             if r.month in months_of[name]
         ],
         columns=["j", "k", "month", "m_start", "m_end"],
-    )
+    ).astype({"j": "int32", "k": "int32"})  # Spark's element_at takes an INT index, not BIGINT
     g = t.cross_join(ibis.memtable(pairs))
     first = g.firsts[g.j]
     g = g.filter(
@@ -510,8 +510,7 @@ def _comparisons(
         ),
         nps=g.nps[g.k],
     )
-    firsts_of = ["firsts"]
-    return out.drop("prior", "after", *firsts_of, "cancel", "k", "m_start", "m_end")
+    return out.drop("prior", "after", "firsts", "cancel", "k", "m_start", "m_end")
 
 
 def _moment(
