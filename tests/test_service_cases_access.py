@@ -34,13 +34,14 @@ def codes(none: int, admin: int, analyst: int, manager: int, viewer: int) -> dic
 
 
 # /api: credentials are a role token per role (or none). Expected from the rules in
-# docs/service.md: a token of any role may read campaigns (none exist here: 404), only a write
+# docs/service.md: a token of any role may read campaigns (none exist here: 404), their
+# invitations (respondent ids) only with verbatim access (403 before the 404), only a write
 # token submits (403), cases need a role with case access, and the help desk's endpoint
 # accepts a signature only (a token is not one: 401).
 API: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/campaigns"): codes(401, 200, 200, 200, 200),
     ("GET", "/api/campaigns/{campaign_id}"): codes(401, 404, 404, 404, 404),
-    ("GET", "/api/campaigns/{campaign_id}/invitations"): codes(401, 404, 404, 404, 404),
+    ("GET", "/api/campaigns/{campaign_id}/invitations"): codes(401, 404, 404, 403, 403),
     ("POST", "/api/campaigns/{campaign_id}/submissions"): codes(401, 403, 403, 403, 403),
     ("GET", "/api/cases"): codes(401, 200, 200, 200, 403),
     ("POST", "/api/cases/{case_id}/status"): codes(401, 401, 401, 401, 401),

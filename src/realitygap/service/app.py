@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException
 
 from realitygap.service import api_models as m
 from realitygap.service import cases_web, dashboard
+from realitygap.service.access import Permission, may
 from realitygap.service.languages import CATALOGUE, chrome, language_name
 from realitygap.service.survey import (
     REQUIRED_MESSAGE,
@@ -44,6 +45,7 @@ from realitygap.service.survey import (
 from realitygap.store import campaigns as store
 from realitygap.store.link_key import derived_token, link_key, sign, unsign
 from realitygap.store.location import is_postgres
+from realitygap.store.users import role_token_by_digest
 from realitygap.store.workspace import Workspace
 
 WORKSPACE_ENV = "REALITYGAP_SERVE_WORKSPACE"
@@ -166,6 +168,24 @@ def token_scope(
 
 
 def reader(scope: Annotated[str, Depends(token_scope)]) -> str:
+    return scope
+
+
+def respondent_reader(
+    access: Annotated[WorkspaceAccess, Depends(_access)],
+    scope: Annotated[str, Depends(token_scope)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> str:
+    """A token that may see respondent ids: a read or write token, or a role token whose role
+    has verbatim access (a viewer or manager sees no customer id, docs/service.md)."""
+    if scope != "role":
+        return scope
+    digest = store.token_digest((authorization or "").removeprefix("Bearer ").strip())
+    with access.open() as ws:
+        token = role_token_by_digest(ws, digest)
+    role = "unknown" if token is None else token.role
+    if token is None or not may(role, Permission.VERBATIM):
+        raise HTTPException(403, f"a {role} token may not see respondent ids")
     return scope
 
 
@@ -435,7 +455,7 @@ def create_app(workspace: Path | str) -> FastAPI:
     )
     def list_invitations(
         campaign_id: str,
-        _: Annotated[str, Depends(reader)],
+        _: Annotated[str, Depends(respondent_reader)],
         offset: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX)] = 100,
     ) -> m.InvitationPage:

@@ -29,6 +29,7 @@ from realitygap.domain.models import CASE_TRANSITIONS, CaseStatus
 from realitygap.service import access as auth
 from realitygap.service import webhooks
 from realitygap.service.access import Permission, Role, Visitor
+from realitygap.service.api_models import ERRORS
 from realitygap.service.crm_export import CRMS, export_csv
 from realitygap.store import cases as store
 from realitygap.store import users as user_store
@@ -295,7 +296,7 @@ def install(app: FastAPI, open_workspace: Opener) -> None:
         return changed(request, case_id, csrf, apply)
 
     # ---- API --------------------------------------------------------------------------------
-    @app.get("/api/cases", summary="Cases visible to the token's role")
+    @app.get("/api/cases", summary="Cases visible to the token's role", responses=ERRORS)
     def api_cases(
         authorization: Annotated[str | None, Header()] = None,
         status: str | None = None,
@@ -320,7 +321,11 @@ def install(app: FastAPI, open_workspace: Opener) -> None:
         items = [json.loads(store.as_json(r)) for r in store.records(frame)]
         return JSONResponse({"items": items, "total": len(items)})
 
-    @app.post("/api/cases/{case_id}/status", summary="A status update from the help desk")
+    @app.post(
+        "/api/cases/{case_id}/status",
+        summary="A status update from the help desk",
+        responses=ERRORS,
+    )
     async def api_case_status(
         case_id: str,
         request: Request,

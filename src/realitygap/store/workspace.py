@@ -117,7 +117,7 @@ class Workspace:
     >>> import tempfile
     >>> with Workspace.create(tempfile.mkdtemp() + "/ws") as ws:
     ...     print(ws.schema_version, len(ws.taxonomy.touchpoints))
-    9 15
+    10 15
     """
 
     def __init__(
