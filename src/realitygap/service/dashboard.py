@@ -24,6 +24,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
+from realitygap.analysis.findings import est_range
 from realitygap.report.model import Quotes, Report, Section, Table
 from realitygap.report.render import (
     FORMULA_TRIGGERS,
@@ -177,8 +178,9 @@ def install(app: FastAPI, open_workspace: Any) -> None:
                         "invited": k.invited,
                         "completed": k.completed,
                         "rate": k.rate.value,
-                        "text": f"{k.campaign_id}: {k.completed} of {k.invited} answered "
-                        f"({k.rate.format(0, 100, '%')})",
+                        # the report's number format (its Methods table of campaigns)
+                        "text": f"{k.campaign_id}: {k.completed:,} of {k.invited:,} answered, "
+                        f"response rate {est_range(k.rate, 0, 100, '%')}",
                     }
                     for k in rates.campaigns
                 ],
