@@ -24,6 +24,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
+from realitygap.analysis.findings import est_range
 from realitygap.report.model import Quotes, Report, Section, Table
 from realitygap.report.render import (
     FORMULA_TRIGGERS,
@@ -125,10 +126,14 @@ def install(app: FastAPI, open_workspace: Any) -> None:
         response.headers.update(_SECURITY_HEADERS)
         return response
 
-    def subset_of(ws: Workspace, request: Request) -> Subset:
+    def current(ws: Workspace) -> ReportCache:
+        """The cache for the workspace's data version: one fingerprint (a scan of every table
+        the composite reads) per request, not one per lookup."""
+        return cached.current(data_version(ws))
+
+    def subset_of(cache: ReportCache, ws: Workspace, request: Request) -> Subset:
         """The filters in the query string (empty: everything), each checked against the
         values the workspace has."""
-        cache = cached.current(data_version(ws))
         if not cache.choices:
             cache.choices = choices(ws)
         picked: dict[str, str] = {}
@@ -142,8 +147,7 @@ def install(app: FastAPI, open_workspace: Any) -> None:
             picked[name] = value
         return Subset(**picked)
 
-    def report_of(ws: Workspace, subset: Subset) -> Report:
-        cache = cached.current(data_version(ws))
+    def report_of(cache: ReportCache, ws: Workspace, subset: Subset) -> Report:
         key = subset.key()
         if key not in cache.reports:
             from realitygap.analysis import reality_check
@@ -153,10 +157,9 @@ def install(app: FastAPI, open_workspace: Any) -> None:
             cached.computed += 1
         return cache.reports[key]
 
-    def live_of(ws: Workspace, subset: Subset) -> dict[str, Any]:
+    def live_of(cache: ReportCache, ws: Workspace, subset: Subset) -> dict[str, Any]:
         """The live campaigns' response rates and the gap headline, from the analyses
         (response_rates, gap) on the filtered workspace; cached per data version."""
-        cache = cached.current(data_version(ws))
         key = subset.key()
         if key not in cache.live:
             from realitygap.analysis import gap, response_rates
@@ -177,8 +180,9 @@ def install(app: FastAPI, open_workspace: Any) -> None:
                         "invited": k.invited,
                         "completed": k.completed,
                         "rate": k.rate.value,
-                        "text": f"{k.campaign_id}: {k.completed} of {k.invited} answered "
-                        f"({k.rate.format(0, 100, '%')})",
+                        # the report's number format (its Methods table of campaigns)
+                        "text": f"{k.campaign_id}: {k.completed:,} of {k.invited:,} answered, "
+                        f"response rate {est_range(k.rate, 0, 100, '%')}",
                     }
                     for k in rates.campaigns
                 ],
@@ -202,8 +206,9 @@ def install(app: FastAPI, open_workspace: Any) -> None:
             visitor = admitted(ws, request, permission)
             if isinstance(visitor, Response):
                 return visitor
+            cache = current(ws)
             try:
-                subset = subset_of(ws, request)
+                subset = subset_of(cache, ws, request)
             except BadFilter as exc:
                 return page(
                     "dashboard/message.html.j2",
@@ -212,7 +217,7 @@ def install(app: FastAPI, open_workspace: Any) -> None:
                     title="No such filter value",
                     message=str(exc),
                 )
-            return visitor, subset, report_of(ws, subset)
+            return visitor, subset, report_of(cache, ws, subset)
 
     def as_seen_by(report: Report, visitor: Visitor) -> Report:
         parts = tuple(
@@ -350,7 +355,8 @@ def install(app: FastAPI, open_workspace: Any) -> None:
             if isinstance(visitor, Response):
                 return JSONResponse({"detail": "sign in first"}, status_code=401)
             try:
-                body = live_of(ws, subset_of(ws, request))
+                cache = current(ws)
+                body = live_of(cache, ws, subset_of(cache, ws, request))
             except BadFilter as exc:
                 return JSONResponse({"detail": str(exc)}, status_code=400)
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
