@@ -256,3 +256,47 @@ def test_no_theme_of_the_example_company_quotes_both_planted_praise_and_complain
     for t in discover_themes(example_company).themes:
         sides = {polarity[q.lower()] for q in t.quotes if q.lower() in polarity}
         assert len(sides) <= 1, (t.label, t.quotes)
+
+
+def _is_stretch_of(label: str, texts: list[str]) -> bool:
+    """Whether the label's words occur in one of ``texts`` as consecutive words."""
+    words = label.lower().split()
+    for text in texts:
+        tokens = re.findall(r"[^\W\d_][\w']*", text.lower())
+        if any(tokens[i : i + len(words)] == words for i in range(len(tokens))):
+            return True
+    return False
+
+
+def test_every_example_company_label_is_a_stretch_of_its_documents_and_no_misspelling(
+    example_company: Workspace,
+) -> None:
+    from realitygap.simulate.text import phrase_pool
+
+    # planted truth: the simulator's misspelt words are those of its pool that occur in no
+    # clean phrase ("wee" of "the staff wee not friendly at all"; the label was "staff wee")
+    clean = {w for t in THEMES for p in t.phrases for w in p.lower().split()}
+    typos = {w for p in phrase_pool().text for w in str(p).lower().split()} - clean
+    assert "wee" in typos
+    result = discover_themes(example_company, keep_members=True)
+    assert result.members is not None
+    docs = ws_texts(example_company)
+    for theme in result.themes:
+        ids = result.members.loc[result.members["theme"] == theme.theme, "document_id"]
+        assert _is_stretch_of(theme.label, [docs[d] for d in ids]), theme.label
+        assert not set(theme.label.lower().split()) & typos, theme.label
+
+
+def ws_texts(ws: Workspace) -> dict[str, str]:
+    frame = ws.table("documents").select("document_id", "text").execute()
+    return dict(zip(frame["document_id"], frame["text"], strict=True))
+
+
+def test_a_misspelling_of_a_frequent_word_is_found_and_a_plural_is_not() -> None:
+    from realitygap.analysis.text.themes import misspelt_words
+
+    # hand-built: "were" 10 times, its slip "wee" once; "shoes" 10 times, "shoe" once (a
+    # plural, not a slip); "tiime" once against "time" 10 times (a doubled letter)
+    clauses = ["the staff were rude"] * 10 + ["the staff wee rude", "one shoe", "on tiime"]
+    clauses += ["nice shoes"] * 10 + ["on time"] * 10
+    assert misspelt_words(clauses) == {"wee", "tiime"}

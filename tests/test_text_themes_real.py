@@ -65,3 +65,29 @@ def test_real_reviews_have_no_catch_all_theme_and_quotes_are_members(
         assert any(pattern.search(text_of[d]) for d in docs), theme.label
     # most labels are phrases of two or three words, not single words (issue #17)
     assert sum(" " in t.label for t in result.themes) >= len(result.themes) / 2
+
+
+def test_every_label_on_500_clothing_reviews_is_a_stretch_of_its_documents(
+    workspace: Workspace,
+) -> None:
+    path = shared_data("womens-ecommerce-clothing-reviews", "womens_clothing_ecommerce_reviews.csv")
+    frame = pd.read_csv(path).dropna(subset=["Review Text"])
+    texts = frame["Review Text"].sample(500, random_state=1).tolist()
+    ids = [f"r{i}" for i in range(len(texts))]
+    insert_new(
+        workspace,
+        "documents",
+        pd.DataFrame({"document_id": ids, "source": "review", "text": texts}),
+    )
+    result = discover_themes(workspace, keep_members=True)
+    assert result.members is not None and result.themes
+    text_of = dict(zip(ids, texts, strict=True))
+    for theme in result.themes:
+        words = theme.label.lower().split()
+        docs = result.members.loc[result.members["theme"] == theme.theme, "document_id"]
+        # consecutive words of one member document (tokenised here, not by the package)
+        found = False
+        for d in docs:
+            tokens = re.findall(r"[^\W\d_][\w']*", text_of[d].lower())
+            found = found or any(tokens[i : i + len(words)] == words for i in range(len(tokens)))
+        assert found, theme.label

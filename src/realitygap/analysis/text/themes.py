@@ -128,6 +128,12 @@ MIN_SIMILARITY = {"fast": 0.35, "accurate": 0.35}
 # misspellings ("overrpriced", "whaat") are rare, so they never label a theme.
 LABEL_MIN_CLAUSES = 5
 LABEL_MIN_SHARE = 0.0005
+# A word one slip away (a letter inside it dropped, doubled or swapped with the next) from a
+# word at least this many times as frequent in the sample is taken for a misspelling of it
+# ("wee" for "were", "tiime" for "time") and never labels a theme: the simulator, like real
+# typists, repeats a misspelt phrase often enough to pass LABEL_MIN_CLAUSES. Only interior
+# letters, so a plural or an inflection ("shoe"/"shoes") is not a slip.
+MISSPELLING_RATIO = 5.0
 # Words that say nothing about a topic, on top of scikit-learn's English stop words: fillers,
 # hedges and generic verbs of reviews and comments. Tokens with an apostrophe (it's, didn't,
 # i'm) are never terms either.
@@ -331,6 +337,36 @@ def _phrase_analyzer(text: str) -> list[str]:
                     out.append(" ".join(gram))
             run = []
     return out
+
+
+def _slips(word: str) -> set[str]:
+    """Words that ``word`` could be a one-slip misspelling of: a letter inside it restored
+    (every letter a-z), an inner doubled letter undoubled, two inner letters swapped back."""
+    out: set[str] = set()
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for k in range(1, len(word)):
+        out.update(word[:k] + c + word[k:] for c in letters)  # a dropped letter
+    for k in range(1, len(word) - 1):
+        if word[k] == word[k + 1]:
+            out.add(word[:k] + word[k + 1 :])  # a doubled letter
+        if k + 2 <= len(word) - 1:
+            out.add(word[:k] + word[k + 1] + word[k] + word[k + 2 :])  # swapped letters
+    out.discard(word)
+    return out
+
+
+def misspelt_words(clauses: Sequence[str]) -> frozenset[str]:
+    """Words of ``clauses`` that are one slip (:func:`_slips`) from a word at least
+    ``MISSPELLING_RATIO`` times as frequent in them (stop words included: "wee" is "were")."""
+    freq: dict[str, int] = {}
+    for clause in clauses:
+        for token in _PHRASE_TOKEN.findall(clause.lower()):
+            freq[token] = freq.get(token, 0) + 1
+    return frozenset(
+        w
+        for w, n in freq.items()
+        if len(w) >= 3 and any(freq.get(v, 0) >= MISSPELLING_RATIO * n for v in _slips(w))
+    )
 
 
 @dataclass(frozen=True)
@@ -963,6 +999,9 @@ def _discover(
         frequent = np.asarray((counter.transform(content) > 0).sum(axis=0)).ravel()
         if options.content_words:
             frequent = frequent >= max(LABEL_MIN_CLAUSES, LABEL_MIN_SHARE * len(content))
+            typo = misspelt_words(content)
+            vocab = counter.get_feature_names_out()
+            frequent &= np.array([not typo.intersection(str(t).split()) for t in vocab])
         else:
             frequent = frequent >= 0
         labels = _ctfidf_terms(acc.term_counts, counter, frequent, options.content_words)
