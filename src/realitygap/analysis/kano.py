@@ -609,8 +609,7 @@ def wow_trends(
     d = ws.table("documents")
     d = d.filter(d.created_at.notnull())
     text = d.text.lower()
-    cue = "\\b(" + "|".join(SURPRISE_CUES) + ")\\b"
-    surprised = text.re_search(cue)
+    surprised = engine.has_word(text, SURPRISE_CUES)  # \b is no word boundary on PostgreSQL
     terms_of = {f: (terms or {}).get(f) or [f.replace("_", " ")] for f in features}
     # one scan of the documents for every feature: mentions and surprised mentions per month
     aggregates: dict[str, Any] = {}

@@ -44,7 +44,8 @@ MISSING = "\u2014"  # an em dash for a missing value, never NaN or NaT
 WorkspaceArg = Annotated[
     Path,
     typer.Argument(
-        help="Workspace directory, or a postgresql://user@host:port/db?schema=NAME URL.",
+        help="Workspace directory, a postgresql://user@host:port/db?schema=NAME URL, or a "
+        "Spark warehouse: spark:///path (local session) or sc://host:15002/path (Spark Connect).",
         show_default=False,
     ),
 ]

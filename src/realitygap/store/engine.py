@@ -143,6 +143,25 @@ def md5_hex(value: ir.StringValue) -> ir.StringValue:
     return result
 
 
+_REGEX_META = re.compile(r"[.^$*+?()\[\]{}|\\]")
+
+
+def has_word(text: ir.StringValue, words: Sequence[str]) -> ir.BooleanValue:
+    """Whether ``text`` holds one of ``words`` (or phrases) as a whole word, in the engine.
+
+    ``\\b`` is no word boundary on every engine: DuckDB (RE2) and Spark (Java) read it as
+    one, PostgreSQL as a backspace, so a ``\\b...\\b`` search matched nothing there. The
+    boundary is spelled as a character class instead, which all three read alike: a word
+    starts at the text's start or after a character that is not an ASCII letter, digit or
+    ``_`` (RE2's ``\\b``), and ends likewise. Give ``text`` lower-cased and ``words`` in
+    lower case: the class lists lower-case letters only.
+    """
+    # only the metacharacters escaped: re.escape's "\\ " for a space is not RE2's to read
+    alternatives = "|".join(_REGEX_META.sub(r"\\\g<0>", w) for w in words)
+    found: ir.BooleanValue = text.re_search(f"(^|[^a-z0-9_])({alternatives})([^a-z0-9_]|$)")
+    return found
+
+
 @dataclass(frozen=True)
 class EngineGap:
     """A known difference of one engine's results from DuckDB's: in ``family``'s result
