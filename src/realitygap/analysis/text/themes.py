@@ -889,7 +889,9 @@ class _Accumulator:
         theme: np.ndarray = sims.argmax(axis=1)
         best = sims[np.arange(len(theme)), theme]
         theme[(best < min_similarity) | (terms.getnnz(axis=1) == 0)] = -1
-        dist = 1.0 - best
+        # rounded so that float noise from the page size (batched products) cannot reorder
+        # near-equal quotes
+        dist = np.round(1.0 - best, 9)
         member = np.flatnonzero(theme >= 0)
         score = np.zeros(len(theme))
         lexical = np.zeros(len(theme))
@@ -1156,7 +1158,7 @@ def _summarise(
                 confidence,
             )
         emerging, last_share, earlier_share, p_value = _emerging(trend, c, months, month_totals)
-        order = np.argsort(quote_dist[c])
+        order = np.lexsort((quotes[c].astype(str), quote_dist[c]))
         themes.append(
             Theme(
                 theme=c,
