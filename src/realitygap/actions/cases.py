@@ -32,6 +32,7 @@ from realitygap.domain.errors import check_choice
 from realitygap.domain.models import CaseStatus
 from realitygap.domain.scales import NPS_DETRACTOR_TO
 from realitygap.store import engine
+from realitygap.store.settings import AutoCaseRule
 from realitygap.store.workspace import Workspace
 from realitygap.store.write import insert_new
 
@@ -46,9 +47,10 @@ def _owners(ws: Workspace) -> ir.Table:
     )
 
 
-def _worst_touchpoints(ws: Workspace) -> ir.Table:
-    """Per respondent and wave: the touchpoint of their lowest-rated item."""
-    r = ws.table("responses")
+def _worst_touchpoints(ws: Workspace, responses: ir.Table | None = None) -> ir.Table:
+    """Per respondent and wave: the touchpoint of their lowest-rated item (in ``responses``,
+    by default the workspace's)."""
+    r = ws.table("responses") if responses is None else responses
     q = ws.table("questions")
     rated = q.filter(
         (q.audience == "customer") & q.touchpoint.notnull() & q.scale.isin(["likert5", "likert7"])
@@ -82,16 +84,20 @@ def _as_cases(
 
 
 def detractor_candidates(
-    ws: Workspace, sla: timedelta, score_to: float = NPS_DETRACTOR_TO
+    ws: Workspace,
+    sla: timedelta,
+    score_to: float = NPS_DETRACTOR_TO,
+    responses: ir.Table | None = None,
 ) -> ir.Table:
     """One candidate case per detractor answer (customer x wave; NPS at most ``score_to``,
-    by default 6), as an Ibis expression."""
+    by default 6), as an Ibis expression; over ``responses`` when given (a submission not
+    stored yet), else the workspace's."""
     qid = nps_question(question_bank(ws))
-    r = ws.table("responses")
+    r = ws.table("responses") if responses is None else responses
     if qid is None:
         return r.filter(ibis.literal(False)).select(case_id=r.respondent_id)
     det = r.filter((r.question_id == qid) & (r.value <= score_to))
-    cand = det.left_join(_worst_touchpoints(ws), ["respondent_id", "wave"])
+    cand = det.left_join(_worst_touchpoints(ws, r), ["respondent_id", "wave"])
     cand = cand.left_join(_owners(ws), "touchpoint").mutate(customer_id=det.respondent_id)
     key = cand.respondent_id + ":" + cand.wave
     return _as_cases(cand, "detractor", key, cand.submitted_at.cast("timestamp"), sla)
@@ -163,6 +169,7 @@ def case_candidates(
     score_to: float = NPS_DETRACTOR_TO,
     touchpoints: tuple[str, ...] = (),
     segments: tuple[str, ...] = (),
+    responses: ir.Table | None = None,
 ) -> pd.DataFrame:
     """The cases the rules in ``triggers`` would open (not yet in the ``cases`` table).
 
@@ -170,14 +177,15 @@ def case_candidates(
     case (default 6); ``touchpoints`` and ``segments``, when given, keep only cases at those
     touchpoints and of customers in those segments (``respondents.segment``).
     ``since`` keeps only triggers (answer, comment, attrition signal) from that date on;
-    ``now`` is when the cases open (default: the current time, UTC). Columns: case_id,
+    ``now`` is when the cases open (default: the current time, UTC); ``responses`` replaces
+    the workspace's answers for the detractor rule (a submission being stored). Columns: case_id,
     customer_id, trigger, touchpoint, owner, status, opened_at, due_at.
     """
     for trigger in triggers:
         check_choice("triggers", trigger, TRIGGERS)
     frames: list[pd.DataFrame] = []
     if "detractor" in triggers:
-        frames.append(detractor_candidates(ws, sla, score_to).execute())
+        frames.append(detractor_candidates(ws, sla, score_to, responses).execute())
     if "staff_attitude" in triggers:
         frames.append(staff_attitude_candidates(ws, sla).execute())
     if "silent_attrition" in triggers:
@@ -190,7 +198,10 @@ def case_candidates(
         cand = cand[cand["touchpoint"].isin(touchpoints)]
     if segments:
         r = ws.table("respondents")
-        inside = r.filter(r.segment.isin(list(segments))).respondent_id.execute()
+        ids = [str(c) for c in cand["customer_id"].unique()]
+        inside = r.filter(
+            r.segment.isin(list(segments)) & r.respondent_id.isin(ids)
+        ).respondent_id.execute()
         cand = cand[cand["customer_id"].isin(set(inside))]
     # the rules date a candidate by its trigger (when the customer spoke)
     spoke = pd.to_datetime(cand["opened_at"])
@@ -198,7 +209,8 @@ def case_candidates(
         keep = spoke >= pd.Timestamp(since)
         cand, spoke = cand[keep.to_numpy()], spoke[keep]
     cand = cand.assign(**_schedule(spoke, sla, now))
-    existing = set(ws.table("cases").case_id.execute())
+    t = ws.table("cases")
+    existing = set(t.filter(t.case_id.isin([str(c) for c in cand["case_id"]])).case_id.execute())
     new: pd.DataFrame = cand[~cand["case_id"].isin(existing)].reset_index(drop=True)
     return new
 
@@ -221,3 +233,29 @@ def open_cases(ws: Workspace, candidates: pd.DataFrame) -> int:
         return 0
     with ws.transaction():
         return insert_new(ws, "cases", candidates)
+
+
+def submission_cases(
+    ws: Workspace, responses: pd.DataFrame, rule: AutoCaseRule, now: datetime
+) -> pd.DataFrame:
+    """The detractor case a customer's submission (``responses`` rows about to be stored)
+    opens under the workspace's ``[cases.auto]`` rule: the ``detractor`` rule of
+    :func:`case_candidates` over these answers, so its id, owner and due date are those
+    ``realitygap cases open`` would give (and it never opens a second one). No NPS answer at
+    most ``rule.max_score`` here: no case (and only the question bank is read)."""
+    if responses.empty:
+        return pd.DataFrame(columns=["case_id"])
+    rows = responses.assign(value=pd.to_numeric(responses["value"], errors="coerce"))
+    qid = nps_question(question_bank(ws))
+    if not ((rows["question_id"] == qid) & (rows["value"] <= rule.max_score)).any():
+        return pd.DataFrame(columns=["case_id"])
+    return case_candidates(
+        ws,
+        triggers=("detractor",),
+        sla=timedelta(hours=rule.sla_hours),
+        now=now,
+        score_to=rule.max_score,
+        touchpoints=rule.touchpoints,
+        segments=rule.segments,
+        responses=ibis.memtable(rows),
+    )

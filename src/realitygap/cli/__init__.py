@@ -8,6 +8,7 @@ import typer
 
 from realitygap.cli import (
     analysis_cmds,
+    audit_cmds,
     ingest_cmds,
     loop_cmds,
     metrics_cmds,
@@ -55,6 +56,7 @@ app.command("serve")(service_cmds.serve)
 app.add_typer(service_cmds.token_app, name="token")
 app.add_typer(user_cmds.user_app, name="user")
 app.add_typer(webhook_cmds.webhooks_app, name="webhooks")
+app.command("audit-log")(audit_cmds.audit_log)
 
 
 def unwrap_help(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from realitygap.domain.errors import Problem, StorageError, SurveyDataError, TaxonomyError
+from realitygap.domain.privacy import redact
 from realitygap.domain.taxonomy import Taxonomy
 from realitygap.ingest._answers import validate_answers
 from realitygap.ingest._documents import redact_documents
@@ -26,6 +28,7 @@ from realitygap.store import answer_grid
 from realitygap.store import write as store_write
 from realitygap.store.atomic import atomic_write
 from realitygap.store.settings import keep_original
+from realitygap.store.users import record_in
 from realitygap.store.workspace import TAXONOMY_FILE, Workspace
 from realitygap.store.write import append_row
 
@@ -286,20 +289,16 @@ def _import_taxonomy(ws: Workspace, path: Path) -> ImportReport:
 
 
 def _record(ws: Workspace, path: Path, kind: str, digest: str, read: int, added: int) -> None:
-    """One row in ``imports``: import_id, file, kind, sha256, rows_read, rows_added, time."""
+    """One row in ``imports`` (import_id, file, kind, sha256, rows_read, rows_added, time) and
+    its audit entry ``import``, in the import's transaction."""
+    import_id = uuid.uuid4().hex
     append_row(
         ws,
         "imports",
-        [
-            uuid.uuid4().hex,
-            str(path),
-            kind,
-            digest,
-            read,
-            added,
-            datetime.now(UTC).replace(tzinfo=None),
-        ],
+        [import_id, str(path), kind, digest, read, added, datetime.now(UTC).replace(tzinfo=None)],
     )
+    after = {"file": redact(path.name), "kind": kind, "sha256": digest, "rows_read": read}
+    record_in(ws, "cli", "import", import_id, None, json.dumps({**after, "rows_added": added}))
 
 
 __all__ = ["FIELDS", "KINDS", "TOOL_FORMATS", "ImportReport", "import_file"]

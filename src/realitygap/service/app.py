@@ -40,6 +40,7 @@ from realitygap.service.survey import (
     choose_language,
     open_anonymous,
     open_link,
+    opened_cases,
     submit_page,
 )
 from realitygap.store import campaigns as store
@@ -549,6 +550,7 @@ def create_app(workspace: Path | str) -> FastAPI:
                     campaign_id=campaign_id,
                     token_digest_=None,
                     status=201,
+                    cases=opened_cases(ws, responses, kind or "", store.utc_now()),
                 )
             except store.AlreadyAnswered:
                 raise HTTPException(

@@ -26,7 +26,7 @@ from realitygap.ingest._answers import Answers, validate_answers
 from realitygap.ingest._problems import Problems
 from realitygap.service.definition import Condition, parse_condition, scale_choices
 from realitygap.store import campaigns as store
-from realitygap.store.settings import LANGUAGE, bank_language
+from realitygap.store.settings import LANGUAGE, auto_case_rule, bank_language
 from realitygap.store.workspace import Workspace
 
 REQUIRED_MESSAGE = "This question needs an answer."
@@ -463,11 +463,26 @@ class Rejected:
     messages: dict[str, str]
 
 
+def opened_cases(
+    ws: Workspace, responses: pd.DataFrame, kind: str, now: datetime
+) -> pd.DataFrame | None:
+    """The follow-up cases a customer's submission opens under ``[cases.auto]`` of the
+    workspace's settings (None: the rule is off, or the answers are staff's), to land in the
+    submission's transaction."""
+    rule = auto_case_rule(ws)
+    if rule is None or kind != "customer" or responses.empty:
+        return None
+    from realitygap.actions.cases import submission_cases
+
+    return submission_cases(ws, responses, rule, now)
+
+
 def _complete_saved(ws: Workspace, survey: Survey) -> None:
     """Land a link's saved answers as responses when its last page was acknowledged but the
     completion was not (a page saved, then the process died, by a version that landed the
     last page and the completion in two transactions)."""
     responses, documents = final_rows(ws, survey)
+    cases = opened_cases(ws, responses, survey.invitation.kind, store.utc_now())
     with contextlib.suppress(store.AlreadyAnswered):  # another request finished it first
         store.complete(
             ws,
@@ -479,6 +494,8 @@ def _complete_saved(ws: Workspace, survey: Survey) -> None:
             respondent_id=survey.invitation.respondent_id,
             campaign_id=survey.campaign.campaign_id,
             token_digest_=survey.token_digest,
+            cases=cases,
+            actor="survey",
         )
 
 
@@ -528,6 +545,7 @@ def submit_page(
         responses, documents = checked.responses, checked.documents  # all on this page
     else:
         responses, documents = _final_rows(ws, survey, after)
+    cases = opened_cases(ws, responses, survey.invitation.kind, now)
     try:
         recorded, fresh = store.finish_link(
             ws,
@@ -539,6 +557,7 @@ def submit_page(
             documents,
             respondent_id=survey.invitation.respondent_id,
             saved=bool(survey.saved),
+            cases=cases,
         )
     except store.AlreadyAnswered:  # another request finished it first
         return base

@@ -9,8 +9,9 @@ part in the caller's ``ws.transaction()``; each says so.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,8 +101,27 @@ def _campaign(row: Sequence[Any]) -> CampaignRow:
 
 
 # ---- campaigns ----------------------------------------------------------------------------
-def insert_campaign(ws: Workspace, campaign: CampaignRow, items: Sequence[ItemRow]) -> None:
-    """Store a new campaign and its items together (one transaction of its own)."""
+def _campaign_json(campaign: CampaignRow | None) -> str | None:
+    """A campaign as its audit entry keeps it (without its TOML source: the items say it)."""
+    if campaign is None:
+        return None
+    fields = {k: v for k, v in asdict(campaign).items() if k != "source"}
+    return json.dumps(fields, default=str, sort_keys=True)
+
+
+def _audit(
+    con: Any, actor: str, action: str, target: str, before: str | None, after: str | None
+) -> None:
+    from realitygap.store.users import record  # it imports this module
+
+    record(con, actor, action, target, before, after)
+
+
+def insert_campaign(
+    ws: Workspace, campaign: CampaignRow, items: Sequence[ItemRow], actor: str = "cli"
+) -> None:
+    """Store a new campaign and its items together with its audit entry (one transaction of
+    its own)."""
     with ws.transaction() as con:
         con.execute(
             f"INSERT INTO campaigns ({_CAMPAIGN_COLUMNS}) "
@@ -135,6 +155,9 @@ def insert_campaign(ws: Workspace, campaign: CampaignRow, items: Sequence[ItemRo
                     item.show_when,
                 ],
             )
+        after = json.loads(_campaign_json(campaign) or "{}")
+        after["items"] = [i.question_id for i in items]
+        _audit(con, actor, "campaign.create", campaign.campaign_id, None, json.dumps(after))
 
 
 def campaigns(ws: Workspace) -> list[CampaignRow]:
@@ -172,9 +195,17 @@ def campaign_items(ws: Workspace, campaign_id: str) -> list[ItemRow]:
     return [ItemRow(r[0], int(r[1]), int(r[2]), r[3], r[4], bool(r[5]), r[6]) for r in rows]
 
 
-def set_campaign_status(ws: Workspace, campaign_id: str, status: str) -> None:
+def set_campaign_status(ws: Workspace, campaign_id: str, status: str, actor: str = "cli") -> None:
+    """Open or close a campaign, with its audit entry (``campaign.close`` or
+    ``campaign.status``)."""
+    before = campaign(ws, campaign_id)
     with ws.transaction() as con:
         con.execute("UPDATE campaigns SET status = ? WHERE campaign_id = ?", [status, campaign_id])
+        if before is None or before.status == status:
+            return  # nothing changed: nothing to record
+        after = replace(before, status=status)
+        action = "campaign.close" if status == "closed" else "campaign.status"
+        _audit(con, actor, action, campaign_id, _campaign_json(before), _campaign_json(after))
 
 
 def question_rows(ws: Workspace, question_ids: Iterable[str] | None = None) -> pd.DataFrame:
@@ -579,6 +610,16 @@ def _insert_rows(ws: Workspace, table: str, rows: pd.DataFrame, *, only_new: boo
     )
 
 
+def _open_cases(con: Any, ws: Workspace, cases: pd.DataFrame | None, actor: str) -> None:
+    """Open the follow-up cases a submission's answers call for (``[cases.auto]``: the rows
+    of ``actions.cases.submission_cases``) in the submission's transaction, audited and
+    announced, so an answer stored is never left without its case, nor given two."""
+    if cases is not None and not cases.empty:
+        from realitygap.store.cases import open_in_transaction  # it imports this module
+
+        open_in_transaction(con, ws, cases, actor)
+
+
 def _any_stored(con: Any, responses: pd.DataFrame) -> bool:
     """Whether any of these answers (respondent, question, wave) is already stored."""
     for (respondent, wave), group in responses.groupby(["respondent_id", "wave"]):
@@ -606,11 +647,14 @@ def complete(
     campaign_id: str,
     token_digest_: str | None,
     status: int = 200,
+    cases: pd.DataFrame | None = None,
+    actor: str = "api",
 ) -> tuple[int, str]:
     """Land a finished submission in one transaction: ``key`` recorded with its outcome,
     the invitation marked responded, ``responses`` and ``documents`` rows (rows already
-    present are not added again) and the partial answers of the link dropped. A key already
-    recorded changes nothing and returns the outcome recorded then.
+    present are not added again), the ``cases`` it opens (:func:`_open_cases`) and the
+    partial answers of the link dropped. A key already recorded changes nothing and returns
+    the outcome recorded then.
 
     Raises :class:`AlreadyAnswered` (and changes nothing) when the respondent's invitation to
     the campaign was marked responded by another submission, or, on PostgreSQL, when one of
@@ -644,6 +688,7 @@ def complete(
                 _insert_rows(ws, "responses", responses, only_new=False)
             if len(documents):
                 _insert_rows(ws, "documents", documents)
+            _open_cases(con, ws, cases, actor)
             if token_digest_ is not None:
                 con.execute("DELETE FROM campaign_answers WHERE token_sha256 = ?", [token_digest_])
     except _Taken:
@@ -666,11 +711,13 @@ def finish_link(
     *,
     respondent_id: str,
     saved: bool,
+    cases: pd.DataFrame | None = None,
 ) -> tuple[str, bool]:
     """Land the last page of the link ``digest`` and its whole survey in one transaction:
     ``key`` recorded with the outcome ``body``, the invitation marked responded (and its page
     reached moved to ``page``), ``responses`` and ``documents`` rows, and the link's partial
-    answers dropped (when ``saved``: there are some). Returns (the outcome, whether this call
+    answers dropped (when ``saved``: there are some), with the ``cases`` the answers open
+    (:func:`_open_cases`). Returns (the outcome, whether this call
     recorded it); a key recorded already changes nothing and returns the outcome recorded then.
 
     Raises :class:`AlreadyAnswered` (and changes nothing) when another submission marked the
@@ -696,6 +743,7 @@ def finish_link(
                 _insert_rows(ws, "responses", responses, only_new=False)
             if len(documents):
                 _insert_rows(ws, "documents", documents)
+            _open_cases(con, ws, cases, "survey")
             if saved:
                 con.execute("DELETE FROM campaign_answers WHERE token_sha256 = ?", [digest])
     except _Taken:

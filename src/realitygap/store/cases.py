@@ -21,6 +21,7 @@ import pandas as pd
 
 from realitygap.domain.errors import CaseError
 from realitygap.domain.models import CASE_TRANSITIONS, CaseStatus
+from realitygap.domain.privacy import redact
 from realitygap.store import webhook_queue
 from realitygap.store.users import record
 from realitygap.store.workspace import Workspace
@@ -130,8 +131,12 @@ def list_cases(
 
 
 def as_json(case: dict[str, Any]) -> str:
-    """A case as the audit log and webhooks keep it (missing values as null)."""
-    return json.dumps({k: _plain(v) for k, v in case.items()}, sort_keys=True)
+    """A case as the audit log keeps it (missing values as null; personal data in its
+    resolution, free text, redacted as customer text is at entry)."""
+    plain = {k: _plain(v) for k, v in case.items()}
+    if isinstance(plain.get("resolution"), str):
+        plain["resolution"] = redact(plain["resolution"])
+    return json.dumps(plain, sort_keys=True)
 
 
 def _plain(value: Any) -> Any:
@@ -161,6 +166,12 @@ def _changed(
     return get_case(ws, case_id)
 
 
+def _opened(con: Any, url: str | None, actor: str, case: dict[str, Any]) -> None:
+    """A newly opened case's audit entry and ``case.opened`` webhook (caller's transaction)."""
+    record(con, actor, "case.opened", case["case_id"], None, as_json(case))
+    webhook_queue.enqueue(con, url, "case.opened", {k: _plain(v) for k, v in case.items()})
+
+
 def announce_opened(ws: Workspace, case_ids: list[str], actor: str = "cli") -> None:
     """Audit and announce (webhook ``case.opened``) cases just opened by the rules."""
     if not case_ids:
@@ -170,8 +181,44 @@ def announce_opened(ws: Workspace, case_ids: list[str], actor: str = "cli") -> N
     frame = t.filter(t.case_id.isin(case_ids)).execute()
     with ws.transaction() as con:
         for case in records(frame):
-            record(con, actor, "case.opened", case["case_id"], None, as_json(case))
-            webhook_queue.enqueue(con, url, "case.opened", {k: _plain(v) for k, v in case.items()})
+            _opened(con, url, actor, case)
+
+
+OPENED_COLUMNS = CASE_COLUMNS[:8]  # what a rule sets: id to due date
+
+
+def open_in_transaction(con: Any, ws: Workspace, cases: pd.DataFrame, actor: str) -> list[str]:
+    """Insert ``cases`` (candidate rows of ``actions.cases.case_candidates``) inside the
+    caller's transaction, each with its audit entry and ``case.opened`` webhook; a case whose
+    id is stored already is left alone (so a resubmission or a later ``cases open`` adds
+    none). Returns the ids that were new."""
+    if cases.empty:
+        return []
+    url = webhook_queue.webhook_url(ws)
+    cols = ", ".join(OPENED_COLUMNS)
+    opened: list[str] = []
+    for case in records(cases[list(OPENED_COLUMNS)]):
+        values = [_bound(case[c]) for c in OPENED_COLUMNS]
+        marks = ", ".join("?" for _ in values)
+        row = con.execute(
+            f"INSERT INTO cases ({cols}) SELECT {cols} FROM (VALUES ({marks})) AS v ({cols}) "
+            "WHERE NOT EXISTS (SELECT 1 FROM cases t WHERE t.case_id = v.case_id) "
+            "RETURNING case_id",
+            values,
+        ).fetchone()
+        if row is None:
+            continue
+        stored = {c: None for c in CASE_COLUMNS} | dict(zip(OPENED_COLUMNS, values, strict=True))
+        _opened(con, url, actor, stored)
+        opened.append(str(row[0]))
+    return opened
+
+
+def _bound(value: Any) -> Any:
+    """A frame's value as a statement parameter (timestamps as datetime, missing as None)."""
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value if isinstance(value, datetime) else _plain(value)
 
 
 def _status(value: str, what: str) -> CaseStatus:

@@ -15,6 +15,13 @@ security = "starttls"   # starttls (default), ssl, or none (a relay on loopback)
 
 [questions]
 language = "en"         # the language of the question bank's text (default en)
+
+[cases.auto]            # open a case as a detractor's survey is stored (docs/service.md)
+enabled = false         # default false: cases open only with `realitygap cases open`
+max_score = 6           # the highest NPS answer that opens one (default 6)
+touchpoints = []        # only at these touchpoints (default: any)
+segments = []           # only for customers of these segments (default: any)
+sla_hours = 48          # hours to first contact (default 48)
 ```
 """
 
@@ -124,3 +131,114 @@ def bank_language(ws: Workspace) -> str:
             f'{path}: [questions] language is {value!r}, expected a language code, e.g. "en"'
         )
     return value.lower()
+
+
+@dataclass(frozen=True)
+class AutoCaseRule:
+    """``[cases.auto]``: which stored customer answers open a detractor case at once."""
+
+    max_score: float  # the highest NPS answer that opens a case
+    touchpoints: tuple[str, ...]  # empty: any touchpoint
+    segments: tuple[str, ...]  # empty: any segment
+    sla_hours: float  # hours to first contact
+
+
+def auto_case_rule(ws: Workspace) -> AutoCaseRule | None:
+    """The rule of ``[cases.auto]``, or None when it is absent or ``enabled`` is not true."""
+    path = ws.path / SETTINGS_FILE
+    table = _settings(ws).get("cases", {})
+    table = table.get("auto") if isinstance(table, dict) else table
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise WorkspaceError(f"{path}: [cases.auto] is {table!r}, expected a table")
+
+    def bad(key: str, expected: str) -> WorkspaceError:
+        return WorkspaceError(
+            f"{path}: [cases.auto] {key} is {table.get(key)!r}, expected {expected}"
+        )
+
+    enabled = table.get("enabled", False)
+    if not isinstance(enabled, bool):
+        raise bad("enabled", "true or false")
+    score = table.get("max_score", 6)
+    if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 10:
+        raise bad("max_score", "an NPS answer from 0 to 10")
+    sla = table.get("sla_hours", 48)
+    if isinstance(sla, bool) or not isinstance(sla, int | float) or not sla > 0:
+        raise bad("sla_hours", "a positive number of hours")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("touchpoints", "segments"):
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise bad(key, 'a list of names, e.g. ["checkout"]')
+        lists[key] = tuple(value)
+    unknown = sorted(set(lists["touchpoints"]) - {tp.id for tp in ws.taxonomy.touchpoints})
+    if unknown:
+        raise bad("touchpoints", "touchpoints of the taxonomy; unknown: " + ", ".join(unknown))
+    if not enabled:
+        return None
+    return AutoCaseRule(float(score), lists["touchpoints"], lists["segments"], float(sla))
+
+
+SECRET_WORDS = ("password", "secret", "token", "key")
+
+
+def _without_secrets(table: dict[str, Any]) -> dict[str, Any]:
+    """The settings with the value of any key naming a secret replaced (the audit log keeps
+    what changed, never a credential)."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out[key] = _without_secrets(value)
+        elif any(word in key.lower() for word in SECRET_WORDS):
+            out[key] = "[redacted]"
+        else:
+            out[key] = value
+    return out
+
+
+def record_settings_change(ws: Workspace) -> bool:
+    """Audit ``settings.toml`` as it is now, when it differs from what the audit log last
+    recorded of it: one ``settings.change`` entry, before and after as JSON, made by the
+    file's owner (the system account that wrote it) at the file's modification time. The file
+    is edited by hand, so the change is found and recorded the next time this runs
+    (``realitygap audit-log``). Returns whether an entry was added."""
+    import json
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from realitygap.store.users import audit_entries, record
+
+    path = ws.path / SETTINGS_FILE
+    after = json.dumps(_without_secrets(_settings(ws)), sort_keys=True, default=str)
+    last = audit_entries(ws, limit=1, action="settings.change")
+    before = last[0].after if last else None
+    if (before or "{}") == after:
+        return False
+    at, actor = datetime.now(UTC), "unknown"
+    if path.exists():
+        at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        actor = _owner(path)
+    with ws.transaction() as con:
+        record(
+            con,
+            actor,
+            "settings.change",
+            str(Path(SETTINGS_FILE)),
+            before,
+            after,
+            at=at.replace(tzinfo=None),
+        )
+    return True
+
+
+def _owner(path: Any) -> str:
+    """The system account owning ``path`` (its user id where names are unknown)."""
+    uid = path.stat().st_uid
+    try:
+        import pwd
+
+        return f"system:{pwd.getpwuid(uid).pw_name}"
+    except (ImportError, KeyError):
+        return f"system:uid {uid}"

@@ -56,23 +56,38 @@ def _as_json(user: UserRow | None) -> str | None:
 
 
 def record(
-    con: Any, actor: str, action: str, target: str, before: str | None, after: str | None
+    con: Any,
+    actor: str,
+    action: str,
+    target: str,
+    before: str | None,
+    after: str | None,
+    at: datetime | None = None,
 ) -> None:
     """Append an audit entry inside the caller's transaction (``con`` from
-    ``ws.transaction()``)."""
+    ``ws.transaction()``), stamped now (or ``at``: when a change found later was made)."""
     con.execute(
         "INSERT INTO audit_log (audit_id, actor, changed_at, action, target, before_json, "
         "after_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [uuid.uuid4().hex, actor, utc_now(), action, target, before, after],
+        [uuid.uuid4().hex, actor, at or utc_now(), action, target, before, after],
     )
 
 
-def audit_entries(ws: Workspace, limit: int = 1000) -> list[AuditEntry]:
-    """The newest audit entries first."""
+def record_in(
+    ws: Workspace, actor: str, action: str, target: str, before: str | None, after: str | None
+) -> None:
+    """:func:`record` on the workspace's connection, inside the caller's ``ws.transaction()``
+    (for layers above ``store/``, which never hold the connection)."""
+    record(ws.con, actor, action, target, before, after)
+
+
+def audit_entries(ws: Workspace, limit: int = 1000, action: str | None = None) -> list[AuditEntry]:
+    """The newest audit entries first (only those of ``action``, when given)."""
+    where, params = ("WHERE action = ? ", [action]) if action else ("", [])
     rows = ws.con.execute(
         "SELECT audit_id, actor, changed_at, action, target, before_json, after_json "
-        "FROM audit_log ORDER BY changed_at DESC, audit_id LIMIT ?",
-        [limit],
+        f"FROM audit_log {where}ORDER BY changed_at DESC, audit_id LIMIT ?",
+        [*params, limit],
     ).fetchall()
     return [AuditEntry(*r) for r in rows]
 
