@@ -549,7 +549,9 @@ READS: dict[str, tuple[str, ...]] = {
     "cases list": (),
 }
 # commands that write run in order on a new workspace per engine (test_cli_writes_...)
-WRITES = ("import", "text train", "text tag", "cases open", "cases assign", "cases update")
+WRITES = (
+    "import", "text train", "text tag", "cases open", "cases assign", "cases update", "audit-log"
+)  # fmt: skip
 REPORT = "report"  # compared through the numbers of its XLSX (test_cli_report_...)
 # the Reality Check family whose declared ENGINE_GAPS apply to a command's JSON
 FAMILY_OF = {"drivers": "drivers"}
@@ -707,7 +709,26 @@ def _write_flow(location: str) -> dict[str, object]:
         "2024-05-05T10:00:00",
     )
     out["cases list"] = _run_cli("cases", "list", location)
+    out["audit-log"] = _audit_entries(_run_cli("audit-log", location))
     return out
+
+
+def _audit_entries(log: object) -> list[dict[str, object]]:
+    """The audit log without what differs by design (its ids, an import's id, the clock), the
+    records before and after parsed, in a fixed order (entries of one instant have none)."""
+    import json
+
+    assert isinstance(log, list) and log, log
+    entries = []
+    for entry in log:
+        kept = {k: v for k, v in entry.items() if k not in {"audit_id", "changed_at"}}
+        if kept["action"] == "import":
+            kept.pop("target")
+        for side in ("before", "after"):
+            record = json.loads(kept[side]) if kept[side] else {}
+            kept[side] = {k: v for k, v in record.items() if k not in CLOCK}
+        entries.append(kept)
+    return sorted(entries, key=lambda e: json.dumps(e, sort_keys=True))
 
 
 def _check_writes(other: str, engine: str, tmp_path: Path) -> None:

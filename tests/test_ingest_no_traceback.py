@@ -242,7 +242,10 @@ def test_full_disk_during_import_exits_2_and_changes_nothing(tmp_path: Path) -> 
     events = tmp_path / "events.csv"
     buf = io.StringIO()
     buf.write("event_id,customer_id,type,occurred_at,amount\n")
-    for i in range(20_000):
+    # 100,000 events: a 9.2 MB write-ahead log and 2.4 MB of database growth, far past the
+    # limit whatever free blocks the database file holds (20,000 made a 1.8 MB log, which fit
+    # once the file had one more 256 KB block)
+    for i in range(100_000):
         buf.write(f"event-{i:08d}-{'x' * 40},C001,purchase,2024-01-01,{i}\n")
     events.write_text(buf.getvalue(), encoding="utf-8")
     result = run_with_file_size_limit(
