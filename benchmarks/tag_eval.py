@@ -26,7 +26,9 @@ sys.path.insert(0, str(ROOT))
 from realitygap.analysis.text.tag_eval import (  # noqa: E402
     TARGETS,
     evaluate,
+    evaluate_staff,
     load_eval_set,
+    load_staff_set,
     sample_reviews,
 )
 from realitygap.analysis.text.tagger import DocumentTagger, TextPath  # noqa: E402
@@ -57,6 +59,13 @@ def main() -> None:
             mark = "" if target is None else f"  target >= {target:.2f}"
             mark += "" if target is None else ("  MET" if value >= target else "  NOT MET")
             print(f"{name:34s} {value:6.3f}  [{low:.3f}, {high:.3f}]{mark}")
+    staff = load_staff_set(args.labels.parent / "staff_attitude_labels.csv", args.data)
+    print(f"\n== staff draw (held out for staff attitude): n={len(staff)} reviews")
+    for name, (value, low, high) in evaluate_staff(staff, tagger).items():
+        target = TARGETS.get(name)
+        mark = "" if target is None else f"  target >= {target:.2f}"
+        mark += "" if target is None else ("  MET" if value >= target else "  NOT MET")
+        print(f"{name:34s} {value:6.3f}  [{low:.3f}, {high:.3f}]{mark}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 docs/text-labelling.md before the tagger ran on them), and hand examples of each word collision
 fixed while tuning on the development half.
 
-Targets are issue 17 point 3's; the figures are those of the held-out half, never tuned on. Under
+Targets are issue 17 point 3's; the figures are those of the held-out half, never tuned on,
+except staff attitude: its rules were later tuned on the held-out half's misses too, so its
+held-out figures come from a second draw (tests/data/staff_attitude_labels.csv), labelled
+before the tagger ran on it. Under
 CI a missing ../shared/data file fails these tests (tests/conftest.py:shared_data).
 """
 
@@ -21,7 +24,9 @@ from realitygap.analysis.text.tag_eval import (
     TWEETS,
     _figures,
     evaluate,
+    evaluate_staff,
     load_eval_set,
+    load_staff_set,
     predict,
     sample_reviews,
 )
@@ -30,6 +35,7 @@ from realitygap.domain.taxonomy import default_taxonomy
 from tests.conftest import shared_data
 
 LABELS = Path(__file__).parent / "data" / "tag_eval_labels.csv"
+STAFF_LABELS = Path(__file__).parent / "data" / "staff_attitude_labels.csv"
 
 
 def _data_dir() -> Path:
@@ -103,26 +109,56 @@ def test_accurate_path_held_out_figures_meet_their_targets(eval_set: pd.DataFram
     assert all(f <= a for f, a in zip(fast["touchpoints"], accurate["touchpoints"], strict=True))
 
 
+@pytest.fixture(scope="module")
+def staff_set() -> pd.DataFrame:
+    return load_staff_set(STAFF_LABELS, _data_dir())
+
+
+@pytest.fixture(scope="module")
+def staff_held_out(staff_set: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
+    return evaluate_staff(staff_set, resamples=500)
+
+
+@pytest.mark.realdata
+def test_staff_set_is_new_reviews(staff_set: pd.DataFrame) -> None:
+    # the second staff draw holds none of the first set's reviews; counts from the label file
+    first = set(zip(*sample_reviews(_data_dir())[["dataset", "row_id"]].to_numpy().T, strict=True))
+    assert not first & set(zip(staff_set["dataset"], staff_set["row_id"], strict=True))
+    assert len(staff_set) == 90
+    assert (staff_set["staff_attitude"] == "criticised").sum() == 30
+
+
+@pytest.mark.realdata
+def test_held_out_staff_precision_meets_target(
+    staff_held_out: dict[str, tuple[float, float, float]],
+) -> None:
+    name = "staff attitude (criticised) precision"
+    assert staff_held_out[name][0] >= TARGETS[name], staff_held_out[name]
+
+
 @pytest.mark.realdata
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out staff-attitude recall is 0.667 (12 of 18), below the 0.80 target: the "
-    "rules written from the dev misses (14 of 15 there) did not reach the held-out misses",
+    reason="held-out staff-attitude recall on the second draw is 0.533 (16 of 30), below the "
+    "0.80 target: rules tuned on both halves of the first set did not carry over",
 )
 def test_held_out_staff_recall_meets_target(
-    held_out: dict[str, tuple[float, float, float]],
+    staff_held_out: dict[str, tuple[float, float, float]],
 ) -> None:
     name = "staff attitude (criticised) recall"
-    assert held_out[name][0] >= TARGETS[name]
+    assert staff_held_out[name][0] >= TARGETS[name]
 
 
 @pytest.mark.realdata
-def test_held_out_staff_recall_does_not_regress(
+def test_staff_recall_does_not_regress(
     held_out: dict[str, tuple[float, float, float]],
+    staff_held_out: dict[str, tuple[float, float, float]],
 ) -> None:
-    # regression pin: 12 of 18 measured at commit time (0.667); before this work 8 of 18
-    # (0.444) on the same reviews. Floor: the measured figure less one case
-    assert held_out["staff attitude (criticised) recall"][0] >= 11 / 18
+    # regression pins, each the measured figure less one case: the second draw 16 of 30
+    # (the tagger before the last rules found the same 16); the first set's test half 16 of 18
+    # since its misses were read and tuned on (12 of 18 when it was still held out)
+    assert staff_held_out["staff attitude (criticised) recall"][0] >= 15 / 30
+    assert held_out["staff attitude (criticised) recall"][0] >= 15 / 18
 
 
 @pytest.mark.realdata
@@ -273,6 +309,17 @@ STAFF_CASES = [
     ("These attendants need some happiness!", True),
     ("The lounge needs some new chairs. The staff served drinks.", False),
     ("Good aircraft but their attitude towards passengers needs to be improved.", True),
+    # negated or qualified praise that VADER reads as positive still needs only a person
+    ("Staff did not bother even trying to call passengers by name.", True),
+    ("The cabin crew didn't smile once.", True),
+    ("Service was ok, they missed me out twice and smiles were limited.", True),
+    # the customer's own "bother" is not staff's
+    ("The flight was delayed by 90 minutes, it did not bother me. The crew served tea.", False),
+    ("I didn't bother with the films. The crew served tea.", False),
+    # "attitude" said to a company needs no person; a garment's style is not staff
+    ("Again horrible service, again attitude when asked for information.", True),
+    ("Great looking jacket with attitude.", False),
+    ("It comes with attitude.", False),
 ]
 
 

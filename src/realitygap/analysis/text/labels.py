@@ -262,18 +262,41 @@ ATTITUDE_WORDS = (
     "gave us attitude", "demotivated", "not service with a smile", "like cattle",
     "laughed at us", "laughed at me", "mocked", "belittled", "talked down to", "screamed at",
     "yelling", "scolded", "discourteous", "impatient", "snarky", "no courtesy",
+    # a smile denied is about a person by itself ("smiles were limited")
+    "no smile", "no smiles", "smiles were limited", "never smiled", "without a smile",
+    "not a smile", "didn't smile", "did not smile",
 )  # fmt: skip
 _NEGATORS = ("not", "never", "wasn't", "weren't", "isn't", "aren't", "no", "nothing", "without")
 ATTITUDE_NEGATED = tuple(
     f"{n} {w}" for n in _NEGATORS for w in ATTITUDE_WORDS if len(w.split()) == 1
 )
-# Words that criticise staff only when said about a person and in a negative clause
-# ("the agent ignored me" but not "my e-mail was ignored"; "lack of information was unhelpful")
+# Words that criticise staff only when said about a person ("the agent ignored me" but not "my
+# e-mail was ignored"; "lack of information was unhelpful"). Those of the first list are
+# negative by construction, so they need no clause tone: VADER reads the negated or qualified
+# praise in "did not bother", "no apology" as positive.
 ATTITUDE_CONTEXT_WORDS = (
-    "ignored", "ignore", "ignoring", "attitude", "unhelpful", "careless", "not interested",
-    "no interest", "no apology", "no apologies", "never returned", "didn't bother",
-    "did not bother", "blaming", "runaround", "disappear", "smiles were limited", "no smile",
-    "wouldn't acknowledge", "would not acknowledge", "nasty",
+    "unhelpful", "careless", "not interested", "no interest", "no apology", "no apologies",
+    "never returned", "didn't bother", "did not bother", "couldn't be bothered",
+    "could not be bothered", "blaming", "runaround", "wouldn't acknowledge",
+    "would not acknowledge", "nasty",
+)  # fmt: skip
+# the customer's own "bother" is not staff's ("I didn't bother with the films", "the delay did
+# not bother me")
+ATTITUDE_CONTEXT_EXCLUDED = tuple(
+    phrase
+    for verb in ("didn't bother", "did not bother")
+    for phrase in (f"i {verb}", f"we {verb}", f"{verb} me", f"{verb} us", f"{verb} with")
+)
+# ... and those that also need a clause that is not praise ("great attitude", "ignore the
+# reviews, the crew were lovely")
+ATTITUDE_TONE_WORDS = ("ignored", "ignore", "ignoring", "attitude", "disappear")
+# "attitude" needs no person in a clause that is not praise: said to a company, it means its
+# people ("again attitude when asked for information"); a product's style is excluded ("a jacket
+# with attitude", "ladylike with a little attitude")
+ATTITUDE_ALONE = ("attitude",)
+ATTITUDE_STYLE = (
+    "with attitude", "little attitude", "bit of attitude", "has attitude", "have attitude",
+    "got attitude", "some attitude", "of attitude", "attitude toward this", "attitude towards this",
 )  # fmt: skip
 # Praise denied and hostile treatment: staff criticism when the same clause names a person
 # ("the agent was not helpful", but not "no help yourself drinks" or "the seat is not nice")

@@ -33,8 +33,12 @@ from realitygap.analysis.text.fast import (
     polarity_of,
 )
 from realitygap.analysis.text.labels import (
+    ATTITUDE_ALONE,
+    ATTITUDE_CONTEXT_EXCLUDED,
     ATTITUDE_CONTEXT_WORDS,
     ATTITUDE_NEGATED,
+    ATTITUDE_STYLE,
+    ATTITUDE_TONE_WORDS,
     ATTITUDE_WORDS,
     SENTIMENTS,
     STAFF_DENIED_WORDS,
@@ -64,17 +68,27 @@ class TextPath(StrEnum):
     ACCURATE = "accurate"
 
 
-# staff attitude: words that criticise by themselves; words that need a person and a negative
-# clause; the words for people; praise denied or hostile treatment, and calls for better staff,
-# both needing a person in the same clause (columns 0-4 of the "flag" set)
+# staff attitude: words that criticise by themselves; words that need a person; the words for
+# people; praise denied or hostile treatment, and calls for better staff, both needing a person
+# in the same clause; words that need a person and a clause that is not praise; "attitude" in a
+# clause that is not praise (columns 0-6 of the "flag" set)
 _ATTITUDE = LabelSet(
     "flag",
     (
         Label("staff_attitude", "staff attitude", seeds=ATTITUDE_WORDS, exclude=ATTITUDE_NEGATED),
-        Label("staff_attitude_context", "staff attitude", seeds=ATTITUDE_CONTEXT_WORDS),
+        Label(
+            "staff_attitude_context",
+            "staff attitude",
+            seeds=ATTITUDE_CONTEXT_WORDS,
+            exclude=ATTITUDE_CONTEXT_EXCLUDED,
+        ),
         Label("staff_person", "staff", seeds=STAFF_WORDS),
         Label("staff_denied", "staff attitude", seeds=STAFF_DENIED_WORDS),
         Label("staff_improve", "staff should improve", seeds=STAFF_IMPROVE_WORDS),
+        Label("staff_attitude_tone", "staff attitude", seeds=ATTITUDE_TONE_WORDS),
+        Label(
+            "staff_attitude_alone", "staff attitude", seeds=ATTITUDE_ALONE, exclude=ATTITUDE_STYLE
+        ),
     ),
 )
 
@@ -197,17 +211,19 @@ class DocumentTagger:
             staff = np.asarray(trained.staff_attitude.predict(x)).astype(str) == "True"
         else:
             hits = clauses.text_scores(self._columns["flag"]) > 0
-            tone = clauses.aspect_compound(self._columns["flag"])[:, 1]
-            # "rude", "surly" need nothing else; "ignored", "attitude" need a person named in
-            # the review and a clause that is not praise ("great attitude" is praise; VADER's
-            # lexicon lacks "unhelpful", so a neutral clause still counts)
-            staff = hits[:, 0] | (hits[:, 1] & hits[:, 2] & (tone < _PRAISE_TONE))
+            tone = clauses.aspect_compound(self._columns["flag"])
+            # "rude", "surly" need nothing else; "unhelpful", "did not bother" need a person
+            # named in the review; "ignored", "attitude" also a clause that is not praise
+            # ("great attitude" is praise; a neutral clause still counts)
+            staff = hits[:, 0] | (hits[:, 1] & hits[:, 2])
+            staff |= hits[:, 5] & hits[:, 2] & (tone[:, 5] < _PRAISE_TONE)
+            staff |= hits[:, 6] & (tone[:, 6] < _PRAISE_TONE)
             # "the reps were no help", "some bs from a guy at the door": in a clause naming a
             # person; "these attendants need some happiness", "their attitude towards
             # passengers needs to be improved": a call for better staff in a clause naming a
             # person or an attitude word
             staff |= clauses.any_in_clause(self._columns["flag"], 3, (2,))
-            staff |= clauses.any_in_clause(self._columns["flag"], 4, (1, 2, 3))
+            staff |= clauses.any_in_clause(self._columns["flag"], 4, (1, 2, 3, 5))
         # a complaint about attitude is a hospitality matter whatever else it mentions
         layer = np.where(staff, "hospitality", layer)
 
