@@ -487,8 +487,9 @@ def test_live_figures_match_the_invitations_and_move_with_a_submission(
     (found,) = [c for c in live["campaigns"] if c["campaign_id"] == campaign]
     assert (found["invited"], found["completed"]) == (invited, done) and invited > 0
     assert live["gap"]["staff"] == executives
-    with Workspace.open(company) as ws:  # one customer finishes (what a submission records)
-        ws.con.execute(
+    # one customer finishes (what a submission records), written through the store's transaction
+    with Workspace.open(company) as ws, ws.transaction() as con:
+        con.execute(
             "UPDATE invitations SET responded_at = now() WHERE campaign_id = ? AND rowid = "
             "(SELECT min(rowid) FROM invitations WHERE campaign_id = ?)",
             [campaign, campaign],
