@@ -300,3 +300,5 @@ MIGRATIONS: list[list[Step]] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+# The schema version from which a workspace has the data stamp.
+STAMPED_SINCE = next(i + 1 for i, steps in enumerate(MIGRATIONS) if data_stamp in steps)

@@ -44,7 +44,13 @@ from realitygap.store.location import (
 from realitygap.store.lock import DEFAULT_WAIT_SECONDS as DEFAULT_WAIT_SECONDS  # re-exported
 from realitygap.store.lock import LOCK_WAIT, busy_message, waiting_message
 from realitygap.store.lock import configure_lock_wait as configure_lock_wait
-from realitygap.store.schema import MIGRATIONS, SCHEMA_VERSION, STAMP_TABLE, for_dialect
+from realitygap.store.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    STAMP_TABLE,
+    STAMPED_SINCE,
+    for_dialect,
+)
 
 DB_FILE = "realitygap.duckdb"
 TAXONOMY_FILE = "taxonomy.toml"
@@ -259,7 +265,7 @@ class Workspace:
                 ws.migrate()
             finally:
                 ws.con.execute("SELECT pg_advisory_unlock(hashtext(current_schema()))")
-        ws._stamped = True
+        ws._stamped = SCHEMA_VERSION >= STAMPED_SINCE
         return ws
 
     @property
@@ -334,9 +340,9 @@ class Workspace:
                 "(version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
             )
         for version in range(current, SCHEMA_VERSION):
-            # the last migration applied counts as a change of the data (a data migration
-            # may have rewritten rows); earlier ones may predate the stamp
-            self._stamped = self.dialect != "spark" and version + 1 == SCHEMA_VERSION
+            # a migration from the one creating the stamp on counts as a change of the data
+            # (a data migration may rewrite rows); earlier ones predate the stamp
+            self._stamped = self.dialect != "spark" and version + 1 >= STAMPED_SINCE
             with self.transaction(data=self._stamped):
                 for step in MIGRATIONS[version]:
                     if isinstance(step, str):
@@ -347,7 +353,7 @@ class Workspace:
                     "INSERT INTO schema_version VALUES (?, ?)",
                     [version + 1, datetime.now(UTC).replace(tzinfo=None)],
                 )
-        self._stamped = self.dialect != "spark"
+        self._stamped = self.dialect != "spark" and SCHEMA_VERSION >= STAMPED_SINCE
         return SCHEMA_VERSION
 
     # ---- reading and writing ---------------------------------------------------------------
