@@ -206,3 +206,31 @@ def test_only_an_admin_sees_the_log(tmp_path: Path, role: str) -> None:
     else:
         assert (page.status_code, export.status_code) == (403, 403)
         assert "campaign.create" not in page.text + export.text
+
+
+def test_the_admin_audit_page_records_a_settings_edit_once(tmp_path: Path) -> None:
+    """A hand edit of settings.toml while the server runs shows on the admin's audit page and
+    its CSV (as `realitygap audit-log` records it), once. Expected: tomllib over the file
+    written here."""
+    with make_workspace(tmp_path / "ws") as ws:
+        add_user(ws, "admin@example.com", "Admin", "admin", PASSWORD)
+    path = tmp_path / "ws" / "settings.toml"
+    with TestClient(create_app(tmp_path / "ws"), follow_redirects=False) as client:
+        client.get("/login")
+        signed = client.post(
+            "/login",
+            data={
+                "email": "admin@example.com",
+                "password": PASSWORD,
+                "csrf": client.cookies.get(LOGIN_COOKIE),
+                "next": "/app/summary",
+            },
+        )
+        assert signed.status_code == 303
+        path.write_text('[report]\ncurrency = "EUR"\n', encoding="utf-8")
+        page = client.get("/app/admin/audit")
+        export = client.get("/app/admin/audit.csv")
+    assert page.status_code == 200 and "settings.change" in page.text
+    rows = [r for r in csv.DictReader(io.StringIO(export.text)) if r["action"] == "settings.change"]
+    assert len(rows) == 1  # the page and the export together recorded it once
+    assert json.loads(rows[0]["after"]) == tomllib.loads(path.read_text("utf-8"))

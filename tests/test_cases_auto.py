@@ -224,3 +224,43 @@ def test_a_bad_rule_is_named_with_its_value(tmp_path: Path, text: str, expected:
         with pytest.raises(WorkspaceError, match=r"settings\.toml: \[cases\.auto\] ") as err:
             auto_case_rule(ws)
         assert expected in str(err.value)
+
+
+def test_serve_refuses_to_start_with_a_bad_rule_naming_file_key_and_value(tmp_path: Path) -> None:
+    """`realitygap serve` stops before serving (exit 2) with the file, key, value and what
+    was expected (the message is the rule's own, checked in the test above)."""
+    from typer.testing import CliRunner
+
+    from realitygap.cli import app as cli
+
+    _company(tmp_path / "ws", tmp_path)
+    (tmp_path / "ws" / "settings.toml").write_text(
+        "[cases.auto]\nenabled = true\nmax_score = 11\n", encoding="utf-8"
+    )
+    with pytest.raises(WorkspaceError, match=r"max_score is 11, expected an NPS answer"):
+        create_app(tmp_path / "ws")
+    done = CliRunner().invoke(cli, ["serve", str(tmp_path / "ws")])
+    assert done.exit_code == 2
+    said = " ".join(done.output.split())  # the console wraps long lines
+    assert "settings.toml: [cases.auto] max_score is 11" in said.replace("\n", "")
+    assert "[cases.auto] max_score is 11, expected an NPS answer from 0 to 10" in said
+
+
+def test_a_rule_broken_while_serving_logs_and_the_survey_still_lands(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A rule edited into an invalid one after `serve` started: the detractor's survey is
+    stored (by hand: its three answers), no case opens, the error is logged with the key, and
+    `cases open` later opens the case the rule would have (detractor c1, NPS 0)."""
+    links = _company(tmp_path / "ws", tmp_path)
+    with Workspace.open(tmp_path / "ws") as ws:
+        _rule(ws, "[cases.auto]\nenabled = true\nsla_hours = 0\n")
+        with caplog.at_level("ERROR", logger="realitygap.service"):
+            _answer(ws, links["c1"], 0, 1, 1, "a")
+        assert "[cases.auto] sla_hours is 0" in caplog.text
+        stored = ws.table("responses").execute()
+        assert sorted(stored["question_id"]) == ["q_checkout", "q_nps", "q_staff"]
+        assert _cases(ws).empty
+        _rule(ws, "")
+        open_cases(ws, case_candidates(ws, triggers=("detractor",)))
+        assert _cases(ws)["case_id"].tolist() == [f"detractor:c1:{WAVE}"]

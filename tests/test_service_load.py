@@ -101,20 +101,20 @@ def test_serve_refuses_several_workers_on_the_embedded_store(tmp_path: Path) -> 
     assert "PostgreSQL" in result.output
 
 
-def test_a_survey_costs_six_statements_and_one_transaction_on_postgres(home: Path) -> None:
+def test_a_survey_costs_seven_statements_and_one_transaction_on_postgres(home: Path) -> None:
     """Statements per survey (open the page, submit it), counted from libpq's trace of what
     the server is sent. Expected by hand from the flow (docs/service.md, "Load"): the page
     is one SELECT of the link with its campaign's state and the bank's version; the
     submission that SELECT again, then one transaction: claim the key, mark the invitation
-    responded, insert both answers in one statement, insert the comment's document: 6, with
-    BEGIN and COMMIT 8. The first survey of a process also reads the campaign's definition
-    (campaign, items, questions, translations: 4 more)."""
+    responded, insert both answers in one statement, insert the comment's document, bump the
+    data stamp (store/version.py): 7, with BEGIN and COMMIT 9. The first survey of a process
+    also reads the campaign's definition (campaign, items, questions, translations: 4 more)."""
     _server_or_skip()
     with lb.store_at("postgres", home) as where:
         tokens = lb.prepare(where, 4, home)
         counted = lb.statements_per_survey(where, [(t, int(r[1:])) for t, r in tokens.items()])
         c = lb.count(where, lb.Run(acked=dict.fromkeys(tokens, "")), tokens)
-    assert [s.data for s in counted] == [10, 6, 6, 6]
+    assert [s.data for s in counted] == [11, 7, 7, 7]
     assert [s.transaction_control for s in counted] == [2, 2, 2, 2]
     # and the four surveys landed whole, once each
     assert (c.acknowledged, c.missing, c.doubled, c.stored) == (4, 0, 0, 4)

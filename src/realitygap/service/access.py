@@ -13,9 +13,12 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Protocol
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,6 +38,35 @@ MAX_FAILURES_PER_ADDRESS = 20
 # ASVS 2.1.1 and 2.1.2: at least 12 characters, at least 64 allowed.
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+SESSION_COOKIE = "rg_session"  # the browser's session id, for the dashboard and the cases
+# Every signed-in page's headers beside its Content-Security-Policy: no type sniffing, no
+# address leaked to other sites, nothing kept in a shared cache.
+_PAGE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def security_headers(csp: str) -> dict[str, str]:
+    """The headers of a dashboard or cases page whose content policy is ``csp``."""
+    return {"Content-Security-Policy": csp, **_PAGE_HEADERS}
+
+
+class _Headed(Protocol):
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+def cross_site(request: _Headed) -> bool:
+    """A form posted from another site (the browser says so, or its Origin is not this host;
+    SameSite=Lax already keeps the session cookie off such posts)."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    return bool(origin) and urlsplit(origin).netloc != request.headers.get("host")
+
 
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so that a wrong e-mail costs the same time

@@ -46,6 +46,7 @@ from realitygap.service.survey import (
 from realitygap.store import campaigns as store
 from realitygap.store.link_key import derived_token, link_key, sign, unsign
 from realitygap.store.location import is_postgres
+from realitygap.store.settings import auto_case_rule
 from realitygap.store.users import role_token_by_digest
 from realitygap.store.workspace import Workspace
 
@@ -78,6 +79,13 @@ class WorkspaceAccess:
         self._held: Workspace | None = None
         # apply pending migrations now, not on the first request
         first = Workspace.open(path)
+        try:
+            # an invalid [cases.auto] stops `serve` here, naming the file, key, value and what
+            # was expected, instead of surfacing at each submission
+            auto_case_rule(first)
+        except BaseException:
+            first.close()
+            raise
         self.key = link_key(first)
         if self.postgres:
             self._idle.put(first)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 import pandas as pd
-from fastapi import FastAPI, Form, Header, Request
+from fastapi import Depends, FastAPI, Form, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException
@@ -28,7 +29,14 @@ from realitygap.domain.errors import CaseError
 from realitygap.domain.models import CASE_TRANSITIONS, CaseStatus
 from realitygap.service import access as auth
 from realitygap.service import webhooks
-from realitygap.service.access import Permission, Role, Visitor
+from realitygap.service.access import (
+    SESSION_COOKIE,
+    Permission,
+    Role,
+    Visitor,
+    cross_site,
+    security_headers,
+)
 from realitygap.service.api_models import ERRORS
 from realitygap.service.crm_export import CRMS, export_csv
 from realitygap.store import cases as store
@@ -37,15 +45,32 @@ from realitygap.store import webhook_queue
 from realitygap.store.campaigns import token_digest
 from realitygap.store.workspace import Workspace
 
-SESSION_COOKIE = "rg_session"  # the dashboard's (service/dashboard.py)
-_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
+# the case pages run no script: a stricter policy than the dashboard's
+_HEADERS = security_headers(
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 Opener = Callable[[], AbstractContextManager[Workspace]]
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """The case list's filters, from the query string (the list page and its CRM exports)."""
+
+    status: str = ""
+    owner: str = ""
+    department: str = ""
+    overdue: str = ""
+
+    def given(self) -> dict[str, str]:
+        """The filters as chosen; an unknown status shows every status, as the form offers."""
+        known = self.status in CaseStatus.__members__.values()
+        return {
+            "status": self.status if known else "",
+            "owner": self.owner,
+            "department": self.department,
+            "overdue": self.overdue,
+        }
 
 
 def scope_of(role: str, department: str | None) -> str | None:
@@ -86,12 +111,6 @@ def install(app: FastAPI, open_workspace: Opener) -> None:
                 f"Your role ({visitor.user.role}) does not give access to cases.",
             )
         return visitor
-
-    def cross_site(request: Request) -> bool:
-        if request.headers.get("sec-fetch-site") == "cross-site":
-            return True
-        origin = request.headers.get("origin")
-        return bool(origin) and urlsplit(origin).netloc != request.headers.get("host")
 
     def not_found(visitor: Visitor, case_id: str) -> HTMLResponse:
         return message(visitor, 404, "No such case", f"There is no case {case_id!r} for you.")
@@ -135,45 +154,26 @@ def install(app: FastAPI, open_workspace: Opener) -> None:
             ),
         )
 
-    def filtered(
-        ws: Workspace,
-        visitor: Visitor,
-        status: str | None,
-        owner: str | None,
-        department: str | None,
-        overdue: str | None,
-    ) -> pd.DataFrame:
+    def filtered(ws: Workspace, visitor: Visitor, chosen: CaseFilters) -> pd.DataFrame:
         scope = scope_of(visitor.user.role, visitor.user.department)
-        frame = store.list_cases(
+        given = chosen.given()
+        return store.list_cases(
             ws,
-            status=status or None,
-            owner=owner or None,
-            department=scope if scope is not None else (department or None),
-            overdue={"yes": True, "no": False}.get(overdue or ""),
+            status=given["status"] or None,
+            owner=given["owner"] or None,
+            department=scope if scope is not None else (given["department"] or None),
+            overdue={"yes": True, "no": False}.get(given["overdue"]),
         )
-        return frame
 
     # ---- pages ------------------------------------------------------------------------------
     @app.get("/app/cases", response_class=HTMLResponse, include_in_schema=False)
-    def case_list(
-        request: Request,
-        status: str = "",
-        owner: str = "",
-        department: str = "",
-        overdue: str = "",
-    ) -> Response:
+    def case_list(request: Request, chosen: Annotated[CaseFilters, Depends()]) -> Response:
         with open_workspace() as ws:
             visitor = admitted(ws, request)
             if isinstance(visitor, Response):
                 return visitor
-            if status and status not in CaseStatus.__members__.values():
-                status = ""  # an unknown filter value shows every status, as the form offers
-            frame = filtered(ws, visitor, status, owner, department, overdue)
+            frame = filtered(ws, visitor, chosen)
             departments = sorted({tp.owner for tp in ws.taxonomy.touchpoints if tp.owner})
-        query = urlencode(
-            {k: v for k, v in dict(status=status, owner=owner, department=department,
-                                   overdue=overdue).items() if v}
-        )  # fmt: skip
         return page(
             "cases/list.html.j2",
             visitor=visitor,
@@ -181,20 +181,14 @@ def install(app: FastAPI, open_workspace: Opener) -> None:
             statuses=[s.value for s in CaseStatus],
             departments=departments,
             scoped=scope_of(visitor.user.role, visitor.user.department),
-            chosen={"status": status, "owner": owner, "department": department,
-                    "overdue": overdue},
-            query=query,
+            chosen=chosen.given(),
+            query=urlencode({k: v for k, v in chosen.given().items() if v}),
             crms=CRMS,
-        )  # fmt: skip
+        )
 
     @app.get("/app/cases/export/{crm}.csv", include_in_schema=False)
     def case_export(
-        crm: str,
-        request: Request,
-        status: str = "",
-        owner: str = "",
-        department: str = "",
-        overdue: str = "",
+        crm: str, request: Request, chosen: Annotated[CaseFilters, Depends()]
     ) -> Response:
         with open_workspace() as ws:
             visitor = admitted(ws, request)
@@ -202,9 +196,7 @@ def install(app: FastAPI, open_workspace: Opener) -> None:
                 return visitor
             if crm not in CRMS:
                 return message(visitor, 404, "No such export", f"Exports: {', '.join(CRMS)}.")
-            if status and status not in CaseStatus.__members__.values():
-                status = ""
-            frame = filtered(ws, visitor, status, owner, department, overdue)
+            frame = filtered(ws, visitor, chosen)
             comments = (
                 store.comments_by_customer(ws, sorted(set(frame["customer_id"].astype(str))))
                 if visitor.may(Permission.VERBATIM)

@@ -34,13 +34,19 @@ from realitygap.report.render import (
     write_xlsx,
 )
 from realitygap.service import access as auth
-from realitygap.service.access import Permission, Visitor
+from realitygap.service.access import (
+    SESSION_COOKIE,
+    Permission,
+    Visitor,
+    cross_site,
+    security_headers,
+)
 from realitygap.store import users as store
+from realitygap.store.settings import record_settings_change
 from realitygap.store.subset import Subset, choices, restrict
 from realitygap.store.version import data_version
 from realitygap.store.workspace import Workspace
 
-SESSION_COOKIE = "rg_session"
 LOGIN_COOKIE = "rg_login"  # the sign-in form's CSRF token (there is no session yet)
 # Strict: nothing from another host, no inline script (only our own /app/static/live.js, which
 # polls /app/live.json from this host), styles only from our own stylesheet.
@@ -50,12 +56,7 @@ CSP = (
 )
 FILTERS = ("wave", "segment", "touchpoint", "department")
 LIVE_SECONDS = 15  # how often an open page asks for the live figures
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
+_SECURITY_HEADERS = security_headers(CSP)
 
 
 @dataclass
@@ -225,14 +226,6 @@ def install(app: FastAPI, open_workspace: Any) -> None:
         )
         return replace(report, parts=parts)
 
-    def cross_site(request: Request) -> bool:
-        """A form posted from another site (the browser says so; SameSite=Lax already keeps
-        the session cookie off such posts)."""
-        if request.headers.get("sec-fetch-site") == "cross-site":
-            return True
-        origin = request.headers.get("origin")
-        return bool(origin) and urlsplit(origin).netloc != request.headers.get("host")
-
     def signed_in(ws: Workspace, request: Request) -> Visitor | None:
         return auth.visitor(ws, request.cookies.get(SESSION_COOKIE))
 
@@ -396,6 +389,7 @@ def install(app: FastAPI, open_workspace: Any) -> None:
             visitor = admitted(ws, request, Permission.USERS)
             if isinstance(visitor, Response):
                 return visitor
+            record_settings_change(ws)  # a hand edit of settings.toml shows as it is read
             entries = store.audit_entries(ws, limit=200)
         return page("dashboard/audit.html.j2", visitor=visitor, entries=entries)
 
@@ -405,6 +399,7 @@ def install(app: FastAPI, open_workspace: Any) -> None:
             visitor = admitted(ws, request, Permission.USERS)
             if isinstance(visitor, Response):
                 return visitor
+            record_settings_change(ws)
             entries = store.audit_entries(ws, limit=1_000_000)
         out = io.StringIO()
         writer = csv.writer(out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from realitygap.domain.errors import Problem, SurveyDataError
+from realitygap.domain.errors import Problem, SurveyDataError, WorkspaceError
 from realitygap.domain.scales import ScaleKind
 from realitygap.ingest._answers import Answers, validate_answers
 from realitygap.ingest._problems import Problems
@@ -28,6 +29,8 @@ from realitygap.service.definition import Condition, parse_condition, scale_choi
 from realitygap.store import campaigns as store
 from realitygap.store.settings import LANGUAGE, auto_case_rule, bank_language
 from realitygap.store.workspace import Workspace
+
+_log = logging.getLogger("realitygap.service")
 
 REQUIRED_MESSAGE = "This question needs an answer."
 CHANNEL = "web"
@@ -468,8 +471,14 @@ def opened_cases(
 ) -> pd.DataFrame | None:
     """The follow-up cases a customer's submission opens under ``[cases.auto]`` of the
     workspace's settings (None: the rule is off, or the answers are staff's), to land in the
-    submission's transaction."""
-    rule = auto_case_rule(ws)
+    submission's transaction. A rule made invalid while the server runs (``serve`` refuses
+    to start with one) is logged and opens nothing: the respondent's answers still land, and
+    ``realitygap cases open`` opens the same cases later."""
+    try:
+        rule = auto_case_rule(ws)
+    except WorkspaceError as exc:
+        _log.error("no follow-up case opened: %s", exc)
+        return None
     if rule is None or kind != "customer" or responses.empty:
         return None
     from realitygap.actions.cases import submission_cases
@@ -517,8 +526,8 @@ def submit_page(
     the whole survey (responses, documents, the invitation marked responded) in one
     transaction, so an acknowledged survey is never half landed. A key acknowledged before
     is answered as it was the first time, even once the survey is finished or closed.
-    On PostgreSQL the last page of a one-page survey costs five statements, a BEGIN and a
-    COMMIT (tests/test_service_load.py counts them)."""
+    On PostgreSQL the last page of a one-page survey costs six statements (the last bumps
+    the data stamp), a BEGIN and a COMMIT (tests/test_service_load.py counts them)."""
     digest = store.token_digest(token)
     scope_key = f"page{page}:{key}"
     survey = open_link(ws, token, now, preferred)

@@ -768,7 +768,7 @@ class ApiTokenRow:
 def insert_api_token(
     ws: Workspace, token_id: str, digest: str, scope: str, label: str | None
 ) -> None:
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         con.execute(
             "INSERT INTO api_tokens (token_id, token_sha256, scope, label, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -795,7 +795,7 @@ def api_tokens(ws: Workspace) -> list[ApiTokenRow]:
 
 def revoke_api_token(ws: Workspace, token_id: str) -> bool:
     """Revoke a token; False when there is no such token still in force."""
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         row = con.execute(
             "SELECT count(*) FROM api_tokens WHERE token_id = ? AND revoked_at IS NULL",
             [token_id],

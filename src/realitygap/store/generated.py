@@ -36,6 +36,7 @@ def replace_generated(ws: Workspace, incoming: pd.DataFrame) -> int:
         ws.con.execute(f"DELETE FROM questions WHERE {where}")
     finally:
         ws.con.unregister(view)
+    ws.changed()
     return int(n)
 
 

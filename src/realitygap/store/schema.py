@@ -269,6 +269,20 @@ def one_delivery_per_id(ws: Workspace) -> None:
 
 _CASES_WEB: list[Step] = [*_CASES_WEB_TABLES, one_delivery_per_id]
 
+# The data stamp (store/version.py): one row counting the committed write transactions that
+# may change what a cached result reads, bumped in each one's commit by Workspace.transaction,
+# so that a server finds out that another process wrote with one one-row read. A Spark
+# workspace (one writer, Parquet files rewritten per UPDATE) keeps the full fingerprint.
+STAMP_TABLE = "data_stamp"
+
+
+def data_stamp(ws: Workspace) -> None:
+    if ws.dialect == "spark":
+        return
+    ws.con.execute(f"CREATE TABLE {STAMP_TABLE} (version BIGINT NOT NULL)")
+    ws.con.execute(f"INSERT INTO {STAMP_TABLE} VALUES (0)")
+
+
 # MIGRATIONS[i] brings the schema from version i to version i + 1: SQL statements, or a
 # Python step given the workspace (inside the same transaction).
 MIGRATIONS: list[list[Step]] = [
@@ -282,6 +296,9 @@ MIGRATIONS: list[list[Step]] = [
     list(_ACCESS),
     _SERVICE_UNIQUE,
     _CASES_WEB,
+    [data_stamp],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+# The schema version from which a workspace has the data stamp.
+STAMPED_SINCE = next(i + 1 for i, steps in enumerate(MIGRATIONS) if data_stamp in steps)

@@ -220,7 +220,7 @@ def record_settings_change(ws: Workspace) -> bool:
     if path.exists():
         at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         actor = _owner(path)
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:  # the audit entry alone; the file is versioned
         record(
             con,
             actor,

@@ -26,4 +26,5 @@ def set_column(ws: Workspace, table: str, key: str, column: str, frame: pd.DataF
         )
     finally:
         ws.con.unregister(view)
+    ws.changed()
     return len(frame)

@@ -119,7 +119,7 @@ def password_hash_of(ws: Workspace, user_id: str) -> str | None:
 
 def insert_user(ws: Workspace, user: UserRow, password_hash: str, actor: str) -> None:
     """Add a user (e-mail unique, compared in lower case) and its audit entry."""
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         con.execute(
             f"INSERT INTO users ({_USER_COLUMNS}, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [*asdict(user).values(), password_hash],
@@ -142,7 +142,7 @@ def update_user(
     before = user_by_id(ws, user_id)
     if before is None:
         return None
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         if role is not None:
             con.execute("UPDATE users SET role = ? WHERE user_id = ?", [role, user_id])
         if department is not None:
@@ -182,7 +182,7 @@ class SessionRow:
 
 def insert_session(ws: Workspace, digest: str, user_id: str, csrf_token: str) -> None:
     now = utc_now()
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         con.execute(
             "INSERT INTO web_sessions (session_sha256, user_id, csrf_token, created_at, seen_at) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -202,14 +202,14 @@ def live_session(ws: Workspace, digest: str) -> SessionRow | None:
 
 
 def touch_session(ws: Workspace, digest: str) -> None:
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         con.execute(
             "UPDATE web_sessions SET seen_at = ? WHERE session_sha256 = ?", [utc_now(), digest]
         )
 
 
 def end_session(ws: Workspace, digest: str) -> None:
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         con.execute(
             "UPDATE web_sessions SET ended_at = ? WHERE session_sha256 = ? AND ended_at IS NULL",
             [utc_now(), digest],
@@ -225,7 +225,7 @@ def _end_sessions_of(con: Any, user_id: str) -> None:
 
 # ---- failed logins -------------------------------------------------------------------------
 def record_failure(ws: Workspace, account: str, address: str) -> None:
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         con.execute(
             "INSERT INTO login_failures (account, address, failed_at) VALUES (?, ?, ?)",
             [account, address, utc_now()],
@@ -244,7 +244,7 @@ def failures_since(ws: Workspace, account: str, address: str, since: datetime) -
 
 
 def clear_failures(ws: Workspace, account: str) -> None:
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         con.execute("DELETE FROM login_failures WHERE account = ?", [account])
 
 
@@ -267,7 +267,7 @@ def insert_role_token(
     actor: str,
 ) -> None:
     """Store a token (only its SHA-256) that acts with ``role``; audited."""
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         con.execute(
             "INSERT INTO api_tokens (token_id, token_sha256, scope, label, created_at, role, "
             "department) VALUES (?, ?, 'role', ?, ?, ?, ?)",

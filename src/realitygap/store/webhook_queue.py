@@ -111,7 +111,7 @@ def deliveries(ws: Workspace, status: str | None = None) -> list[Delivery]:
 
 
 def mark_delivered(ws: Workspace, delivery_id: str, at: datetime) -> None:
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         con.execute(
             "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, "
             "delivered_at = ?, last_error = NULL WHERE delivery_id = ?",
@@ -124,7 +124,7 @@ def mark_failed(ws: Workspace, delivery: Delivery, error: str, at: datetime) -> 
     the dead-letter list after :data:`MAX_ATTEMPTS`. Returns its new status."""
     attempts = delivery.attempts + 1
     status = DEAD if attempts >= MAX_ATTEMPTS else PENDING
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         con.execute(
             "UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
             "last_error = ? WHERE delivery_id = ?",
@@ -135,7 +135,7 @@ def mark_failed(ws: Workspace, delivery: Delivery, error: str, at: datetime) -> 
 
 def requeue(ws: Workspace, delivery_id: str, at: datetime) -> bool:
     """Send a dead letter again (a fresh round of tries); False when it is not dead."""
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         row = con.execute(
             "SELECT count(*) FROM webhook_deliveries WHERE delivery_id = ? AND status = ?",
             [delivery_id, DEAD],
@@ -153,7 +153,7 @@ def requeue(ws: Workspace, delivery_id: str, at: datetime) -> bool:
 def claim_signature(ws: Workspace, signature: str) -> bool:
     """Record an inbound request's signature; False when it was seen before (a replay). The
     unique index on ``idempotency_keys`` keeps two workers from both accepting it."""
-    with ws.transaction() as con:
+    with ws.transaction(data=False) as con:
         seen = con.execute(
             "SELECT count(*) FROM idempotency_keys WHERE scope = 'helpdesk' AND key = ?",
             [signature],

@@ -44,7 +44,13 @@ from realitygap.store.location import (
 from realitygap.store.lock import DEFAULT_WAIT_SECONDS as DEFAULT_WAIT_SECONDS  # re-exported
 from realitygap.store.lock import LOCK_WAIT, busy_message, waiting_message
 from realitygap.store.lock import configure_lock_wait as configure_lock_wait
-from realitygap.store.schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
+from realitygap.store.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    STAMP_TABLE,
+    STAMPED_SINCE,
+    for_dialect,
+)
 
 DB_FILE = "realitygap.duckdb"
 TAXONOMY_FILE = "taxonomy.toml"
@@ -150,6 +156,10 @@ class Workspace:
         # "" for the whole workspace; a subset's view (store/subset.py) names its temporary
         # tables apart with it and never reads the stored answer grid (it holds every answer)
         self.restriction = ""
+        # Whether the schema has the data stamp (store/version.py) that every write
+        # transaction bumps: known once migrations ran, so a write costs no extra query.
+        self._stamped = False
+        self._depth = 0  # open ws.transaction() blocks (PostgreSQL nests them)
 
     @property
     def backend(self) -> ibis.BaseBackend:
@@ -255,6 +265,7 @@ class Workspace:
                 ws.migrate()
             finally:
                 ws.con.execute("SELECT pg_advisory_unlock(hashtext(current_schema()))")
+        ws._stamped = SCHEMA_VERSION >= STAMPED_SINCE
         return ws
 
     @property
@@ -329,7 +340,10 @@ class Workspace:
                 "(version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
             )
         for version in range(current, SCHEMA_VERSION):
-            with self.transaction():
+            # a migration from the one creating the stamp on counts as a change of the data
+            # (a data migration may rewrite rows); earlier ones predate the stamp
+            self._stamped = self.dialect != "spark" and version + 1 >= STAMPED_SINCE
+            with self.transaction(data=self._stamped):
                 for step in MIGRATIONS[version]:
                     if isinstance(step, str):
                         self.con.execute(for_dialect(step, self.dialect))
@@ -339,6 +353,7 @@ class Workspace:
                     "INSERT INTO schema_version VALUES (?, ?)",
                     [version + 1, datetime.now(UTC).replace(tzinfo=None)],
                 )
+        self._stamped = self.dialect != "spark" and SCHEMA_VERSION >= STAMPED_SINCE
         return SCHEMA_VERSION
 
     # ---- reading and writing ---------------------------------------------------------------
@@ -385,8 +400,13 @@ class Workspace:
         return int(row[0]) if row else 0
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, *, data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """All statements inside land together or not at all (also if the process dies).
+
+        ``data`` says the block may change data a cached result reads: the data stamp
+        (:mod:`realitygap.store.version`) is bumped in the same commit. Pass ``data=False``
+        only for the service's bookkeeping (sessions, login failures, users, tokens, the
+        webhook queue, audit entries alone), so that serving a page does not drop the cache.
 
         A write the disk refuses (full, file too large, no permission) is undone and raised as
         :class:`StorageError` naming the database file.
@@ -395,26 +415,48 @@ class Workspace:
             with self.con.transaction():
                 yield self.con
             return
-        if self.location is not None:
-            with self._pg_transaction():
+        self._depth += 1
+        try:
+            if self.location is not None:
+                with self._pg_transaction():
+                    yield self.con
+                    if data and self._depth == 1:
+                        self._bump()
+                return
+            self.con.execute("BEGIN TRANSACTION")
+            try:
                 yield self.con
-            return
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            yield self.con
-        except (duckdb.IOException, duckdb.TransactionException, OSError) as exc:
-            self._rollback()
-            if isinstance(exc, StorageError):
+                if data:
+                    self._bump()
+            except (duckdb.IOException, duckdb.TransactionException, OSError) as exc:
+                self._rollback()
+                if isinstance(exc, StorageError):
+                    raise
+                raise self._storage_error(exc) from None
+            except BaseException:
+                self._rollback()
                 raise
-            raise self._storage_error(exc) from None
-        except BaseException:
-            self._rollback()
-            raise
-        try:
-            self.con.execute("COMMIT")
-        except (duckdb.IOException, duckdb.TransactionException) as exc:
-            self._rollback()
-            raise self._storage_error(exc) from None
+            try:
+                self.con.execute("COMMIT")
+            except (duckdb.IOException, duckdb.TransactionException) as exc:
+                self._rollback()
+                raise self._storage_error(exc) from None
+        finally:
+            self._depth -= 1
+
+    def changed(self) -> None:
+        """Record that the data changed: the store's write helpers call it after writing. In a
+        :meth:`transaction` the stamp is bumped at its commit; a write outside one
+        (autocommitted) bumps it now, after the write, so a reader between the two caches
+        the new data under the old stamp and recomputes once more, never the reverse."""
+        if self._depth == 0 and self.dialect != "spark":
+            self._bump()
+
+    def _bump(self) -> None:
+        # last in the transaction: on PostgreSQL the row's lock, which orders concurrent
+        # writers, is held only until the commit right after
+        if self._stamped:
+            self.con.execute(f"UPDATE {STAMP_TABLE} SET version = version + 1")
 
     @contextmanager
     def _pg_transaction(self) -> Iterator[None]:

@@ -42,6 +42,7 @@ def insert_new(ws: Workspace, table: str, rows: pd.DataFrame | pa.Table) -> int:
             f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view} s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
         )
+        ws.changed()
         return ws.count(table) - before
     finally:
         ws.con.unregister(view)
@@ -52,6 +53,7 @@ def append_row(ws: Workspace, table: str, values: list[Any]) -> None:
     parameters, never spliced into the statement)."""
     marks = ", ".join("?" for _ in values)
     ws.con.execute(f"INSERT INTO {table} VALUES ({marks})", values)
+    ws.changed()
 
 
 def append_frame(ws: Workspace, table: str, frame: pd.DataFrame) -> None:
@@ -62,17 +64,17 @@ def append_frame(ws: Workspace, table: str, frame: pd.DataFrame) -> None:
         from realitygap.store.postgres import copy_into
 
         copy_into(ws.con, table, frame)
-        return
-    if ws.dialect == "spark":  # Parquet written from Arrow, not a query per row
+    elif ws.dialect == "spark":  # Parquet written from Arrow, not a query per row
         ws.con.append(table, frame)
-        return
-    view = f"_append_{uuid.uuid4().hex}"
-    cols = ", ".join(f'"{c}"' for c in frame.columns)
-    ws.con.register(view, frame)
-    try:
-        ws.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
-    finally:
-        ws.con.unregister(view)
+    else:
+        view = f"_append_{uuid.uuid4().hex}"
+        cols = ", ".join(f'"{c}"' for c in frame.columns)
+        ws.con.register(view, frame)
+        try:
+            ws.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+        finally:
+            ws.con.unregister(view)
+    ws.changed()
 
 
 SELECT_ROWS = 500_000  # rows handed to DuckDB per statement: bounds its conversion buffers
@@ -100,6 +102,7 @@ def insert_computed(
             ws.con.execute(f"INSERT INTO {table} ({cols}) SELECT {exprs} FROM {view}")
         finally:
             ws.con.unregister(view)
+    ws.changed()
     return len(frame)
 
 
@@ -123,6 +126,7 @@ def update_computed(
         )
     finally:
         ws.con.unregister(view)
+    ws.changed()
 
 
 def _require_duckdb(ws: Workspace, what: str) -> None:
@@ -134,6 +138,7 @@ def delete_all(ws: Workspace, *tables: str) -> None:
     """Empty ``tables`` (their definitions stay): call inside ``ws.transaction()``."""
     for table in tables:
         ws.con.execute(f"DELETE FROM {table}")
+    ws.changed()
 
 
 def drop_tables(ws: Workspace, *tables: str) -> None:
@@ -163,3 +168,4 @@ def copy_rows(ws: Workspace, source: str, target: str) -> None:
     """Append every row of ``source`` to ``target`` (the columns of ``target``, by name)."""
     cols = ", ".join(f'"{c}"' for c in ws.columns(target))
     ws.con.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {source}")
+    ws.changed()
