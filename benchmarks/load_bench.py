@@ -2,7 +2,7 @@
 
 Usage: ``.venv/bin/python benchmarks/load_bench.py [--store duckdb postgres] [--workers 2]
 [--respondents 4000] [--concurrency 32] [--seconds 20]
-[--serve-args "--no-access-log"]``; the PostgreSQL server from ``$REALITYGAP_TEST_POSTGRES``
+[--serve-args=--no-access-log]``; the PostgreSQL server from ``$REALITYGAP_TEST_POSTGRES``
 (default postgresql://postgres@127.0.0.1:5432/test)
 
 For each store, a fresh workspace (a directory, or a PostgreSQL schema of its own, dropped
