@@ -2,7 +2,8 @@
 
 Usage: ``.venv/bin/python benchmarks/load_bench.py [--store duckdb postgres] [--workers 2]
 [--respondents 4000] [--concurrency 32] [--seconds 20]
-[--server postgresql://postgres@127.0.0.1:5432/test]``
+[--serve-args=--no-access-log]``; the PostgreSQL server from ``$REALITYGAP_TEST_POSTGRES``
+(default postgresql://postgres@127.0.0.1:5432/test)
 
 For each store, a fresh workspace (a directory, or a PostgreSQL schema of its own, dropped
 afterwards) holds three customer questions (NPS, a Likert item, an optional comment), the
@@ -127,13 +128,15 @@ def _options(port: int, workers: int) -> list[str]:
     return ["--port", str(port), "--workers", str(workers)]
 
 
-def start_server(where: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    where: str, port: int, workers: int, log: Path, extra: Sequence[str] = ()
+) -> subprocess.Popen[bytes]:
     """`realitygap serve` in a process group of its own, once it answers /healthz."""
     import httpx
 
     out = log.open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "realitygap", "serve", where, *_options(port, workers)],
+        [sys.executable, "-m", "realitygap", "serve", where, *_options(port, workers), *extra],
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # SIGKILL of the group reaches every worker
@@ -488,7 +491,14 @@ def percentiles(seconds: Sequence[float]) -> str:
     return f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms (n={len(seconds)})"
 
 
-def bench(kind: str, workers: int, respondents: int, concurrency: int, seconds: float) -> None:
+def bench(
+    kind: str,
+    workers: int,
+    respondents: int,
+    concurrency: int,
+    seconds: float,
+    serve_args: Sequence[str] = (),
+) -> None:
     with tempfile.TemporaryDirectory() as tmp, store_at(kind, Path(tmp)) as where:
         os.environ.setdefault("REALITYGAP_HOME", str(Path(tmp) / "home"))
         t0 = time.perf_counter()
@@ -507,8 +517,11 @@ def bench(kind: str, workers: int, respondents: int, concurrency: int, seconds: 
                 f"({later[0].transaction_control} BEGIN/COMMIT), n={len(later)}"
             )
         port = free_port()
-        server = start_server(where, port, workers, Path(tmp) / "server.log")
-        print(f"server: {workers} process(es), {concurrency} concurrent respondents")
+        server = start_server(where, port, workers, Path(tmp) / "server.log", serve_args)
+        print(
+            f"server: {workers} process(es) {' '.join(serve_args)}, "
+            f"{concurrency} concurrent respondents"
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             empty = baseline(base, concurrency)
@@ -545,13 +558,17 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--serve-args", default="", help='more options of `realitygap serve` ("--no-access-log")'
+    )
     args = parser.parse_args()
     print(
         f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; cores {os.cpu_count()}"
     )
     for kind in args.store:
         workers = 1 if kind == "duckdb" else args.workers
-        bench(kind, workers, args.respondents, args.concurrency, args.seconds)
+        extra = args.serve_args.split()
+        bench(kind, workers, args.respondents, args.concurrency, args.seconds, extra)
     print(f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
 
 

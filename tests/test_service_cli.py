@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from realitygap.cli import app
@@ -131,7 +132,8 @@ def test_tokens_are_created_listed_and_revoked(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "--scope: found 'admin', expected read or write" in bad.output
 
 
-def test_serve_answers_on_the_port_it_is_given(tmp_path: Path) -> None:
+@pytest.mark.parametrize("access_log", [True, False])
+def test_serve_answers_on_the_port_it_is_given(tmp_path: Path, access_log: bool) -> None:
     import os
     import socket
     import subprocess
@@ -146,9 +148,10 @@ def test_serve_answers_on_the_port_it_is_given(tmp_path: Path) -> None:
         port = s.getsockname()[1]
     env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "realitygap", "serve", str(ws_path), "--port", str(port)],
+        [sys.executable, "-m", "realitygap", "serve", str(ws_path), "--port", str(port)]
+        + ([] if access_log else ["--no-access-log"]),
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,  # uvicorn's access log
         stderr=subprocess.PIPE,
     )
     try:
@@ -169,4 +172,6 @@ def test_serve_answers_on_the_port_it_is_given(tmp_path: Path) -> None:
             assert ws.count("campaigns") == 0
     finally:
         proc.terminate()
-        proc.wait(20)
+        out, _ = proc.communicate(timeout=20)
+    # uvicorn's access line of the request above, or none with --no-access-log
+    assert ('"GET /s/nothing HTTP/1.1" 404' in out.decode()) == access_log

@@ -185,6 +185,13 @@ def serve(
         str,
         typer.Option(help="Comma-separated addresses of the reverse proxy ('*' for any)."),
     ] = "127.0.0.1",
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            help="Log a line per request (a reverse proxy logs them too; without it the server "
+            "spends less CPU per request, BENCHMARKS.md)."
+        ),
+    ] = True,
 ) -> None:
     """Serve the survey pages and the /api for WORKSPACE (one process on the embedded store,
     several workers on PostgreSQL)."""
@@ -213,6 +220,7 @@ def serve(
         "log_level": "info",
         "proxy_headers": proxy_headers,
         "forwarded_allow_ips": forwarded_allow_ips,
+        "access_log": access_log,
     }
     if workers == 1:
         uvicorn.run(create_app(workspace), workers=1, **options)  # type: ignore[arg-type]

@@ -123,7 +123,9 @@ def validate_answers(
     A caller checking a few answers at a time (the survey service) may pass what it has read
     already: ``known_questions`` (question_id, text, scale, audience of the questions the
     answers name) and ``respondent_kinds`` (respondent_id -> kind of those that exist), so no
-    lookup goes through Ibis; the rules and the messages are the same.
+    lookup goes through Ibis; the rules and the messages are the same. On a page's few answers
+    the service runs :func:`realitygap.ingest._few_answers.validate_few` instead: these rules
+    without the frames (tests/test_few_answers.py compares the two).
     """
     frame, rows = answers.frame, answers.rows
     known = questions(ws) if known_questions is None else known_questions

@@ -178,5 +178,7 @@ def flag_duplicates(
     )
     repeated = keys[dup]
     label = repeated.astype(str).agg(" / ".join, axis=1)
-    expected = "a unique " + what + " (already in row " + first_row[dup].astype(str) + ")"
+    # int: a group left out for a missing key makes the column float ("row 2.0")
+    first = first_row[dup].astype("int64").astype(str)
+    expected = "a unique " + what + " (already in row " + first + ")"
     problems.add_rows(np.ones(len(repeated), dtype=bool), rows[dup], column, label, expected)

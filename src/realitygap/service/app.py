@@ -210,6 +210,8 @@ def _templates() -> Environment:
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        # the templates are the package's: no stat of each file on every render
+        auto_reload=False,
     )
 
 

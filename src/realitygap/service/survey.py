@@ -12,21 +12,29 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from realitygap.domain.errors import Problem, SurveyDataError, WorkspaceError
 from realitygap.domain.scales import ScaleKind
-from realitygap.ingest._answers import Answers, validate_answers
+from realitygap.ingest._answers import validate_answers
+from realitygap.ingest._few_answers import (
+    DOCUMENT_COLUMNS,
+    MAX_ROWS,
+    RESPONSE_COLUMNS,
+    Answer,
+    as_answers,
+    validate_few,
+)
 from realitygap.ingest._problems import Problems
 from realitygap.service.definition import Condition, parse_condition, scale_choices
 from realitygap.store import campaigns as store
+from realitygap.store.rows import Rows, as_frame
 from realitygap.store.settings import LANGUAGE, auto_case_rule, bank_language
 from realitygap.store.workspace import Workspace
 
@@ -91,9 +99,9 @@ class Survey:
     saved: dict[str, str]
     language: str = "en"  # the language the questions are shown in
     languages: tuple[str, ...] = ("en",)  # those the campaign offers
-    bank: pd.DataFrame | None = field(
+    bank: Mapping[str, tuple[str, str]] | None = field(
         default=None, compare=False
-    )  # question_id, text, scale, audience of its questions
+    )  # question_id -> (scale, audience) of its questions
 
     @property
     def mirror(self) -> bool:
@@ -175,6 +183,12 @@ class Definition:
     translated: dict[tuple[str, str], str]
     bank_language: str
     built: dict[tuple[bool, str], tuple[Question, ...]] = field(default_factory=dict)
+    scales: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> scale, audience
+
+    def __post_init__(self) -> None:
+        if not self.scales:
+            rows = zip(self.bank["scale"], self.bank["audience"], strict=True)
+            self.scales = dict(zip(self.bank["question_id"], rows, strict=True))
 
     def questions(self, staff: bool, language: str) -> tuple[Question, ...]:
         if (staff, language) not in self.built:
@@ -292,7 +306,7 @@ def _survey(
         definition.campaign, status=state.status, opens_at=state.opens_at, closes_at=state.closes_at
     )
     return Survey(
-        digest, campaign, state.invitation, questions, saved, language, offered, definition.bank
+        digest, campaign, state.invitation, questions, saved, language, offered, definition.scales
     )
 
 
@@ -340,40 +354,44 @@ def check_answers(
     answers: dict[str, str],
     channel: str = CHANNEL,
     *,
-    known: pd.DataFrame | None = None,
+    known: Mapping[str, tuple[str, str]] | None = None,
     kinds: dict[str, str] | None = None,
-) -> tuple[dict[str, str], pd.DataFrame, pd.DataFrame]:
+) -> tuple[dict[str, str], pd.DataFrame | Rows, pd.DataFrame | Rows]:
     """Check ``answers`` (asked id -> value as typed) by the import's rules: (messages per
     question, or under ``respondent_id`` for the respondent; responses rows, documents rows).
-    Rows are only meaningful without messages. ``known`` (the bank's rows of the questions)
-    and ``kinds`` (respondent id -> kind) are read from the workspace unless given."""
+    Rows are only meaningful without messages. ``known`` (question id -> (scale, audience)
+    of the bank's questions) and ``kinds`` (respondent id -> kind) are read from the
+    workspace unless given."""
     qids = list(answers)
-    frame = pd.DataFrame(
-        {
-            "respondent_id": [respondent_id] * len(qids),
-            "question_id": qids,
-            "value": [answers[q] for q in qids],
-            "wave": [wave] * len(qids),
-            "submitted_at": pd.Series([store.utc_now()] * len(qids), dtype="datetime64[us]"),
-            "channel": [channel] * len(qids),
-        },
-    )
-    columns = pd.Series(qids, dtype=object)
     problems = Problems("answer")
     # the questions and the respondent are read here, in two small queries, unless the caller
     # has them: the import's own lookups (Ibis expressions, in-memory tables) cost most of a
     # submission's time
     if known is None:
-        known = store.question_rows(ws, qids)[["question_id", "text", "scale", "audience"]]
+        bank = store.question_rows(ws, qids)
+        known = dict(
+            zip(bank["question_id"], zip(bank["scale"], bank["audience"], strict=True), strict=True)
+        )
+    if kinds is None:
+        kinds = store.respondent_kinds(ws, [respondent_id])
+    now = store.utc_now()
+    rows = [
+        Answer(respondent_id, q, answers[q], wave, now, channel, i, q, q)
+        for i, q in enumerate(qids, start=1)
+    ]
+    if len(rows) <= MAX_ROWS:
+        # a page's few answers: the import's rules without its frames (most of the CPU of
+        # a submission, BENCHMARKS.md)
+        found, texts = validate_few(rows, problems, known_questions=known, respondent_kinds=kinds)
+        responses: pd.DataFrame | Rows = Rows(RESPONSE_COLUMNS, found)
+        documents: pd.DataFrame | Rows = Rows(DOCUMENT_COLUMNS, texts)
     else:
-        known = known[known["question_id"].isin(qids)]
-    responses, documents = validate_answers(
-        ws,
-        Answers(frame, np.arange(1, len(qids) + 1), columns, columns),
-        problems,
-        known_questions=known,
-        respondent_kinds=store.respondent_kinds(ws, [respondent_id]) if kinds is None else kinds,
-    )
+        frame = pd.DataFrame(
+            {"question_id": list(known), "scale": [v[0] for v in known.values()]}
+        ).assign(audience=[v[1] for v in known.values()], text="")
+        responses, documents = validate_answers(
+            ws, as_answers(rows), problems, known_questions=frame, respondent_kinds=kinds
+        )
     messages: dict[str, str] = {}
     try:
         problems.raise_if_any()
@@ -392,8 +410,8 @@ class PageCheck:
     messages: dict[str, str]
     answers: dict[str, str]
     cleared: list[str]
-    responses: pd.DataFrame
-    documents: pd.DataFrame
+    responses: pd.DataFrame | Rows
+    documents: pd.DataFrame | Rows
 
 
 def _known(survey: Survey) -> dict[str, Any]:
@@ -414,7 +432,8 @@ def _check_page(ws: Workspace, survey: Survey, page: int, form: dict[str, str]) 
     }
     cleared = [q.asked_id for q in shown if q.asked_id not in answers]
     messages = {q.asked_id: REQUIRED_MESSAGE for q in shown if q.required and q.asked_id in cleared}
-    responses = documents = pd.DataFrame()
+    responses: pd.DataFrame | Rows = Rows(RESPONSE_COLUMNS, [])
+    documents: pd.DataFrame | Rows = Rows(DOCUMENT_COLUMNS, [])
     if answers:
         found, responses, documents = check_answers(
             ws, survey.invitation.respondent_id, survey.campaign.wave, answers, **_known(survey)
@@ -433,7 +452,7 @@ def check_page(
     return checked.messages, checked.answers, checked.cleared
 
 
-def final_rows(ws: Workspace, survey: Survey) -> tuple[pd.DataFrame, pd.DataFrame]:
+def final_rows(ws: Workspace, survey: Survey) -> tuple[pd.DataFrame | Rows, pd.DataFrame | Rows]:
     """The ``responses`` and ``documents`` rows of a finished survey: the saved answers of the
     questions display logic shows (an answer to a follow-up hidden later is dropped)."""
     return _final_rows(ws, survey, survey.saved)
@@ -441,11 +460,11 @@ def final_rows(ws: Workspace, survey: Survey) -> tuple[pd.DataFrame, pd.DataFram
 
 def _final_rows(
     ws: Workspace, survey: Survey, answers: dict[str, str]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame | Rows, pd.DataFrame | Rows]:
     shown = {q.asked_id for q in survey.shown(answers)}
     kept = {q: v for q, v in answers.items() if q in shown}
     if not kept:
-        return pd.DataFrame(), pd.DataFrame()
+        return Rows(RESPONSE_COLUMNS, []), Rows(DOCUMENT_COLUMNS, [])
     messages, responses, documents = check_answers(
         ws, survey.invitation.respondent_id, survey.campaign.wave, kept, **_known(survey)
     )
@@ -467,7 +486,7 @@ class Rejected:
 
 
 def opened_cases(
-    ws: Workspace, responses: pd.DataFrame, kind: str, now: datetime
+    ws: Workspace, responses: pd.DataFrame | Rows, kind: str, now: datetime
 ) -> pd.DataFrame | None:
     """The follow-up cases a customer's submission opens under ``[cases.auto]`` of the
     workspace's settings (None: the rule is off, or the answers are staff's), to land in the
@@ -483,7 +502,7 @@ def opened_cases(
         return None
     from realitygap.actions.cases import submission_cases
 
-    return submission_cases(ws, responses, rule, now)
+    return submission_cases(ws, as_frame(responses), rule, now)
 
 
 def _complete_saved(ws: Workspace, survey: Survey) -> None:

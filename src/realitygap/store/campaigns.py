@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from realitygap.store.rows import Rows, as_frame
 from realitygap.store.workspace import Workspace
 from realitygap.store.write import insert_new
 
@@ -570,24 +571,31 @@ def save_page(
     return 200, body
 
 
-def _values(frame: pd.DataFrame) -> list[list[Any]]:
-    """The rows of a small frame as Python values (missing values as None)."""
-    out = []
-    for row in frame.itertuples(index=False):
-        values: list[Any] = []
-        for v in row:
-            if isinstance(v, pd.Timestamp):
-                v = v.to_pydatetime()
-            elif v is not None and not isinstance(v, str) and pd.isna(v):
-                v = None
-            elif hasattr(v, "item"):  # a NumPy scalar
-                v = v.item()
-            values.append(v)
-        out.append(values)
-    return out
+def _python(v: Any) -> Any:
+    """One value for a bound parameter (missing values as None)."""
+    if isinstance(v, pd.Timestamp):
+        return None if pd.isna(v) else v.to_pydatetime()
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, float):  # NumPy's float64 too
+        return None if v != v else float(v)
+    if pd.isna(v):
+        return None
+    return v.item() if hasattr(v, "item") else v  # a NumPy scalar
 
 
-def _insert_rows(ws: Workspace, table: str, rows: pd.DataFrame, *, only_new: bool = True) -> None:
+def _values(rows: pd.DataFrame | Rows) -> list[list[Any]]:
+    """The rows of a small frame (or :class:`Rows`) as Python values (missing values as
+    None). Column by column: a frame's ``itertuples`` costs more than the INSERT."""
+    if isinstance(rows, Rows):
+        return [[_python(v) for v in row] for row in rows.values]
+    columns = [rows[c].tolist() for c in rows.columns]
+    return [[_python(v) for v in row] for row in zip(*columns, strict=True)]
+
+
+def _insert_rows(
+    ws: Workspace, table: str, rows: pd.DataFrame | Rows, *, only_new: bool = True
+) -> None:
     """Insert the few rows of one submission in one statement, bound as parameters (no
     temporary table per request, no count of a large table): those whose key is not in
     ``table`` yet, or, when not ``only_new``, every row, so that a key already there fails on
@@ -640,8 +648,8 @@ def complete(
     scope: str,
     key: str,
     body: str,
-    responses: pd.DataFrame,
-    documents: pd.DataFrame,
+    responses: pd.DataFrame | Rows,
+    documents: pd.DataFrame | Rows,
     *,
     respondent_id: str,
     campaign_id: str,
@@ -683,7 +691,7 @@ def complete(
                 # submission after this check is refused by the unique index (PostgreSQL): the
                 # rows go in unconditionally, since "insert where not exists" would skip them
                 # in silence and acknowledge a submission that stored nothing
-                if _any_stored(con, responses):
+                if _any_stored(con, as_frame(responses)):
                     raise AlreadyAnswered(respondent_id)
                 _insert_rows(ws, "responses", responses, only_new=False)
             if len(documents):
@@ -706,8 +714,8 @@ def finish_link(
     page: int,
     key: str,
     body: str,
-    responses: pd.DataFrame,
-    documents: pd.DataFrame,
+    responses: pd.DataFrame | Rows,
+    documents: pd.DataFrame | Rows,
     *,
     respondent_id: str,
     saved: bool,
@@ -738,7 +746,7 @@ def finish_link(
             if marked is None:
                 raise AlreadyAnswered(respondent_id)
             if len(responses):
-                if ws.dialect != "postgres" and _any_stored(con, responses):
+                if ws.dialect != "postgres" and _any_stored(con, as_frame(responses)):
                     raise AlreadyAnswered(respondent_id)
                 _insert_rows(ws, "responses", responses, only_new=False)
             if len(documents):
