@@ -40,14 +40,14 @@ from realitygap.simulate.cases import (
     recovery_nps_truth,
 )
 from realitygap.simulate.company import ITEMS
-from realitygap.simulate.customers import make_customers
+from realitygap.simulate.customers import make_customers, without_perception
 from realitygap.simulate.journey_truth import journey_truth
 from realitygap.simulate.people import plant_people
 from realitygap.simulate.skills import plant_skill_gaps
 from realitygap.simulate.staff import make_contacts, make_staff, run_mirror_survey
 from realitygap.simulate.survey import answer_after_cases, run_customer_survey
 from realitygap.simulate.tables import write_all
-from realitygap.simulate.truth import build_truth, population_anchors
+from realitygap.simulate.truth import build_truth, population_anchors, survey_expectation
 from realitygap.simulate.wow import MonthActivity, plant_mentions, plant_wow, write_wow
 from realitygap.simulate.write import customer_ids
 from realitygap.store import answer_grid, engine
@@ -136,6 +136,11 @@ def simulate(
             churn,
             seed,
         )
+        # the survey is final: what anything later reads of the item perceptions is computed
+        # now, and the perceptions are released (0.7 GB at 10M customers)
+        anchors = population_anchors(people)
+        expectation = survey_expectation(seed, people, survey)
+        people = without_perception(people)
         # purchases, renewals and cancellations are drawn chunk by chunk while they are written;
         # the wow planting gathers what it reads of them as they pass (2 bytes a customer-month)
         # held here until the wow planting takes it (0.3 GB at 10M customers)
@@ -145,7 +150,6 @@ def simulate(
         silent = silent_churners(survey, attrition, churn)
 
         step(STEPS[4])
-        anchors = population_anchors(people)
         staff = make_staff(
             customers, taxonomy.departments, anchors[: len(ITEMS)], anchors[-1], seed
         )
@@ -203,6 +207,7 @@ def simulate(
             seed=seed,
             customers=people,
             survey=survey,
+            expectation=expectation,
             staff=staff,
             contacts=contacts,
             silent_ids=customer_ids(silent, people.n),

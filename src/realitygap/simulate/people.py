@@ -62,7 +62,7 @@ def team_chances(loyalty: np.ndarray, size: np.ndarray, engagement: np.ndarray) 
     """P(customer served by team t) per customer (rows) and team (columns); row by row, so
     any block of customers gets the same chances as the whole."""
     logits = np.log(size)[None, :] + LINK * loyalty.astype(np.float64)[:, None] * engagement
-    prob = np.exp(logits - logits.max(axis=1, keepdims=True))
+    prob: np.ndarray = np.exp(logits - logits.max(axis=1, keepdims=True))
     prob /= prob.sum(axis=1, keepdims=True)
     return prob
 
