@@ -40,14 +40,14 @@ from realitygap.simulate.cases import (
     recovery_nps_truth,
 )
 from realitygap.simulate.company import ITEMS
-from realitygap.simulate.customers import make_customers
+from realitygap.simulate.customers import make_customers, without_perception
 from realitygap.simulate.journey_truth import journey_truth
 from realitygap.simulate.people import plant_people
 from realitygap.simulate.skills import plant_skill_gaps
 from realitygap.simulate.staff import make_contacts, make_staff, run_mirror_survey
 from realitygap.simulate.survey import answer_after_cases, run_customer_survey
 from realitygap.simulate.tables import write_all
-from realitygap.simulate.truth import build_truth, population_anchors
+from realitygap.simulate.truth import build_truth, population_anchors, survey_expectation
 from realitygap.simulate.wow import MonthActivity, plant_mentions, plant_wow, write_wow
 from realitygap.simulate.write import customer_ids
 from realitygap.store import answer_grid, engine
@@ -136,15 +136,20 @@ def simulate(
             churn,
             seed,
         )
+        # the survey is final: what anything later reads of the item perceptions is computed
+        # now, and the perceptions are released (0.7 GB at 10M customers)
+        anchors = population_anchors(people)
+        expectation = survey_expectation(seed, people, survey)
+        people = without_perception(people)
         # purchases, renewals and cancellations are drawn chunk by chunk while they are written;
         # the wow planting gathers what it reads of them as they pass (2 bytes a customer-month)
-        wow_activity = MonthActivity(people.n)
-        events = wow_activity.keep(make_events(people, attrition, churn, seed))
+        # held here until the wow planting takes it (0.3 GB at 10M customers)
+        wow = {"activity": MonthActivity(people.n)}
+        events = wow["activity"].keep(make_events(people, attrition, churn, seed))
         complaints = make_complaints(people, churn, seed)
         silent = silent_churners(survey, attrition, churn)
 
         step(STEPS[4])
-        anchors = population_anchors(people)
         staff = make_staff(
             customers, taxonomy.departments, anchors[: len(ITEMS)], anchors[-1], seed
         )
@@ -167,7 +172,9 @@ def simulate(
 
         def amend_comments(texts: text_mod.Texts) -> text_mod.Texts:
             # the wow moments come from the purchases and cancellations just written
-            planted["frame"], planted["truth"] = plant_wow(people, wow_activity, survey, seed)
+            planted["frame"], planted["truth"] = plant_wow(
+                people, wow.pop("activity"), survey, seed
+            )
             amended, planted["text"] = plant_mentions(
                 rng_for(seed, "wow mentions"),
                 texts.text,
@@ -192,11 +199,15 @@ def simulate(
             amend_comments=amend_comments,
         )
 
+        # the behaviour's per-customer arrays are written: release them before the last steps
+        # (about 0.7 GB at 10M customers, held through the people and skills planting else)
+        del events, attrition, churn, active_end
         step(STEPS[7])
         truth = build_truth(
             seed=seed,
             customers=people,
             survey=survey,
+            expectation=expectation,
             staff=staff,
             contacts=contacts,
             silent_ids=customer_ids(silent, people.n),

@@ -10,6 +10,7 @@ complaints.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,6 +123,11 @@ def make_customers(n: int, seed: int) -> Customers:
         signup_day=signup_day,
         complaint_rate=complaint_rate,
     )
+
+
+def without_perception(customers: Customers) -> Customers:
+    """``customers`` without their item perceptions (any later read of them fails loudly)."""
+    return dataclasses.replace(customers, perception=np.empty((0, len(ITEMS)), np.float32))
 
 
 def item_latent_mean(customers: Customers, rows: np.ndarray | slice, item: int) -> np.ndarray:

@@ -33,7 +33,13 @@ from realitygap.simulate._common import WAVES, logistic, rng_for, rounded_scale_
 from realitygap.simulate.customers import Customers
 from realitygap.simulate.staff import Staff
 from realitygap.simulate.survey import CustomerSurvey
-from realitygap.simulate.write import customer_id_sql, insert, staff_id_sql, timestamp_sql
+from realitygap.simulate.write import (
+    customer_id_sql,
+    insert,
+    labels,
+    staff_id_sql,
+    timestamp_sql,
+)
 from realitygap.store.workspace import Workspace
 from realitygap.store.write import ensure_columns, insert_new, update_computed
 
@@ -49,6 +55,16 @@ PULSE_MEAN, PULSE_TEAM, PULSE_PERSON, PULSE_NOISE = 3.4, 0.55, 0.45, 0.6
 PULSE_ANSWERED = 0.8
 LEAVE_INTERCEPT, LEAVE_TEAM = -1.3, -0.7
 HORIZON = 730.0
+CHUNK = 100_000  # customers whose team chances are held at a time
+
+
+def team_chances(loyalty: np.ndarray, size: np.ndarray, engagement: np.ndarray) -> np.ndarray:
+    """P(customer served by team t) per customer (rows) and team (columns); row by row, so
+    any block of customers gets the same chances as the whole."""
+    logits = np.log(size)[None, :] + LINK * loyalty.astype(np.float64)[:, None] * engagement
+    prob: np.ndarray = np.exp(logits - logits.max(axis=1, keepdims=True))
+    prob /= prob.sum(axis=1, keepdims=True)
+    return prob
 
 
 def team_names() -> list[str]:
@@ -69,12 +85,14 @@ def plant_people(
     names = np.array(team_names(), dtype=object)
     size = rng.dirichlet(np.full(TEAMS, 2.0))
     engagement = rng.normal(0.0, 1.0, TEAMS)
-    loyalty = people.loyalty.astype(np.float64)
-    logits = np.log(size)[None, :] + LINK * loyalty[:, None] * engagement[None, :]
-    prob = np.exp(logits - logits.max(axis=1, keepdims=True))
-    prob /= prob.sum(axis=1, keepdims=True)
-    cum = prob.cumsum(axis=1)
-    customer_team = (rng.random(people.n)[:, None] > cum).sum(axis=1).clip(0, TEAMS - 1)
+    draw = rng.random(people.n)
+    customer_team = np.empty(people.n, dtype=np.int64)
+    # a block of customers at a time: the customer x team chances are 1.9 GB at 10M customers
+    for start in range(0, people.n, CHUNK):
+        block = slice(start, start + CHUNK)
+        cum = team_chances(people.loyalty[block], size, engagement).cumsum(axis=1)
+        customer_team[block] = (draw[block][:, None] > cum).sum(axis=1).clip(0, TEAMS - 1)
+    del draw
     staff_team = rng.choice(TEAMS, size=staff.n, p=size)
 
     person = rng.normal(0.0, 1.0, staff.n)
@@ -122,7 +140,7 @@ def plant_people(
                 "channel": "'web'",
             },
         )
-    return _truth(prob, engagement, staff_team, latent, leave_p, survey, size, names)
+    return _truth(people, engagement, staff_team, latent, leave_p, survey, size, names)
 
 
 def _set_teams(
@@ -134,13 +152,15 @@ def _set_teams(
     hired_day: np.ndarray,
     left_day: np.ndarray,
 ) -> None:
-    update_computed(
-        ws,
-        "respondents",
-        pd.DataFrame({"c": np.arange(n), "team": names[customer_team]}),
-        "respondent_id",
-        {"respondent_id": customer_id_sql("c", n), "team": "team"},
-    )
+    for start in range(0, n, CHUNK):  # a block at a time: the update's join stays small
+        block = np.arange(start, min(start + CHUNK, n))
+        update_computed(
+            ws,
+            "respondents",
+            pd.DataFrame({"c": block, "team": labels(customer_team[block], list(names))}),
+            "respondent_id",
+            {"respondent_id": customer_id_sql("c", n), "team": "CAST(team AS VARCHAR)"},
+        )
     roster = pd.DataFrame(
         {"s": np.arange(staff_team.size), "team": names[staff_team], "h": hired_day,
          "l": left_day}
@@ -160,7 +180,7 @@ def _set_teams(
 
 
 def _truth(
-    prob: np.ndarray,
+    people: Customers,
     engagement: np.ndarray,
     staff_team: np.ndarray,
     latent: np.ndarray,
@@ -172,9 +192,14 @@ def _truth(
     nps = survey.nps.astype(np.float64)
     given = nps >= 0
     category = np.where(nps >= 9, 100.0, np.where(nps <= 6, -100.0, 0.0))[given]
-    weight = prob[survey.resp_customer[given]]  # (answers, teams)
-    expected_answers = weight.sum(axis=0)
-    team_nps = (weight * category[:, None]).sum(axis=0) / expected_answers
+    who = survey.resp_customer[given]
+    expected_answers, weighted_nps = np.zeros(TEAMS), np.zeros(TEAMS)
+    for start in range(0, who.size, CHUNK):  # (answers, teams) weights, a block at a time
+        block = slice(start, start + CHUNK)
+        weight = team_chances(people.loyalty[who[block]], size, engagement)
+        expected_answers += weight.sum(axis=0)
+        weighted_nps += (weight * category[block, None]).sum(axis=0)
+    team_nps = weighted_nps / expected_answers
     pos = 100 * (rounded_scale_expectation(latent, PULSE_NOISE, 1, 5) - 1) / 4
     team_engagement = np.array([pos[staff_team == t].mean() if (staff_team == t).any()
                                 else np.nan for t in range(TEAMS)])  # fmt: skip
