@@ -150,6 +150,25 @@ def _float_literals_as_doubles() -> None:
     PySparkCompiler._realitygap_doubles = True  # type: ignore[attr-defined]
 
 
+def _epoch_seconds_with_fraction() -> None:
+    """Ibis 12 compiles ``epoch_seconds()`` for Spark to ``unix_timestamp``, which drops the
+    fraction of a second, where DuckDB's ``epoch`` and PostgreSQL's ``EXTRACT(epoch ...)``
+    keep the microseconds: a case's hours to resolution then differed in the sixth digit.
+    Spark's ``unix_micros`` over 10^6 keeps them too (once per process)."""
+    import ibis.expr.datatypes as dt
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    if getattr(PySparkCompiler, "_realitygap_epoch", False):
+        return
+
+    def visit_ExtractEpochSeconds(self: Any, op: Any, *, arg: Any) -> Any:
+        # BIGINT / INT is a DOUBLE on Spark: exact to the microsecond (below 2^53 us)
+        return self.f.unix_micros(self.cast(arg, dt.timestamp)) / 1_000_000
+
+    PySparkCompiler.visit_ExtractEpochSeconds = visit_ExtractEpochSeconds  # type: ignore[method-assign]
+    PySparkCompiler._realitygap_epoch = True  # type: ignore[attr-defined]
+
+
 def ibis_backend(con: SparkConnection) -> Any:
     """The Ibis backend over the connection's session. Under ibis 12 the PySpark backend's
     ``Table.cache()`` does not register the expression's ``ibis.memtable`` tables first (its
@@ -157,6 +176,7 @@ def ibis_backend(con: SparkConnection) -> Any:
     import ibis
 
     _float_literals_as_doubles()
+    _epoch_seconds_with_fraction()
     backend = ibis.pyspark.connect(con.session)
     create_cached = backend._create_cached_table
 
