@@ -438,8 +438,9 @@ def metrics(
     -------
     MetricsResult
         ``items`` (one :class:`Metric` per question, metric and group), ``index`` (the CX index
-        rows) and ``trends`` (:class:`Change` between periods). ``to_frame()`` has one row per
-        metric with the columns:
+        rows; both in ascending order of the ``by`` groups, missing values last) and
+        ``trends`` (:class:`Change` between periods). ``to_frame()`` has one row per metric
+        with the columns:
 
         - one column per ``by`` entry: the group (None on rows it does not apply to);
         - ``question_id``, ``scale``: the question (None on CX index rows);
@@ -551,7 +552,8 @@ def cx_index(
     """The CX index (per-respondent % top-2-box minus % bottom-2-box over ``items``, times
     100, averaged over respondents) and the respondent-level top-2-box and bottom-2-box shares,
     per group of ``by`` (which may include touchpoint and layer: then each respondent's score
-    uses the items of that touchpoint or layer)."""
+    uses the items of that touchpoint or layer). Groups come in ascending order of ``by``
+    (missing values last), as the items of :func:`metrics` do, on every engine."""
     answers = customer_answers(ws, weights, CX_SCALES, _respondent_keys(ws, by))
     if items is not None:
         answers = answers.filter(answers.question_id.isin(list(items)))
@@ -580,6 +582,8 @@ def cx_index(
         if keys
         else (per_resp.aggregate(**aggs).execute())
     )
+    if keys:  # the engine's group order is its own (Spark's differs from DuckDB's)
+        sums = sums.sort_values(keys, na_position="last", kind="stable")
     out: list[Metric] = []
     names = {"net": "cx_index", "top": "top2box", "bottom": "bottom2box"}
     methods = {

@@ -20,7 +20,8 @@ local session, or a Spark Connect session), where every table is a temporary vie
 directories. It understands the statements the store issues: queries, ``CREATE TABLE``
 (columns, or ``AS`` a query), ``ALTER TABLE ... ADD COLUMN``, ``INSERT INTO ... SELECT`` or
 ``VALUES``, ``DELETE FROM`` (the kept rows written to a new directory), ``UPDATE ... FROM``
-a view matched on a key, ``DROP TABLE``; anything else is a clear error.
+a view matched on a key, ``UPDATE ... SET col = ? ... WHERE``, ``DROP TABLE``; anything
+else is a clear error.
 """
 
 from __future__ import annotations
@@ -74,6 +75,11 @@ _DROP = re.compile(rf"^DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}$", re.I | re.S)
 _UPDATE_FROM = re.compile(
     rf'^UPDATE\s+{_NAME}\s+SET\s+"?(?P<col>\w+)"?\s*=\s*v\."?(?P<src>\w+)"?\s+FROM\s+'
     r'(?P<view>\w+)\s+v\s+WHERE\s+(?P=name)\."?(?P<key>\w+)"?\s*=\s*v\."?(?P<vkey>\w+)"?$',
+    re.I | re.S,
+)
+_UPDATE_SET = re.compile(
+    rf'^UPDATE\s+{_NAME}\s+SET\s+(?P<cols>"?\w+"?\s*=\s*\?(?:\s*,\s*"?\w+"?\s*=\s*\?)*)'
+    r"\s+WHERE\s+(?P<where>.*)$",
     re.I | re.S,
 )
 _QUERY = re.compile(r"^\(?\s*(SELECT|WITH|VALUES|FROM)\b", re.I)
@@ -150,6 +156,25 @@ def _float_literals_as_doubles() -> None:
     PySparkCompiler._realitygap_doubles = True  # type: ignore[attr-defined]
 
 
+def _epoch_seconds_with_fraction() -> None:
+    """Ibis 12 compiles ``epoch_seconds()`` for Spark to ``unix_timestamp``, which drops the
+    fraction of a second, where DuckDB's ``epoch`` and PostgreSQL's ``EXTRACT(epoch ...)``
+    keep the microseconds: a case's hours to resolution then differed in the sixth digit.
+    Spark's ``unix_micros`` over 10^6 keeps them too (once per process)."""
+    import ibis.expr.datatypes as dt
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    if getattr(PySparkCompiler, "_realitygap_epoch", False):
+        return
+
+    def visit_ExtractEpochSeconds(self: Any, op: Any, *, arg: Any) -> Any:
+        # BIGINT / INT is a DOUBLE on Spark: exact to the microsecond (below 2^53 us)
+        return self.f.unix_micros(self.cast(arg, dt.timestamp)) / 1_000_000
+
+    PySparkCompiler.visit_ExtractEpochSeconds = visit_ExtractEpochSeconds  # type: ignore[method-assign]
+    PySparkCompiler._realitygap_epoch = True  # type: ignore[attr-defined]
+
+
 def ibis_backend(con: SparkConnection) -> Any:
     """The Ibis backend over the connection's session. Under ibis 12 the PySpark backend's
     ``Table.cache()`` does not register the expression's ``ibis.memtable`` tables first (its
@@ -157,6 +182,7 @@ def ibis_backend(con: SparkConnection) -> Any:
     import ibis
 
     _float_literals_as_doubles()
+    _epoch_seconds_with_fraction()
     backend = ibis.pyspark.connect(con.session)
     create_cached = backend._create_cached_table
 
@@ -433,6 +459,8 @@ class SparkConnection:
             self._delete(m.group("name"), m.group("where"), args)
         elif m := _UPDATE_FROM.match(text):
             self._update_from(m)
+        elif m := _UPDATE_SET.match(text):
+            self._update_set(m, args)
         elif m := _DROP.match(text):
             self._drop(m.group("name"))
         elif text.upper().startswith("SET "):
@@ -519,6 +547,27 @@ class SparkConnection:
         )
         with self._write():
             self._write_frame(name, self._aligned(name, self.session.sql(query), None), "replace")
+
+    def _update_set(self, m: re.Match[str], args: Any) -> None:
+        """``UPDATE t SET a = ?, b = ? WHERE cond``: the table rewritten to a new directory,
+        the new values where ``cond`` holds. The values are selected before the condition,
+        so the positional parameters keep the statement's order."""
+        name = m.group("name")
+        targets = [c.split("=")[0].strip().strip('"') for c in m.group("cols").split(",")]
+        values = ", ".join(f"? AS _v{i}" for i in range(len(targets)))
+        inner = (
+            f"SELECT {values}, coalesce(({m.group('where')}), false) AS _matched, t.* "
+            f"FROM {_quote(name)} t"
+        )
+        select = ", ".join(
+            f"CASE WHEN _matched THEN _v{targets.index(c)} ELSE {_quote(c)} END AS {_quote(c)}"
+            if c in targets
+            else _quote(c)
+            for c in self.columns(name)
+        )
+        frame = self.session.sql(f"SELECT {select} FROM ({inner}) u", args=args)
+        with self._write():
+            self._write_frame(name, self._aligned(name, frame, None), "replace")
 
     def _drop(self, name: str) -> None:
         if name in self._temps:
