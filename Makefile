@@ -7,7 +7,7 @@ PIP    := $(BIN)/python -m pip
 # chromium to check the HTML report as a person would.
 SYSPKGS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils chromium
 
-.PHONY: demo test lint typecheck pytest sysdeps bench clean
+.PHONY: demo test lint typecheck pytest test-spark-cli sysdeps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ typecheck: $(VENV)/.installed-test
 
 pytest: sysdeps $(VENV)/.installed-test
 	$(BIN)/pytest -q
+
+# the command line's reads and report on Spark against DuckDB (about 10 minutes on 2 cores)
+test-spark-cli: $(VENV)/.installed-test
+	$(BIN)/pytest -q tests/test_engines.py -m spark_cli
 
 test: lint typecheck pytest
 
