@@ -551,9 +551,13 @@ def test_cx_index_groups_come_in_ascending_order_on_every_engine(
 
 
 def test_spark_connect_imports_and_runs_metrics_and_gap_as_duckdb(
-    spark_connect_url: str, pg_home: Path, tmp_path: Path
+    spark_connect_url: str, pg_home: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     # Reference: the same example files imported into a DuckDB workspace, the same analyses.
+    # PySpark marks the whole process as Spark Connect once a Connect session is made
+    # (SPARK_CONNECT_MODE_ENABLED), after which the local session of the later tests is refused
+    # or handed Connect columns; the mark is undone when this test ends (docs/scale.md)
+    request.addfinalizer(lambda: os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None))
     from realitygap.analysis import gap, metrics
     from realitygap.ingest import import_file
 

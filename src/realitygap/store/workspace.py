@@ -123,7 +123,7 @@ class Workspace:
     >>> import tempfile
     >>> with Workspace.create(tempfile.mkdtemp() + "/ws") as ws:
     ...     print(ws.schema_version, len(ws.taxonomy.touchpoints))
-    10 15
+    11 15
     """
 
     def __init__(
