@@ -7,7 +7,7 @@ PIP    := $(BIN)/python -m pip
 # chromium to check the HTML report as a person would.
 SYSPKGS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils chromium
 
-.PHONY: demo test lint typecheck pytest test-spark-cli sysdeps bench clean
+.PHONY: demo test lint typecheck pytest test-spark-cli screenshots sysdeps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,14 +33,18 @@ demo: sysdeps $(VENV)/.installed-run
 	$(BIN)/realitygap demo
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 pytest: sysdeps $(VENV)/.installed-test
 	$(BIN)/pytest -q
+
+# the README's pictures, from the demo company (tools/screenshots.py)
+screenshots: sysdeps $(VENV)/.installed-test
+	$(BIN)/python tools/screenshots.py
 
 # the command line's reads and report on Spark against DuckDB (about 10 minutes on 2 cores)
 test-spark-cli: $(VENV)/.installed-test
