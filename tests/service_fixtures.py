@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+from fastapi.testclient import TestClient
 
+from realitygap.service.dashboard import LOGIN_COOKIE
 from realitygap.service.manage import create_campaign, invite
 from realitygap.store import Workspace
 from realitygap.store.write import insert_new
@@ -138,3 +140,19 @@ def make_dashboard_company(path: Path) -> Path:
                 department=department,
             )
     return path
+
+
+def sign_in(client: TestClient, email: str, password: str, next: str = "/app/summary") -> int:
+    """Sign in through the login form as a browser does (its CSRF cookie first); the status
+    of the form's answer (303 when signed in)."""
+    client.get("/login")
+    r = client.post(
+        "/login",
+        data={
+            "email": email,
+            "password": password,
+            "csrf": client.cookies.get(LOGIN_COOKIE),
+            "next": next,
+        },
+    )
+    return r.status_code

@@ -26,7 +26,6 @@ from realitygap.cli import app as cli
 from realitygap.ingest import import_file
 from realitygap.service.access import add_user
 from realitygap.service.app import create_app
-from realitygap.service.dashboard import LOGIN_COOKIE
 from realitygap.service.manage import close_campaign, create_campaign
 from realitygap.store import Workspace
 from realitygap.store import cases as case_store
@@ -34,7 +33,7 @@ from realitygap.store.campaigns import utc_now
 from realitygap.store.settings import record_settings_change
 from realitygap.store.users import AuditEntry, audit_entries, record_failure
 from realitygap.store.write import insert_new
-from tests.service_fixtures import CAMPAIGN_TOML, make_workspace
+from tests.service_fixtures import CAMPAIGN_TOML, make_workspace, sign_in
 
 PASSWORD = "correct horse battery"
 runner = CliRunner()
@@ -187,17 +186,7 @@ def test_only_an_admin_sees_the_log(tmp_path: Path, role: str) -> None:
         (tmp_path / "c.toml").write_text(CAMPAIGN_TOML, encoding="utf-8")
         create_campaign(ws, tmp_path / "c.toml")
     with TestClient(create_app(tmp_path / "ws"), follow_redirects=False) as client:
-        client.get("/login")
-        signed = client.post(
-            "/login",
-            data={
-                "email": f"{role}@example.com",
-                "password": PASSWORD,
-                "csrf": client.cookies.get(LOGIN_COOKIE),
-                "next": "/app/summary",
-            },
-        )
-        assert signed.status_code == 303
+        assert sign_in(client, f"{role}@example.com", PASSWORD) == 303
         page = client.get("/app/admin/audit")
         export = client.get("/app/admin/audit.csv")
     if role == "admin":
@@ -216,17 +205,7 @@ def test_the_admin_audit_page_records_a_settings_edit_once(tmp_path: Path) -> No
         add_user(ws, "admin@example.com", "Admin", "admin", PASSWORD)
     path = tmp_path / "ws" / "settings.toml"
     with TestClient(create_app(tmp_path / "ws"), follow_redirects=False) as client:
-        client.get("/login")
-        signed = client.post(
-            "/login",
-            data={
-                "email": "admin@example.com",
-                "password": PASSWORD,
-                "csrf": client.cookies.get(LOGIN_COOKIE),
-                "next": "/app/summary",
-            },
-        )
-        assert signed.status_code == 303
+        assert sign_in(client, "admin@example.com", PASSWORD) == 303
         path.write_text('[report]\ncurrency = "EUR"\n', encoding="utf-8")
         page = client.get("/app/admin/audit")
         export = client.get("/app/admin/audit.csv")

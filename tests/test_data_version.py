@@ -19,10 +19,9 @@ from typer.testing import CliRunner
 from realitygap.cli import app as cli
 from realitygap.service.access import add_user
 from realitygap.service.app import create_app
-from realitygap.service.dashboard import LOGIN_COOKIE
 from realitygap.store import SCHEMA_VERSION, Workspace
 from realitygap.store.version import data_version, full_fingerprint
-from tests.service_fixtures import CAMPAIGN_TOML, make_workspace
+from tests.service_fixtures import CAMPAIGN_TOML, make_workspace, sign_in
 from tests.test_engines import pg_home, pg_url  # noqa: F401  (fixtures)
 
 runner = CliRunner()
@@ -68,24 +67,12 @@ def company(tmp_path: Path) -> Path:
     return path
 
 
-def signed_in(client: TestClient) -> None:
-    client.get("/login")
-    r = client.post(
-        "/login",
-        data={
-            "email": "analyst@example.com",
-            "password": PASSWORD,
-            "csrf": client.cookies.get(LOGIN_COOKIE),
-            "next": "/app/summary",
-        },
-    )
-    assert r.status_code == 303
-
-
 def test_every_writer_changes_the_stamp_and_reads_do_not(company: Path) -> None:
     where, tmp = str(company), company.parent
     with TestClient(create_app(company), follow_redirects=False) as client:
-        signed_in(client)  # a session is bookkeeping, not data: checked as a read below
+        assert (
+            sign_in(client, "analyst@example.com", PASSWORD) == 303
+        )  # a session is bookkeeping, not data: checked as a read below
         check(where, "dashboard pages", lambda: client.get("/app/summary"), writes=False)
 
         def campaign() -> None:

@@ -207,3 +207,29 @@ def test_cases_web_webhooks_and_help_desk_on_postgresql(
             assert webhooks.deliver_due(ws, now=at + timedelta(minutes=1)).delivered == 1
             assert case_store.get_case(ws, CASE)["status"] == "contacted"
     assert [s["valid"] for s in receiver.seen] == [True, True]
+
+
+def test_the_dead_letter_list_prints_the_stored_error_as_it_is(company: Path) -> None:
+    """`webhooks dead` prints each dead letter's last error verbatim: a receiver's text such
+    as ``[bold]`` or ``[Errno 111]`` is not Rich markup. Expected: the line built here from the
+    stored row (the queue's own read), and the empty list's message."""
+    from typer.testing import CliRunner
+
+    from realitygap.cli import app as cli
+
+    runner = CliRunner()
+    empty = runner.invoke(cli, ["webhooks", "dead", str(company)])
+    assert empty.exit_code == 0 and empty.output.strip() == "no dead letters"
+    error = "[bold]HTTP 502[/bold] from the proxy, [Errno 111] Connection refused"
+    with Workspace.open(company) as ws:
+        configure(company, "http://127.0.0.1:9/never")
+        case_store.assign(ws, CASE, "ana", actor="u1")
+        at = utc_now()
+        for _ in range(queue.MAX_ATTEMPTS):
+            [pending] = queue.deliveries(ws)
+            queue.mark_failed(ws, pending, error, at)
+        [dead] = queue.deliveries(ws, queue.DEAD)
+    out = runner.invoke(cli, ["webhooks", "dead", str(company)], env={"COLUMNS": "300"})
+    assert out.exit_code == 0, out.output
+    expected = f"{dead.delivery_id}  {dead.event}  {CASE}  {queue.MAX_ATTEMPTS} tries  {error}"
+    assert out.output.strip() == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -129,6 +129,15 @@ def show(result: Any, json: bool) -> None:
         print_json(result)
     else:
         console.print(str(result), highlight=False)
+
+
+def print_lines(lines: Sequence[str], none: str) -> None:
+    """A listing, one line an entry, printed as the text it is (a stored value such as
+    ``[Errno 111]`` or ``[bold]`` is not Rich markup), or ``none`` when it is empty."""
+    if not lines:
+        console.print(none, highlight=False, markup=False)
+    for line in lines:
+        console.print(line, highlight=False, markup=False)
 
 
 def frame_table(frame: pd.DataFrame, title: str | None = None, max_rows: int = 40) -> Table:

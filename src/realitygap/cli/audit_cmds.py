@@ -13,9 +13,9 @@ from realitygap.cli._common import (
     JsonOpt,
     WaitOpt,
     WorkspaceArg,
-    console,
     handles_errors,
     print_json,
+    print_lines,
     working,
 )
 
@@ -62,14 +62,10 @@ def audit_log(
     elif json:
         print_json(rows)
     else:
-        if not rows:
-            console.print("no audit entries")
-        for row in rows:
-            console.print(
-                f"{row['changed_at']}  {row['actor']}  {row['action']}  {row['target']}",
-                highlight=False,
-                markup=False,
-            )
+        print_lines(
+            [f"{r['changed_at']}  {r['actor']}  {r['action']}  {r['target']}" for r in rows],
+            none="no audit entries",
+        )
 
 
 def neutral_cell(value: object) -> str:

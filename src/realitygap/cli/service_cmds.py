@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from realitygap.cli._common import WaitOpt, WorkspaceArg, console, handles_errors, working
+from realitygap.cli._common import (
+    WaitOpt,
+    WorkspaceArg,
+    console,
+    handles_errors,
+    print_lines,
+    working,
+)
 
 campaign_app = typer.Typer(
     help="Survey campaigns: create from TOML, invite (personal links), send, remind, close.",
@@ -57,15 +64,15 @@ def campaign_list(workspace: WorkspaceArg, wait: WaitOpt = None) -> None:
     with working(workspace, "reading the campaigns", wait=wait) as ws:
         rows = store.campaigns(ws)
         counts = [store.invitations_page(ws, c.campaign_id, 0, 1)[1] for c in rows]
-    if not rows:
-        console.print("no campaigns yet: create one with `realitygap campaign create`")
-    for c, n in zip(rows, counts, strict=True):
-        console.print(
+    print_lines(
+        [
             f"{c.campaign_id}  wave {c.wave}  {c.status}  {n} invited"
             + ("  mirror" if c.mirror else "")
-            + (f"  open link /s/open/{c.open_id}" if c.open_id else ""),
-            highlight=False,
-        )
+            + (f"  open link /s/open/{c.open_id}" if c.open_id else "")
+            for c, n in zip(rows, counts, strict=True)
+        ],
+        none="no campaigns yet: create one with `realitygap campaign create`",
+    )
 
 
 @campaign_app.command("invite")

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from realitygap.cli._common import WaitOpt, WorkspaceArg, console, handles_errors, working
+from realitygap.cli._common import (
+    WaitOpt,
+    WorkspaceArg,
+    console,
+    handles_errors,
+    print_lines,
+    working,
+)
 
 webhooks_app = typer.Typer(
     help="Case webhooks to the help desk: deliver, list the dead letters, retry one.",
@@ -48,13 +55,13 @@ def dead(workspace: WorkspaceArg, wait: WaitOpt = None) -> None:
 
     with working(workspace, "reading the dead letters", wait=wait) as ws:
         rows = queue.deliveries(ws, queue.DEAD)
-    if not rows:
-        console.print("no dead letters")
-    for d in rows:
-        console.print(
-            f"{d.delivery_id}  {d.event}  {d.case_id}  {d.attempts} tries  {d.last_error}",
-            highlight=False,
-        )
+    print_lines(
+        [
+            f"{d.delivery_id}  {d.event}  {d.case_id}  {d.attempts} tries  {d.last_error}"
+            for d in rows
+        ],
+        none="no dead letters",
+    )
 
 
 @webhooks_app.command("retry")
