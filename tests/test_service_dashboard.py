@@ -498,3 +498,51 @@ def test_live_figures_match_the_invitations_and_move_with_a_submission(
     (moved,) = [c for c in after["campaigns"] if c["campaign_id"] == campaign]
     assert moved["completed"] == done + 1
     assert moved["rate"] == pytest.approx((done + 1) / invited)  # completed over invited
+
+
+def test_live_figures_after_a_page_come_from_the_composite_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a page has computed the composite of a filter, /app/live.json of that filter is
+    answered from it: no analysis runs again (response_rates and gap are made to fail here),
+    and the figures are what those analyses give. Expected: response_rates and gap(by=())
+    run here directly on the filtered view, before the application is started."""
+    from realitygap import analysis
+    from realitygap.store.subset import Subset, restrict
+
+    company = make_dashboard_company(tmp_path / "ws")  # its own application and cache
+    campaign = _live_campaign(company, tmp_path)
+    with Workspace.open(company, read_only=True) as ws:
+        view = restrict(ws, Subset(department="retail"))
+        rates = {
+            k.campaign_id: (k.invited, k.completed, k.rate.value)
+            for k in analysis.response_rates(view).campaigns
+        }
+        headline = analysis.gap(view, by=()).headline
+        view.close()
+    assert headline is not None and campaign in rates
+    with TestClient(create_app(company), follow_redirects=False) as fresh:
+        assert sign_in(fresh, "analyst@example.com") == 303
+        assert fresh.get("/app/summary?department=retail").status_code == 200
+
+        def refused(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the live figures ran an analysis again")
+
+        # the package's public names resolve through its table (realitygap.analysis._public)
+        monkeypatch.setitem(analysis._resolved, "response_rates", refused)
+        monkeypatch.setitem(analysis._resolved, "gap", refused)
+        live = fresh.get("/app/live.json?department=retail")
+        computed = fresh.app.state.dashboard_cache.computed  # type: ignore[attr-defined]
+    assert live.status_code == 200, live.text
+    body = live.json()
+    assert {
+        c["campaign_id"]: (c["invited"], c["completed"], c["rate"]) for c in body["campaigns"]
+    } == rates
+    assert body["gap"] == {
+        "staff_share": headline.staff_share.value,
+        "customer_share": headline.customer_share.value,
+        "customers": headline.customer_share.n,
+        "staff": headline.staff_share.n,
+        "text": headline.sentence(),
+    }
+    assert computed == 1  # the page's composite, and nothing for the live figures

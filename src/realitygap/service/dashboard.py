@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from fastapi import FastAPI, Form, Request
@@ -46,6 +46,10 @@ from realitygap.store.settings import record_settings_change
 from realitygap.store.subset import Subset, choices, restrict
 from realitygap.store.version import data_version
 from realitygap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from realitygap.analysis.fieldwork import ResponseRates
+    from realitygap.analysis.gap import GapHeadline
 
 LOGIN_COOKIE = "rg_login"  # the sign-in form's CSRF token (there is no session yet)
 # Strict: nothing from another host, no inline script (only our own /app/static/live.js, which
@@ -154,13 +158,19 @@ def install(app: FastAPI, open_workspace: Any) -> None:
             from realitygap.analysis import reality_check
             from realitygap.report import build
 
-            cache.reports[key] = build(reality_check(ws, subset=subset))
+            check = reality_check(ws, subset=subset)
+            cache.reports[key] = build(check)
             cached.computed += 1
+            if check.gap is not None and key not in cache.live:
+                # the live figures are two of the composite's results (the same analyses with
+                # the same defaults on the same filtered view): kept, not computed again
+                cache.live[key] = live_body(key, check.fieldwork, check.gap.headline)
         return cache.reports[key]
 
     def live_of(cache: ReportCache, ws: Workspace, subset: Subset) -> dict[str, Any]:
         """The live campaigns' response rates and the gap headline, from the analyses
-        (response_rates, gap) on the filtered workspace; cached per data version."""
+        (response_rates, gap) on the filtered workspace, or from the composite when it has
+        been computed; cached per data version."""
         key = subset.key()
         if key not in cache.live:
             from realitygap.analysis import gap, response_rates
@@ -172,32 +182,38 @@ def install(app: FastAPI, open_workspace: Any) -> None:
             finally:
                 if view is not ws:
                     view.close()
-            cache.live[key] = {
-                "filter": dict(key),
-                "campaigns": [
-                    {
-                        "campaign_id": k.campaign_id,
-                        "wave": k.wave,
-                        "invited": k.invited,
-                        "completed": k.completed,
-                        "rate": k.rate.value,
-                        # the report's number format (its Methods table of campaigns)
-                        "text": f"{k.campaign_id}: {k.completed:,} of {k.invited:,} answered, "
-                        f"response rate {est_range(k.rate, 0, 100, '%')}",
-                    }
-                    for k in rates.campaigns
-                ],
-                "gap": None
-                if headline is None
-                else {
-                    "staff_share": headline.staff_share.value,
-                    "customer_share": headline.customer_share.value,
-                    "customers": headline.customer_share.n,
-                    "staff": headline.staff_share.n,
-                    "text": headline.sentence(),
-                },
-            }
+            cache.live[key] = live_body(key, rates, headline)
         return cache.live[key]
+
+    def live_body(
+        key: tuple[tuple[str, str], ...], rates: ResponseRates, headline: GapHeadline | None
+    ) -> dict[str, Any]:
+        """The live figures as /app/live.json sends them."""
+        return {
+            "filter": dict(key),
+            "campaigns": [
+                {
+                    "campaign_id": k.campaign_id,
+                    "wave": k.wave,
+                    "invited": k.invited,
+                    "completed": k.completed,
+                    "rate": k.rate.value,
+                    # the report's number format (its Methods table of campaigns)
+                    "text": f"{k.campaign_id}: {k.completed:,} of {k.invited:,} answered, "
+                    f"response rate {est_range(k.rate, 0, 100, '%')}",
+                }
+                for k in rates.campaigns
+            ],
+            "gap": None
+            if headline is None
+            else {
+                "staff_share": headline.staff_share.value,
+                "customer_share": headline.customer_share.value,
+                "customers": headline.customer_share.n,
+                "staff": headline.staff_share.n,
+                "text": headline.sentence(),
+            },
+        }
 
     def filtered(
         request: Request, permission: Permission = Permission.RESULTS
