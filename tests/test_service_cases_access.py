@@ -58,6 +58,27 @@ PAGES: dict[tuple[str, str], dict[str, int]] = {
 }
 
 
+SECURITY_DOC = Path(__file__).resolve().parents[1] / "docs" / "security.md"
+
+
+def markdown_table(table: dict[tuple[str, str], dict[str, int]], first: str) -> str:
+    """``table`` as docs/security.md shows it: a row an endpoint, a column a credential."""
+    head = f"| {first} | no credentials | " + " | ".join(ROLES) + " |"
+    rows = [
+        f"| `{method} {path}` | " + " | ".join(str(want[who]) for who in ANY) + " |"
+        for (method, path), want in table.items()
+    ]
+    return "\n".join([head, "|---" * (len(ANY) + 1) + "|", *rows])
+
+
+def test_the_security_doc_shows_these_tables() -> None:
+    # docs/security.md quotes API and PAGES, the tables the test below checks every endpoint
+    # against, as this module renders them: a code changed here and not there fails.
+    doc = SECURITY_DOC.read_text(encoding="utf-8")
+    assert markdown_table(API, "endpoint (API token)") in doc
+    assert markdown_table(PAGES, "case page (session)") in doc
+
+
 @pytest.fixture
 def company(tmp_path: Path) -> Path:
     return make_case_company(tmp_path / "ws")
