@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from realitygap.actions.text import tag_workspace
 from realitygap.analysis import RealityCheck, reality_check
 from realitygap.domain.errors import WorkspaceError
 from realitygap.store import Workspace
@@ -481,6 +482,85 @@ def test_a_failed_transaction_on_spark_leaves_nothing(pg_home: Path, tmp_path: P
         back = again.table("events").execute()
     assert back["event_id"].tolist() == ["e1"]
     assert back["occurred_at"].tolist() == [pd.Timestamp("2024-01-01")]
+
+
+# ---- tagging inside Spark (issue 20, point 4) ------------------------------------------------
+
+
+def _spark_documents(doctest_company: Workspace, url: str) -> Workspace:
+    """A new Spark workspace at ``url`` with the example company's taxonomy and documents,
+    none tagged yet."""
+    from realitygap.store.workspace import TAXONOMY_FILE
+
+    ws = Workspace.create(url, (doctest_company.path / TAXONOMY_FILE).read_text())
+    with ws.transaction():
+        append_frame(ws, "documents", doctest_company.table("documents").execute())
+    return ws
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def _check_tags_inside_spark(doctest_company: Workspace, url: str) -> None:
+    # Reference: the example company's own tags, made on the driver by tag_workspace on
+    # DuckDB (conftest.py's doctest_company): the same documents, read page by page from
+    # DuckDB and written through DuckDB, an independent path. The clock column is left out.
+    ref_tags = doctest_company.table("document_tags").execute().drop(columns="tagged_at")
+    ref_aspects = doctest_company.table("document_aspects").execute()
+    with _spark_documents(doctest_company, url) as ws:
+        # 64-document pages and 512-document tasks (PAGES_PER_PARTITION): the 781 documents
+        # go to Spark as 2 partitions of several pages each
+        run = tag_workspace(ws, batch_size=64)
+        tags = ws.table("document_tags").execute()
+        aspects = ws.table("document_aspects").execute()
+    assert (run.model, run.documents, run.aspects) == (
+        "fast-zero-shot",
+        len(ref_tags),
+        len(ref_aspects),
+    )
+    # one run inside Spark is one commit, stamped once (the driver stamps each page)
+    assert tags["tagged_at"].nunique() == 1
+    pd.testing.assert_frame_equal(_sorted(tags.drop(columns="tagged_at")), _sorted(ref_tags))
+    pd.testing.assert_frame_equal(_sorted(aspects), _sorted(ref_aspects))
+
+
+def test_tagging_inside_spark_gives_the_driver_tags(
+    doctest_company: Workspace, spark_company: str, tmp_path: Path
+) -> None:
+    # spark_company: the local Spark session is up (and Spark is installed)
+    _check_tags_inside_spark(doctest_company, f"spark://{tmp_path / 'warehouse'}")
+
+
+def test_a_tagger_failing_inside_spark_leaves_no_tags(
+    doctest_company: Workspace, spark_company: str, tmp_path: Path
+) -> None:
+    # Expected: the tagger raises on the task that holds one chosen document, while the other
+    # task tags its documents; the run stops with the tagger's own error and no row of either
+    # table is visible, now or to a workspace opened afterwards (it reads the log). A run
+    # without the failure then tags every document (the session is still usable).
+    from realitygap.analysis.text.tagger import DocumentTagger
+
+    warehouse = tmp_path / "warehouse"
+    doomed = str(doctest_company.table("documents").execute()["text"].iloc[-1])
+
+    class FailingTagger(DocumentTagger):  # local: pickled by value to the executors
+        def tag(self, texts: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+            if doomed in texts:
+                raise RuntimeError("planted tagger failure")
+            return super().tag(texts)
+
+    with _spark_documents(doctest_company, f"spark://{warehouse}") as ws:
+        log = len(os.listdir(warehouse / "_log"))
+        failing = FailingTagger(ws.taxonomy)
+        with pytest.raises(WorkspaceError, match=r"nothing was written.*planted tagger failure"):
+            tag_workspace(ws, tagger=failing, batch_size=64)
+        assert (ws.count("document_tags"), ws.count("document_aspects")) == (0, 0)
+        assert len(os.listdir(warehouse / "_log")) == log  # no commit
+    with Workspace.open(f"spark://{warehouse}") as again:
+        assert again.table("document_tags").count().execute() == 0
+        assert again.table("document_aspects").count().execute() == 0
+        assert tag_workspace(again, batch_size=64).documents == again.count("documents")
 
 
 def test_spark_urls_name_the_warehouse() -> None:

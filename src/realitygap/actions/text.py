@@ -8,11 +8,18 @@ stored text is already redacted (at import, or once by the schema migration for 
 workspaces), so tagging never rewrites it. Pages are tagged by
 :class:`~realitygap.analysis.text.parallel.ParallelTagger` (one process per core on the fast
 path); reading and writing stay in the calling process.
+
+On an engine that runs Python inside it (Spark), the fast path runs there instead: the
+untagged documents never leave the engine; each executor builds its tagger from the taxonomy
+and the trained models shipped with the task, and the tags of the whole run are written by the
+engine and committed at once (:func:`realitygap.store.engine.map_into`). The accurate path
+(embeddings) stays in the calling process on every engine.
 """
 
 from __future__ import annotations
 
 import csv
+import uuid
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,8 +32,20 @@ import pandas as pd
 
 from realitygap.analysis.text.embed import Embedder
 from realitygap.analysis.text.labels import SENTIMENTS, sense_labels, touchpoint_labels
-from realitygap.analysis.text.parallel import ParallelTagger, default_workers
-from realitygap.analysis.text.tagger import DocumentTagger, TextPath, TrainedModels, train
+from realitygap.analysis.text.parallel import (
+    PagesTagger,
+    ParallelTagger,
+    TaggerRecipe,
+    default_workers,
+    tagged_rows,
+)
+from realitygap.analysis.text.tagger import (
+    DocumentTagger,
+    TextPath,
+    TrainedModels,
+    model_name,
+    train,
+)
 from realitygap.domain.errors import Problem, SurveyDataError, WorkspaceError
 from realitygap.domain.privacy import redact_many
 from realitygap.domain.taxonomy import Layer
@@ -36,6 +55,9 @@ from realitygap.store.workspace import Workspace
 
 MODELS_DIR = "models"
 BATCH_SIZE = 1024
+# pages of a Spark task when tagging inside Spark: a task tags this many pages in a row
+PAGES_PER_PARTITION = 8
+TAG_TABLES = ("document_tags", "document_aspects")
 
 
 def model_path(ws: Workspace, path: TextPath) -> Path:
@@ -118,13 +140,20 @@ def tag_workspace(
 
     ``workers``: processes that tag pages in parallel (None: one per core on the
     fast path when there is more than one page, else one); reading and writing stay in this
-    process.
+    process. On Spark the fast path runs inside Spark instead (module docstring; ``workers``
+    does not apply: Spark's executors are the workers); ``tagger``, when given, is shipped to
+    them as it is.
     """
     start = datetime.now(UTC)
-    tagger = tagger or DocumentTagger(ws.taxonomy, path, load_models(ws, path))
+    inside = engine.maps_partitions(ws) and (tagger.path if tagger else path) is TextPath.FAST
+    if not inside:
+        tagger = tagger or DocumentTagger(ws.taxonomy, path, load_models(ws, path))
     if retag:
         with ws.transaction():
             store_write.delete_all(ws, "document_aspects", "document_tags")
+    if inside:
+        return _tag_inside(ws, path, tagger, batch_size, start)
+    assert tagger is not None
     if workers is None:
         untagged = int(_untagged(ws).count().execute())
         # starting worker processes costs seconds: not worth it for a single page
@@ -148,6 +177,30 @@ def tag_workspace(
     return TagRun(tagger.model_name, n_docs, n_aspects, seconds)
 
 
+def _tag_inside(
+    ws: Workspace,
+    path: TextPath,
+    tagger: DocumentTagger | None,
+    batch_size: int,
+    start: datetime,
+) -> TagRun:
+    """The fast path inside the engine: the taxonomy and the trained models (or the given
+    tagger) go to the executors, the tags of every untagged document come back as one commit,
+    and only their counts reach this process."""
+    if tagger is None:
+        trained = load_models(ws, path)
+        shipped: DocumentTagger | TaggerRecipe = TaggerRecipe(
+            ws.taxonomy, path, trained, uuid.uuid4().hex
+        )
+        model = model_name(path, trained)
+    else:
+        shipped, model = tagger, tagger.model_name
+    pages = PagesTagger(shipped, model, start.replace(tzinfo=None), batch_size)
+    counts = engine.map_into(ws, _untagged(ws), pages, TAG_TABLES, batch_size * PAGES_PER_PARTITION)
+    seconds = (datetime.now(UTC) - start).total_seconds()
+    return TagRun(model, counts["document_tags"], counts["document_aspects"], seconds)
+
+
 def _store_page(
     ws: Workspace,
     page: pd.DataFrame,
@@ -156,25 +209,12 @@ def _store_page(
     model: str,
 ) -> None:
     """Writes one tagged page in one transaction: its tags and aspects."""
-    ids = page["document_id"].to_numpy()
-    documents.insert(0, "document_id", ids[documents.pop("row").to_numpy()])
-    documents.insert(1, "model", model)
-    documents["tagged_at"] = datetime.now(UTC).replace(tzinfo=None)
-    aspects.insert(0, "document_id", ids[aspects.pop("row").to_numpy()])
+    tags, aspects = tagged_rows(
+        page, documents, aspects, model, datetime.now(UTC).replace(tzinfo=None)
+    )
     with ws.transaction():
-        store_write.append_frame(
-            ws,
-            "document_tags",
-            documents[
-                ["document_id", "model", "sentiment", "sentiment_score", "layer",
-                 "staff_attitude", "tagged_at"]
-            ],
-        )  # fmt: skip
-        store_write.append_frame(
-            ws,
-            "document_aspects",
-            aspects[["document_id", "aspect_kind", "aspect", "score", "sentiment"]],
-        )
+        store_write.append_frame(ws, "document_tags", tags)
+        store_write.append_frame(ws, "document_aspects", aspects)
 
 
 # ---- the labels file of `text train` -----------------------------------------------------

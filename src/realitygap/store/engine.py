@@ -9,7 +9,7 @@ connection (docs/engines.md; tests/test_engine_boundary.py keeps it so).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,6 +17,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from realitygap.domain.errors import WorkspaceError
 from realitygap.store.workspace import Workspace
 
 AggregateKind = Literal["count", "sum", "sum_product", "corr", "regr_count"]
@@ -108,6 +109,35 @@ def stream(ws: Workspace, expr: ir.Table, batch_size: int = 1024) -> Iterator[pd
     a snapshot). The cursor is a connection of its own: ``expr`` may read the workspace's
     stored tables, not a temporary table or an ``ibis.memtable`` of the main connection."""
     return ws.pages(_sql(ws, expr), batch_size=batch_size)
+
+
+def maps_partitions(ws: Workspace) -> bool:
+    """Whether the workspace's engine runs Python over its partitions (:func:`map_into`):
+    a local Spark session does; DuckDB, PostgreSQL and (for now) Spark Connect hand the rows
+    to the calling process instead (under Spark Connect the second table of a run read back
+    empty in tests/test_engines.py's check, not yet explained)."""
+    return ws.dialect == "spark" and bool(ws.con.local)
+
+
+def map_into(
+    ws: Workspace,
+    rows: ir.Table,
+    fn: Callable[[Iterator[pd.DataFrame]], Iterator[tuple[pd.DataFrame, ...]]],
+    tables: Sequence[str],
+    rows_per_partition: int,
+) -> dict[str, int]:
+    """Run ``fn`` inside the engine over ``rows``, partition by partition, and
+    append what it yields to ``tables`` in one commit; returns the rows appended per table.
+
+    ``fn`` gets a partition as an iterator of pandas frames and yields, for each, one frame
+    per table (in ``tables``' order, their columns by name). It is pickled to the executors
+    with what it holds. Spark only (:func:`maps_partitions`;
+    :meth:`realitygap.store.spark.SparkConnection.map_into`).
+    """
+    if not maps_partitions(ws):
+        raise WorkspaceError(f"{ws.where}: the {ws.dialect} engine runs no Python inside it")
+    counts: dict[str, int] = ws.con.map_into(_sql(ws, rows), fn, tables, rows_per_partition)
+    return counts
 
 
 def set_memory_limit(ws: Workspace, limit: str) -> None:

@@ -26,14 +26,17 @@ else is a clear error.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import math
 import os
 import re
 import shutil
+import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +52,12 @@ LOG_DIR = "_log"
 LOG_SCHEMA = "commit STRING, seq INT, tbl STRING, kind STRING, value STRING"
 # a local session's shuffle width: the default 200 tasks per shuffle dominate small queries
 LOCAL_SHUFFLE_PARTITIONS = "4"
+# the column of :meth:`SparkConnection.map_into`'s output that names each row's table
+TABLE_COLUMN = "_table"
+# the Python exception's own last line in the text of a failed Spark task
+_PYTHON_ERROR = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception)\b.*)$", re.M)
+
+PageFunction = Callable[[Iterator[pd.DataFrame]], Iterator[tuple[pd.DataFrame, ...]]]
 
 _NAME = r'"?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"?'
 _CREATE_AS = re.compile(
@@ -116,6 +125,9 @@ def local_session() -> Any:
     ``newSession()`` (each with its own temporary views)."""
     from pyspark.sql import SparkSession
 
+    # the executors' Python: this interpreter (where realitygap is installed) unless
+    # PYSPARK_PYTHON names another; PySpark's default is whatever `python3` is on the PATH
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (
         SparkSession.builder.master(os.environ.get("REALITYGAP_SPARK_MASTER", "local[2]"))
         .appName("realitygap")
@@ -634,12 +646,106 @@ class SparkConnection:
             if batch.num_rows:
                 yield batch.to_pandas()
 
+    def map_into(
+        self, sql: str, fn: PageFunction, tables: Sequence[str], rows_per_partition: int
+    ) -> dict[str, int]:
+        """Run ``fn`` inside Spark over the rows of ``sql`` and append what it yields to
+        ``tables``, in one commit; returns the rows appended per table.
+
+        The rows are cut into partitions of about ``rows_per_partition`` and each partition
+        is handed to ``fn`` on an executor (``mapInPandas``) as an iterator of pandas frames;
+        ``fn`` yields one frame per table for each (``tables``' order, its columns by name).
+        ``fn`` travels to the executors pickled, with what it holds (so it must be picklable
+        and need nothing the executors lack). The output is computed once (persisted, memory
+        then disk), counted per table, then written by Spark as one new directory per table
+        and committed by the log like any write: readers see all of it or none. Only those
+        counts come back to the driver. A failure in ``fn`` leaves nothing committed and is
+        raised as :class:`WorkspaceError` with the Python error's own line.
+        """
+        from pyspark import StorageLevel
+        from pyspark.sql import functions as F
+
+        columns = self._union_columns(tables)
+        source = self.session.sql(sql)
+        rows = self._on_spark(source.count)
+        if not rows:
+            return {t: 0 for t in tables}
+        schema = _ddl([(TABLE_COLUMN, "string"), *columns])
+        mapper = _IntoTables(fn, tuple(tables), tuple(n for n, _ in columns))
+        partitions = max(1, math.ceil(rows / rows_per_partition))
+        mapped = source.repartition(partitions).mapInPandas(mapper, schema)
+        mapped = mapped.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            found = self._on_spark(lambda: mapped.groupBy(TABLE_COLUMN).count().collect())
+            counts = {t: 0 for t in tables} | {str(r[0]): int(r[1]) for r in found}
+            with self.transaction():
+                for table in tables:
+                    if counts[table]:
+                        rows_of = mapped.filter(F.col(TABLE_COLUMN) == table).select(
+                            *[
+                                F.col(_quote(n)).cast(t).alias(n)
+                                for n, t in self._state[table].columns
+                            ]
+                        )
+                        self._on_spark(functools.partial(self._write_frame, table, rows_of))
+        finally:
+            mapped.unpersist()
+        return counts
+
+    def _union_columns(self, tables: Sequence[str]) -> list[tuple[str, str]]:
+        """Every column of ``tables`` once, by name; a name must have one type in all."""
+        union: dict[str, str] = {}
+        for table in tables:
+            for name, kind in self._state[table].columns:
+                if union.setdefault(name, kind) != kind:
+                    raise WorkspaceError(
+                        f"{self.location.url}: {table}.{name} is {kind}, elsewhere {union[name]}"
+                    )
+        return list(union.items())
+
+    def _on_spark(self, run: Callable[[], Any]) -> Any:
+        """``run()``, a Spark job whose Python code failed raised as the Python error's line
+        (Spark's own message is pages of JVM and worker stack)."""
+        from pyspark.errors import PySparkException
+
+        try:
+            return run()
+        except PySparkException as exc:
+            text = str(exc)
+            if "Traceback (most recent call last)" not in text:
+                raise
+            found = _PYTHON_ERROR.findall(text.split("Traceback (most recent call last)")[-1])
+            what = found[-1].strip() if found else text.strip().splitlines()[0]
+            raise WorkspaceError(
+                f"{self.location.url}: failed inside Spark, nothing was written ({what})"
+            ) from None
+
     def close(self) -> None:
         if not self.local:
             self.session.stop()
             return
         for name in [*self._state, *self._temps]:
             self._drop_view(name)
+
+
+class _IntoTables:
+    """The function ``mapInPandas`` runs (:meth:`SparkConnection.map_into`): ``fn``'s frames,
+    one per table, as rows of the union of the tables' columns with the table's name in
+    :data:`TABLE_COLUMN`. Top-level, so that executors import it rather than unpickle code."""
+
+    def __init__(self, fn: PageFunction, tables: tuple[str, ...], columns: tuple[str, ...]):
+        self.fn, self.tables, self.columns = fn, tables, columns
+
+    def __call__(self, batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for frames in self.fn(batches):
+            for table, frame in zip(self.tables, frames, strict=True):
+                if not len(frame):
+                    continue
+                frame = frame.reset_index(drop=True)
+                empty = pd.Series([None] * len(frame), dtype=object)
+                out = pd.DataFrame({c: frame.get(c, empty) for c in self.columns})
+                out.insert(0, TABLE_COLUMN, table)
+                yield out
 
 
 def _copy(state: dict[str, _Table]) -> dict[str, _Table]:

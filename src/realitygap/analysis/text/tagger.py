@@ -122,6 +122,12 @@ class TrainedModels:
     parts: tuple[str, ...] = field(default=())
 
 
+def model_name(path: TextPath, trained: TrainedModels | None) -> str:
+    """The ``model`` a document tagged on ``path`` with ``trained`` (or zero-shot) is stored
+    with: ``fast-zero-shot``, ``fast-supervised``, ``accurate-zero-shot``..."""
+    return f"{path.value}-{'supervised' if trained else 'zero-shot'}"
+
+
 class DocumentTagger:
     """Tags batches of texts with the workspace taxonomy's labels."""
 
@@ -160,7 +166,7 @@ class DocumentTagger:
 
     @property
     def model_name(self) -> str:
-        return f"{self.path.value}-{'supervised' if self.trained else 'zero-shot'}"
+        return model_name(self.path, self.trained)
 
     def tag(self, texts: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Tag one batch; returns (documents, aspects) as described in the module docstring."""
