@@ -39,8 +39,10 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
+# two worker processes, one per core; the groups (a test file each, the engine suite's Spark
+# and PostgreSQL halves) are set in conftest.py
 pytest: sysdeps $(VENV)/.installed-test
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 # the README's pictures, from the demo company (tools/screenshots.py)
 screenshots: sysdeps $(VENV)/.installed-test
