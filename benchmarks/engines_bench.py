@@ -356,6 +356,7 @@ def main() -> None:
         return
 
     data = args.data.resolve()
+    data.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env["REALITYGAP_HOME"] = str(data / "home")
     env.setdefault("REALITYGAP_MEMORY_LIMIT", MEMORY_CAP)
