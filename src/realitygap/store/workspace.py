@@ -122,7 +122,7 @@ class Workspace:
     >>> import tempfile
     >>> with Workspace.create(tempfile.mkdtemp() + "/ws") as ws:
     ...     print(ws.schema_version, len(ws.taxonomy.touchpoints))
-    11 15
+    12 15
     """
 
     def __init__(
