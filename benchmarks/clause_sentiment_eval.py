@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from realitygap.analysis.text.fast import LexiconSentiment
-from realitygap.analysis.text.polarity import rated_neutral_stars
+from realitygap.analysis.text.polarity import SERVICE_FAILURE, rated_neutral_stars
 from realitygap.analysis.text.rated import shipped
 
 DATA = Path(
@@ -70,6 +70,14 @@ def main() -> None:
             low, high = wilson(k, n)
             parts.append(f"{label} {k:,} ({k / max(n, 1):.1%}, 95% CI {low:.1%}-{high:.1%})")
         print(f"  {name}: n={n:,}: " + "; ".join(parts))
+    failure = np.array([bool(SERVICE_FAILURE.search(t)) for t in kept])
+    n, k = int(failure.sum()), int((gold[failure] == "negative").sum())
+    low, high = wilson(k, n)
+    print(
+        f"  naming a service failure (polarity.SERVICE_FAILURE): n={n:,}: negative {k:,} "
+        f"({k / max(n, 1):.1%}, 95% CI {low:.1%}-{high:.1%}); of them the model alone at "
+        f"-0.05 or below: {int((score[failure] <= -0.05).sum()):,}"
+    )
 
 
 if __name__ == "__main__":
