@@ -383,6 +383,21 @@ def test_recovery_claims_need_enough_answers_and_a_significant_test(
     assert quiet["recovery-paradox"][0].text.startswith("No detectable difference")
     assert "-6.2 to 9.2" in quiet["recovery-paradox"][0].text
     assert quiet["recovery-pays"][0].text.startswith("No detectable difference")
+    # significant the other way (the demo company: -46.4, CI -70.0 to -22.7): "no paradox",
+    # never "no detectable difference"
+    worse = again(
+        rc,
+        recovery=dataclasses.replace(
+            r,
+            groups=groups,
+            nps_recovered_vs_never=Difference(-46.4, -70.0, -22.7, -3.9, 0.0001),
+            retention_recovered_vs_not=Difference(-0.08, -0.13, -0.03, -3.1, 0.002),
+        ),
+    )
+    lower = worse["recovery-paradox"][0].text
+    assert lower.startswith("No recovery paradox") and "46.4 points lower" in lower
+    assert "CI 22.7 to 70.0 lower" in lower and "No detectable" not in lower
+    assert worse["recovery-pays"][0].text.startswith("Recovered customers stayed less often")
     # groups without NPS answers: nothing is claimed about loyalty
     empty = tuple(dataclasses.replace(g, nps=est(None, None, None, 0)) for g in r.groups)
     silent = again(

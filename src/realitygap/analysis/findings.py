@@ -50,8 +50,11 @@ no-kano-alarm             no such drift
 recovery-paradox          recovered or never-a-problem customers with NPS below ``min_n``
                           answers give "too few NPS answers"; a paradox is asserted
                           only when the NPS difference recovered - never is significant
-recovery-pays             both groups with ``min_n`` customers; asserted only when the
-                          Newcombe interval excludes 0 and the test rejects at the level
+                          and positive, "no paradox" only when significant and negative,
+                          else "no detectable difference" with the interval
+recovery-pays             both groups with ``min_n`` customers; more (or fewer) kept only
+                          when the Newcombe interval lies above (below) 0 and the test
+                          rejects at the level
 service-level             share of cases first contacted by the due date, below ``min_n``
                           insufficient; a problem below 80%
 who-listens               roles below ``min_n`` staff read "insufficient data"
@@ -903,6 +906,14 @@ def _recovery(rc: RealityCheck, alpha: float) -> list[Finding]:
             f"{number(paradox.low, 1)} to {number(paradox.high, 1)}, {p_text(paradox.p_value)})."
         )
         kind = "strength"
+    elif paradox.p_value < alpha:
+        text = (
+            "No recovery paradox: customers whose problem was recovered are less loyal than "
+            f"those who never had one (NPS {number(-paradox.value, 1)} points lower, CI "
+            f"{number(-paradox.high, 1)} to {number(-paradox.low, 1)} lower, "
+            f"{p_text(paradox.p_value)}): recovering a problem does not make up for it."
+        )
+        kind = "fact"
     else:
         text = (
             "No detectable difference in NPS between recovered customers and those who never "
@@ -924,6 +935,9 @@ def _recovery(rc: RealityCheck, alpha: float) -> list[Finding]:
         if pays.p_value < alpha and pays.low > 0:
             text = f"Recovering a problem keeps more customers: {span}."
             kind, importance = "strength", 0.45
+        elif pays.p_value < alpha and pays.high < 0:
+            text = f"Recovered customers stayed less often than unrecovered ones: {span}."
+            kind, importance = "fact", 0.2
         else:
             text = (
                 "No detectable difference in retention between recovered and unrecovered "
