@@ -319,3 +319,17 @@ def test_a_misspelling_of_a_frequent_word_is_found_and_a_plural_is_not() -> None
     clauses = ["the staff were rude"] * 10 + ["the staff wee rude", "one shoe", "on tiime"]
     clauses += ["nice shoes"] * 10 + ["on time"] * 10
     assert misspelt_words(clauses) == {"wee", "tiime"}
+
+
+def test_each_theme_is_quoted_in_its_own_verdict(example_company: Workspace) -> None:
+    # a complaint (sentiment interval below 0) is never quoted with praise, praise (interval
+    # above 0) never with a complaint; praise and complaint judged by vaderSentiment's own
+    # analyser, with the product's cut-offs (±0.05)
+    result = discover_themes(example_company)
+    complaints = [t for t in result.themes if t.sentiment.high is not None and t.sentiment.high < 0]
+    praised = [t for t in result.themes if t.sentiment.low is not None and t.sentiment.low > 0]
+    assert complaints and praised
+    for t in complaints:
+        assert t.quotes and (_vader(list(t.quotes)) < 0.05).all(), (t.label, t.quotes)
+    for t in praised:
+        assert t.quotes and (_vader(list(t.quotes)) > -0.05).all(), (t.label, t.quotes)

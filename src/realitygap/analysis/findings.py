@@ -668,7 +668,7 @@ def behaviour_findings(
                 owner="customer service",
                 action=(
                     "Open follow-up cases for the silent-attrition list, largest value at "
-                    "risk first (`realitygap cases open`)."
+                    "risk first (the command: realitygap cases open)."
                 ),
             )
         )

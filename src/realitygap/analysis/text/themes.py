@@ -95,6 +95,7 @@ from realitygap.analysis.text.polarity import (
     clause_sentiment,
     clause_sentiment_parts,
     polarity_split,
+    side_of,
 )
 from realitygap.analysis.text.tagger import TextPath
 from realitygap.domain.errors import check_confidence
@@ -108,6 +109,10 @@ K_RANGE = range(4, 31)
 SILHOUETTE_SAMPLE = 4000
 SVD_DIMENSIONS = 100
 QUOTES = 3
+# Quotes are kept per side of their clause's sentiment (complaint, neutral, praise), so that a
+# theme is quoted in its own verdict: a complaint never with praise ("the staff were lovely"
+# under the complaint "staff"), praise never with a complaint (_quoted_sides).
+_SIDES = ("complaint", "neutral", "praise")
 LABEL_TERMS = 5
 MIN_CLAUSE_WORDS = 3
 # The issue's bound: no theme should hold more than this share of the documents unless its
@@ -866,8 +871,8 @@ class _Accumulator:
             centres,
             counter,
             sp.csr_matrix((k, len(counter.vocabulary_))),
-            np.full((k, QUOTES), np.inf),
-            np.full((k, QUOTES), "", dtype=object),
+            np.full((k, len(_SIDES), QUOTES), np.inf),
+            np.full((k, len(_SIDES), QUOTES), "", dtype=object),
         )
 
     def add(
@@ -905,17 +910,37 @@ class _Accumulator:
         onehot = sp.csr_matrix((counts[member], (theme[member], member)), shape=(k, len(theme)))
         self.term_counts = self.term_counts + onehot @ terms
         texts = np.asarray(clauses, dtype=object)
+        sides = side_of(score) + 1  # the index into _SIDES
         for c in np.unique(theme[member]):
-            idx = np.flatnonzero(theme == c)
-            pool_d = np.concatenate([self.quote_dist[c], dist[idx]])
-            pool_t = np.concatenate([self.quote_text[c], texts[idx]])
-            # nearest first, ties by text, each text once: independent of the page order
-            order = np.lexsort((pool_t.astype(str), pool_d))
-            _, first = np.unique(pool_t[order], return_index=True)
-            keep = order[np.sort(first)][:QUOTES]
-            self.quote_dist[c, : len(keep)] = pool_d[keep]
-            self.quote_text[c, : len(keep)] = pool_t[keep]
+            for side in range(len(_SIDES)):
+                idx = np.flatnonzero((theme == c) & (sides == side))
+                if len(idx) == 0:
+                    continue
+                pool_d = np.concatenate([self.quote_dist[c, side], dist[idx]])
+                pool_t = np.concatenate([self.quote_text[c, side], texts[idx]])
+                keep = _nearest(pool_d, pool_t)
+                self.quote_dist[c, side, : len(keep)] = pool_d[keep]
+                self.quote_text[c, side, : len(keep)] = pool_t[keep]
         return theme, score
+
+
+def _nearest(dist: np.ndarray, text: np.ndarray) -> np.ndarray:
+    """Positions of the ``QUOTES`` nearest distinct texts: nearest first, ties by text, each
+    text once, so that the choice is independent of the page order."""
+    order = np.lexsort((text.astype(str), dist))
+    _, first = np.unique(text[order], return_index=True)
+    return order[np.sort(first)][:QUOTES]
+
+
+def _quoted_sides(sentiment: Estimate) -> list[int]:
+    """The sides a theme is quoted from: a theme whose sentiment interval lies below zero from
+    its complaints and neutral clauses, one above zero from its praise and neutral clauses,
+    any other from all."""
+    if sentiment.high is not None and sentiment.high < 0:
+        return [0, 1]
+    if sentiment.low is not None and sentiment.low > 0:
+        return [1, 2]
+    return [0, 1, 2]
 
 
 def _clauses_of_page(page: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
@@ -1158,7 +1183,9 @@ def _summarise(
                 confidence,
             )
         emerging, last_share, earlier_share, p_value = _emerging(trend, c, months, month_totals)
-        order = np.lexsort((quotes[c].astype(str), quote_dist[c]))
+        said = _quoted_sides(sentiment)
+        pool_t, pool_d = quotes[c, said].ravel(), quote_dist[c, said].ravel()
+        chosen = pool_t[_nearest(pool_d, pool_t)]
         themes.append(
             Theme(
                 theme=c,
@@ -1172,7 +1199,7 @@ def _summarise(
                 last_month_share=last_share,
                 earlier_share=earlier_share,
                 emerging_p=p_value,
-                quotes=tuple(str(q) for q in quotes[c][order] if q),
+                quotes=tuple(str(q) for q in chosen if q),
                 praise_share=praising / n_docs,
                 complaint_share=complaining / n_docs,
             )
