@@ -30,7 +30,8 @@ Method (a sample to learn the themes, then one streaming pass over the distinct 
    (c-TF-IDF, Grootendorst 2022: term frequency in the theme times log(1 + average words per
    theme / the term's total frequency), counts weighted by occurrences) of noun-phrase runs
    (:func:`_phrase_analyzer`) whose best phrase labels the theme (:func:`_label_of`), and keeps
-   the three distinct clauses nearest each centre (ties by text) as representative quotes. Every
+   the three distinct clauses nearest each centre (ties by text) per side of their sentiment,
+   quoting a theme in its own verdict (:func:`_quoted_sides`) as representative quotes. Every
    clause of every document is counted, none is estimated: DuckDB joins the clauses to their
    themes into a temporary (document, theme, sentiment) table, where SQL computes the rest.
    Python memory is flat in the number of documents (one page of distinct texts at a time); the
