@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from realitygap.simulate import people, simulate
+from realitygap.simulate import people, simulate, wow
 
 # regression pins (main at 948052b, 3,000 customers, seed 5); schema_version is left out: it
 # records the clock time its migrations ran
@@ -52,6 +52,7 @@ def test_small_blocks_write_what_the_whole_company_arrays_wrote(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(people, "CHUNK", 700)  # 3,000 customers: 5 blocks, the last partial
+    monkeypatch.setattr(wow, "BLOCK", 700)  # the wow planting's month blocks, the same way
     simulate(tmp_path / "ws", customers=3000, seed=5)
     assert _checksums(tmp_path / "ws") == PINNED
     truth = hashlib.sha256((tmp_path / "ws" / "truth.json").read_bytes()).hexdigest()
