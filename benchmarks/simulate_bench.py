@@ -9,6 +9,11 @@ peak memory between consecutive sizes (log ratio of the figures over log ratio o
 growing linearly; 1M customers under 120 s on 2 cores.
 
     .venv/bin/python benchmarks/simulate_bench.py [--customers 100000 1000000 10000000]
+        [--keep DIR]
+
+With ``--keep DIR`` each workspace is written to ``DIR/<customers>`` and kept (the layout
+``steps_bench.py --keep DIR`` reuses, so the report can be measured on it); without it, to a
+temporary directory removed afterwards.
 """
 
 from __future__ import annotations
@@ -36,11 +41,17 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def child(customers: int, seed: int) -> dict[str, Any]:
-    """Simulate once in this process; return the figures (run in a fresh child process)."""
+def child(customers: int, seed: int, keep: Path | None) -> dict[str, Any]:
+    """Simulate once in this process; return the figures (run in a fresh child process).
+    The workspace goes to ``keep / str(customers)`` and stays there when ``keep`` is given."""
     from realitygap.simulate import simulate
 
-    directory = Path(tempfile.mkdtemp(prefix="rg_simbench_")) / "ws"
+    if keep is None:
+        directory = Path(tempfile.mkdtemp(prefix="rg_simbench_")) / "ws"
+    else:
+        directory = keep / str(customers)
+        if directory.exists():
+            raise SystemExit(f"{directory}: already exists; --keep needs a new directory")
     steps: list[tuple[str, float]] = []
     cpu0, started = _cpu_s(), time.perf_counter()
 
@@ -53,7 +64,8 @@ def child(customers: int, seed: int) -> dict[str, Any]:
         cpu = _cpu_s() - cpu0
         db_mb = (directory / "realitygap.duckdb").stat().st_size / 2**20
     finally:
-        shutil.rmtree(directory.parent, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(directory.parent, ignore_errors=True)
     ends = [t for _, t in steps[1:]] + [started + wall]
     return {
         "customers": customers,
@@ -75,15 +87,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, default=None, help="keep DIR/<customers>")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.seed)))
+        print(json.dumps(child(args.child, args.seed, args.keep)))
         return
     results = []
     for n in sorted(args.customers):
         out = subprocess.run(
-            [sys.executable, __file__, "--child", str(n), "--seed", str(args.seed)],
+            [sys.executable, __file__, "--child", str(n), "--seed", str(args.seed)]
+            + ([] if args.keep is None else ["--keep", str(args.keep)]),
             check=True,
             capture_output=True,
             text=True,

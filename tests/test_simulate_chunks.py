@@ -1,7 +1,8 @@
 """The simulator's bounded-memory blocks change nothing it writes.
 
 Two checks. In one run, the simulation with blocks far smaller than the company (every block
-boundary crossed) writes exactly the tables and truth.json of the simulation in one block.
+boundary of the team chances and of the wow planting crossed) writes exactly the tables and
+truth.json of the simulation in one block.
 Regression pins: the checksums below were computed with the code of main before the blocks
 were added (commit 948052b, where the customer x team chances were one whole-company array),
 3,000 customers, seed 5: per table the row count and DuckDB's XOR of every row's hash (order
@@ -20,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from realitygap.simulate import people, simulate
+from realitygap.simulate import people, simulate, wow
 
 # regression pins (main at 948052b, 3,000 customers, seed 5, timestamps left out; recomputed
 # 2026-12-04 by running 948052b's code, whose other columns equal the current code's)
@@ -62,8 +63,9 @@ def _truth(path: Path) -> str:
 def test_small_blocks_write_what_the_whole_company_arrays_wrote(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    simulate(tmp_path / "whole", customers=3000, seed=5)  # the default block holds them all
+    simulate(tmp_path / "whole", customers=3000, seed=5)  # the default blocks hold them all
     monkeypatch.setattr(people, "CHUNK", 700)  # 3,000 customers: 5 blocks, the last partial
+    monkeypatch.setattr(wow, "BLOCK", 700)  # the wow planting's month blocks, the same way
     simulate(tmp_path / "ws", customers=3000, seed=5)
     whole, blocks = tmp_path / "whole", tmp_path / "ws"
     assert _checksums(blocks, timestamps=True) == _checksums(whole, timestamps=True)

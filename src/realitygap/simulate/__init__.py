@@ -13,6 +13,7 @@ was planted to ``truth.json`` so analyses can be checked against it (see docs/si
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -40,7 +41,7 @@ from realitygap.simulate.cases import (
     recovery_nps_truth,
 )
 from realitygap.simulate.company import ITEMS
-from realitygap.simulate.customers import make_customers, without_perception
+from realitygap.simulate.customers import make_customers, traits_only, without_perception
 from realitygap.simulate.journey_truth import journey_truth
 from realitygap.simulate.people import plant_people
 from realitygap.simulate.skills import plant_skill_gaps
@@ -141,13 +142,20 @@ def simulate(
         anchors = population_anchors(people)
         expectation = survey_expectation(seed, people, survey)
         people = without_perception(people)
+        # the customers as drawn were still reachable through a reference cycle, and held
+        # their perceptions until the collector next ran (steps later at 10M customers)
+        gc.collect()
+        complaints = make_complaints(people, churn, seed)
+        silent = silent_churners(survey, attrition, churn)
         # purchases, renewals and cancellations are drawn chunk by chunk while they are written;
         # the wow planting gathers what it reads of them as they pass (2 bytes a customer-month)
         # held here until the wow planting takes it (0.3 GB at 10M customers)
         wow = {"activity": MonthActivity(people.n)}
-        events = wow["activity"].keep(make_events(people, attrition, churn, seed))
-        complaints = make_complaints(people, churn, seed)
-        silent = silent_churners(survey, attrition, churn)
+        # from here the events' generator is the only one to read the behaviour's arrays:
+        # they go when it is spent, before the wow planting (0.6 GB at 10M customers)
+        drawn, people = people, traits_only(people)
+        events = wow["activity"].keep(make_events(drawn, attrition, churn, seed))
+        del drawn, attrition
 
         step(STEPS[4])
         staff = make_staff(
@@ -160,6 +168,7 @@ def simulate(
         active_end = np.minimum(churn, HORIZON_DAYS)
         reviewers = np.flatnonzero(rng.random(people.n) < REVIEW_SHARE)
         review_day = rng.random(reviewers.size) * active_end[reviewers]
+        del churn, active_end
         review_loyalty = people.loyalty[reviewers].astype(np.float64)
         review_rating = np.clip(
             np.rint(3.3 + 1.1 * review_loyalty + rng.normal(0.0, 0.7, reviewers.size)), 1, 5
@@ -172,16 +181,17 @@ def simulate(
 
         def amend_comments(texts: text_mod.Texts) -> text_mod.Texts:
             # the wow moments come from the purchases and cancellations just written
-            planted["frame"], planted["truth"] = plant_wow(
-                people, wow.pop("activity"), survey, seed
-            )
+            frame, planted["truth"] = plant_wow(people, wow.pop("activity"), survey, seed)
             amended, planted["text"] = plant_mentions(
                 rng_for(seed, "wow mentions"),
                 texts.text,
                 survey.resp_customer[comment_rows],
                 survey.resp_day[comment_rows],
-                planted["frame"],
+                frame,
             )
+            # written now, not held to the end (15M events at 10M customers); counted into
+            # the events after the truth, which records the rows before the moments
+            planted["rows"] = write_wow(ws, frame, people.n)
             return text_mod.Texts(amended, texts.mentions, texts.prevalence)
 
         rows = write_all(
@@ -199,9 +209,8 @@ def simulate(
             amend_comments=amend_comments,
         )
 
-        # the behaviour's per-customer arrays are written: release them before the last steps
-        # (about 0.7 GB at 10M customers, held through the people and skills planting else)
-        del events, attrition, churn, active_end
+        # the texts are written: the truth reads only their themes (0.7 GB at 10M customers)
+        comments, reviews, tickets = (t.without_text() for t in (comments, reviews, tickets))
         step(STEPS[7])
         truth = build_truth(
             seed=seed,
@@ -216,7 +225,8 @@ def simulate(
         )
         truth["currency"] = currency(ws)
         truth["journey"] = journey_truth(truth)
-        rows["events"] += write_wow(ws, planted["frame"], planted["truth"], truth)
+        truth["wow"] = planted["truth"]
+        rows["events"] += planted["rows"]
         truth["wow"]["text"] = planted["text"]
         truth["people"] = plant_people(ws, people, staff, survey, seed, rows)
         truth["skills"] = plant_skill_gaps(ws, people, seed)  # needs the teams just written

@@ -183,7 +183,12 @@ class Texts:
     prevalence: np.ndarray
 
     def __len__(self) -> int:
-        return int(self.text.size)
+        return int(self.mentions.shape[0])
+
+    def without_text(self) -> Texts:
+        """The same documents without their texts (their themes and prevalence stay): the
+        texts are Python strings, 0.7 GB at 10M customers, and unused once written."""
+        return Texts(np.empty(0, dtype=object), self.mentions, self.prevalence)
 
 
 TEXT_CHUNK = 100_000  # documents written at a time: bounds the (documents, themes) temporaries

@@ -107,25 +107,77 @@ class MonthActivity:
             self.repeat[k, np.unique(who[m])] = True
 
 
+BLOCK = 250_000  # customers whose month arrays are computed at a time in plant_wow
+OUTCOMES = ("repeat_purchase", "retention", "nps")
+
+
+@dataclass(frozen=True)
+class _Answers:
+    """The NPS answers of the survey grouped by customer (a stable sort, so each customer's
+    answers keep their order): ``first[c]:first[c + 1]`` are customer c's rows."""
+
+    customer: np.ndarray
+    day: np.ndarray
+    category: np.ndarray  # +1 promoter, 0 passive, -1 detractor
+    first: np.ndarray
+
+    @classmethod
+    def of(cls, survey: CustomerSurvey, n: int) -> _Answers:
+        answered = np.flatnonzero(survey.nps >= 0)
+        order = answered[np.argsort(survey.resp_customer[answered], kind="stable")]
+        nps = survey.nps[order]
+        customer = survey.resp_customer[order]
+        return cls(
+            customer=customer,
+            day=survey.resp_day[order],
+            category=np.where(nps >= 9, 1.0, np.where(nps <= 6, -1.0, 0.0)),
+            first=np.searchsorted(customer, np.arange(n + 1)),
+        )
+
+    def score(self, lo: int, hi: int, end: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per customer lo..hi-1: the mean NPS category of the answers in the RETAIN_DAYS
+        after ``end`` (0 without one), and whether there was one."""
+        rows = slice(self.first[lo], self.first[hi])
+        day = self.day[rows]
+        w = (day >= end) & (day < end + RETAIN_DAYS)
+        who = self.customer[rows][w] - lo
+        s = np.bincount(who, self.category[rows][w], minlength=hi - lo)
+        k_ans = np.bincount(who, minlength=hi - lo)
+        has_nps = k_ans > 0
+        return np.where(has_nps, s / np.maximum(k_ans, 1), 0.0), has_nps
+
+
+def _add_counts(totals: np.ndarray, codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``totals`` plus the ``weights`` summed per code, added in the same order as one
+    ``bincount`` over all blocks in turn (the running totals go first), so the sums are
+    bit-identical to the whole-company ones whatever the block size."""
+    m = totals.size
+    return np.bincount(
+        np.concatenate([np.arange(m), codes]), np.concatenate([totals, weights]), minlength=m
+    )
+
+
 def plant_wow(
     people: Customers, activity: MonthActivity, survey: CustomerSurvey, seed: int
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Wow events (customer index, day, name, touchpoint, detail) and ``truth["wow"]``.
+    """Wow events (customer index, day, name, touchpoint, detail; in day order) and
+    ``truth["wow"]``.
 
-    Memory: a few arrays of one number per customer at a time (month by month), the strata
-    summed with ``bincount`` on a stratum code, the met customers kept as indices."""
+    Memory: each month's chances are computed BLOCK customers at a time, the strata summed
+    with ``bincount`` on a stratum code, the met customers kept as indices; whole-company
+    arrays are one chance per customer (the reach sums need them) and the met flags. Every
+    number equals the whole-company computation's: the draws come from the stream in
+    customer order and the sums add in the same order (:func:`_add_counts`)."""
     rng = rng_for(seed, "wow moments")
     n = people.n
     cancel = activity.cancel
-    nps = survey.nps
-    answered = nps >= 0
-    category = np.where(nps >= 9, 1.0, np.where(nps <= 6, -1.0, 0.0))
+    answers = _Answers.of(survey, n)
     n_tenure = int(people.tenure.max(initial=0)) + 1
-    # stratum code: segment x tenure band x prior band (0, 1-2, 3+)
-    person_code = (people.segment.astype(np.int64) * n_tenure + people.tenure) * 3
     n_strata = len(SEGMENTS) * n_tenure * 3
-    segment_factor = np.asarray(SEGMENT_FACTOR)[people.segment]
     at_start = float((cancel >= _month_days(MONTHS[0])).sum())
+    # the chances of every customer in a month: their sums must see the whole array at once,
+    # as numpy's pairwise summation over the whole company did
+    p_all, spare = np.empty(n), np.empty(n)
 
     chosen_of: list[np.ndarray] = []
     day_of: list[np.ndarray] = []
@@ -140,85 +192,34 @@ def plant_wow(
         for k, month in enumerate(MONTHS):
             start, end = _month_days(month), _month_days(month + 1)
             alive = int((cancel >= start).sum())
-            at_risk = ~met & (cancel >= end)
-            prior = activity.prior[k]
-            repeat = activity.repeat[k].astype(np.float64)
-            retained = (cancel >= end + RETAIN_DAYS).astype(np.float64)
-            w = answered & (survey.resp_day >= end) & (survey.resp_day < end + RETAIN_DAYS)
-            s = np.bincount(survey.resp_customer[w], category[w], minlength=n)
-            k_ans = np.bincount(survey.resp_customer[w], minlength=n)
-            has_nps = k_ans > 0
-            score = np.where(has_nps, s / np.maximum(k_ans, 1), 0.0)
-            del s, k_ans, w
             tilt = moment.tilt * (1 - k / (len(MONTHS) - 1) if moment.fades else 1.0)
-            p = (
-                moment.base
-                * segment_factor
-                * np.where(prior >= 3, 1.5, 1.0)
-                * np.exp(tilt * (repeat + retained + score))
-            )
-            p = np.where(at_risk, np.minimum(p, 0.95), 0.0)
-            draw = rng.random(n) < p
-            monthly[str(month)] = round(float(p.sum() / alive), 5)
-            expected_met += float(p.sum())
-            var_met += float((p * (1 - p)).sum())
-            code = person_code + BAND_OF_PRIOR[prior]
-            for name, y, use in (
-                ("repeat_purchase", repeat, at_risk),
-                ("retention", retained, at_risk),
-                ("nps", 100 * score, at_risk & has_nps),
-            ):
-                cu, pu, yu = code[use], p[use], y[use]
-                sums = [
-                    np.bincount(cu, weights, minlength=n_strata)
-                    for weights in (pu, pu * yu, 1 - pu, (1 - pu) * yu)
-                ]
-                ps, py, qs, qy = sums
+            sums = {name: np.zeros((4, n_strata)) for name in OUTCOMES}
+            chosen = []
+            for lo in range(0, n, BLOCK):
+                hi = min(lo + BLOCK, n)
+                p = _month_block(people, activity, answers, met, (moment, k, tilt), lo, hi, sums)
+                p_all[lo:hi] = p
+                met_block = lo + np.flatnonzero(rng.random(hi - lo) < p)
+                chosen.append(met_block.astype(np.int32))  # 10M customers fit in int32
+            monthly[str(month)] = round(float(p_all.sum() / alive), 5)
+            expected_met += float(p_all.sum())
+            np.subtract(1, p_all, out=spare)
+            var_met += float(np.multiply(p_all, spare, out=spare).sum())
+            for name in OUTCOMES:
+                ps, py, qs, qy = sums[name]
                 keep = (qs > 0) & (ps > 0)
                 lift = py[keep] / ps[keep] - qy[keep] / qs[keep]
                 # the stratum's expected lift, weighted by its expected number who meet it
                 strata[(name, k)] = (float((lift * ps[keep]).sum()), float(ps[keep].sum()))
-            chosen = np.flatnonzero(draw)
-            met[chosen] = True
-            chosen_of.append(chosen)
-            day_of.append(start + rng.random(chosen.size) * (end - start))
-            moment_of.append(np.full(chosen.size, index, dtype=np.int8))
-        lifts: dict[str, Any] = {}
-        for name in ("repeat_purchase", "retention", "nps"):
-            per_month = [strata[(name, k)] for k in range(len(MONTHS))]
-            total = sum(x[1] for x in per_month)
-            lifts[name] = round(sum(x[0] for x in per_month) / total, 5) if total else None
-            # a month in which nobody could meet the moment (a small company) has no lift
-            lifts[f"{name}_by_month"] = {
-                str(m): round(x[0] / x[1], 5) if x[1] else None
-                for m, x in zip(MONTHS, per_month, strict=True)
-            }
-            lifts[f"{name}_fade_per_month"] = _fade_per_month(per_month)
-        ever = float(met.sum())
-        truth[moment.name] = {
-            "touchpoint": moment.touchpoint,
-            "months": [str(MONTHS[0]), str(MONTHS[-1])],
-            "tilt": moment.tilt,
-            "fades": moment.fades,
-            # expected: each month's chances summed given who was still at risk that month
-            "expected_reach": round(expected_met / at_start, 5),
-            "realised_reach": round(ever / at_start, 5),
-            # realised - expected reach is a sum of monthly draws less their chances: its sd
-            "reach_sd": round(float(np.sqrt(var_met)) / at_start, 6),
-            "expected_monthly_reach": monthly,
-            "lift": lifts,
-        }
-    which = np.concatenate(moment_of)
-    out = pd.DataFrame(
-        {
-            "c": np.concatenate(chosen_of),
-            "d": np.concatenate(day_of),
-            # categorical labels: one code per row, not three Python strings
-            "name": labels(which, [m.name for m in MOMENTS]),
-            "touchpoint": labels(which, [m.touchpoint for m in MOMENTS]),
-            "detail": labels(which, [m.detail for m in MOMENTS]),
-        }
-    )
+            met_now = np.concatenate(chosen)
+            met[met_now] = True
+            chosen_of.append(met_now)
+            day_of.append(start + rng.random(met_now.size) * (end - start))
+            moment_of.append(np.full(met_now.size, index, dtype=np.int8))
+        truth[moment.name] = _moment_truth(
+            moment, strata, monthly, (expected_met, var_met, float(met.sum()), at_start)
+        )
+    out = _wow_frame(chosen_of, day_of, moment_of)
     return out, {
         "moments": truth,
         "segments": list(SEGMENTS),
@@ -226,6 +227,105 @@ def plant_wow(
         "tenure band x purchases in the 90 days before the month: 0, 1-2, 3+); repeat "
         "purchase within 90 days after the month, retention 180 days, NPS in points from "
         "answers within 180 days",
+    }
+
+
+def _wow_frame(
+    chosen_of: list[np.ndarray], day_of: list[np.ndarray], moment_of: list[np.ndarray]
+) -> pd.DataFrame:
+    """The met customers' wow events (c, d, name, touchpoint, detail) in day order (stable:
+    ties keep the drawing order), one column at a time: 15M rows at 10M customers."""
+    day = np.concatenate(day_of)
+    day_of.clear()
+    order = np.argsort(day, kind="stable")
+    out = pd.DataFrame({"d": day[order]})
+    del day
+    out["c"] = np.concatenate(chosen_of)[order]
+    chosen_of.clear()
+    which = np.concatenate(moment_of)[order]
+    del order
+    # categorical labels: one code per row, not three Python strings
+    out["name"] = labels(which, [m.name for m in MOMENTS])
+    out["touchpoint"] = labels(which, [m.touchpoint for m in MOMENTS])
+    out["detail"] = labels(which, [m.detail for m in MOMENTS])
+    return out
+
+
+def _month_block(
+    people: Customers,
+    activity: MonthActivity,
+    answers: _Answers,
+    met: np.ndarray,
+    month: tuple[Moment, int, float],
+    lo: int,
+    hi: int,
+    sums: dict[str, np.ndarray],
+) -> np.ndarray:
+    """The chances of customers lo..hi-1 to meet the moment in month k (``month``: the
+    moment, k, its tilt that month); adds their strata's sums (p, p y, 1 - p, (1 - p) y per
+    outcome y) to ``sums``."""
+    moment, k, tilt = month
+    end = _month_days(MONTHS[k] + 1)
+    cancel = activity.cancel[lo:hi]
+    at_risk = ~met[lo:hi] & (cancel >= end)
+    prior = activity.prior[k, lo:hi]
+    repeat = activity.repeat[k, lo:hi].astype(np.float64)
+    retained = (cancel >= end + RETAIN_DAYS).astype(np.float64)
+    score, has_nps = answers.score(lo, hi, end)
+    p = (
+        moment.base
+        * np.asarray(SEGMENT_FACTOR)[people.segment[lo:hi]]
+        * np.where(prior >= 3, 1.5, 1.0)
+        * np.exp(tilt * (repeat + retained + score))
+    )
+    p = np.where(at_risk, np.minimum(p, 0.95), 0.0)
+    # stratum code: segment x tenure band x prior band (0, 1-2, 3+)
+    n_tenure = sums[OUTCOMES[0]].shape[1] // (len(SEGMENTS) * 3)  # the strata's tenure bands
+    person = (people.segment[lo:hi].astype(np.int64) * n_tenure + people.tenure[lo:hi]) * 3
+    code = person + BAND_OF_PRIOR[prior]
+    for name, y, use in (
+        ("repeat_purchase", repeat, at_risk),
+        ("retention", retained, at_risk),
+        ("nps", 100 * score, at_risk & has_nps),
+    ):
+        cu, pu, yu = code[use], p[use], y[use]
+        for row, weights in enumerate((pu, pu * yu, 1 - pu, (1 - pu) * yu)):
+            sums[name][row] = _add_counts(sums[name][row], cu, weights)
+    return p
+
+
+def _moment_truth(
+    moment: Moment,
+    strata: dict[tuple[str, int], tuple[float, float]],
+    monthly: dict[str, float],
+    reach: tuple[float, float, float, float],
+) -> dict[str, Any]:
+    """``truth["wow"]["moments"][name]`` from the month x outcome strata sums and the reach
+    (expected met, its variance, realised met, customers at the start)."""
+    expected_met, var_met, ever, at_start = reach
+    lifts: dict[str, Any] = {}
+    for name in OUTCOMES:
+        per_month = [strata[(name, k)] for k in range(len(MONTHS))]
+        total = sum(x[1] for x in per_month)
+        lifts[name] = round(sum(x[0] for x in per_month) / total, 5) if total else None
+        # a month in which nobody could meet the moment (a small company) has no lift
+        lifts[f"{name}_by_month"] = {
+            str(m): round(x[0] / x[1], 5) if x[1] else None
+            for m, x in zip(MONTHS, per_month, strict=True)
+        }
+        lifts[f"{name}_fade_per_month"] = _fade_per_month(per_month)
+    return {
+        "touchpoint": moment.touchpoint,
+        "months": [str(MONTHS[0]), str(MONTHS[-1])],
+        "tilt": moment.tilt,
+        "fades": moment.fades,
+        # expected: each month's chances summed given who was still at risk that month
+        "expected_reach": round(expected_met / at_start, 5),
+        "realised_reach": round(ever / at_start, 5),
+        # realised - expected reach is a sum of monthly draws less their chances: its sd
+        "reach_sd": round(float(np.sqrt(var_met)) / at_start, 6),
+        "expected_monthly_reach": monthly,
+        "lift": lifts,
     }
 
 
@@ -243,12 +343,9 @@ def _fade_per_month(per_month: list[tuple[float, float]]) -> float | None:
     return round(float(np.sum(w * dt * lift) / np.sum(w * dt**2)), 6)
 
 
-def write_wow(
-    ws: Workspace, frame: pd.DataFrame, wow_truth: dict[str, Any], truth: dict[str, Any]
-) -> int:
-    """Insert the wow events and put their truth in ``truth["wow"]``; return rows written."""
-    truth["wow"] = wow_truth
-    frame = frame.sort_values("d", kind="stable").reset_index(drop=True)
+def write_wow(ws: Workspace, frame: pd.DataFrame, customers: int) -> int:
+    """Insert the wow events of ``frame`` (from :func:`plant_wow`, in day order, which
+    numbers them) of a company of ``customers``; return rows written."""
     frame["i"] = np.arange(len(frame), dtype=np.int64)
     return insert(
         ws,
@@ -256,7 +353,7 @@ def write_wow(
         frame,
         {
             "event_id": "printf('W%08d', i + 1)",
-            "customer_id": customer_id_sql("c", int(truth["customers"])),
+            "customer_id": customer_id_sql("c", customers),
             "type": "'wow'",
             "occurred_at": timestamp_sql("d"),
             "name": "name",
