@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -43,7 +44,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,20 +168,38 @@ def kill(proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
     proc.wait(timeout=30)
 
 
-def server_cpu_seconds(proc: subprocess.Popen[bytes]) -> float:
-    """User + system CPU seconds of the live processes of the server's process group (the
-    server and its workers), from ``/proc/PID/stat`` (Linux)."""
+def processes_cpu_seconds(keep: Callable[[str, list[str]], bool]) -> float:
+    """User + system CPU seconds of the live processes ``keep(command, fields)`` selects, from
+    ``/proc/PID/stat`` (Linux; fields after the command: state, ppid, pgrp, ..., utime (the
+    12th) and stime (the 13th))."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            text = stat.read_text()
         except OSError:
             continue  # the process ended meanwhile
-        # after the command: state, ppid, pgrp, ..., utime (14th field) and stime (15th)
-        if int(fields[2]) == proc.pid:
+        command, rest = text[text.index("(") + 1 :].rsplit(")", 1)
+        fields = rest.split()
+        if keep(command, fields):
             total += int(fields[11]) + int(fields[12])
     return total / tick
+
+
+def server_cpu_seconds(proc: subprocess.Popen[bytes]) -> float:
+    """The server's process group: the server and its workers."""
+    return processes_cpu_seconds(lambda _, fields: int(fields[2]) == proc.pid)
+
+
+def postgres_cpu_seconds() -> float:
+    """Every ``postgres`` process: the server and its backends (the workers' connections)."""
+    return processes_cpu_seconds(lambda command, _: command == "postgres")
+
+
+def own_cpu_seconds() -> float:
+    """This process: the load generator."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 # ---- statements per survey -----------------------------------------------------------------
@@ -525,9 +544,10 @@ def bench(
         base = f"http://127.0.0.1:{port}"
         try:
             empty = baseline(base, concurrency)
-            cpu_before = server_cpu_seconds(server)
+            before = server_cpu_seconds(server), postgres_cpu_seconds(), own_cpu_seconds()
             run = load(base, items, concurrency, seconds)
-            cpu = server_cpu_seconds(server) - cpu_before
+            cpu = server_cpu_seconds(server) - before[0]
+            pg_cpu, own_cpu = postgres_cpu_seconds() - before[1], own_cpu_seconds() - before[2]
         finally:
             kill(server, signal.SIGTERM)
         rate = len(run.acked) / run.elapsed
@@ -536,8 +556,14 @@ def bench(
             f"  submissions acknowledged: {len(run.acked)} in {run.elapsed:.1f} s = {rate:.0f}/s"
             f" ({rate / empty:.3f} of the baseline; each is a GET and a POST)"
         )
-        per = 1000 * cpu / max(1, len(run.acked))
-        print(f"  server CPU: {cpu:.1f} s = {per:.1f} ms per acknowledged submission")
+        acked = max(1, len(run.acked))
+        print(f"  server CPU: {cpu:.1f} s = {1000 * cpu / acked:.1f} ms per acknowledged one")
+        if kind == "postgres":
+            print(f"  PostgreSQL CPU: {pg_cpu:.1f} s = {1000 * pg_cpu / acked:.1f} ms per one")
+        print(
+            f"  load generator CPU: {own_cpu:.1f} s = {1000 * own_cpu / acked:.1f} ms per one;"
+            f" the machine had {run.elapsed * (os.cpu_count() or 1):.0f} CPU s"
+        )
         print(f"  submit (POST): {percentiles(run.submit_seconds)}")
         print(f"  open (GET):    {percentiles(run.open_seconds)}")
         if run.errors:

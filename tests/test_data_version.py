@@ -148,19 +148,27 @@ def test_every_writer_changes_the_stamp_and_reads_do_not(company: Path) -> None:
             check(where, path, lambda p=path: client.get(p), writes=False)  # type: ignore[misc]
 
 
-def test_a_workspace_of_the_previous_version_migrates_and_is_stamped(company: Path) -> None:
-    """A workspace at schema version SCHEMA_VERSION - 1 (as the previous release left it: no
-    stamp table) gains the stamp when opened, and writes bump it from there."""
+@pytest.mark.parametrize("back", [1, 2])
+def test_a_workspace_of_an_earlier_version_migrates_and_is_stamped(
+    company: Path, back: int
+) -> None:
+    """A workspace ``back`` schema versions old, as an earlier release left it: one version back
+    it has the one-row stamp (here at 41), two back no stamp table. Opened, it gains the stamp
+    in slots, the count kept, and writes bump it from there."""
     with Workspace.open(company) as ws:
         ws.con.execute("DROP TABLE data_stamp")
-        ws.con.execute("DELETE FROM schema_version WHERE version = ?", [SCHEMA_VERSION])
+        if back == 1:
+            ws.con.execute("CREATE TABLE data_stamp (version BIGINT NOT NULL)")
+            ws.con.execute("INSERT INTO data_stamp VALUES (41)")
+        ws.con.execute("DELETE FROM schema_version WHERE version > ?", [SCHEMA_VERSION - back])
     con = duckdb.connect(str(company / "realitygap.duckdb"))
     assert con.execute("SELECT max(version) FROM schema_version").fetchone() == (
-        SCHEMA_VERSION - 1,
+        SCHEMA_VERSION - back,
     )
     con.close()
     first, _ = versions(company)
-    assert first[0] is not None  # the migration created the stamp
+    # by hand: each migration from the stamp's own on commits one bump; 41 kept one back
+    assert first[0] == (41 + 1 if back == 1 else 2)
     check(
         str(company),
         "import after migrating",
@@ -194,3 +202,35 @@ def test_writes_from_another_connection_on_postgresql(pg_url: str) -> None:  # n
         # bookkeeping (a session) is not data: no new stamp
         add_user(writer, "lead@example.com", "Lead", "analyst", PASSWORD)
         assert data_version(reader) == again
+
+
+def test_concurrent_writers_do_not_wait_for_each_other_on_the_stamp(pg_url: str) -> None:  # noqa: F811
+    """Two PostgreSQL connections each in an open write transaction: the second bumps the stamp
+    without waiting for the first's commit (one stamp row per connection's slot; with a single
+    row it waited for the row lock, which serialised the service's submissions), and a reader
+    sees each bump at its commit, never before."""
+    import psycopg
+
+    from realitygap.store.schema import STAMP_SLOTS, stamp_bump
+
+    with Workspace.create(pg_url) as reader, Workspace.open(pg_url) as a:
+        b = Workspace.open(pg_url)
+        pid = lambda ws: ws.con.execute("SELECT pg_backend_pid()").fetchone()[0]  # noqa: E731
+        while pid(b) % STAMP_SLOTS == pid(a) % STAMP_SLOTS:  # the same slot: another one
+            b.close()
+            b = Workspace.open(pg_url)
+        try:
+            start = data_version(reader)[0]
+            with a.con.raw.transaction():
+                # where a write transaction holds it: the bump it runs last, before its commit
+                a.con.execute(str(stamp_bump(SCHEMA_VERSION, "postgres")))
+                b.con.execute("SET lock_timeout = '2s'")
+                try:
+                    with b.transaction():
+                        b.changed()
+                except psycopg.errors.LockNotAvailable:
+                    pytest.fail("the second writer waited for the first's stamp row")
+                assert data_version(reader)[0] == start + 1  # b committed, a not yet
+            assert data_version(reader)[0] == start + 2
+        finally:
+            b.close()

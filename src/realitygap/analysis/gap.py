@@ -773,17 +773,20 @@ def _offsets(
     ref = ibis.memtable(pd.DataFrame(means, columns=["question_id", "customer_mean"]))
     j = st_answers.join(ref, "question_id")
     j = j.mutate(err=100 * (j.value - j.customer_mean) / (j.high - j.low))
-    # one row per staff member (a small aggregate): their mean error over the items
-    per: pd.DataFrame = (
-        j.group_by(["respondent_id", "role", "department"]).agg(err=j.err.mean()).execute()
-    )
+    # each staff member's mean error over the items, then its sums per role and per department,
+    # all in the engine: only a few rows per group come back, however many staff there are
+    per = j.group_by(["respondent_id", "role", "department"]).agg(err=j.err.mean())
     out: list[StaffOffset] = []
     for dim in ("role", "department"):
-        known = per.dropna(subset=[dim]).assign(err2=lambda f: f["err"] ** 2)
-        sums = known.groupby(dim).agg(n=("err", "size"), s=("err", "sum"), ss=("err2", "sum"))
-        for group, r in sums.sort_index().iterrows():
-            n = int(r["n"])
-            m = Moments(n, n, n, float(r["s"]), float(r["ss"]), 0, 0, 0, 0, False)
+        known = per.filter(per[dim].notnull())
+        sums: pd.DataFrame = (
+            known.group_by(dim)
+            .agg(n=known.count(), s=known.err.sum(), ss=(known.err * known.err).sum())
+            .execute()
+            .sort_values(dim)  # in Python: the engines' collations differ
+        )
+        for group, n, s, ss in zip(sums[dim], sums["n"], sums["s"], sums["ss"], strict=True):
+            m = Moments(int(n), int(n), int(n), float(s), float(ss), 0, 0, 0, 0, False)
             est = mean_estimate(
                 m, min_n, "mean over-estimation per person, % of scale, t", confidence
             )

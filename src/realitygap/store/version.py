@@ -41,8 +41,8 @@ def data_version(ws: Workspace) -> tuple[Any, ...]:
     small files. A Spark workspace, which has no stamp, gets :func:`full_fingerprint`."""
     if ws.dialect == "spark":
         return full_fingerprint(ws)
-    row = ws.con.execute(f"SELECT version FROM {STAMP_TABLE}").fetchone()
-    return (int(row[0]) if row else None, *_files(ws))
+    row = ws.con.execute(f"SELECT sum(version) FROM {STAMP_TABLE}").fetchone()
+    return (int(row[0]) if row and row[0] is not None else None, *_files(ws))
 
 
 def full_fingerprint(ws: Workspace) -> Fingerprint:

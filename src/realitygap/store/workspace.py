@@ -47,9 +47,8 @@ from realitygap.store.lock import configure_lock_wait as configure_lock_wait
 from realitygap.store.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
-    STAMP_TABLE,
-    STAMPED_SINCE,
     for_dialect,
+    stamp_bump,
 )
 
 DB_FILE = "realitygap.duckdb"
@@ -156,9 +155,9 @@ class Workspace:
         # "" for the whole workspace; a subset's view (store/subset.py) names its temporary
         # tables apart with it and never reads the stored answer grid (it holds every answer)
         self.restriction = ""
-        # Whether the schema has the data stamp (store/version.py) that every write
-        # transaction bumps: known once migrations ran, so a write costs no extra query.
-        self._stamped = False
+        # The statement bumping the data stamp (store/version.py) that every write transaction
+        # runs, None without one: known once migrations ran, so a write costs no extra query.
+        self._stamp_bump: str | None = None
         self._depth = 0  # open ws.transaction() blocks (PostgreSQL nests them)
 
     @property
@@ -265,7 +264,7 @@ class Workspace:
                 ws.migrate()
             finally:
                 ws.con.execute("SELECT pg_advisory_unlock(hashtext(current_schema()))")
-        ws._stamped = SCHEMA_VERSION >= STAMPED_SINCE
+        ws._stamp_bump = stamp_bump(SCHEMA_VERSION, ws.dialect)
         return ws
 
     @property
@@ -342,8 +341,8 @@ class Workspace:
         for version in range(current, SCHEMA_VERSION):
             # a migration from the one creating the stamp on counts as a change of the data
             # (a data migration may rewrite rows); earlier ones predate the stamp
-            self._stamped = self.dialect != "spark" and version + 1 >= STAMPED_SINCE
-            with self.transaction(data=self._stamped):
+            self._stamp_bump = stamp_bump(version + 1, self.dialect)
+            with self.transaction(data=self._stamp_bump is not None):
                 for step in MIGRATIONS[version]:
                     if isinstance(step, str):
                         self.con.execute(for_dialect(step, self.dialect))
@@ -353,7 +352,7 @@ class Workspace:
                     "INSERT INTO schema_version VALUES (?, ?)",
                     [version + 1, datetime.now(UTC).replace(tzinfo=None)],
                 )
-        self._stamped = self.dialect != "spark" and SCHEMA_VERSION >= STAMPED_SINCE
+        self._stamp_bump = stamp_bump(SCHEMA_VERSION, self.dialect)
         return SCHEMA_VERSION
 
     # ---- reading and writing ---------------------------------------------------------------
@@ -455,8 +454,8 @@ class Workspace:
     def _bump(self) -> None:
         # last in the transaction: on PostgreSQL the row's lock, which orders concurrent
         # writers, is held only until the commit right after
-        if self._stamped:
-            self.con.execute(f"UPDATE {STAMP_TABLE} SET version = version + 1")
+        if self._stamp_bump is not None:
+            self.con.execute(self._stamp_bump)
 
     @contextmanager
     def _pg_transaction(self) -> Iterator[None]:
