@@ -740,6 +740,12 @@ class SparkConnection:
     def close(self) -> None:
         if not self.local:
             self.session.stop()
+            # PySpark's Connect client shuts a pool every Connect session of the process
+            # shares each time a client closes, and a stopped session closes its client again
+            # when it is garbage-collected: that can land inside a later session's query
+            # ("cannot schedule new futures after shutdown", seen reopening a warehouse).
+            # stop() has closed it; any later close of this client does nothing.
+            self.session.client.close = _closed_already
             return
         for name in [*self._state, *self._temps]:
             self._drop_view(name)
@@ -763,6 +769,10 @@ class _IntoTables:
                 out = pd.DataFrame({c: frame.get(c, empty) for c in self.columns})
                 out.insert(0, TABLE_COLUMN, table)
                 yield out
+
+
+def _closed_already() -> None:
+    """The ``close`` of a Spark Connect client that :meth:`SparkConnection.close` closed."""
 
 
 def _copy(state: dict[str, _Table]) -> dict[str, _Table]:
