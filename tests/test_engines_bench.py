@@ -6,12 +6,16 @@ DuckDB's results."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
@@ -57,12 +61,6 @@ def test_replicated_nps_equals_the_source_nps_by_pandas(tmp_path: Path) -> None:
 
 def _java_or_skip() -> None:
     """PySpark and Java present (the engine suite's condition); under CI their absence fails."""
-    import importlib.util
-    import os
-    import shutil
-
-    import pytest
-
     if importlib.util.find_spec("pyspark") and (
         shutil.which("java") or os.environ.get("JAVA_HOME")
     ):
@@ -81,7 +79,7 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_the_spark_workspace_built_from_parquet_gives_duckdbs_tables_and_results(
-    tmp_path: Path, monkeypatch: Any
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Reference: the DuckDB workspace built from the same Parquet files (build_duckdb, its grid
     # by DuckDB); the Spark one is written by Spark from the files and its grid built by Spark.
