@@ -29,10 +29,12 @@ the text tables stay empty: none of the four analyses reads them.
 into its tables by DuckDB SQL, then the answer grid built by the store
 (``answer_grid.refresh``), as an import builds it. Spark (``spark:///DATA/<responses>/spark``,
 a local session, ``REALITYGAP_SPARK_MASTER`` default ``local[2]``, driver memory
-``--spark-memory``) and PostgreSQL (a schema of its own in ``--server``, dropped afterwards;
-only up to ``--postgres-max`` responses): ``realitygap.store.transfer.copy_workspace`` from the
-DuckDB workspace (Arrow pages written as Parquet on Spark, COPY on PostgreSQL; the grid
-rebuilt by the target engine), timed as the ``copy`` step.
+``--spark-memory``): built by Spark from the same Parquet files (:func:`build_spark`: one
+``INSERT INTO ... SELECT`` per table through the store, then ``answer_grid.refresh`` run by
+Spark; no row passes through Python), timed as the ``spark build`` step. PostgreSQL (a schema
+of its own in ``--server``, dropped afterwards; only up to ``--postgres-max`` responses):
+``realitygap.store.transfer.copy_workspace`` from the DuckDB workspace (COPY of Arrow pages;
+the grid rebuilt by PostgreSQL), timed as the ``copy`` step.
 
 **The steps** (the public API, as the CLI calls it, on the workspace opened read-only):
 ``metrics`` (NPS by segment x month, score intervals and month-on-month tests), ``gap`` (the
@@ -41,9 +43,13 @@ correlation matrix and Shapley shares of the NPS, 100 bootstrap replicates), ``a
 survey audit: ceilings, correlations, reliability, retention AUC, non-response).
 
     PYTHONPATH=src .venv/bin/python benchmarks/engines_bench.py [--responses 1000000 ...]
-        [--engines duckdb spark postgres] [--data DIR] [--keep]
+        [--engines duckdb spark postgres] [--data DIR] [--keep] [--reuse]
+        [--step-timeout SECONDS]
 
-Without ``--keep`` the data of each size are deleted when it is done.
+Without ``--keep`` the data of each size are deleted when it is done; ``--reuse`` takes the
+Parquet files and the DuckDB workspace of an earlier ``--keep`` run instead of building them
+(their build figures are those of that run). A child still running after ``--step-timeout``
+seconds is stopped and reported as not finished.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ import math
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -136,6 +143,40 @@ def build_duckdb(source: Path, parquet: Path, target: Path) -> None:
     con.close()
     with Workspace.open(target) as ws, ws.transaction():
         answer_grid.refresh(ws)
+
+
+def build_spark(source: Path, parquet: Path, location: str) -> dict[str, int]:
+    """A Spark workspace holding the Parquet files' rows, laid out by the store: each table one
+    ``INSERT INTO ... SELECT`` from its Parquet file (Spark reads the file, casts to the
+    table's types and writes one directory), then the answer grid built by the store's own
+    builder (``answer_grid.refresh``, its pivot run by Spark), all in one commit of the log.
+    No row passes through Python (``copy_workspace`` sends every page through Arrow on the
+    driver). Returns rows per table, counted by Spark."""
+    import pyarrow.parquet as pq
+
+    from realitygap.store import Workspace, answer_grid
+    from realitygap.store.write import ensure_columns
+
+    with Workspace.open(source, read_only=True) as src:
+        taxonomy = (src.path / "taxonomy.toml").read_text()
+        respondent_columns = src.columns("respondents")
+    with Workspace.create(location, taxonomy) as ws:
+        if ws.count("responses"):
+            raise SystemExit(f"{location}: already holds responses; build into a new one")
+        for name in ("settings.toml",):
+            if (source / name).exists():
+                shutil.copy(source / name, ws.path / name)
+        with ws.transaction():
+            ensure_columns(ws, "respondents", respondent_columns)
+            for table in (*COPIED, *REPLICATED):
+                path = (parquet / f"{table}.parquet").resolve()
+                # by name: the file's columns are the source's, in the source's order
+                cols = ", ".join(f'"{c}"' for c in pq.read_schema(path).names)
+                ws.con.execute(
+                    f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM parquet.`{path}`'
+                )
+            answer_grid.refresh(ws)
+        return {t: ws.count(t) for t in (*COPIED, *REPLICATED, answer_grid.GRID_TABLE)}
 
 
 # ---- measuring -----------------------------------------------------------------------------
@@ -285,6 +326,17 @@ def child_build(source: str, directory: str, copies: int) -> dict[str, Any]:
     return {"parquet": parquet | {"written": rows}, "build": meter.figures(0)}
 
 
+def child_spark(source: str, directory: str, location: str) -> dict[str, Any]:
+    from realitygap.store.spark import local_session
+    from steps_bench import _count_rows  # this directory is on sys.path
+
+    pulled = _count_rows()
+    local_session()  # the JVM exists before the clock starts, as in the steps
+    meter = Meter("spark")
+    built = build_spark(Path(source), Path(directory) / "parquet", location)
+    return meter.figures(pulled[0]) | {"written": built}
+
+
 def child_simulate(directory: str, customers: int) -> dict[str, Any]:
     from realitygap.simulate import simulate
 
@@ -294,12 +346,24 @@ def child_simulate(directory: str, customers: int) -> dict[str, Any]:
 
 
 # ---- the parent ----------------------------------------------------------------------------
-def _run(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
-    """Run a child; its stderr (Spark's start-up chatter) goes to ``REALITYGAP_HOME/../log``."""
+def _run(argv: list[str], env: dict[str, str], timeout: float | None = None) -> dict[str, Any]:
+    """Run a child; its stderr (Spark's start-up chatter) goes to ``REALITYGAP_HOME/../log``.
+    A child still running after ``timeout`` seconds is stopped with its JVM (its own process
+    group) and reported as ``{"timeout": seconds}``."""
     cmd = [sys.executable, __file__, *argv]
     log = Path(env["REALITYGAP_HOME"]).parent / "children.log"
+    t0 = time.perf_counter()
     with log.open("a") as err:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+        child = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env, start_new_session=True
+        )
+        try:
+            stdout, _ = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)  # the child and the JVM it started
+            child.communicate()
+            return {"timeout": time.perf_counter() - t0, "load": os.getloadavg()[0]}
+    proc = subprocess.CompletedProcess(cmd, child.returncode, stdout)
     if proc.returncode != 0:
         tail = log.read_text()[-3000:]
         raise SystemExit(f"{' '.join(argv)}: exit {proc.returncode}\n{proc.stdout[-2000:]}{tail}")
@@ -308,6 +372,9 @@ def _run(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
 
 
 def _line(label: str, res: dict[str, Any]) -> str:
+    if "timeout" in res:
+        stopped = f"stopped: not finished after {res['timeout']:.0f} s"
+        return f"{label:<28} {stopped}  load {res['load']:.1f}"
     engine = f"  engine CPU {res['engine_cpu']:8.1f} s" if res.get("engine_cpu") else ""
     jvm = f"  JVM peak {res['jvm_mb']:6.0f} MB" if res.get("jvm_mb") else ""
     return (
@@ -340,6 +407,12 @@ def main() -> None:
     parser.add_argument("--spark-memory", default="6g", help="the Spark driver's heap")
     parser.add_argument("--data", type=Path, default=Path("engines-bench-data"))
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use DATA/<responses> of an earlier --keep run"
+    )
+    parser.add_argument(
+        "--step-timeout", type=float, default=None, help="stop a child after this many seconds"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -350,6 +423,8 @@ def main() -> None:
             out = child_build(rest[0], rest[1], int(rest[2]))
         elif kind == "copy":
             out = child_copy(*rest)
+        elif kind == "spark-build":
+            out = child_spark(*rest)
         else:
             out = child_step(kind, rest[0], rest[1])
         print(json.dumps(out, default=str))
@@ -380,7 +455,12 @@ def main() -> None:
         copies = math.ceil(wanted / source_responses)
         directory = data / str(wanted)
         directory.mkdir(parents=True, exist_ok=True)
-        built = _run(["--child", "build", str(source), str(directory), str(copies)], env)
+        built_file = directory / "built.json"
+        if args.reuse and built_file.exists():
+            built = json.loads(built_file.read_text())
+        else:
+            built = _run(["--child", "build", str(source), str(directory), str(copies)], env)
+            built_file.write_text(json.dumps(built))
         written = built["parquet"]["written"]
         n = written["responses"]
         print(
@@ -388,8 +468,9 @@ def main() -> None:
             + ", ".join(f"{t} {r:,}" for t, r in written.items()),
             flush=True,
         )
-        print(_line("  write Parquet", built["parquet"]))
-        print(_line("  DuckDB workspace + grid", built["build"]), flush=True)
+        reused = " (reused)" if args.reuse and built_file.exists() else ""
+        print(_line(f"  write Parquet{reused}", built["parquet"]))
+        print(_line(f"  DuckDB workspace + grid{reused}", built["build"]), flush=True)
         duck = str(directory / "duckdb")
         schema = f"rg_engines_{uuid.uuid4().hex[:8]}"
         locations = {
@@ -402,12 +483,21 @@ def main() -> None:
                 if engine == "postgres" and n > args.postgres_max:
                     print(f"  postgres: skipped above {args.postgres_max:,} responses")
                     continue
-                if engine != "duckdb":
+                if engine == "spark":
+                    shutil.rmtree(directory / "spark", ignore_errors=True)
+                    shutil.rmtree(data / "home" / "spark", ignore_errors=True)
+                    argv = ["--child", "spark-build", str(source), str(directory)]
+                    res = _run([*argv, locations[engine]], env, args.step_timeout)
+                    print(_line("  spark build from Parquet", res), flush=True)
+                    if "timeout" in res:
+                        continue
+                elif engine == "postgres":
                     res = _run(["--child", "copy", duck, locations[engine], engine], env)
                     table[(n, engine, "copy")] = res
                     print(_line(f"  {engine} copy", res), flush=True)
                 for step in STEPS:
-                    res = _run(["--child", step, locations[engine], engine], env)
+                    argv = ["--child", step, locations[engine], engine]
+                    res = _run(argv, env, args.step_timeout)
                     table[(n, engine, step)] = res
                     print(_line(f"  {engine} {step}", res), flush=True)
         finally:
@@ -418,7 +508,7 @@ def main() -> None:
         for engine in args.engines[1:] if args.engines[0] == "duckdb" else ():
             for step in STEPS:
                 base, other = table.get((n, "duckdb", step)), table.get((n, engine, step))
-                if base is None or other is None:
+                if base is None or other is None or "timeout" in base or "timeout" in other:
                     continue
                 cpu = (other["cpu"] + other["engine_cpu"]) / (base["cpu"] or 1e-9)
                 print(

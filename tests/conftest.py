@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,13 @@ def spark_connect_url() -> Iterator[str]:
     ]
     server = subprocess.Popen(
         command,
-        env={**os.environ, "SPARK_HOME": str(home)},
+        # the server's Python workers (text tagging inside Spark) run this interpreter, where
+        # realitygap is installed, unless PYSPARK_PYTHON names another
+        env={
+            **os.environ,
+            "SPARK_HOME": str(home),
+            "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable),
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

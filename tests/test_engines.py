@@ -654,6 +654,28 @@ def test_spark_connect_imports_and_runs_metrics_and_gap_as_duckdb(
         assert not _differences(duck, spark), _differences(duck, spark)
 
 
+def test_tagging_inside_spark_connect_gives_the_driver_tags(
+    doctest_company: Workspace,
+    spark_connect_url: str,
+    pg_home: Path,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    # Reference: the example company's tags made on the driver on DuckDB (as the local-session
+    # test above). Through Spark Connect a run once wrote document_aspects empty: the server
+    # resolved the untagged documents' SQL again after document_tags was committed
+    # (store/spark.py, SparkConnection._computed_once).
+    request.addfinalizer(lambda: os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None))
+    from realitygap.store.engine import maps_partitions
+
+    url = f"{spark_connect_url}{tmp_path / 'warehouse'}"
+    # the helper checks one tagged_at for the run: one commit inside Spark, where the driver
+    # path stamps each 64-document page
+    _check_tags_inside_spark(doctest_company, url)
+    with Workspace.open(url, read_only=True) as ws:
+        assert maps_partitions(ws)
+
+
 # ---- the command line on every engine ---------------------------------------------------------
 #
 # Every command that takes a WORKSPACE and has --json runs through the Typer app on DuckDB, on

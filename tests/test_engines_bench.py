@@ -1,17 +1,27 @@
-"""The engines benchmark's scale-up (benchmarks/engines_bench.py) keeps the simulator's
-distributions: k copies of every respondent give the source's NPS by segment and month
-exactly, computed here by pandas from the Parquet files, independently of realitygap."""
+"""The engines benchmark (benchmarks/engines_bench.py): its scale-up keeps the simulator's
+distributions (k copies of every respondent give the source's NPS by segment and month
+exactly, computed here by pandas from the Parquet files, independently of realitygap), and
+the Spark workspace it builds straight from those files holds DuckDB's rows and gives
+DuckDB's results."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-from engines_bench import write_parquet
+from engines_bench import build_duckdb, build_spark, write_parquet
+from realitygap.store import Workspace
+from realitygap.store.engine import ENGINE_GAPS
 
 
 def _nps(responses: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
@@ -47,3 +57,67 @@ def test_replicated_nps_equals_the_source_nps_by_pandas(tmp_path: Path) -> None:
     source, scaled = _nps(src_responses, src_respondents), _nps(responses, respondents)
     assert (scaled["size"] == 3 * source["size"]).all()
     pd.testing.assert_series_equal(scaled["nps"], source["nps"], rtol=0, atol=1e-12)
+
+
+def _java_or_skip() -> None:
+    """PySpark and Java present (the engine suite's condition); under CI their absence fails."""
+    if importlib.util.find_spec("pyspark") and (
+        shutil.which("java") or os.environ.get("JAVA_HOME")
+    ):
+        return
+    if os.environ.get("CI"):
+        pytest.fail("under CI the engines benchmark's test needs PySpark and Java")
+    pytest.skip("the Spark workspace needs PySpark and Java")
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows in one order, every missing value as None (DuckDB's frames give None where
+    Spark's give NaN for the same NULL)."""
+    frame = frame[sorted(frame.columns)]
+    frame = frame.sort_values(list(frame.columns)).reset_index(drop=True).astype(object)
+    return frame.where(frame.notna(), None)
+
+
+def test_the_spark_workspace_built_from_parquet_gives_duckdbs_tables_and_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reference: the DuckDB workspace built from the same Parquet files (build_duckdb, its grid
+    # by DuckDB); the Spark one is written by Spark from the files and its grid built by Spark.
+    from realitygap.analysis import drivers, gap, metrics
+    from realitygap.simulate import simulate
+    from realitygap.store import answer_grid
+
+    _java_or_skip()
+    monkeypatch.setenv("REALITYGAP_HOME", str(tmp_path / "home"))
+    # 1,000 customers: enough answers for the drivers' shares and the NPS cells to be numbers
+    simulate(tmp_path / "source", customers=1_000, seed=1)
+    write_parquet(tmp_path / "source" / "realitygap.duckdb", tmp_path / "parquet", copies=2)
+    build_duckdb(tmp_path / "source", tmp_path / "parquet", tmp_path / "duck")
+    url = f"spark://{tmp_path / 'spark'}"
+    counted = build_spark(tmp_path / "source", tmp_path / "parquet", url)
+    tables = [*counted]  # questions, the replicated tables and the answer grid
+    with (
+        Workspace.open(tmp_path / "duck", read_only=True) as duck,
+        Workspace.open(url, read_only=True) as spark,
+    ):
+        assert answer_grid.current(spark) is not None  # the grid's fingerprint matches
+        for table in tables:
+            a, b = duck.table(table).to_pandas(), spark.table(table).to_pandas()
+            assert counted[table] == len(a), table
+            pd.testing.assert_frame_equal(_sorted(a), _sorted(b), check_dtype=False)
+        runs: dict[str, Callable[[Workspace], Any]] = {
+            "metrics": lambda ws: metrics(ws, by=["segment", "month"], questions=["nps"]),
+            "gap": lambda ws: gap(ws, by=["role", "department", "touchpoint", "layer"]),
+            "drivers": lambda ws: drivers(ws, "nps", bootstrap=20),
+        }
+        for family, run in runs.items():
+            a, b = run(duck).to_frame(), run(spark).to_frame()
+            assert a.select_dtypes("number").notna().any().any()  # numbers, not only "n too small"
+            # the bootstrap's interval ends are a declared Spark gap (other, equally valid
+            # draws), checked within its tolerance; everything else agrees to 1e-9
+            gaps = [g for g in ENGINE_GAPS if g.engine == "spark" and g.family == family]
+            for g in gaps:
+                for c in g.columns:
+                    assert (a[c] - b[c]).abs().max() <= g.tolerance, (family, c)
+            kept = [c for c in a.columns if not any(c in g.columns for g in gaps)]
+            pd.testing.assert_frame_equal(a[kept], b[kept], check_dtype=False, rtol=1e-9)

@@ -113,10 +113,9 @@ def stream(ws: Workspace, expr: ir.Table, batch_size: int = 1024) -> Iterator[pd
 
 def maps_partitions(ws: Workspace) -> bool:
     """Whether the workspace's engine runs Python over its partitions (:func:`map_into`):
-    a local Spark session does; DuckDB, PostgreSQL and (for now) Spark Connect hand the rows
-    to the calling process instead (under Spark Connect the second table of a run read back
-    empty in tests/test_engines.py's check, not yet explained)."""
-    return ws.dialect == "spark" and bool(ws.con.local)
+    Spark does, a local session or Spark Connect (whose executors then need realitygap
+    installed); DuckDB and PostgreSQL hand the rows to the calling process instead."""
+    return ws.dialect == "spark"
 
 
 def map_into(

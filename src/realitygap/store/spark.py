@@ -662,7 +662,6 @@ class SparkConnection:
         counts come back to the driver. A failure in ``fn`` leaves nothing committed and is
         raised as :class:`WorkspaceError` with the Python error's own line.
         """
-        from pyspark import StorageLevel
         from pyspark.sql import functions as F
 
         columns = self._union_columns(tables)
@@ -673,8 +672,7 @@ class SparkConnection:
         schema = _ddl([(TABLE_COLUMN, "string"), *columns])
         mapper = _IntoTables(fn, tuple(tables), tuple(n for n, _ in columns))
         partitions = max(1, math.ceil(rows / rows_per_partition))
-        mapped = source.repartition(partitions).mapInPandas(mapper, schema)
-        mapped = mapped.persist(StorageLevel.MEMORY_AND_DISK)
+        mapped = self._computed_once(source.repartition(partitions).mapInPandas(mapper, schema))
         try:
             found = self._on_spark(lambda: mapped.groupBy(TABLE_COLUMN).count().collect())
             counts = {t: 0 for t in tables} | {str(r[0]): int(r[1]) for r in found}
@@ -689,8 +687,27 @@ class SparkConnection:
                         )
                         self._on_spark(functools.partial(self._write_frame, table, rows_of))
         finally:
-            mapped.unpersist()
+            if self.local:  # a checkpoint's blocks go when its DataFrame does (Spark Connect)
+                mapped.unpersist()
         return counts
+
+    def _computed_once(self, mapped: Any) -> Any:
+        """``mapped``, kept so that the counts and every table's write read one computation.
+
+        A local session binds a DataFrame's views when it is made, so persisting it (memory,
+        then disk) is enough: a lost block is recomputed from the same plan. Spark Connect
+        resolves a DataFrame's SQL on the server again each time it runs, against the views as
+        they are then: once the first table's directory joins its view, a recomputed source
+        (the documents *not yet tagged*) is empty, and the second table read back empty
+        (tagging's ``document_aspects``). There the output is checkpointed (computed now and
+        kept on the executors, memory then disk) before anything is written."""
+        from pyspark import StorageLevel
+
+        if self.local:
+            return mapped.persist(StorageLevel.MEMORY_AND_DISK)
+        return self._on_spark(
+            lambda: mapped.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+        )
 
     def _union_columns(self, tables: Sequence[str]) -> list[tuple[str, str]]:
         """Every column of ``tables`` once, by name; a name must have one type in all."""
@@ -723,6 +740,12 @@ class SparkConnection:
     def close(self) -> None:
         if not self.local:
             self.session.stop()
+            # PySpark's Connect client shuts a pool every Connect session of the process
+            # shares each time a client closes, and a stopped session closes its client again
+            # when it is garbage-collected: that can land inside a later session's query
+            # ("cannot schedule new futures after shutdown", seen reopening a warehouse).
+            # stop() has closed it; any later close of this client does nothing.
+            self.session.client.close = _closed_already
             return
         for name in [*self._state, *self._temps]:
             self._drop_view(name)
@@ -746,6 +769,10 @@ class _IntoTables:
                 out = pd.DataFrame({c: frame.get(c, empty) for c in self.columns})
                 out.insert(0, TABLE_COLUMN, table)
                 yield out
+
+
+def _closed_already() -> None:
+    """The ``close`` of a Spark Connect client that :meth:`SparkConnection.close` closed."""
 
 
 def _copy(state: dict[str, _Table]) -> dict[str, _Table]:
