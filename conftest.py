@@ -74,6 +74,7 @@ LONGEST_FIRST = [
     "tests/test_engines.py:postgres",
     "tests/test_readme_examples.py",
     "tests/test_service_dashboard.py",
+    "tests/test_engines_bench.py",  # a Spark session of its own
     "tests/test_subset.py",
 ]
 
